@@ -1,0 +1,8 @@
+"""``python main.py`` launches the rnnsim window with the default experiment."""
+
+import sys
+
+from rnnsim.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

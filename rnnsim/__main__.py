@@ -1,0 +1,5 @@
+import sys
+
+from rnnsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""Suite-wide setup: headless Qt, and exceptions raised inside Qt slots fail the test."""
+
+import os
+import sys
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fail_on_slot_exceptions():
+    """Record exceptions that reach ``sys.excepthook`` (PySide6 reports slot errors there).
+
+    PySide6 prints and swallows an exception raised inside a slot; routing it through this
+    hook makes the test that caused it fail instead of passing silently.
+    """
+    caught = []
+    previous_sys, previous_thread = sys.excepthook, threading.excepthook
+
+    def hook(exc_type, exc, tb):
+        caught.append((exc_type, exc))
+        previous_sys(exc_type, exc, tb)
+
+    def thread_hook(args):
+        caught.append((args.exc_type, args.exc_value))
+        previous_thread(args)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+    try:
+        yield caught
+    finally:
+        sys.excepthook, threading.excepthook = previous_sys, previous_thread
+    if caught:
+        lines = "\n".join(f"{t.__name__}: {e}" for t, e in caught)
+        pytest.fail(f"exception raised inside a Qt slot or thread:\n{lines}")
