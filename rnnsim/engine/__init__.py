@@ -1,0 +1,63 @@
+"""The lecture's recurrent networks in NumPy: cells, readout, losses, BPTT, gradient flow.
+
+    from rnnsim.engine import Network
+    net = Network.create(cell="elman", n_in=4, n_hidden=16, n_out=3, seed=0)
+    loss, grads = net.loss_and_grads(X, D)      # X (T, B, n_in), D (T, B, n_out)
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .cells import CELLS, ElmanCell, GRUCell, LSTMCell, get_cell
+from .gradcheck import GradcheckResult, gradcheck
+from .init import INITIALIZERS, init_matrix, scale_to_sigma_max
+from .network import BackwardSweep, Network, Trace
+from .optim import (
+    OPTIMIZERS,
+    SGD,
+    Adagrad,
+    Adam,
+    GradientAccumulator,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    RMSprop,
+    clip_by_norm,
+    clip_by_value,
+    global_norm,
+    make_optimizer,
+)
+from .outputs import LOSSES, OUTPUTS, check_output_loss
+
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "INITIALIZERS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "OUTPUTS",
+    "SGD",
+    "Activation",
+    "Adagrad",
+    "Adam",
+    "BackwardSweep",
+    "ElmanCell",
+    "GRUCell",
+    "GradcheckResult",
+    "GradientAccumulator",
+    "LSTMCell",
+    "Momentum",
+    "Nesterov",
+    "Network",
+    "Optimizer",
+    "RMSprop",
+    "Trace",
+    "check_output_loss",
+    "clip_by_norm",
+    "clip_by_value",
+    "get_activation",
+    "get_cell",
+    "global_norm",
+    "gradcheck",
+    "init_matrix",
+    "make_optimizer",
+    "scale_to_sigma_max",
+]

@@ -1,0 +1,19 @@
+"""Recurrent cells: Elman (the lecture's), LSTM and GRU, in a registry by name."""
+
+from .base import Cell
+from .elman import ElmanCell
+from .gru import GRUCell
+from .lstm import LSTMCell
+
+CELLS = {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell}
+
+
+def get_cell(name) -> type:
+    """Return the cell class registered as ``name``; ValueError naming ``cell`` if unknown."""
+    if not isinstance(name, str) or name not in CELLS:
+        accepted = ", ".join(repr(k) for k in CELLS)
+        raise ValueError(f"cell: got {name!r}, expected one of {accepted}")
+    return CELLS[name]
+
+
+__all__ = ["CELLS", "Cell", "ElmanCell", "GRUCell", "LSTMCell", "get_cell"]

@@ -1,0 +1,118 @@
+"""What every cell shares: stacked parameters Wx, Ws, bs and the per-step protocol.
+
+A cell with G = blocks·H pre-activation columns owns
+
+    Wx (n_in, G)   input weights,  one (n_in, H) block per gate
+    Ws (H, G)      recurrent weights, one (H, H) block per gate
+    bs (G,)        biases
+
+The network precomputes the input projection X·W_x + b_s for all steps in one matmul and
+calls, once per time step, ``forward_step`` (forward in time) and ``backward_step`` (BPTT,
+backward in time). Weight gradients are formed after the loop as big matmuls over the
+stacked (T·B, ·) arrays (``weight_grads``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import Activation
+from ..init import init_matrix
+
+
+class Cell:
+    """Base class of the recurrent cells.
+
+    Parameters
+    ----------
+    n_in, n_hidden : int
+        Input and state sizes.
+    activation : Activation
+        Φ of the state (Elman), of the candidate and cell output (LSTM), of the candidate (GRU).
+    """
+
+    name = "cell"
+    blocks = 1
+    gate_names: tuple = ()
+    has_c = False
+
+    def __init__(self, n_in: int, n_hidden: int, activation: Activation):
+        self.n_in = n_in
+        self.n_hidden = n_hidden
+        self.phi = activation
+
+    @property
+    def width(self) -> int:
+        """G: the number of pre-activation columns (blocks·H)."""
+        return self.blocks * self.n_hidden
+
+    def init_params(self, rng, init, dtype) -> dict:
+        """Draw Wx, Ws (block by block with ``init``) and the biases bs.
+
+        ``init`` = "identity" applies to the recurrent blocks only; Wx then uses "uniform".
+        """
+        H = self.n_hidden
+        x_init = "uniform" if init == "identity" else init
+        Wx = np.concatenate(
+            [init_matrix(x_init, (self.n_in, H), rng, dtype) for _ in range(self.blocks)], axis=1
+        )
+        Ws = np.concatenate(
+            [init_matrix(init, (H, H), rng, dtype) for _ in range(self.blocks)], axis=1
+        )
+        return {"Wx": Wx, "Ws": Ws, "bs": self.init_bias(dtype)}
+
+    def init_bias(self, dtype) -> np.ndarray:
+        """Initial biases bs (G,): zeros unless the cell says otherwise."""
+        return np.zeros(self.width, dtype=dtype)
+
+    def begin_forward(self, p, T, B, dtype, c0) -> dict:
+        """Allocate the buffers of one forward pass; returns the work dict ``forward_step`` uses."""
+        raise NotImplementedError
+
+    def forward_step(self, t, s, a, work) -> None:
+        """Complete a[t] (which holds x_t·W_x + b_s) and write s[t+1] (and cell-specific values)."""
+        raise NotImplementedError
+
+    def end_forward(self, work) -> tuple:
+        """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward."""
+        raise NotImplementedError
+
+    def prepare_backward(self, trace, p) -> dict:
+        """Precompute, for all steps at once, the local derivatives the backward steps use."""
+        raise NotImplementedError
+
+    def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
+        """Backpropagate through frame t.
+
+        Parameters
+        ----------
+        t : int
+            Frame (0-based): the step that maps s[t] to s[t+1].
+        ds : ndarray (..., B, H)
+            ∂E/∂s[t+1], total. Leading dimensions are allowed (gradient flow propagates
+            many rows at once).
+        dc : ndarray (..., B, H) or None
+            ∂E/∂c[t+1] reaching the cell state from later steps (LSTM), None if there is none.
+        prep : dict
+            ``prepare_backward``'s result.
+        out_da, out_ds : ndarray or None
+            Optional output buffers for da[t] and ∂E/∂s[t].
+        need_prev : bool
+            When False the gradients with respect to s[t] and c[t] are not computed.
+
+        Returns
+        -------
+        (da, ds_prev, dc_prev)
+            ∂E/∂a[t] (..., B, G); ∂E/∂s[t] and ∂E/∂c[t] (..., B, H), or None.
+        """
+        raise NotImplementedError
+
+    def weight_grads(self, trace, dA, prep) -> dict:
+        """Gradients of Wx, Ws, bs from dA = ∂E/∂a (T, B, G), as single stacked matmuls."""
+        T, B, G = dA.shape
+        dA2 = dA.reshape(T * B, G)
+        return {
+            "Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2),
+            "Ws": np.dot(trace.s[:-1].reshape(T * B, -1).T, dA2),
+            "bs": dA2.sum(axis=0),
+        }

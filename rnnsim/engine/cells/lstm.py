@@ -1,0 +1,101 @@
+"""Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al.)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import SIGMOID
+from .base import Cell
+
+
+class LSTMCell(Cell):
+    """LSTM cell with input, forget and output gates and a candidate.
+
+    Equations (row vectors, 0-based frames; σ = sigmoid, Φ = the chosen activation, tanh by
+    default)::
+
+        a[t]   = X[t]·W_x + s[t]·W_s + b_s       (B, 4H), blocks in the order i, f, o, g
+        i = σ(a_i)   f = σ(a_f)   o = σ(a_o)     input, forget, output gates (B, H)
+        g = Φ(a_g)                               candidate (B, H)
+        c[t+1] = f ⊙ c[t] + i ⊙ g                cell state, c[0] = c0 (zeros by default)
+        s[t+1] = o ⊙ Φ(c[t+1])                   state
+
+    Parameters: ``Wx`` (n_in, 4H), ``Ws`` (H, 4H), ``bs`` (4H,), block j = columns
+    [j·H, (j+1)·H) for j = 0 (i), 1 (f), 2 (o), 3 (g). The forget-gate bias starts at 1.
+
+    Backward, with δs = ∂E/∂s[t+1] and δc_in = ∂E/∂c[t+1] from frame t+1::
+
+        δc = δc_in + δs ⊙ o ⊙ Φ'(c[t+1])
+        ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i)      ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
+        ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)      ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
+        ∂E/∂s[t] = ∂E/∂a · W_sᵀ          ∂E/∂c[t] = δc ⊙ f
+    """
+
+    name = "lstm"
+    blocks = 4
+    gate_names = ("i", "f", "o", "g")
+    has_c = True
+
+    def init_bias(self, dtype):
+        b = np.zeros(self.width, dtype=dtype)
+        b[self.n_hidden:2 * self.n_hidden] = 1.0
+        return b
+
+    def begin_forward(self, p, T, B, dtype, c0):
+        H = self.n_hidden
+        c = np.empty((T + 1, B, H), dtype=dtype)
+        c[0] = 0.0 if c0 is None else c0
+        return {"Ws": p["Ws"], "tmp": np.empty((B, 4 * H), dtype=dtype),
+                "tmpH": np.empty((B, H), dtype=dtype), "c": c,
+                "act": np.empty((T, B, 4 * H), dtype=dtype),  # gate values i, f, o, g
+                "tc": np.empty((T, B, H), dtype=dtype)}  # Φ(c[t+1])
+
+    def forward_step(self, t, s, a, work):
+        H = self.n_hidden
+        a_t, act, c, tmpH = a[t], work["act"][t], work["c"], work["tmpH"]
+        np.dot(s[t], work["Ws"], out=work["tmp"])
+        a_t += work["tmp"]
+        SIGMOID.f(a_t[:, :3 * H], out=act[:, :3 * H])
+        self.phi.f(a_t[:, 3 * H:], out=act[:, 3 * H:])
+        np.multiply(act[:, H:2 * H], c[t], out=c[t + 1])
+        np.multiply(act[:, :H], act[:, 3 * H:], out=tmpH)
+        c[t + 1] += tmpH
+        tc = work["tc"][t]
+        self.phi.f(c[t + 1], out=tc)
+        np.multiply(act[:, 2 * H:3 * H], tc, out=s[t + 1])
+
+    def end_forward(self, work):
+        H, act = self.n_hidden, work["act"]
+        gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
+        return work["c"], gates, {"act": act, "tc": work["tc"]}
+
+    def prepare_backward(self, trace, p):
+        H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
+        i, f, o, g = (act[:, :, j * H:(j + 1) * H] for j in range(4))
+        dact = np.empty_like(act)  # (T, B, 4H) σ' of i, f, o and Φ' of g
+        SIGMOID.df(None, act[:, :, :3 * H], out=dact[:, :, :3 * H])
+        self.phi.df(trace.a[:, :, 3 * H:], g, out=dact[:, :, 3 * H:])
+        Q = np.empty_like(act)  # (T, B, 4H) ∂a-coefficients per block
+        np.multiply(g, dact[:, :, :H], out=Q[:, :, :H])
+        np.multiply(trace.c[:-1], dact[:, :, H:2 * H], out=Q[:, :, H:2 * H])
+        np.multiply(tc, dact[:, :, 2 * H:3 * H], out=Q[:, :, 2 * H:3 * H])
+        np.multiply(i, dact[:, :, 3 * H:], out=Q[:, :, 3 * H:])
+        K = o * self.phi.df(trace.c[1:], tc)  # (T, B, H) ∂c[t+1] per ∂s[t+1]
+        return {"Q": Q, "K": K, "f": f, "WsT": np.ascontiguousarray(p["Ws"].T)}
+
+    def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
+        H = self.n_hidden
+        Q_t = prep["Q"][t]
+        dct = ds * prep["K"][t]
+        if dc is not None:
+            dct += dc
+        lead = dct.shape[:-1]
+        da = np.empty((*lead, 4 * H), dtype=dct.dtype) if out_da is None else out_da
+        np.multiply(dct[..., None, :], Q_t.reshape(Q_t.shape[0], 4, H),
+                    out=da.reshape((*lead, 4, H)))
+        np.multiply(ds, Q_t[:, 2 * H:3 * H], out=da[..., 2 * H:3 * H])
+        if not need_prev:
+            return da, None, None
+        ds_prev = np.dot(da, prep["WsT"], out=out_ds) if out_ds is not None \
+            else np.dot(da, prep["WsT"])
+        return da, ds_prev, dct * prep["f"][t]

@@ -1,0 +1,77 @@
+"""Input validation shared by the engine: every failure is a ValueError naming the argument,
+what was given and what is accepted. Nothing is broadcast silently."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+DTYPES = ("float64", "float32")
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return the numpy dtype for ``dtype`` ("float64" or "float32")."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in DTYPES or isinstance(dtype, bool):
+        raise ValueError(f"dtype: got {dtype!r}, expected one of 'float64', 'float32'")
+    return dt
+
+
+def check_size(name, value) -> int:
+    """Return ``value`` if it is a positive integer (bool excluded)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}: got {value!r}, expected a positive integer")
+    return int(value)
+
+
+def check_bptt_steps(value):
+    """Return None or a positive integer number of BPTT steps."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(
+            f"bptt_steps: got {value!r}, expected None (full BPTT) or an integer >= 1"
+        )
+    return int(value)
+
+
+def check_array(name, arr, shape, dtype, allow_bool=False) -> np.ndarray:
+    """Check an input array's type, ndim, shape (None = any size), dtype and finiteness.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the message.
+    arr : ndarray
+    shape : tuple of int or None
+        Expected shape; None entries accept any size >= 1.
+    dtype : numpy dtype
+        Required floating dtype.
+    allow_bool : bool
+        Accept a boolean array too (masks); it is converted to ``dtype``.
+    """
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f"{name}: got {type(arr).__name__}, expected a numpy ndarray")
+    labels = ", ".join("·" if n is None else str(n) for n in shape)
+    if arr.ndim != len(shape):
+        raise ValueError(
+            f"{name}: got an array with {arr.ndim} dimensions, shape {arr.shape}; expected "
+            f"{len(shape)} dimensions ({labels})"
+        )
+    if any(n is not None and m != n for m, n in zip(arr.shape, shape, strict=True)) \
+            or 0 in arr.shape:
+        raise ValueError(f"{name}: got shape {arr.shape}, expected ({labels}) with no empty axis")
+    if allow_bool and arr.dtype == np.bool_:
+        return arr.astype(dtype)
+    if arr.dtype != dtype:
+        accepted = f"{dtype.name}" + (" or bool" if allow_bool else "")
+        raise ValueError(
+            f"{name}: got dtype {arr.dtype.name}, expected {accepted} (the network's dtype)"
+        )
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or Inf, expected finite values")
+    return arr

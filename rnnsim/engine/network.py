@@ -1,0 +1,172 @@
+"""The recurrent network of the lecture: a cell, a readout, an output function and a loss.
+
+    a[t]   = X[t]·W_x + s[t]·W_s + b_s   (gated cells: one block per gate)
+    s[t+1] = cell(a[t], …)               state, s[0] = s0
+    z[t]   = s[t+1]·W_y + b_y            readout
+    y[t]   = out(z[t])                   linear, sigmoid or softmax
+    E      = (1/B) Σ_b Σ_t mask[t, b]·E_t,b
+
+Frames are 0-based (docs/internals.md): the lecture's s_t is ``s[t]``, its x_t is ``X[t−1]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import get_activation
+from .cells import CELLS, get_cell
+from .checks import check_array, check_bptt_steps, check_dtype, check_size
+from .init import check_init_name, init_matrix, scale_to_sigma_max
+from .outputs import check_output_loss
+from .sweep import BackwardSweep, gradient_flow
+from .trace import Trace
+
+__all__ = ["BackwardSweep", "Network", "Trace"]
+
+
+class Network:
+    """A recurrent network with live parameters ``params`` (dict name → ndarray).
+
+    Build one with ``Network.create``. Parameters: ``Wx``, ``Ws``, ``Wy``, ``bs``, ``by``
+    for every cell (gated cells stack one block per gate in ``Wx``, ``Ws``, ``bs``; see the
+    cell classes for the block order).
+    """
+
+    def __init__(self, cell, activation, output, loss, n_in, n_hidden, n_out, params, dtype):
+        self.cell, self.activation, self.output, self.loss_name = cell, activation, output, loss
+        self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
+        self.dtype = check_dtype(dtype)
+        self.output_fn, self.loss_fn = check_output_loss(output, loss)
+        self._cell = get_cell(cell)(n_in, n_hidden, get_activation(activation))
+        self.params = params
+
+    @classmethod
+    def create(cls, cell="elman", n_in=None, n_hidden=None, n_out=None, activation="tanh",
+               output="softmax", loss="cross_entropy", init="uniform", ws_scale=None, seed=0,
+               dtype="float64") -> Network:
+        """Build a network with freshly initialised parameters.
+
+        Parameters
+        ----------
+        cell : {"elman", "lstm", "gru"}
+        n_in, n_hidden, n_out : int > 0
+            Input, state and output sizes.
+        activation : {"sigmoid", "tanh", "relu", "identity"}
+            Φ of the state (Elman) or of the candidate (LSTM, GRU).
+        output : {"linear", "sigmoid", "softmax"}
+        loss : {"mse", "cross_entropy", "binary_cross_entropy"}
+            cross_entropy needs softmax, binary_cross_entropy needs sigmoid.
+        init : {"uniform", "normal", "orthogonal", "identity"}
+            Initialiser of the weight blocks (fan-in scaled); "identity" sets each recurrent
+            block to I (IRNN) and draws Wx, Wy uniform.
+        ws_scale : float > 0 or None
+            If given, W_s is rescaled so that its largest singular value equals ws_scale.
+        seed : int
+            Seed of the generator that draws the weights.
+        dtype : {"float64", "float32"}
+        """
+        if not isinstance(cell, str) or cell not in CELLS:
+            get_cell(cell)
+        n_in, n_hidden, n_out = (check_size(k, v) for k, v in
+                                 (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
+        get_activation(activation)
+        check_output_loss(output, loss)
+        check_init_name(init)
+        dt = check_dtype(dtype)
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seed: got {seed!r}, expected a non-negative integer")
+        rng = np.random.default_rng(seed)
+        net = cls(cell, activation, output, loss, n_in, n_hidden, n_out, {}, dt)
+        p = net._cell.init_params(rng, init, dt)
+        if ws_scale is not None:
+            p["Ws"] = scale_to_sigma_max(p["Ws"], ws_scale)
+        y_init = "uniform" if init == "identity" else init
+        net.params = {"Wx": p["Wx"], "Ws": p["Ws"], "Wy": init_matrix(y_init, (n_hidden, n_out),
+                      rng, dt), "bs": p["bs"], "by": np.zeros(n_out, dtype=dt)}
+        return net
+
+    def __repr__(self):
+        return (f"Network(cell={self.cell!r}, n_in={self.n_in}, n_hidden={self.n_hidden}, "
+                f"n_out={self.n_out}, activation={self.activation!r}, output={self.output!r}, "
+                f"loss={self.loss_name!r}, dtype={self.dtype.name!r})")
+
+    def copy(self) -> Network:
+        """A network with the same settings and copies of the parameters."""
+        return Network(self.cell, self.activation, self.output, self.loss_name, self.n_in,
+                       self.n_hidden, self.n_out,
+                       {k: v.copy() for k, v in self.params.items()}, self.dtype)
+
+    def forward(self, X, s0=None, *, c0=None) -> Trace:
+        """Run the network over X (T, B, n_in) from state s0 (B, H; zeros if None).
+
+        ``c0`` (B, H) is the LSTM's initial cell state (zeros if None; other cells: must be
+        None). Returns the Trace.
+        """
+        X = check_array("X", X, (None, None, self.n_in), self.dtype)
+        T, B = X.shape[:2]
+        s0 = self._check_state("s0", s0, B)
+        if c0 is not None and not self._cell.has_c:
+            raise ValueError(f"c0: got an array, expected None (cell {self.cell!r} has no c)")
+        c0 = self._check_state("c0", c0, B) if c0 is not None else None
+        p, cell, H = self.params, self._cell, self.n_hidden
+        a = np.dot(X.reshape(T * B, self.n_in), p["Wx"]).reshape(T, B, cell.width)
+        a += p["bs"]
+        s = np.empty((T + 1, B, H), dtype=self.dtype)
+        s[0] = 0.0 if s0 is None else s0
+        work = cell.begin_forward(p, T, B, self.dtype, c0)
+        step = cell.forward_step
+        for t in range(T):
+            step(t, s, a, work)
+        c, gates, cache = cell.end_forward(work)
+        z = np.dot(s[1:].reshape(T * B, H), p["Wy"]).reshape(T, B, self.n_out)
+        z += p["by"]
+        return Trace(X=X, s=s, a=a, z=z, y=self.output_fn.f(z), c=c, gates=gates, cache=cache)
+
+    def losses(self, trace, D, mask=None) -> np.ndarray:
+        """Per-frame losses mask[t, b]·E_t,b (T, B), without the 1/B."""
+        D, mask = self._check_targets(trace, D, mask)
+        return self.loss_fn.value(trace.z, trace.y, D) * mask
+
+    def loss(self, X, D, mask=None, s0=None, *, c0=None) -> float:
+        """E = (1/B) Σ_b Σ_t mask[t, b]·E_t,b."""
+        trace = self.forward(X, s0, c0=c0)
+        return float(self.losses(trace, D, mask).sum() / trace.B)
+
+    def sweep(self, trace, D, mask=None, bptt_steps=None) -> BackwardSweep:
+        """A BackwardSweep over ``trace`` (not yet run)."""
+        D, mask = self._check_targets(trace, D, mask)
+        return BackwardSweep(self, trace, D, mask, check_bptt_steps(bptt_steps))
+
+    def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None):
+        """E and its gradients by (truncated) BPTT: forward + sweep(...).run() + grads().
+
+        Returns
+        -------
+        (float, dict)
+            The loss and a dict with the keys of ``params``.
+        """
+        check_bptt_steps(bptt_steps)
+        sweep = self.sweep(self.forward(X, s0, c0=c0), D, mask, bptt_steps).run()
+        return sweep.loss, sweep.grads()
+
+    def gradient_flow(self, X, D, mask=None, s0=None, *, c0=None) -> np.ndarray:
+        """G (T, T+1): G[t, k] = ‖∂E[t]/∂s[k]‖ (Frobenius over batch and units), 0 for k > t+1.
+
+        E[t] = (1/B) Σ_b mask[t, b]·E_t,b. Row T−1 is the vanishing-gradient curve of the
+        last frame.
+        """
+        trace = self.forward(X, s0, c0=c0)
+        D, mask = self._check_targets(trace, D, mask)
+        return gradient_flow(self, trace, D, mask)
+
+    def _check_state(self, name, value, B):
+        if value is None:
+            return None
+        return check_array(name, value, (B, self.n_hidden), self.dtype)
+
+    def _check_targets(self, trace, D, mask):
+        T, B = trace.T, trace.B
+        D = check_array("D", D, (T, B, self.n_out), self.dtype)
+        if mask is None:
+            return D, np.ones((T, B), dtype=self.dtype)
+        return D, check_array("mask", mask, (T, B), self.dtype, allow_bool=True)
