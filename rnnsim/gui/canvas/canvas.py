@@ -1,0 +1,177 @@
+"""NetworkCanvas: the folded and the unfolded network side by side, with a legend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnsim.gui.canvas.folded import FoldedScene
+from rnnsim.gui.canvas.legends import LegendBar
+from rnnsim.gui.canvas.unfolded import UnfoldedScene
+from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.canvas.view import ZoomView
+
+MODES = ("Folded + unfolded", "Unfolded", "Folded")
+FIT_ALL_UP_TO = 20  # sequences up to this length are fitted whole on a new layout
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user clicked: a unit of x/s/c/y at state index ``j`` or a weight matrix.
+
+    ``kind`` is "x", "s", "c", "y" or "W"; ``j`` the column (None in the folded view, meaning
+    the current step); ``unit`` the unit index; ``name`` the parameter for kind "W".
+    """
+
+    kind: str
+    j: int | None = None
+    unit: int | None = None
+    name: str | None = None
+
+
+class NetworkCanvas(QWidget):
+    """The network canvas. Call ``show_snapshot(snapshot)``; listen to ``selected``."""
+
+    selected = Signal(object)  # Selection
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.snapshot = None
+        self.selection = None
+        self.unfolded_scene = UnfoldedScene(self._on_click, self)
+        self.folded_scene = FoldedScene(self._on_click, self)
+        self.unfolded = ZoomView(self.unfolded_scene)
+        self.folded = ZoomView(self.folded_scene)
+        self.unfolded.setObjectName("unfoldedView")
+        self.folded.setObjectName("foldedView")
+        self.legend = LegendBar()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.folded)
+        self.splitter.addWidget(self.unfolded)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([300, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self._controls())
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.legend)
+
+    def _controls(self):
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 0)
+        self.mode = QComboBox()
+        self.mode.setObjectName("canvasMode")
+        self.mode.addItems(MODES)
+        self.mode.setToolTip("Show the folded network (x → s with its W_s loop → y), the "
+                             "unfolded one (a column per time step), or both.")
+        self.mode.currentIndexChanged.connect(self._on_mode)
+        self.follow = QCheckBox("Follow step")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Scroll the unfolded network so the current time step stays "
+                               "in view.")
+        row.addWidget(QLabel("View:"))
+        row.addWidget(self.mode)
+        for text, tip, slot in (("Fit", "Fit the whole network in the view (F)", self.fit),
+                                ("+", "Zoom in (wheel, +)", lambda: self.unfolded.zoom(1.25)),
+                                ("−", "Zoom out (wheel, −)", lambda: self.unfolded.zoom(0.8))):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addWidget(self.follow)
+        row.addStretch(1)
+        self.hint = QLabel("drag to pan · wheel to zoom · click a unit or arrow to inspect it")
+        self.hint.setStyleSheet("color: #666;")
+        row.addWidget(self.hint)
+        return row
+
+    def set_mode(self, mode):
+        """Show "Folded + unfolded", "Unfolded" or "Folded" (a MODES entry)."""
+        self.mode.setCurrentIndex(MODES.index(mode))
+
+    def _on_mode(self, index):
+        self.folded.setVisible(MODES[index] != "Unfolded")
+        self.unfolded.setVisible(MODES[index] != "Folded")
+
+    def show_snapshot(self, snapshot):
+        """Draw ``snapshot`` in both views; items are rebuilt only when the layout changes."""
+        self.snapshot = snapshot
+        rebuilt = self.unfolded_scene.ensure_layout(snapshot)
+        self.unfolded_scene.show_snapshot(snapshot)
+        scales = self.unfolded_scene.scales
+        folded_rebuilt = self.folded_scene.ensure_layout(snapshot)
+        self.folded_scene.show_snapshot(snapshot, scales)
+        if folded_rebuilt:
+            self.folded_scene.setSceneRect(
+                self.folded_scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
+            self.folded.fit()
+        self.legend.set_scales([("sₜ  (units coloured by activation)", scales.state),
+                                ("xₜ", scales.inputs), ("yₜ", scales.outputs),
+                                ("‖∂E/∂sₖ‖  (log scale)", scales.grad)])
+        if rebuilt:
+            self.selection = None
+            self._initial_view(snapshot)
+        elif self.follow.isChecked():
+            self._follow(snapshot)
+        self._ring_selection()
+
+    def fit(self):
+        """Fit both views to their whole networks."""
+        self.unfolded.fit()
+        self.folded.fit()
+
+    def columns_rect(self, first, last):
+        """Scene rectangle of columns ``first..last`` of the unfolded network."""
+        g = self.unfolded_scene.geometry
+        return QRectF(first * g.pitch - 50, -10, (last - first + 1) * g.pitch + 60, g.height + 20)
+
+    def _initial_view(self, snapshot):
+        if snapshot.T <= FIT_ALL_UP_TO:
+            self.unfolded.fit()
+        else:
+            col = current_column(snapshot.cursor, snapshot.T)
+            first = min(max(col - 6, 0), max(snapshot.T - 12, 0))
+            self.unfolded.fit(self.columns_rect(first, first + 12))
+
+    def _follow(self, snapshot):
+        col = current_column(snapshot.cursor, snapshot.T)
+        visible = self.unfolded.mapToScene(self.unfolded.viewport().rect()).boundingRect()
+        target = self.columns_rect(col, col)
+        if not visible.contains(target.center()):
+            self.unfolded.centerOn(target.center())
+
+    def _on_click(self, key, unit):
+        kind, j = key
+        if kind == "W":
+            selection = Selection("W", name=j)
+        else:
+            selection = Selection(kind, j=j, unit=unit)
+        self.selection = selection
+        self._ring_selection()
+        self.selected.emit(selection)
+
+    def _ring_selection(self):
+        sel = self.selection
+        for (kind, j), item in _vector_items(self.unfolded_scene):
+            on = sel is not None and sel.kind == kind and sel.j == j
+            item.set_selected_unit(sel.unit if on else None)
+
+
+def _vector_items(scene):
+    for model_id, item in scene.items_by_id.items():
+        if isinstance(model_id, tuple) and model_id[0] in ("x", "s", "c", "y"):
+            yield model_id, item

@@ -1,0 +1,200 @@
+"""The folded network of the lecture: x → s (with its W_s loop) → y, showing the current step."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+from rnnsim.gui.canvas.items import ArrowItem, GateBars, HtmlItem, TextItem, VectorItem
+from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
+from rnnsim.gui.canvas.notation import html_sub
+from rnnsim.gui.canvas.readout import prediction_text
+from rnnsim.gui.canvas.unfolded_update import current_column
+
+BLUE = QColor(20, 60, 140)
+GREEN = QColor(20, 120, 50)
+GREY = QColor(70, 70, 70)
+OUTPUT_FN = {"softmax": "softmax", "sigmoid": "σ", "linear": ""}
+
+
+class LoopArrow(QGraphicsItem):
+    """The recurrent W_s loop: a curve leaving the right side of s and coming back into it."""
+
+    def __init__(self, top, bottom, reach, key, on_click):
+        super().__init__()
+        self.key, self.on_click = key, on_click
+        self.path = QPainterPath(top)
+        self.path.cubicTo(QPointF(top.x() + reach, top.y() - 20),
+                          QPointF(bottom.x() + reach, bottom.y() + 20), bottom)
+        self.end, self.pen = bottom, QPen(GREY, 1.6)
+
+    def boundingRect(self):
+        return self.path.boundingRect().adjusted(-10, -10, 10, 10)
+
+    def set_style(self, color, width):
+        self.pen = QPen(color, width)
+        self.update()
+
+    def paint(self, painter, option, widget=None):
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        painter.setPen(self.pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path)
+        angle = math.radians(self.path.angleAtPercent(1.0))
+        ux, uy = math.cos(angle), -math.sin(angle)
+        tip, h = self.end, 8.0
+        base = QPointF(tip.x() - ux * h, tip.y() - uy * h)
+        px, py = -uy * h * 0.5, ux * h * 0.5
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.pen.color())
+        painter.drawPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
+                                       QPointF(base.x() - px, base.y() - py)]))
+
+    def mousePressEvent(self, event):
+        self.on_click(self.key, None)
+        event.accept()
+
+
+class FoldedScene(QGraphicsScene):
+    """The folded network, drawn with the values of the current time step."""
+
+    def __init__(self, on_click, parent=None):
+        super().__init__(parent)
+        self.on_click = on_click
+        self.key = None
+        self.items_by_id = {}
+        self._last_updates = None
+        self.setBackgroundBrush(QBrush(QColor(255, 255, 255)))
+
+    def ensure_layout(self, snapshot):
+        """Rebuild the items when the snapshot's layout differs; True when rebuilt."""
+        key = LayoutKey.of(snapshot)
+        if key == self.key:
+            return False
+        self.clear()
+        self.items_by_id, self.key = {}, key
+        self._build(make_geometry(key))
+        return True
+
+    def _add(self, model_id, item, pos, z=0.0):
+        item.setPos(pos)
+        item.setZValue(z)
+        self.addItem(item)
+        self.items_by_id[model_id] = item
+        return item
+
+    def _build(self, g):
+        k = self.key
+        (sw, sh), (xw, xh), (yw, yh) = (g.block_size(n) for n in (k.H, k.n_in, k.n_out))
+        cx = 0.0
+        y_top = 34.0
+        s_top = y_top + yh + 70.0
+        x_top = s_top + sh + (100.0 if k.cell in GATE_NAMES else 70.0)
+        title = TextItem("", size=10, bold=True)
+        self._add("title", title, QPointF(-80, 0))
+        self._add("y", VectorItem(("y", None), k.n_out, self.on_click), QPointF(-yw / 2, y_top), 2)
+        self._add("s", VectorItem(("s", None), k.H, self.on_click), QPointF(-sw / 2, s_top), 2)
+        self._add("x", VectorItem(("x", None), k.n_in, self.on_click), QPointF(-xw / 2, x_top), 2)
+        for name, top, w in (("y", y_top, yw), ("s", s_top, sw), ("x", x_top, xw)):
+            self._add(f"{name}_label", HtmlItem(html_sub(name, "t"), 11), QPointF(-w / 2 - 34,
+                                                                                   top - 6))
+        self._add("Wx", ArrowItem(QPointF(cx, x_top - 4), QPointF(cx, s_top + sh + 4),
+                                  key=("W", "Wx"), on_click=self.on_click, width=1.6), QPointF())
+        self._add("Wy", ArrowItem(QPointF(cx, s_top - 4), QPointF(cx, y_top + yh + 4),
+                                  key=("W", "Wy"), on_click=self.on_click, width=1.6), QPointF())
+        loop_top = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.25)
+        loop_bottom = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.75)
+        self._add("Ws", LoopArrow(loop_top, loop_bottom, 70, ("W", "Ws"), self.on_click),
+                  QPointF(), 1)
+        labels = (("Wx", QPointF(8, (x_top + s_top + sh) / 2 - 14)),
+                  ("Wy", QPointF(8, (s_top + y_top + yh) / 2 - 14)),
+                  ("Ws", QPointF(sw / 2 + 62, s_top + min(sh, 48) / 2 - 14)))
+        for name, pos in labels:
+            self._add(f"{name}_label", HtmlItem(html_sub("W", name[1]), 11, BLUE), pos, 3)
+            self._add(f"{name}_delta", TextItem("", 7.5, GREY), pos + QPointF(0, 20), 3)
+        self._add("token", TextItem("", 10, bold=True), QPointF(0, x_top + xh + 6))
+        self._add("pred", TextItem("", 9), QPointF(yw / 2 + 10, y_top))
+        if k.cell in GATE_NAMES:
+            bars = GateBars(GATE_NAMES[k.cell])
+            self._add("gates", bars, QPointF(-sw / 2 - bars.boundingRect().width() - 40,
+                                             s_top + sh + 18), 2)
+        if k.cell == "lstm":
+            self._build_cell_state(sw, sh, s_top)
+        self._add("equations", HtmlItem("", 9.5), QPointF(-120, x_top + xh + 30))
+        self._add("update", TextItem("", 9, bold=True), QPointF(-120, x_top + xh + 96))
+
+    def _build_cell_state(self, sw, sh, s_top):
+        left = -sw / 2 - sw - 70
+        self._add("c", VectorItem(("c", None), self.key.H, self.on_click), QPointF(left, s_top), 2)
+        self._add("c_label", HtmlItem(html_sub("c", "t"), 11), QPointF(left, s_top - 28))
+        mid = s_top + min(sh, 48) / 2
+        self._add("c_to_s", ArrowItem(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
+                  QPointF(), 1)
+        self._add("c_to_s_label", HtmlItem("o⊙tanh", 8), QPointF(left + sw + 2, mid + 2), 3)
+        top, bottom = QPointF(left - 3, s_top + min(sh, 48) * 0.25), \
+            QPointF(left - 3, s_top + min(sh, 48) * 0.75)
+        self._add("c_loop", LoopArrow(top, bottom, -60, ("W", "Ws"), self.on_click), QPointF(), 1)
+        self._add("c_loop_label", HtmlItem("f⊙c<sub>t−1</sub>", 8), QPointF(left - 80, mid - 34))
+
+    def show_snapshot(self, snap, scales):
+        """Draw the values of the current time step of ``snap`` with the canvas' ``scales``."""
+        self.ensure_layout(snap)
+        items = self.items_by_id
+        j = min(max(current_column(snap.cursor, snap.T), 0), snap.s.shape[0] - 1)
+        frame = j - 1
+        s = np.asarray(snap.s[j], dtype=float)
+        items["s"].set_data(s, scales.state.argb(s), scales.state.argb(np.array([s.mean()]))[0])
+        if snap.c is not None and "c" in items:
+            c = np.asarray(snap.c[j], dtype=float)
+            items["c"].set_data(c, scales.state.argb(c))
+        known = 0 <= frame < snap.y.shape[0]
+        if known:
+            x, y = np.asarray(snap.X[frame], float), np.asarray(snap.y[frame], float)
+            items["x"].set_data(x, scales.inputs.argb(x))
+            items["y"].set_data(y, scales.outputs.argb(y))
+            items["token"].set_text(snap.input_tokens[frame])
+            items["pred"].set_text(prediction_text(y, snap.output_names, scales.output_kind, 3))
+        else:
+            for name in ("x", "y"):
+                items[name].set_data(None, None)
+            items["token"].set_text("")
+            items["pred"].set_text("")
+        token = items["token"]
+        token.setX(-token.boundingRect().width() / 2)
+        if "gates" in items:
+            names = GATE_NAMES[snap.cell]
+            items["gates"].set_values([float(np.mean(snap.gates[n][frame])) for n in names]
+                                      if known else None)
+        items["title"].set_text(f"folded network · t = {j} · {snap.cursor.phase}")
+        items["equations"].set_html(self._equations(snap, scales.output_kind))
+        self._mark_update(snap)
+
+    def _equations(self, snap, output):
+        phi = {"tanh": "tanh", "sigmoid": "σ", "relu": "ReLU"}.get(snap.activation,
+                                                                  snap.activation)
+        out = OUTPUT_FN.get(output, output)
+        y_rhs = f"{out}(s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>)" if out else \
+            "s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>"
+        first = (f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + "
+                 "s<sub>t−1</sub>·W<sub>s</sub> + b<sub>s</sub>)")
+        if snap.cell != "elman":
+            first = f"s<sub>t</sub> = {snap.cell.upper()} cell(x<sub>t</sub>, s<sub>t−1</sub>)"
+        return (f"<i>{first}<br>y<sub>t</sub> = {y_rhs}<br>"
+                "E = Σ<sub>t</sub> E<sub>t</sub>(y<sub>t</sub>, d<sub>t</sub>)</i>")
+
+    def _mark_update(self, snap):
+        items = self.items_by_id
+        just_updated = self._last_updates is not None and snap.updates > self._last_updates
+        self._last_updates = snap.updates
+        for name in ("Wx", "Ws", "Wy"):
+            delta = snap.delta_weights.get(name)
+            norm = float(np.linalg.norm(delta)) if delta is not None else 0.0
+            items[f"{name}_delta"].set_text(f"‖ΔW‖ = {norm:.1e}" if norm else "")
+            color = GREEN if just_updated else GREY
+            items[name].set_style(color, 3.0 if just_updated else 1.6)
+        text = f"update {snap.updates} applied" if just_updated else f"updates: {snap.updates}"
+        items["update"].set_text(text, GREEN if just_updated else GREY)

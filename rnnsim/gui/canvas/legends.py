@@ -1,0 +1,67 @@
+"""Legend strip under the canvas: the colour scales of s_t, x_t, y_t and ‖∂E/∂s_k‖ (log)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from rnnsim.gui.canvas.colors import strip_image
+
+
+def _ticks(scale):
+    """Tick values (in the scale's own units) and their labels."""
+    if scale.log:
+        lo, hi = int(scale.lo), int(scale.hi)
+        step = max(1, (hi - lo) // 4)
+        values = list(range(lo, hi + 1, step))
+        return values, [f"1e{v}" for v in values]
+    mid = (scale.lo + scale.hi) / 2
+    values = [scale.lo, mid, scale.hi]
+    return values, [f"{v:g}" for v in values]
+
+
+class LegendBar(QWidget):
+    """Draws one colour bar per scale, each with its title and tick labels."""
+
+    BAR_W, BAR_H = 150, 10
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.scales = []  # list of (title, ColorScale)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(46)
+        self._font = QFont("DejaVu Sans")
+        self._font.setPointSizeF(8.0)
+
+    def sizeHint(self):
+        return QSize(4 * (self.BAR_W + 40), 46)
+
+    def set_scales(self, scales):
+        """Show ``scales``: a list of (title, ColorScale)."""
+        self.scales = list(scales)
+        self.update()
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(252, 252, 252))
+        painter.setFont(self._font)
+        x = 12.0
+        for title, scale in self.scales:
+            painter.setPen(QColor(30, 30, 30))
+            painter.drawText(QRectF(x, 2, self.BAR_W + 30, 14), Qt.AlignmentFlag.AlignLeft, title)
+            bar = QRectF(x, 17, self.BAR_W, self.BAR_H)
+            lut = scale.lut[np.linspace(0, len(scale.lut) - 1, self.BAR_W).astype(int)]
+            painter.drawImage(bar, strip_image(lut))
+            painter.setPen(QPen(QColor(120, 120, 120), 0.8))
+            painter.drawRect(bar)
+            values, labels = _ticks(scale)
+            span = (scale.hi - scale.lo) or 1.0
+            for v, label in zip(values, labels, strict=True):
+                px = x + (v - scale.lo) / span * self.BAR_W
+                painter.drawLine(int(px), 27, int(px), 30)
+                painter.drawText(QRectF(px - 25, 30, 50, 14), Qt.AlignmentFlag.AlignHCenter,
+                                 label)
+            x += self.BAR_W + 44
+        painter.end()

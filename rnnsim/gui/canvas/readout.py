@@ -1,0 +1,46 @@
+"""Words drawn over y_t: the top predictions with their probabilities ("bear 0.80 / cow 0.20")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+PROBABILISTIC = ("softmax", "sigmoid")
+
+
+def output_kind(snapshot):
+    """The output function of the snapshot's network ("softmax", "sigmoid" or "linear")."""
+    kind = getattr(snapshot.experiment, "output", None)
+    if isinstance(kind, str):
+        return kind
+    y = np.asarray(snapshot.y)
+    if y.size and y.shape[1] > 1 and np.allclose(y.sum(axis=1), 1.0, atol=1e-6):
+        return "softmax"
+    return "linear"
+
+
+def top_predictions(y, names, kind, top=2, floor=0.05):
+    """The strongest outputs of one frame as (name, value) pairs, strongest first.
+
+    Parameters
+    ----------
+    y : ndarray
+        (n_out,) outputs of one frame after the output function.
+    names : sequence of str
+        (n_out,) names of the output units.
+    kind : str
+        The output function; probabilities keep entries >= ``floor`` after the first.
+    """
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(-y, kind="stable")[:top]
+    pairs = [(names[i] if i < len(names) else f"y[{i}]", float(y[i])) for i in order]
+    if kind in PROBABILISTIC:
+        pairs = pairs[:1] + [p for p in pairs[1:] if p[1] >= floor]
+    return pairs
+
+
+def prediction_text(y, names, kind, top=2):
+    """Lines of text for the top predictions of one frame ("bear 0.80\\ncow 0.20")."""
+    if len(y) == 1:
+        name = names[0] if names else "y"
+        return f"{name} {float(y[0]):.2f}"
+    return "\n".join(f"{n} {v:.2f}" for n, v in top_predictions(y, names, kind, top))

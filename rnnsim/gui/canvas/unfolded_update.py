@@ -1,0 +1,154 @@
+"""Update the unfolded scene's items in place from a snapshot (no item is created here)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QBrush, QColor
+
+from rnnsim.gui.canvas.layout import GATE_NAMES
+from rnnsim.gui.canvas.readout import prediction_text, top_predictions
+
+DONE = QColor(95, 95, 95)
+TODO = QColor(210, 210, 210)
+FORWARD = QColor(255, 226, 120, 90)
+BACKWARD = QColor(190, 160, 255, 90)
+RIGHT = QColor(20, 120, 50)
+WRONG = QColor(190, 30, 30)
+NEUTRAL = QColor(70, 70, 70)
+FUTURE = QColor(170, 170, 170)
+
+
+def current_column(cursor, T):
+    """The column to highlight: the last state computed forward, or the sweep's newest."""
+    if cursor.phase == "backward":
+        return cursor.k + 1
+    if cursor.phase == "update":
+        return T
+    return cursor.t
+
+
+class UnfoldedUpdater:
+    """Pushes a snapshot's numbers into the items of an ``UnfoldedScene``."""
+
+    def __init__(self, scene):
+        self.scene = scene
+        self._last_updates = None
+
+    def update(self, snap, scales):
+        items = self.scene.items_by_id
+        T, t = snap.T, snap.cursor.t
+        self._vectors("s", snap.s, scales.state, range(0, T + 1), 0)
+        if snap.c is not None and ("c", 0) in items:
+            self._vectors("c", snap.c, scales.state, range(0, T + 1), 0)
+        self._vectors("x", np.asarray(snap.X)[:t], scales.inputs, range(1, T + 1), 1)
+        self._vectors("y", snap.y, scales.outputs, range(1, T + 1), 1)
+        for j in range(1, T + 1):
+            done = j <= t
+            color = DONE if done else TODO
+            for name in ("Wx", "Ws", "Wy", "c_line"):
+                item = items.get((name, j))
+                if item is not None:
+                    item.set_style(color, 1.4 if done else 1.0)
+            self._texts(snap, scales, j, done)
+            if ("gates", j) in items:
+                names = GATE_NAMES[snap.cell]
+                vals = [float(np.mean(snap.gates[n][j - 1])) for n in names] if done else None
+                items[("gates", j)].set_values(vals)
+        self._gradients(snap, scales)
+        self._highlight(snap)
+        self._badge(snap)
+
+    def _vectors(self, name, values, scale, columns, first):
+        items = self.scene.items_by_id
+        values = np.asarray(values, dtype=float)
+        n_known = values.shape[0]
+        argb = scale.argb(values) if n_known else None
+        means = scale.argb(values.mean(axis=1)) if n_known else None
+        for j in columns:
+            row = j - first
+            if row < n_known:
+                items[(name, j)].set_data(values[row], argb[row], means[row])
+            else:
+                items[(name, j)].set_data(None, None)
+
+    def _texts(self, snap, scales, j, done):
+        items = self.scene.items_by_id
+        masked = bool(snap.mask[j - 1])
+        token = snap.input_tokens[j - 1] if j - 1 < len(snap.input_tokens) else ""
+        items[("token", j)].set_text(token, NEUTRAL if done else FUTURE)
+        _center(items[("token", j)])
+        if not done:
+            items[("pred", j)].set_text("")
+            items[("E", j)].set_text("")
+            return
+        y = snap.y[j - 1]
+        pred = items[("pred", j)]
+        target = snap.target_tokens[j - 1] if j - 1 < len(snap.target_tokens) else ""
+        best = top_predictions(y, snap.output_names, scales.output_kind, top=1)[0][0]
+        color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
+        pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color)
+        _center(pred)
+        e = items[("E", j)]
+        e.set_text(f"E{_sub(j)} = {float(snap.E[j - 1]):.3f}" if masked else f"E{_sub(j)} —")
+        _center(e)
+
+    def _gradients(self, snap, scales):
+        items = self.scene.items_by_id
+        norms, cuts = scales.grad_norms, set(snap.bptt_cuts)
+        frac = scales.grad.fraction(norms)
+        for j in range(1, snap.T + 1):
+            arrow, text = items[("grad", j)], items[("grad_text", j)]
+            flows = np.isfinite(norms[j]) and j not in cuts and snap.cursor.phase != "forward"
+            arrow.setVisible(bool(flows))
+            if flows:
+                arrow.set_style(scales.grad.qcolor(norms[j]), 1.0 + 6.0 * float(frac[j]))
+                text.set_text(f"{norms[j]:.1e}")
+            else:
+                text.set_text("")
+            items[("cut", j)].setVisible(j in cuts)
+            items[("cut_text", j)].setVisible(j in cuts)
+
+    def _highlight(self, snap):
+        g = self.scene.geometry
+        item = self.scene.items_by_id["highlight"]
+        col = current_column(snap.cursor, snap.T)
+        item.setRect(col * g.pitch + 4, -6, g.pitch - 8, g.height + 6)
+        item.setBrush(QBrush(BACKWARD if snap.cursor.phase == "backward" else FORWARD))
+
+    def _badge(self, snap):
+        badge = self.scene.items_by_id["badge"]
+        phase, M = snap.cursor.phase, _update_every(snap)
+        if phase == "update":
+            text = f"∇ of {M} sequence(s) ready:\nnext step applies update {snap.updates + 1}"
+            color = QColor(200, 110, 0)
+        elif self._last_updates is not None and snap.updates > self._last_updates:
+            text, color = f"update {snap.updates} applied:\nW ← W − ΔW", RIGHT
+        elif snap.updates:
+            text, color = f"{snap.updates} updates\n{snap.pending}/{M} gradients pending", NEUTRAL
+        else:
+            text, color = f"no update yet\n{snap.pending}/{M} gradients pending", NEUTRAL
+        badge.set_text(text, color)
+        self._last_updates = snap.updates
+        badge.setVisible(True)
+        badge.setToolTip("Mini-batch BPTT: gradients are averaged over M sequences, then "
+                         "W_x, W_s, W_y are updated once.")
+
+
+def _update_every(snap):
+    return int(getattr(snap.experiment, "update_every", 1) or 1)
+
+
+def _center(item):
+    w = item.boundingRect().width()
+    x = item.data(0)
+    if x is None:
+        x = item.pos().x()
+        item.setData(0, x)
+    item.setX(x - w / 2)
+
+
+_SUBS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(j):
+    return str(j).translate(_SUBS)

@@ -1,0 +1,57 @@
+"""A QGraphicsView with zoom (wheel, +/−), pan (drag) and fit to view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsView
+
+
+class ZoomView(QGraphicsView):
+    """Zoom with the mouse wheel around the pointer, pan by dragging, ``fit()`` to see all."""
+
+    MIN_SCALE, MAX_SCALE = 0.01, 8.0
+
+    def __init__(self, scene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+    def scale_factor(self):
+        """Current zoom (screen pixels per scene pixel)."""
+        return self.transform().m11()
+
+    def zoom(self, factor):
+        """Multiply the zoom by ``factor`` within [MIN_SCALE, MAX_SCALE]."""
+        target = min(max(self.scale_factor() * factor, self.MIN_SCALE), self.MAX_SCALE)
+        f = target / self.scale_factor()
+        self.scale(f, f)
+
+    def fit(self, rect=None):
+        """Show ``rect`` (the whole scene when None), keeping the aspect ratio."""
+        rect = QRectF(rect) if rect is not None else self.scene().sceneRect()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.scale_factor() > 1.6:
+            self.zoom(1.6 / self.scale_factor())
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom(1.18**steps)
+        event.accept()
+
+    def keyPressEvent(self, event):
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(1.25)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom(0.8)
+        elif key == Qt.Key.Key_F:
+            self.fit()
+        else:
+            super().keyPressEvent(event)
