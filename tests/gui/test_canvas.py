@@ -1,0 +1,150 @@
+"""The network canvas, driven by hand-built Snapshots (no Simulation needed)."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from rnnsim.gui.canvas import NetworkCanvas, Selection
+from rnnsim.gui.canvas.items import VectorItem
+from tests.gui.snapshots import make_snapshot
+
+
+@pytest.fixture
+def canvas(qtbot):
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    return widget
+
+
+def test_forward_fills_columns_one_by_one(canvas):
+    for t in range(0, 6):
+        canvas.show_snapshot(make_snapshot(T=8, t=t))
+        assert canvas.unfolded_scene.filled_columns() == t
+    snap = canvas.snapshot
+    items = canvas.unfolded_scene.items_by_id
+    for j in range(6):
+        np.testing.assert_array_equal(items[("s", j)].values, snap.s[j])
+    for j in range(1, 6):
+        np.testing.assert_array_equal(items[("y", j)].values, snap.y[j - 1])
+        assert items[("token", j)].text() == snap.input_tokens[j - 1]
+    assert not items[("s", 6)].filled and not items[("y", 6)].filled
+
+
+def test_items_are_updated_in_place_and_rebuilt_on_new_shape(canvas):
+    canvas.show_snapshot(make_snapshot(T=6, H=4, t=1))
+    item = canvas.unfolded_scene.items_by_id[("s", 3)]
+    canvas.show_snapshot(make_snapshot(T=6, H=4, t=4))
+    assert canvas.unfolded_scene.items_by_id[("s", 3)] is item
+    assert item.filled
+    canvas.show_snapshot(make_snapshot(T=6, H=7, t=4))
+    new = canvas.unfolded_scene.items_by_id[("s", 3)]
+    assert new is not item and new.n == 7
+    assert canvas.folded_scene.items_by_id["s"].n == 7
+
+
+def test_predictions_over_y_are_the_top_outputs(canvas):
+    names = ("bear", "cow", "tree")
+    snap = make_snapshot(T=4, n_out=3, t=3, output_names=names)
+    canvas.show_snapshot(snap)
+    text = canvas.unfolded_scene.items_by_id[("pred", 2)].text()
+    y = snap.y[1]
+    best = int(np.argmax(y))
+    assert text.splitlines()[0] == f"{names[best]} {y[best]:.2f}"
+    assert canvas.unfolded_scene.items_by_id[("E", 2)].text().endswith(f"{snap.E[1]:.3f}")
+
+
+def test_backward_sweep_draws_gradient_right_to_left_on_a_log_scale(canvas):
+    snap = make_snapshot(T=8, H=4, phase="backward", k=3, seed=2)
+    canvas.show_snapshot(snap)
+    items = canvas.unfolded_scene.items_by_id
+    norms = np.linalg.norm(snap.dE_ds, axis=1)
+    visible = [j for j in range(1, 9) if items[("grad", j)].isVisible()]
+    assert visible == [4, 5, 6, 7, 8]  # ∂E/∂s_j is known for j > k
+    arrow = items[("grad", 4)]
+    assert arrow.start.x() > arrow.end.x()  # pointing from s_4 back to s_3
+    widths = {j: items[("grad", j)].width for j in visible}
+    order = sorted(visible, key=lambda j: norms[j])
+    assert [widths[j] for j in order] == sorted(widths.values())
+    scale = canvas.unfolded_scene.scales.grad
+    assert scale.log
+    assert items[("grad", 5)].color == scale.qcolor(norms[5])
+    assert 10**scale.lo <= norms[4:].min() and norms[4:].max() <= 10**scale.hi
+
+
+def test_truncated_bptt_cuts_are_shown_and_stop_the_arrow(canvas):
+    canvas.show_snapshot(make_snapshot(T=8, phase="backward", k=-1, bptt_cuts=(3, 6)))
+    items = canvas.unfolded_scene.items_by_id
+    assert [j for j in range(1, 9) if items[("cut", j)].isVisible()] == [3, 6]
+    assert not items[("grad", 3)].isVisible() and items[("grad", 4)].isVisible()
+    assert items[("cut_text", 3)].text().endswith("cut")
+
+
+def test_weight_update_is_marked(canvas):
+    canvas.show_snapshot(make_snapshot(T=4, phase="update", t=4, updates=2, update_every=3))
+    badge = canvas.unfolded_scene.items_by_id["badge"]
+    assert "next step applies update 3" in badge.text()
+    canvas.show_snapshot(make_snapshot(T=4, t=0, updates=3, update_every=3))
+    assert "update 3 applied" in badge.text()
+    assert "update 3 applied" in canvas.folded_scene.items_by_id["update"].text()
+
+
+def test_lstm_shows_gates_and_its_cell_state_line(canvas):
+    snap = make_snapshot(T=5, H=3, t=4, cell="lstm")
+    canvas.show_snapshot(snap)
+    items = canvas.unfolded_scene.items_by_id
+    np.testing.assert_array_equal(items[("c", 2)].values, snap.c[2])
+    assert items[("c_line", 2)].isVisible()
+    bars = items[("gates", 3)]
+    assert bars.names == ("i", "f", "o", "g")
+    np.testing.assert_allclose(bars.values, [snap.gates[n][2].mean() for n in bars.names])
+    assert items[("gates", 5)].values is None
+
+
+def test_clicking_a_unit_selects_it(canvas, qtbot):
+    canvas.set_mode("Unfolded")
+    canvas.show_snapshot(make_snapshot(T=4, H=4, t=3))
+    item = canvas.unfolded_scene.items_by_id[("s", 2)]
+    view = canvas.unfolded
+    pos = view.mapFromScene(item.mapToScene(item.unit_center(1)))
+    with qtbot.waitSignal(canvas.selected) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args == [Selection("s", j=2, unit=1)]
+    assert item.selected_unit == 1
+
+
+def _render(item, scale):
+    image = QImage(200, 200, QImage.Format.Format_ARGB32)
+    image.fill(QColor(255, 255, 255))
+    painter = QPainter(image)
+    painter.scale(scale, scale)
+    item.paint(painter, None)
+    painter.end()
+    return image
+
+
+def test_units_merge_into_one_node_when_too_small():
+    values = np.linspace(-1, 1, 256)
+    item = VectorItem(("s", 1), 256)
+    argb = np.full(256, 0xFFB2182B, dtype=np.uint32)
+    item.set_data(values, argb, mean_argb=0xFF2166AC)
+    big = _render(item, 1.0)
+    small = _render(item, 0.2)
+    gap = QPointF(15.5, 15.5)  # between four unit circles
+    assert big.pixelColor(gap.toPoint()) == QColor(255, 255, 255)
+    top_of_node = small.pixelColor(20, 3)  # the merged node, filled with the mean colour
+    assert top_of_node == QColor(0x21, 0x66, 0xAC)
+    bar = small.pixelColor(25, 48)  # the activation bar along the bottom of the node
+    assert bar == QColor(0xB2, 0x18, 0x2B)
+
+
+def test_large_network_builds_and_updates(canvas):
+    snap = make_snapshot(T=200, H=256, n_in=9, n_out=9, t=150)
+    canvas.show_snapshot(snap)
+    assert canvas.unfolded_scene.filled_columns() == 150
+    before = len(canvas.unfolded_scene.items())
+    canvas.show_snapshot(make_snapshot(T=200, H=256, n_in=9, n_out=9, t=151, seed=1))
+    assert len(canvas.unfolded_scene.items()) == before
+    assert canvas.unfolded_scene.filled_columns() == 151
