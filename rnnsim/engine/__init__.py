@@ -7,6 +7,14 @@
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .cells import CELLS, ElmanCell, GRUCell, LSTMCell, get_cell
+from .diagnostics import (
+    eigenvalues,
+    gamma_of,
+    jacobian_norms,
+    lecture_bound,
+    sigma_max,
+    singular_values,
+)
 from .gradcheck import GradcheckResult, gradcheck
 from .init import INITIALIZERS, init_matrix, scale_to_sigma_max
 from .network import BackwardSweep, Network, Trace
@@ -53,11 +61,17 @@ __all__ = [
     "check_output_loss",
     "clip_by_norm",
     "clip_by_value",
+    "eigenvalues",
+    "gamma_of",
     "get_activation",
     "get_cell",
     "global_norm",
     "gradcheck",
     "init_matrix",
+    "jacobian_norms",
+    "lecture_bound",
     "make_optimizer",
     "scale_to_sigma_max",
+    "sigma_max",
+    "singular_values",
 ]
