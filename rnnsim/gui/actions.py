@@ -1,0 +1,72 @@
+"""The window's QActions, with stable objectNames, shortcuts, icons and tooltips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+
+ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+
+# objectName: (text, icon, shortcut, checkable, tooltip)
+SPECS = {
+    "actionStep": (
+        "Step", "step.svg", Qt.Key.Key_Right, False,
+        "One step (Right): in the forward phase compute s_t = Φ(x_t·W_x + s_{t−1}·W_s + b_s), "
+        "y_t and E_t for the next frame; in the backward phase propagate ∂E/∂s one frame back "
+        "(BPTT); when M gradients are accumulated, apply the weight update."),
+    "actionStepBack": (
+        "Step back", "step_back.svg", Qt.Key.Key_Left, False,
+        "Undo the last step (Left): return exactly to the previous s_t, ∂E/∂s and weights."),
+    "actionRun": (
+        "Run", "run.svg", Qt.Key.Key_Space, True,
+        "Run / pause (Space): keep stepping through forward passes, BPTT sweeps and updates "
+        "at the speed set on the toolbar."),
+    "actionTrain": (
+        "Train N", "train.svg", QKeySequence("Ctrl+T"), False,
+        "Train N weight updates as fast as possible (N from the toolbar field): each update "
+        "averages ∂E/∂W over M sequences and applies W ← W − η·mean(∂E/∂W)."),
+    "actionNewSequence": (
+        "New sequence", "new_sequence.svg", QKeySequence("Ctrl+N"), False,
+        "Draw a new sequence x_1 … x_T from the task and start again at t = 0 with s_0; "
+        "the weights are kept."),
+    "actionReset": (
+        "Reset", "reset.svg", QKeySequence("Ctrl+R"), False,
+        "Re-initialise W_x, W_s, W_y, b_s, b_y from the seed and clear the history."),
+    "actionOpen": ("Open…", "open.svg", QKeySequence.StandardKey.Open, False,
+                   "Open an experiment (JSON) and its weights if saved beside it."),
+    "actionSave": ("Save…", "save.svg", QKeySequence.StandardKey.Save, False,
+                   "Save the experiment (JSON) with its weights and optimiser state (NPZ)."),
+    "actionExportAll": (
+        "Export all…", "export.svg", QKeySequence("Ctrl+E"), False,
+        "Write every plot, the canvas, their data (CSV), the experiment, the weights and a "
+        "report into a folder."),
+}
+
+
+class Actions:
+    """The window's actions as attributes named like their objectNames (``actions.actionStep``)."""
+
+    def __init__(self, parent):
+        for name, (text, icon, shortcut, checkable, tip) in SPECS.items():
+            action = QAction(QIcon(str(ICONS / icon)), text, parent)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setCheckable(checkable)
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip}  [{key}]" if key else tip)
+            action.setStatusTip(tip)
+            setattr(self, name, action)
+        self.run_icon = QIcon(str(ICONS / "run.svg"))
+        self.pause_icon = QIcon(str(ICONS / "pause.svg"))
+        self.actionRun.toggled.connect(self._on_run_toggled)
+
+    def _on_run_toggled(self, running):
+        self.actionRun.setIcon(self.pause_icon if running else self.run_icon)
+        self.actionRun.setText("Pause" if running else "Run")
+
+    def all(self):
+        """Every action, in toolbar order."""
+        return [getattr(self, name) for name in SPECS]

@@ -1,0 +1,60 @@
+"""Lecture panel: each concept of the lecture with its formula, tied to what is on screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+
+from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
+
+
+class LecturePanel(QWidget):
+    """Shows the lecture's concepts; the one that matches the current phase is highlighted.
+
+    ``show_requested(name)`` is emitted when a link such as W_s is clicked (name "Ws").
+    """
+
+    show_requested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = QTextBrowser()
+        self.text.setObjectName("lectureText")
+        self.text.setOpenLinks(False)
+        self.text.anchorClicked.connect(self._on_link)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.text)
+        self.current = None
+        self._key = None
+        self.text.setHtml(self.render(None))
+
+    def update_snapshot(self, snapshot):
+        """Highlight the section of the snapshot's phase and fill in its live numbers."""
+        section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
+        if snapshot.cell in ("lstm", "gru") and section == "state":
+            section = snapshot.cell
+        values = {"bound": f"{snapshot.gamma * snapshot.sigma_max:.3g}",
+                  "M": getattr(snapshot.experiment, "update_every", 1),
+                  "clipped": "yes" if snapshot.clipped else "no"}
+        key = (section, tuple(values.values()))
+        if key != self._key:
+            self._key, self.current = key, section
+            self.text.setHtml(self.render(section, values))
+            self.text.scrollToAnchor(section)
+
+    def render(self, current, values=None):
+        """The panel's HTML with section ``current`` highlighted."""
+        values = values or {"bound": "—", "M": "M", "clipped": "—"}
+        parts = []
+        for key, (title, formula, body) in SECTIONS.items():
+            style = "background:#fff4c2;" if key == current else ""
+            parts.append(f"<a name='{key}'></a><div style='{style}padding:4px'>"
+                         f"<h4>{title}</h4><p style='font-size:11pt'>{formula}</p>"
+                         f"<p>{body.format(**values)}</p></div>")
+        return "".join(parts)
+
+    def _on_link(self, url):
+        text = url.toString()
+        if text.startswith("show:"):
+            self.show_requested.emit(text[5:])
