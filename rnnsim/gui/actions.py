@@ -70,3 +70,65 @@ class Actions:
     def all(self):
         """Every action, in toolbar order."""
         return [getattr(self, name) for name in SPECS]
+
+
+class FileMenu:
+    """The File menu: open, save, recent files, export all, quit.
+
+    Parameters
+    ----------
+    window : MainWindow
+        Provides ``actions``, ``settings``, ``open_experiment(path)``, ``save_experiment(path)``
+        and ``export_all(folder)``.
+    """
+
+    def __init__(self, window):
+        from PySide6.QtWidgets import QFileDialog
+
+        self.window, self._dialog = window, QFileDialog
+        menu = window.menuBar().addMenu("&File")
+        menu.setObjectName("fileMenu")
+        a = window.actions
+        menu.addAction(a.actionOpen)
+        menu.addAction(a.actionSave)
+        self.recent = menu.addMenu("Open &recent")
+        self.recent.setObjectName("recentMenu")
+        menu.addSeparator()
+        export = menu.addMenu("&Export")
+        export.addAction(a.actionExportAll)
+        menu.addSeparator()
+        quit_action = menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(window.close)
+        a.actionOpen.triggered.connect(self._on_open)
+        a.actionSave.triggered.connect(self._on_save)
+        a.actionExportAll.triggered.connect(self._on_export_all)
+        self.refresh_recent()
+
+    def refresh_recent(self):
+        """Rebuild the recent-files submenu from the settings."""
+        from rnnsim.gui.settings import recent_files
+
+        self.recent.clear()
+        files = recent_files(self.window.settings)
+        for path in files:
+            action = self.recent.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.window.open_experiment(p))
+        self.recent.setEnabled(bool(files))
+
+    def _on_open(self):
+        path, _ = self._dialog.getOpenFileName(self.window, "Open experiment", "",
+                                               "Experiments (*.json)")
+        if path:
+            self.window.open_experiment(path)
+
+    def _on_save(self):
+        path, _ = self._dialog.getSaveFileName(self.window, "Save experiment", "experiment.json",
+                                               "Experiments (*.json)")
+        if path:
+            self.window.save_experiment(path)
+
+    def _on_export_all(self):
+        folder = self._dialog.getExistingDirectory(self.window, "Export everything into")
+        if folder:
+            self.window.export_all(folder)

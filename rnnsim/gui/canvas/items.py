@@ -223,8 +223,9 @@ class ArrowItem(QGraphicsItem):
 class TextItem(QGraphicsSimpleTextItem):
     """Plain text that is skipped when too small to read, and only re-laid out when changed."""
 
-    def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0):
+    def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
         super().__init__(text)
+        self._max = max_lod
         font = QFont("DejaVu Sans")
         font.setPointSizeF(size)
         font.setBold(bold)
@@ -240,7 +241,8 @@ class TextItem(QGraphicsSimpleTextItem):
             self.setBrush(QBrush(color))
 
     def paint(self, painter, option, widget=None):
-        if lod_of(painter) >= self._min:
+        lod = lod_of(painter)
+        if lod >= self._min and (self._max is None or lod < self._max):
             super().paint(painter, option, widget)
 
 

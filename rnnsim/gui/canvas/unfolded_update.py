@@ -77,6 +77,8 @@ class UnfoldedUpdater:
         token = snap.input_tokens[j - 1] if j - 1 < len(snap.input_tokens) else ""
         items[("token", j)].set_text(token, NEUTRAL if done else FUTURE)
         _center(items[("token", j)])
+        items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE)
+        _center(items[("caption", j)])
         if not done:
             items[("pred", j)].set_text("")
             items[("E", j)].set_text("")
