@@ -13,7 +13,7 @@ DTYPES = ("float64", "float32")
 def check_dtype(dtype) -> np.dtype:
     """Return the numpy dtype for ``dtype`` ("float64" or "float32")."""
     try:
-        dt = np.dtype(dtype)
+        dt = None if dtype is None else np.dtype(dtype)
     except TypeError:
         dt = None
     if dt is None or dt.name not in DTYPES or isinstance(dtype, bool):

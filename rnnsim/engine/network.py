@@ -164,9 +164,27 @@ class Network:
             return None
         return check_array(name, value, (B, self.n_hidden), self.dtype)
 
+    def _check_trace(self, trace):
+        if not isinstance(trace, Trace):
+            raise ValueError(f"trace: got {type(trace).__name__}, expected a Trace from "
+                             "net.forward(X)")
+        T, B, H, G = trace.T, trace.B, self.n_hidden, self._cell.width
+        if trace.s.shape != (T + 1, B, H) or trace.a.shape != (T, B, G) \
+                or trace.s.dtype != self.dtype:
+            raise ValueError(
+                f"trace: got states {trace.s.shape} {trace.s.dtype.name} and pre-activations "
+                f"{trace.a.shape}, expected ({T + 1}, {B}, {H}) {self.dtype.name} and "
+                f"({T}, {B}, {G}) from this network's forward"
+            )
+
     def _check_targets(self, trace, D, mask):
+        self._check_trace(trace)
         T, B = trace.T, trace.B
         D = check_array("D", D, (T, B, self.n_out), self.dtype)
         if mask is None:
             return D, np.ones((T, B), dtype=self.dtype)
-        return D, check_array("mask", mask, (T, B), self.dtype, allow_bool=True)
+        mask = check_array("mask", mask, (T, B), self.dtype, allow_bool=True)
+        if (mask < 0).any():
+            raise ValueError(f"mask: got negative values (min {mask.min()}), expected "
+                             "weights >= 0 (1 counts a frame, 0 ignores it)")
+        return D, mask
