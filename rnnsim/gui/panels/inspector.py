@@ -25,8 +25,9 @@ def _row(name, value):
 def phi_prime(activation, a):
     """Φ'(a) of the named activation, through the engine's definition."""
     act = get_activation(activation)
-    a = np.asarray(a, dtype=float)
-    return act.df(a, act.f(a))
+    a = np.atleast_1d(np.asarray(a, dtype=float))
+    out = act.df(a, act.f(a))
+    return out
 
 
 class InspectorPanel(QWidget):
@@ -104,7 +105,7 @@ class InspectorPanel(QWidget):
             a = float(snap.a[frame, unit])
             rows.append(_row(f"a<sub>{j}</sub>[{unit}]", _f(a)))
             rows.append(_row(f"Φ'(a<sub>{j}</sub>) ({snap.activation})",
-                             _f(float(phi_prime(snap.activation, a)))))
+                             _f(float(phi_prime(snap.activation, a)[0]))))
         elif frame >= 0:
             for name, values in snap.gates.items():
                 rows.append(_row(f"gate {name}<sub>{j}</sub>[{unit}]",

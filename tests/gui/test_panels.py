@@ -1,0 +1,141 @@
+"""Panels driven by hand-built Snapshots: inspector, lecture, sequence, field editors."""
+
+import numpy as np
+import pytest
+
+from rnnsim.gui.canvas import Selection
+from rnnsim.gui.panels.fields import FieldEditor, parse_value
+from rnnsim.gui.panels.inspector import InspectorPanel, phi_prime
+from rnnsim.gui.panels.lecture import LecturePanel
+from rnnsim.gui.panels.sequence import SequencePanel
+from tests.gui.snapshots import make_snapshot
+
+
+@pytest.fixture
+def inspector(qtbot):
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_inspector_shows_a_state_unit(inspector):
+    snap = make_snapshot(T=6, H=4, t=6, phase="backward", k=2, seed=3)
+    inspector.update_snapshot(snap)
+    inspector.set_selection(Selection("s", j=4, unit=2))
+    text = inspector.text.toPlainText()
+    a = float(snap.a[3, 2])
+    assert f"{snap.s[4, 2]:.4g}" in text
+    assert f"{a:.4g}" in text
+    assert f"{1 - np.tanh(a) ** 2:.4g}" in text  # Φ'(a) of tanh
+    assert f"{snap.dE_ds[4, 2]:.4g}" in text
+    assert f"{np.linalg.norm(snap.dE_ds[4]):.4g}" in text
+    best = int(np.argmax(snap.y[3]))
+    assert f"{snap.output_names[best]} {snap.y[3, best]:.2f}" in text
+    assert f"{snap.E[3]:.4g}" in text
+
+
+def test_inspector_says_when_the_sweep_has_not_reached_a_state(inspector):
+    inspector.update_snapshot(make_snapshot(T=6, t=6, phase="backward", k=4))
+    inspector.set_selection(Selection("s", j=2, unit=0))
+    assert "not reached by the backward sweep yet" in inspector.text.toPlainText()
+    inspector.set_selection(Selection("s", j=6, unit=0))
+    assert "not reached" not in inspector.text.toPlainText()
+
+
+def test_inspector_refreshes_with_new_snapshots_and_future_steps(inspector):
+    inspector.update_snapshot(make_snapshot(T=6, t=2))
+    inspector.set_selection(Selection("s", j=4, unit=0))
+    assert "Not computed yet" in inspector.text.toPlainText()
+    snap = make_snapshot(T=6, t=5)
+    inspector.update_snapshot(snap)
+    assert f"{snap.s[4, 0]:.4g}" in inspector.text.toPlainText()
+
+
+def test_inspector_matrix_statistics(inspector):
+    snap = make_snapshot(T=5, H=4, t=5)
+    inspector.update_snapshot(snap)
+    inspector.set_selection(Selection("W", name="Ws"))
+    text = inspector.text.toPlainText()
+    W = snap.weights["Ws"]
+    assert "4 × 4" in text
+    assert f"{W.mean():.4g}" in text and f"{W.std():.4g}" in text
+    assert f"{snap.sigma_max:.4g}" in text
+    assert f"{snap.gamma * snap.sigma_max:.4g}" in text
+
+
+def test_inspector_gates_of_an_lstm(inspector):
+    snap = make_snapshot(T=4, H=3, t=4, cell="lstm")
+    inspector.update_snapshot(snap)
+    inspector.set_selection(Selection("s", j=2, unit=1))
+    text = inspector.text.toPlainText()
+    for name in ("i", "f", "o", "g"):
+        assert f"gate {name}" in text
+        assert f"{snap.gates[name][1, 1]:.4g}" in text
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu"])
+def test_phi_prime_matches_finite_differences(name):
+    a = np.array([-1.3, -0.2, 0.4, 2.0])
+    from rnnsim.engine import get_activation
+
+    f = get_activation(name).f
+    numeric = (f(a + 1e-6) - f(a - 1e-6)) / 2e-6
+    np.testing.assert_allclose(phi_prime(name, a), numeric, atol=1e-6)
+
+
+def test_lecture_follows_the_phase_and_links_to_weights(qtbot):
+    panel = LecturePanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(make_snapshot(T=4, t=2))
+    assert panel.current == "state"
+    snap = make_snapshot(T=4, phase="backward", k=1)
+    panel.update_snapshot(snap)
+    assert panel.current == "bptt"
+    assert f"{snap.gamma * snap.sigma_max:.3g}" in panel.text.toPlainText()
+    from PySide6.QtCore import QUrl
+
+    with qtbot.waitSignal(panel.show_requested) as blocker:
+        panel.text.anchorClicked.emit(QUrl("show:Ws"))
+    assert blocker.args == ["Ws"]
+
+
+def test_sequence_tokens_and_seek(qtbot):
+    panel = SequencePanel()
+    qtbot.addWidget(panel)
+    snap = make_snapshot(T=5, t=2)
+    panel.update_snapshot(snap)
+    assert [b.text().split("\n")[1] for b in panel.buttons] == list(snap.input_tokens)
+    assert "ffe27a" in panel.buttons[1].styleSheet()  # t = 2 highlighted
+    with qtbot.waitSignal(panel.seek) as blocker:
+        panel.buttons[3].click()
+    assert blocker.args == [4]
+
+
+def test_parse_value_names_what_was_typed():
+    assert parse_value("12", 3) == 12
+    assert parse_value("0.5", 0.1) == 0.5
+    assert parse_value("none", None) is None
+    assert parse_value("7", None) == 7
+    with pytest.raises(ValueError, match="'x1'"):
+        parse_value("x1", 3)
+
+
+def test_field_editor_refuses_bad_values_and_keeps_the_old_one(qtbot):
+    def check(name, value):
+        if value < 1:
+            raise ValueError(f"{name}: got {value}, expected >= 1")
+
+    editor = FieldEditor("n_hidden", 8, check)
+    qtbot.addWidget(editor.widget)
+    refused, committed = [], []
+    editor.refused.connect(lambda n, m: refused.append(m))
+    editor.committed.connect(lambda n, v: committed.append(v))
+    qtbot.keyClicks(editor.widget, "x")
+    assert "border" in editor.widget.styleSheet() and refused
+    editor.widget.setText("0")
+    editor.widget.editingFinished.emit()
+    assert editor.widget.text() == "8" and not committed
+    assert "n_hidden stays 8" in refused[-1]
+    editor.widget.setText("12")
+    editor.widget.editingFinished.emit()
+    assert committed == [12]
