@@ -119,7 +119,7 @@ class NetworkCanvas(QWidget):
             self.folded_scene.setSceneRect(
                 self.folded_scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
             self.folded.fit()
-        self.legend.set_scales([("sₜ  (units coloured by activation)", scales.state),
+        self.legend.set_scales([("sₜ, cₜ  (activation)", scales.state),
                                 ("xₜ", scales.inputs), ("yₜ", scales.outputs),
                                 ("‖∂E/∂sₖ‖  (log scale)", scales.grad)])
         if rebuilt:

@@ -48,20 +48,22 @@ class LegendBar(QWidget):
         painter.fillRect(self.rect(), QColor(252, 252, 252))
         painter.setFont(self._font)
         x = 12.0
+        n = max(len(self.scales), 1)
+        bar_w = int(max(60, min(self.BAR_W, (self.width() - 24 - 44 * n) / n)))
         for title, scale in self.scales:
             painter.setPen(QColor(30, 30, 30))
-            painter.drawText(QRectF(x, 2, self.BAR_W + 30, 14), Qt.AlignmentFlag.AlignLeft, title)
-            bar = QRectF(x, 17, self.BAR_W, self.BAR_H)
-            lut = scale.lut[np.linspace(0, len(scale.lut) - 1, self.BAR_W).astype(int)]
+            painter.drawText(QRectF(x, 2, bar_w + 40, 14), Qt.AlignmentFlag.AlignLeft, title)
+            bar = QRectF(x, 17, bar_w, self.BAR_H)
+            lut = scale.lut[np.linspace(0, len(scale.lut) - 1, bar_w).astype(int)]
             painter.drawImage(bar, strip_image(lut))
             painter.setPen(QPen(QColor(120, 120, 120), 0.8))
             painter.drawRect(bar)
             values, labels = _ticks(scale)
             span = (scale.hi - scale.lo) or 1.0
             for v, label in zip(values, labels, strict=True):
-                px = x + (v - scale.lo) / span * self.BAR_W
+                px = x + (v - scale.lo) / span * bar_w
                 painter.drawLine(int(px), 27, int(px), 30)
                 painter.drawText(QRectF(px - 25, 30, 50, 14), Qt.AlignmentFlag.AlignHCenter,
                                  label)
-            x += self.BAR_W + 44
+            x += bar_w + 44
         painter.end()
