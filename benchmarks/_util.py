@@ -1,0 +1,75 @@
+"""Small helpers shared by the benchmark scripts: BLAS thread count and timing."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+            "openblas_get_num_threads64_", "openblas_get_num_threads",
+            "MKL_Get_Max_Threads")
+
+
+def blas_threads() -> int | None:
+    """Return the number of threads NumPy's BLAS uses, or None when it cannot be asked.
+
+    Looks up the BLAS library NumPy loaded (via /proc/self/maps) and calls its
+    ``*_get_num_threads`` function, as threadpoolctl does.
+    """
+    import numpy  # noqa: F401  (loads the BLAS library)
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        if not os.path.exists(path):
+            continue
+        lib = ctypes.CDLL(path)
+        for name in _GETTERS:
+            getter = getattr(lib, name, None)
+            if getter is not None:
+                return int(getter())
+    return None
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    """Return the wall time of one call of ``fn`` in milliseconds."""
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1e3
+
+
+def alternate(fns: dict[str, Callable[[], object]], rounds: int, block_s: float = 0.3,
+              settle_s: float = 0.25, budget_s: float | None = None,
+              max_block: int = 20) -> dict[str, tuple[float, int]]:
+    """Time several functions in alternating blocks; return (median ms, runs) per function.
+
+    Each round runs every function in turn: a pause of ``settle_s`` seconds, one untimed
+    warm-up call, then a block of timed calls lasting about ``block_s`` seconds (at least 1,
+    at most ``max_block`` calls). The pause lets the other library's worker threads, which
+    spin for a while after their last task (OpenBLAS, OpenMP), go to sleep before timing:
+    runs alternated call by call measured each library slowed down by the other's spinning
+    threads (up to 2x on 2 cores). Alternating rounds still spreads slow drifts of the
+    machine over all functions alike. ``budget_s`` stops after the first round in which the
+    elapsed time exceeds it (at least 2 rounds are run).
+    """
+    estimate = {}
+    for key, fn in fns.items():
+        fn()
+        estimate[key] = max(min(time_once(fn), time_once(fn)), 1e-3)
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    start = time.perf_counter()
+    for r in range(rounds):
+        for key, fn in fns.items():
+            time.sleep(settle_s)
+            estimate[key] = max(min(estimate[key], time_once(fn)), 1e-3)
+            n = max(1, min(max_block, int(block_s * 1e3 / estimate[key])))
+            times[key].extend(time_once(fn) for _ in range(n))
+        if budget_s is not None and r >= 1 and time.perf_counter() - start > budget_s:
+            break
+    return {k: (statistics.median(v), len(v)) for k, v in times.items()}

@@ -1,0 +1,177 @@
+"""Time one full training step of the engine, and the same step in PyTorch when installed.
+
+A step is what training does once per batch: ``net.loss_and_grads(X, D)`` (the forward pass
+and full BPTT) followed by an SGD update of every parameter. The PyTorch step is the same
+model: ``torch.nn.RNN`` (tanh) / ``LSTM`` / ``GRU`` + ``Linear`` readout, softmax
+cross-entropy summed over time and averaged over the batch, ``loss.backward()`` and
+``torch.optim.SGD.step()``, on the CPU with as many threads as NumPy's BLAS. Ours and
+torch's run in alternating blocks, each after a pause and an untimed warm-up call (see
+``_util.alternate``: call-by-call alternation measures each library slowed down by the
+other's spinning worker threads); the table shows medians in milliseconds, the ratio
+ours/torch and, for Elman, the issue's target ratio.
+
+    python benchmarks/bench_engine.py            # every cell, size and dtype
+    python benchmarks/bench_engine.py --quick    # fewer repeats
+    python benchmarks/bench_engine.py --cells elman --dtypes float64
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _util import alternate, blas_threads
+
+from rnnsim.engine import Network
+from rnnsim.engine.optim import SGD
+
+SIZES = [(1, 50, 4, 16), (1, 100, 8, 64), (32, 50, 8, 128), (64, 100, 32, 512)]  # (B, T, n_in, H)
+CELLS = ("elman", "lstm", "gru")
+DTYPES = ("float32", "float64")
+LR = 0.01
+
+
+def elman_target(H: int) -> float:
+    """The issue's target ratio ours/torch for the Elman cell at hidden size H."""
+    return 0.5 if H <= 64 else 0.7 if H <= 128 else 1.0
+
+
+def make_batch(B, T, n_in, n_out, dtype, seed=0):
+    """Return X (T, B, n_in), one-hot targets D (T, B, n_out) and their class ids (T, B)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(T, B, n_in)).astype(dtype)  # (T, B, n_in) inputs
+    ids = rng.integers(0, n_out, size=(T, B))  # (T, B) target classes
+    D = np.eye(n_out, dtype=dtype)[ids]  # (T, B, n_out) one-hot targets
+    return X, D, ids
+
+
+def ours(cell, size, dtype):
+    """Return (step function, network, X, D) for our engine."""
+    B, T, n_in, H = size
+    net = Network.create(cell=cell, n_in=n_in, n_hidden=H, n_out=n_in, seed=0, dtype=dtype)
+    X, D, _ = make_batch(B, T, n_in, n_in, dtype)
+    opt = SGD(LR)
+
+    def step():
+        _, grads = net.loss_and_grads(X, D)
+        opt.step(net.params, grads)
+
+    return step, net, X, D
+
+
+def theirs(cell, size, dtype):
+    """Return (step function, rnn module, readout, loss function) for PyTorch."""
+    import torch
+
+    B, T, n_in, H = size
+    tdtype = getattr(torch, dtype)
+    torch.manual_seed(0)
+    kind = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    rnn = kind(n_in, H).to(tdtype)
+    readout = torch.nn.Linear(H, n_in).to(tdtype)
+    opt = torch.optim.SGD([*rnn.parameters(), *readout.parameters()], lr=LR)
+    X, _, ids = make_batch(B, T, n_in, n_in, dtype)
+    Xt, target = torch.from_numpy(X), torch.from_numpy(ids.reshape(-1))
+
+    def loss_fn():
+        out, _ = rnn(Xt)  # (T, B, H)
+        logits = readout(out).reshape(T * B, n_in)
+        return torch.nn.functional.cross_entropy(logits, target, reduction="sum") / B
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn().backward()
+        opt.step()
+
+    return step, rnn, readout, loss_fn
+
+
+def same_loss_check(size=(3, 7, 4, 5)) -> float:
+    """Copy an Elman net's weights into torch and return |our loss − torch's loss| (float64)."""
+    import torch
+
+    _, net, X, D = ours("elman", size, "float64")
+    _, rnn, readout, loss_fn = theirs("elman", size, "float64")
+    p = net.params
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.from_numpy(p["Wx"].T))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(p["Ws"].T))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(np.ravel(p["bs"])))
+        rnn.bias_hh_l0.zero_()
+        readout.weight.copy_(torch.from_numpy(p["Wy"].T))
+        readout.bias.copy_(torch.from_numpy(np.ravel(p["by"])))
+        return abs(net.loss(X, D) - float(loss_fn()))
+
+
+def torch_available() -> bool:
+    """Whether PyTorch can be imported."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
+    """Time every combination and print one table row per combination."""
+    head = f"{'cell':6} {'dtype':8} {'B':>3} {'T':>4} {'n_in':>4} {'H':>4} {'ours ms':>9}"
+    if use_torch:
+        head += f" {'torch ms':>9} {'ratio':>6} {'target':>6}"
+    print(head + "   runs")
+    rows = []
+    for cell in cells:
+        for size in sizes:
+            for dtype in dtypes:
+                fns = {"ours": ours(cell, size, dtype)[0]}
+                if use_torch:
+                    fns["torch"] = theirs(cell, size, dtype)[0]
+                res = alternate(fns, rounds, budget_s=budget_s)
+                med = {k: v[0] for k, v in res.items()}
+                runs = "/".join(str(v[1]) for v in res.values())
+                line = f"{cell:6} {dtype:8} {size[0]:>3} {size[1]:>4} {size[2]:>4} {size[3]:>4}"
+                line += f" {med['ours']:9.3f}"
+                if use_torch:
+                    ratio = med["ours"] / med["torch"]
+                    target = f"{elman_target(size[3]):.1f}" if cell == "elman" else "-"
+                    mark = "" if cell != "elman" else (" ok" if ratio <= float(target) else " MISS")
+                    line += f" {med['torch']:9.3f} {ratio:6.2f} {target:>6}{mark:5}"
+                    rows.append((cell, dtype, size, med["ours"], med["torch"], ratio))
+                print(f"{line} {runs:>6}", flush=True)
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats (a rough figure)")
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES))
+    parser.add_argument("--sizes", nargs="+", type=int, choices=range(len(SIZES)),
+                        default=list(range(len(SIZES))), help="indices into SIZES")
+    parser.add_argument("--no-torch", action="store_true", help="time our engine only")
+    args = parser.parse_args(argv)
+    rounds, budget = (2, 1.0) if args.quick else (6, 8.0)
+    use_torch = torch_available() and not args.no_torch
+    threads = blas_threads()
+    print(f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}")
+    if use_torch:
+        import torch
+
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+        print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; "
+              f"same-loss check |ours - torch| = {same_loss_check():.2e}")
+    else:
+        print("torch not installed (or --no-torch): timing our engine only")
+    print(f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
+          "row at most; runs = timed calls ours/torch)")
+    run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
+
+
+if __name__ == "__main__":
+    main()
