@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cells.base import rows_dot
+
 
 class BackwardSweep:
     """The BPTT sweep of one trace, from the last frame to the first.
@@ -39,7 +41,7 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        self._dS_out = np.dot(self.dZ, p["Wy"].T)  # (T, B, H) ∂E[t]/∂s[t+1], direct
+        self._dS_out = rows_dot(self.dZ, p["Wy"].T)  # (T, B, H) ∂E[t]/∂s[t+1], direct
         self._prep = cell.prepare_backward(trace, p)
         self.dE_ds = np.zeros((T + 1, B, net.n_hidden), dtype=net.dtype)
         self.dA = np.zeros((T, B, cell.width), dtype=net.dtype)
@@ -109,7 +111,7 @@ def gradient_flow(net, trace, D, mask) -> np.ndarray:
     T, B, H = trace.T, trace.B, net.n_hidden
     cell = net._cell
     dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn) * (mask / B)[:, :, None]
-    dS_out = np.dot(dZ, net.params["Wy"].T)  # (T, B, H)
+    dS_out = rows_dot(dZ, net.params["Wy"].T)  # (T, B, H)
     prep = cell.prepare_backward(trace, net.params)
     G = np.zeros((T, T + 1), dtype=np.float64)
     rows_s = np.empty((T, B, H), dtype=net.dtype)  # row t: ∂E[t]/∂s[k+1]

@@ -20,6 +20,22 @@ from ..activations import Activation
 from ..init import init_matrix
 
 
+def rows_dot(a, W, out=None):
+    """a·W over the last axis of ``a`` (..., K) with W (K, M), as one BLAS call when possible.
+
+    ``np.dot`` of an N-d array is not BLAS-accelerated, so stacked rows are flattened to 2-D
+    (one matrix product, whatever the number of leading dimensions).
+    """
+    if a.ndim == 2:
+        return np.dot(a, W, out=out)
+    flat = np.dot(np.ascontiguousarray(a).reshape(-1, a.shape[-1]), W)
+    result = flat.reshape((*a.shape[:-1], W.shape[1]))
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
 class Cell:
     """Base class of the recurrent cells.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cell
+from .base import Cell, rows_dot
 
 
 class ElmanCell(Cell):
@@ -47,5 +47,4 @@ class ElmanCell(Cell):
         da = np.multiply(ds, prep["dphi"][t], out=out_da)
         if not need_prev:
             return da, None, None
-        return da, np.dot(da, prep["WsT"], out=out_ds) if out_ds is not None \
-            else np.dot(da, prep["WsT"]), None
+        return da, rows_dot(da, prep["WsT"], out=out_ds), None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
-from .base import Cell
+from .base import Cell, rows_dot
 
 
 class GRUCell(Cell):
@@ -81,12 +81,11 @@ class GRUCell(Cell):
         np.multiply(ds, P_t[:, :H], out=da[..., :H])
         da_n = da[..., 2 * H:]
         np.multiply(ds, P_t[:, 2 * H:], out=da_n)
-        drs = np.dot(da_n, prep["WnT"])  # (…, B, H) ∂E/∂(r ⊙ s[t])
+        drs = rows_dot(da_n, prep["WnT"])  # (…, B, H) ∂E/∂(r ⊙ s[t])
         np.multiply(drs, P_t[:, H:2 * H], out=da[..., H:2 * H])
         if not need_prev:
             return da, None, None
-        ds_prev = np.dot(da[..., :2 * H], prep["WzrT"], out=out_ds) if out_ds is not None \
-            else np.dot(da[..., :2 * H], prep["WzrT"])
+        ds_prev = rows_dot(da[..., :2 * H], prep["WzrT"], out=out_ds)
         ds_prev += ds * prep["z"][t]
         drs *= prep["r"][t]
         ds_prev += drs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
-from .base import Cell
+from .base import Cell, rows_dot
 
 
 class LSTMCell(Cell):
@@ -96,6 +96,5 @@ class LSTMCell(Cell):
         np.multiply(ds, Q_t[:, 2 * H:3 * H], out=da[..., 2 * H:3 * H])
         if not need_prev:
             return da, None, None
-        ds_prev = np.dot(da, prep["WsT"], out=out_ds) if out_ds is not None \
-            else np.dot(da, prep["WsT"])
+        ds_prev = rows_dot(da, prep["WsT"], out=out_ds)
         return da, ds_prev, dct * prep["f"][t]
