@@ -13,7 +13,9 @@ class BackwardSweep:
     Create it with ``Network.sweep(trace, D, mask, bptt_steps)``. ``k`` is the next frame to
     process (T−1 at the start, −1 when done). ``step()`` processes frame k and records
     ``dE_ds[k+1]`` = ∂E/∂s[k+1] (B, H), the total over all frames, honouring the truncation;
-    after frame 0 also ``dE_ds[0]`` (∂E/∂s0). ``run()`` does the rest; ``grads()`` returns
+    after frame 0 also ``dE_ds[0]`` (∂E/∂s0). ``dE_ds[j]`` and ``dA[j−1]`` are final for
+    j > k; entries the sweep has not reached hold intermediate values (the buffers are
+    reused in place), so read only the final ones. ``run()`` does the rest; ``grads()`` returns
     the parameter gradients once done.
 
     Truncation (``bptt_steps`` = k): frames are cut into chunks [0, k), [k, 2k), …; at a cut
@@ -41,10 +43,11 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        self._dS_out = rows_dot(self.dZ, p["Wy"].T)  # (T, B, H) ∂E[t]/∂s[t+1], direct
-        self._prep = cell.prepare_backward(trace, p)
-        self.dE_ds = np.zeros((T + 1, B, net.n_hidden), dtype=net.dtype)
-        self.dA = np.zeros((T, B, cell.width), dtype=net.dtype)
+        self.dE_ds = np.empty((T + 1, B, net.n_hidden), dtype=net.dtype)
+        self.dE_ds[0] = 0.0
+        rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t
+        self.dA = np.empty((T, B, cell.width), dtype=net.dtype)
+        self._prep = cell.prepare_backward(trace, p, coef=self.dA)
         self._carry_buf = np.empty((B, net.n_hidden), dtype=net.dtype)
         self._gs = None  # (B, H) ∂E/∂s[k+1] arriving from frame k+1, or None across a cut
         self._gc = None  # (B, H) ∂E/∂c[k+1] arriving from frame k+1 (LSTM)
@@ -62,10 +65,8 @@ class BackwardSweep:
         if k < 0:
             raise RuntimeError("step: the sweep is done; create a new sweep to go again")
         ds = self.dE_ds[k + 1]
-        if self._gs is None:
-            ds[...] = self._dS_out[k]
-        else:
-            np.add(self._dS_out[k], self._gs, out=ds)
+        if self._gs is not None:
+            ds += self._gs
         cut = self.bptt_steps is not None and k % self.bptt_steps == 0
         _, gs, gc = self.net._cell.backward_step(
             k, ds, self._gc, self._prep, out_da=self.dA[k], out_ds=self._carry_buf,

@@ -28,11 +28,10 @@ def rows_dot(a, W, out=None):
     """
     if a.ndim == 2:
         return np.dot(a, W, out=out)
-    flat = np.dot(np.ascontiguousarray(a).reshape(-1, a.shape[-1]), W)
-    result = flat.reshape((*a.shape[:-1], W.shape[1]))
+    a2 = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
     if out is None:
-        return result
-    out[...] = result
+        return np.dot(a2, W).reshape((*a.shape[:-1], W.shape[1]))
+    np.dot(a2, W, out=out.reshape(a2.shape[0], W.shape[1]))
     return out
 
 
@@ -93,8 +92,13 @@ class Cell:
         """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward."""
         raise NotImplementedError
 
-    def prepare_backward(self, trace, p) -> dict:
-        """Precompute, for all steps at once, the local derivatives the backward steps use."""
+    def prepare_backward(self, trace, p, coef=None) -> dict:
+        """Precompute, for all steps at once, the local derivatives the backward steps use.
+
+        ``coef`` (T, B, G), if given, receives the per-frame coefficients of ∂E/∂a; the
+        sweep passes its own ``dA`` so that ``backward_step(t, ..., out_da=dA[t])`` turns
+        coef[t] into ∂E/∂a[t] in place (one large array fewer per sweep).
+        """
         raise NotImplementedError
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
@@ -112,7 +116,8 @@ class Cell:
         prep : dict
             ``prepare_backward``'s result.
         out_da, out_ds : ndarray or None
-            Optional output buffers for da[t] and ∂E/∂s[t].
+            Optional output buffers for da[t] and ∂E/∂s[t]; ``out_da`` may be the ``coef[t]``
+            given to ``prepare_backward`` (it is then overwritten).
         need_prev : bool
             When False the gradients with respect to s[t] and c[t] are not computed.
 

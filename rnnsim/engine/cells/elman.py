@@ -39,8 +39,8 @@ class ElmanCell(Cell):
     def end_forward(self, work):
         return None, {}, {}
 
-    def prepare_backward(self, trace, p):
-        return {"dphi": self.phi.df(trace.a, trace.s[1:]),  # (T, B, H) Φ'(a[t])
+    def prepare_backward(self, trace, p, coef=None):
+        return {"dphi": self.phi.df(trace.a, trace.s[1:], out=coef),  # (T, B, H) Φ'(a[t])
                 "WsT": np.ascontiguousarray(p["Ws"].T)}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):

@@ -61,21 +61,25 @@ class GRUCell(Cell):
         gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
         return None, gates, {"act": act, "rs": work["rs"]}
 
-    def prepare_backward(self, trace, p):
+    def prepare_backward(self, trace, p, coef=None):
         H, act = self.n_hidden, trace.cache["act"]
         z, r, n = (act[:, :, j * H:(j + 1) * H] for j in range(3))
         s_prev = trace.s[:-1]
-        P = np.empty_like(act)  # (T, B, 3H): coefficients of a_z, a_r (per δrs), a_n
-        np.multiply(s_prev - n, SIGMOID.df(None, z), out=P[:, :, :H])
-        np.multiply(s_prev, SIGMOID.df(None, r), out=P[:, :, H:2 * H])
-        np.multiply(1.0 - z, self.phi.df(trace.a[:, :, 2 * H:], n), out=P[:, :, 2 * H:])
+        P = np.empty_like(act) if coef is None else coef  # (T, B, 3H) a_z, a_r (per δrs), a_n
+        SIGMOID.df(None, act[:, :, :2 * H], out=P[:, :, :2 * H])
+        self.phi.df(trace.a[:, :, 2 * H:], n, out=P[:, :, 2 * H:])
+        tmp = np.subtract(s_prev, n)  # (T, B, H)
+        P[:, :, :H] *= tmp
+        P[:, :, H:2 * H] *= s_prev
+        np.subtract(1.0, z, out=tmp)
+        P[:, :, 2 * H:] *= tmp
         Ws = p["Ws"]
         return {"P": P, "z": z, "r": r, "WzrT": np.ascontiguousarray(Ws[:, :2 * H].T),
                 "WnT": np.ascontiguousarray(Ws[:, 2 * H:].T)}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
-        P_t = prep["P"][t]
+        P_t = prep["P"][t]  # (B, 3H), may be the same memory as out_da
         lead = ds.shape[:-1]
         da = np.empty((*lead, 3 * H), dtype=ds.dtype) if out_da is None else out_da
         np.multiply(ds, P_t[:, :H], out=da[..., :H])

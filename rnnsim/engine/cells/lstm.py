@@ -69,31 +69,32 @@ class LSTMCell(Cell):
         gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
         return work["c"], gates, {"act": act, "tc": work["tc"]}
 
-    def prepare_backward(self, trace, p):
+    def prepare_backward(self, trace, p, coef=None):
         H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
         i, f, o, g = (act[:, :, j * H:(j + 1) * H] for j in range(4))
-        dact = np.empty_like(act)  # (T, B, 4H) σ' of i, f, o and Φ' of g
-        SIGMOID.df(None, act[:, :, :3 * H], out=dact[:, :, :3 * H])
-        self.phi.df(trace.a[:, :, 3 * H:], g, out=dact[:, :, 3 * H:])
-        Q = np.empty_like(act)  # (T, B, 4H) ∂a-coefficients per block
-        np.multiply(g, dact[:, :, :H], out=Q[:, :, :H])
-        np.multiply(trace.c[:-1], dact[:, :, H:2 * H], out=Q[:, :, H:2 * H])
-        np.multiply(tc, dact[:, :, 2 * H:3 * H], out=Q[:, :, 2 * H:3 * H])
-        np.multiply(i, dact[:, :, 3 * H:], out=Q[:, :, 3 * H:])
-        K = o * self.phi.df(trace.c[1:], tc)  # (T, B, H) ∂c[t+1] per ∂s[t+1]
+        Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
+        SIGMOID.df(None, act[:, :, :3 * H], out=Q[:, :, :3 * H])
+        self.phi.df(trace.a[:, :, 3 * H:], g, out=Q[:, :, 3 * H:])
+        Q[:, :, :H] *= g
+        Q[:, :, H:2 * H] *= trace.c[:-1]
+        Q[:, :, 2 * H:3 * H] *= tc
+        Q[:, :, 3 * H:] *= i
+        K = self.phi.df(trace.c[1:], tc)  # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
+        K *= o
         return {"Q": Q, "K": K, "f": f, "WsT": np.ascontiguousarray(p["Ws"].T)}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
-        Q_t = prep["Q"][t]
+        Q4 = prep["Q"][t].reshape(-1, 4, H)  # (B, 4, H), may be the same memory as out_da
         dct = ds * prep["K"][t]
         if dc is not None:
             dct += dc
         lead = dct.shape[:-1]
         da = np.empty((*lead, 4 * H), dtype=dct.dtype) if out_da is None else out_da
-        np.multiply(dct[..., None, :], Q_t.reshape(Q_t.shape[0], 4, H),
-                    out=da.reshape((*lead, 4, H)))
-        np.multiply(ds, Q_t[:, 2 * H:3 * H], out=da[..., 2 * H:3 * H])
+        da4 = da.reshape((*lead, 4, H))
+        np.multiply(dct[..., None, :], Q4[:, :2], out=da4[..., :2, :])
+        np.multiply(ds, Q4[:, 2], out=da4[..., 2, :])
+        np.multiply(dct, Q4[:, 3], out=da4[..., 3, :])
         if not need_prev:
             return da, None, None
         ds_prev = rows_dot(da, prep["WsT"], out=out_ds)
