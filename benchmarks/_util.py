@@ -73,3 +73,20 @@ def alternate(fns: dict[str, Callable[[], object]], rounds: int, block_s: float 
         if budget_s is not None and r >= 1 and time.perf_counter() - start > budget_s:
             break
     return {k: (statistics.median(v), len(v)) for k, v in times.items()}
+
+
+def tune_malloc(limit: int = 32 * 2**20) -> bool:
+    """Stop glibc from returning freed heap memory to the kernel (process-wide).
+
+    Sets ``M_MMAP_THRESHOLD`` to ``limit`` (32 MiB is glibc's maximum) and
+    ``M_TRIM_THRESHOLD`` to 1 GiB, so that the arrays a training step frees are reused by the
+    next step instead of being unmapped and page-faulted in again. Returns False when the C
+    library has no ``mallopt`` (not glibc).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, limit)) and bool(mallopt(m_trim_threshold, 2**30))

@@ -13,6 +13,7 @@ ours/torch and, for Elman, the issue's target ratio.
     python benchmarks/bench_engine.py            # every cell, size and dtype
     python benchmarks/bench_engine.py --quick    # fewer repeats
     python benchmarks/bench_engine.py --cells elman --dtypes float64
+    python benchmarks/bench_engine.py --tune-malloc   # glibc keeps freed memory mapped
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _util import alternate, blas_threads
+from _util import alternate, blas_threads, tune_malloc
 
 from rnnsim.engine import Network
 from rnnsim.engine.optim import SGD
@@ -155,11 +156,16 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", nargs="+", type=int, choices=range(len(SIZES)),
                         default=list(range(len(SIZES))), help="indices into SIZES")
     parser.add_argument("--no-torch", action="store_true", help="time our engine only")
+    parser.add_argument("--tune-malloc", action="store_true",
+                        help="keep freed heap memory mapped (glibc mallopt; affects both engines)")
     args = parser.parse_args(argv)
+    if args.tune_malloc and not tune_malloc():
+        parser.error("--tune-malloc: this C library has no mallopt (glibc only)")
     rounds, budget = (2, 1.0) if args.quick else (6, 8.0)
     use_torch = torch_available() and not args.no_torch
     threads = blas_threads()
-    print(f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}")
+    print(f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}, "
+          f"malloc {'tuned' if args.tune_malloc else 'default'}")
     if use_torch:
         import torch
 
