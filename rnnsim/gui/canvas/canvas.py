@@ -56,6 +56,7 @@ class NetworkCanvas(QWidget):
         self.unfolded.setObjectName("unfoldedView")
         self.folded.setObjectName("foldedView")
         self.legend = LegendBar()
+        self.unfolded.view_changed.connect(self._on_view_changed)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folded)
         self.splitter.addWidget(self.unfolded)
@@ -111,7 +112,7 @@ class NetworkCanvas(QWidget):
         """Draw ``snapshot`` in both views; items are rebuilt only when the layout changes."""
         self.snapshot = snapshot
         rebuilt = self.unfolded_scene.ensure_layout(snapshot)
-        self.unfolded_scene.show_snapshot(snapshot)
+        self.unfolded_scene.show_snapshot(snapshot, self._text_columns())
         scales = self.unfolded_scene.scales
         folded_rebuilt = self.folded_scene.ensure_layout(snapshot)
         self.folded_scene.show_snapshot(snapshot, scales)
@@ -128,6 +129,16 @@ class NetworkCanvas(QWidget):
         elif self.follow.isChecked():
             self._follow(snapshot)
         self._ring_selection()
+
+    def _text_columns(self):
+        if self.unfolded_scene.geometry is None:
+            return None
+        return self.unfolded_scene.visible_columns(self.unfolded.visible_scene_rect())
+
+    def _on_view_changed(self):
+        columns = self._text_columns()
+        if columns is not None:
+            self.unfolded_scene.refresh_texts(columns)
 
     def fit(self):
         """Fit both views to their whole networks."""

@@ -9,7 +9,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from rnnsim.gui.canvas.items import ArrowItem, GateBars, HtmlItem, TextItem, VectorItem
+from rnnsim.gui.canvas.items import (
+    ArrowItem,
+    Detail,
+    GateBars,
+    HtmlItem,
+    TextItem,
+    VectorItem,
+)
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
 from rnnsim.gui.canvas.notation import html_sub
 from rnnsim.gui.canvas.readout import prediction_text
@@ -68,6 +75,8 @@ class FoldedScene(QGraphicsScene):
         self.key = None
         self.items_by_id = {}
         self._last_updates = None
+        self.detail = Detail()
+        self._norms = {}  # id(ΔW) → (ΔW, ‖ΔW‖): computed once per array
         self.setBackgroundBrush(QBrush(QColor(255, 255, 255)))
 
     def ensure_layout(self, snapshot):
@@ -78,6 +87,7 @@ class FoldedScene(QGraphicsScene):
         self.clear()
         self.items_by_id, self.key = {}, key
         self._build(make_geometry(key))
+        self.detail.collect(self.items_by_id.values())
         return True
 
     def _add(self, model_id, item, pos, z=0.0):
@@ -186,13 +196,23 @@ class FoldedScene(QGraphicsScene):
         return (f"<i>{first}<br>y<sub>t</sub> = {y_rhs}<br>"
                 "E = Σ<sub>t</sub> E<sub>t</sub>(y<sub>t</sub>, d<sub>t</sub>)</i>")
 
+    def _delta_norm(self, delta):
+        if delta is None:
+            return 0.0
+        cached = self._norms.get(name := id(delta))
+        if cached is None or cached[0] is not delta:
+            flat = np.asarray(delta, dtype=float).ravel()
+            cached = self._norms[name] = (delta, float(np.sqrt(np.sum(flat * flat))))
+            if len(self._norms) > 12:
+                self._norms.pop(next(iter(self._norms)))
+        return cached[1]
+
     def _mark_update(self, snap):
         items = self.items_by_id
         just_updated = self._last_updates is not None and snap.updates > self._last_updates
         self._last_updates = snap.updates
         for name in ("Wx", "Ws", "Wy"):
-            delta = snap.delta_weights.get(name)
-            norm = float(np.linalg.norm(delta)) if delta is not None else 0.0
+            norm = self._delta_norm(snap.delta_weights.get(name))
             items[f"{name}_delta"].set_text(f"‖ΔW‖ = {norm:.1e}" if norm else "")
             color = GREEN if just_updated else GREY
             items[name].set_style(color, 3.0 if just_updated else 1.6)

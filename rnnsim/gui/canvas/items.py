@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsPathItem,
     QGraphicsSimpleTextItem,
     QGraphicsTextItem,
     QStyleOptionGraphicsItem,
@@ -156,61 +157,51 @@ class VectorItem(QGraphicsItem):
         event.accept()
 
 
-class ArrowItem(QGraphicsItem):
-    """A straight arrow from ``start`` to ``end`` with a filled head; pen updated in place."""
+class ArrowItem(QGraphicsPathItem):
+    """A straight arrow from ``start`` to ``end`` with a filled head, painted natively by Qt.
+
+    The pen (colour, width, dash) is updated in place; the head grows with the width.
+    """
 
     def __init__(self, start, end, color=ARROW_GREY, width=1.2, key=None,
                  on_click=None, head=7.0):
         super().__init__()
         self.key, self.on_click, self.head = key, on_click, head
-        self._pen = QPen(color, width)
-        self._pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        self.set_points(start, end)
-
-    def set_points(self, start, end):
-        self.prepareGeometryChange()
         self.start, self.end = QPointF(start), QPointF(end)
+        self._apply(QColor(color), width, Qt.PenStyle.SolidLine)
 
-    def set_style(self, color, width, style=Qt.PenStyle.SolidLine):
-        """Change colour, width and dash style."""
-        if (self._pen.color() != color or self._pen.widthF() != width
-                or self._pen.style() != style):
-            self._pen = QPen(color, width, style)
-            self._pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            self.update()
-
-    @property
-    def width(self):
-        return self._pen.widthF()
-
-    @property
-    def color(self):
-        return self._pen.color()
-
-    def boundingRect(self):
-        pad = self.head + self._pen.widthF() + 2
-        return QRectF(self.start, self.end).normalized().adjusted(-pad, -pad, pad, pad)
-
-    def shape(self):
-        path = QPainterPath()
-        path.addRect(self.boundingRect())
-        return path
-
-    def paint(self, painter, option, widget=None):
-        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+    def _apply(self, color, width, style):
+        pen = QPen(color, width, style)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        self.setPen(pen)
+        self.setBrush(QBrush(color))
         dx, dy = self.end.x() - self.start.x(), self.end.y() - self.start.y()
         length = math.hypot(dx, dy) or 1.0
         ux, uy = dx / length, dy / length
-        head = self.head + self._pen.widthF()
+        head = self.head + width
         tip = self.end
         base = QPointF(tip.x() - ux * head, tip.y() - uy * head)
-        painter.setPen(self._pen)
-        painter.drawLine(self.start, base)
-        px, py = -uy * head * 0.55, ux * head * 0.55
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._pen.color())
-        painter.drawPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
-                                       QPointF(base.x() - px, base.y() - py)]))
+        px, py = -uy * head * 0.5, ux * head * 0.5
+        path = QPainterPath(self.start)
+        path.lineTo(base)
+        path.addPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
+                                  QPointF(base.x() - px, base.y() - py), tip]))
+        self.setPath(path)
+
+    def set_style(self, color, width, style=Qt.PenStyle.SolidLine):
+        """Change colour, width and dash style (rebuilt only when they differ)."""
+        pen = self.pen()
+        if pen.color() != color or pen.widthF() != width or pen.style() != style:
+            self._apply(QColor(color), width, style)
+
+    @property
+    def width(self):
+        return self.pen().widthF()
+
+    @property
+    def color(self):
+        return self.pen().color()
 
     def mousePressEvent(self, event):
         if self.on_click is None:
@@ -221,29 +212,37 @@ class ArrowItem(QGraphicsItem):
 
 
 class TextItem(QGraphicsSimpleTextItem):
-    """Plain text that is skipped when too small to read, and only re-laid out when changed."""
+    """Plain text, only re-laid out when changed.
+
+    ``min_lod`` / ``max_lod``: the zoom range in which it is readable; the scene shows or hides
+    it when the zoom changes (``detail_range``), so painting needs no Python call.
+    """
 
     def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
         super().__init__(text)
-        self._max = max_lod
+        self._text, self._color = text, QColor(color)
+        self.detail_range = (min_px / max(size, 1.0), max_lod or float("inf"))
         font = QFont("DejaVu Sans")
         font.setPointSizeF(size)
         font.setBold(bold)
         self.setFont(font)
         self.setBrush(QBrush(color))
-        self._min = min_px / max(size, 1.0)
 
-    def set_text(self, text, color=None):
-        """Change the text (and colour) only when it differs."""
-        if text != self.text():
+    def set_text(self, text, color=None, center_x=None):
+        """Change the text (and colour) only when it differs; True when the text changed.
+
+        With ``center_x`` the text is centred on that x (scene coordinates of the parent).
+        """
+        changed = text != self._text
+        if changed:
+            self._text = text
             self.setText(text)
-        if color is not None and self.brush().color() != color:
+            if center_x is not None:
+                self.setX(center_x - self.boundingRect().width() / 2)
+        if color is not None and color != self._color:
+            self._color = QColor(color)
             self.setBrush(QBrush(color))
-
-    def paint(self, painter, option, widget=None):
-        lod = lod_of(painter)
-        if lod >= self._min and (self._max is None or lod < self._max):
-            super().paint(painter, option, widget)
+        return changed
 
 
 class HtmlItem(QGraphicsTextItem):
@@ -293,7 +292,7 @@ class GateBars(QGraphicsItem):
         self.update()
 
     def paint(self, painter, option, widget=None):
-        if self.values is None or lod_of(painter) < 0.25:
+        if self.values is None:
             return
         painter.setFont(self._font)
         for i, (name, v) in enumerate(zip(self.names, self.values, strict=True)):
@@ -315,3 +314,34 @@ class GateBars(QGraphicsItem):
             painter.setPen(QColor(40, 40, 40))
             painter.drawText(QRectF(x - 2, self.HEIGHT, self.WIDTH + 4, 12),
                              Qt.AlignmentFlag.AlignHCenter, name)
+
+
+class Detail:
+    """Level of detail by visibility: text and gate bars shown only where readable.
+
+    Hidden items cost nothing to draw, so the scene stays fast when zoomed out to T = 200.
+    """
+
+    GATES_FROM = 0.25
+
+    def __init__(self):
+        self.items = []  # (item, low, high): visible for low <= zoom < high
+        self.lod = 1.0
+
+    def collect(self, items):
+        """Remember the items whose visibility depends on the zoom, and apply the current one."""
+        self.items = []
+        for item in items:
+            if isinstance(item, TextItem):
+                self.items.append((item, *item.detail_range))
+            elif isinstance(item, GateBars):
+                self.items.append((item, self.GATES_FROM, float("inf")))
+        self.set_zoom(self.lod, force=True)
+
+    def set_zoom(self, lod, force=False):
+        """Show the items readable at zoom ``lod`` (screen pixels per scene pixel)."""
+        if not force and lod == self.lod:
+            return
+        self.lod = lod
+        for item, low, high in self.items:
+            item.setVisible(low <= lod < high)

@@ -7,13 +7,21 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene
 
 from rnnsim.gui.canvas.colors import activation_scale, gradient_scale
-from rnnsim.gui.canvas.items import ArrowItem, GateBars, HtmlItem, TextItem, VectorItem
+from rnnsim.gui.canvas.items import (
+    ArrowItem,
+    Detail,
+    GateBars,
+    HtmlItem,
+    TextItem,
+    VectorItem,
+)
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.scales import Scales
 from rnnsim.gui.canvas.unfolded_update import UnfoldedUpdater
 
 GRAD = QColor(200, 60, 40)
+CAPTIONS_BELOW = 0.5  # zoom under which per-column texts give way to large captions
 CUT = QColor(200, 0, 0)
 
 
@@ -35,6 +43,7 @@ class UnfoldedScene(QGraphicsScene):
         self.items_by_id = {}  # model id, e.g. ("s", 3) or ("grad", 3) → scene item
         self.scales = None
         self._updater = UnfoldedUpdater(self)
+        self.detail = Detail()
         self.setBackgroundBrush(QBrush(QColor(255, 255, 255)))
 
     def ensure_layout(self, snapshot):
@@ -45,14 +54,38 @@ class UnfoldedScene(QGraphicsScene):
         self.clear()
         self.items_by_id = {}
         self.key, self.geometry = key, make_geometry(key)
+        self._updater.reset()
         self._build()
+        self.detail.collect(self.items_by_id.values())
         return True
 
-    def show_snapshot(self, snapshot):
-        """Draw ``snapshot`` (rebuilding the layout first when its shape changed)."""
+    def show_snapshot(self, snapshot, text_columns=None):
+        """Draw ``snapshot`` (rebuilding the layout first when its shape changed).
+
+        Texts are written for ``text_columns`` only (all columns when None); call
+        ``refresh_texts`` for columns that come into view later.
+        """
         self.ensure_layout(snapshot)
         self.scales = Scales.of(snapshot, activation_scale, gradient_scale)
-        self._updater.update(snapshot, self.scales)
+        columns = range(1, snapshot.T + 1) if text_columns is None else text_columns
+        self._updater.update(snapshot, self.scales, columns, self.texts_readable())
+
+    def texts_readable(self):
+        """Whether the zoom is large enough for the per-column texts (else captions)."""
+        return self.detail.lod >= CAPTIONS_BELOW
+
+    def refresh_texts(self, columns):
+        """Bring the texts of ``columns`` up to date (they came into view)."""
+        self._updater.refresh_texts(columns, self.texts_readable())
+
+    def visible_columns(self, rect):
+        """Columns whose centre lies in (or next to) the scene rectangle ``rect``."""
+        if self.geometry is None:
+            return range(0)
+        p = self.geometry.pitch
+        first = max(int(rect.left() // p) - 1, 1)
+        last = min(int(rect.right() // p) + 1, self.key.T)
+        return range(first, last + 1)
 
     def filled_columns(self):
         """How many time steps t >= 1 have their state s_t drawn."""
@@ -131,7 +164,8 @@ class UnfoldedScene(QGraphicsScene):
                                        key=("W", "Wy"), on_click=self.on_click), z=1)
         token = TextItem("", size=9.5, bold=True)
         self._add(("token", j), token, QPointF(cx, g.y_token))
-        caption = TextItem(f"{j}", size=30, color=QColor(60, 60, 60), min_px=0, max_lod=0.5)
+        caption = TextItem(f"{j}", size=30, color=QColor(60, 60, 60), min_px=0,
+                           max_lod=CAPTIONS_BELOW)
         self._add(("caption", j), caption, QPointF(cx, g.y_token))
         self._add(("pred", j), TextItem("", size=8.5), QPointF(cx, g.y_text + 14))
         self._add(("E", j), TextItem("", size=8.0, color=QColor(90, 90, 90)), QPointF(cx, g.y_text))
@@ -143,8 +177,7 @@ class UnfoldedScene(QGraphicsScene):
         cut.setBrush(Qt.BrushStyle.NoBrush)
         cut.setVisible(False)
         self._add(("cut", j), cut, QPointF(cx - g.pitch / 2, 0), z=4)
-        scissors = TextItem("✂ cut", size=8, color=CUT)
-        scissors.setVisible(False)
+        scissors = TextItem("", size=8, color=CUT)
         self._add(("cut_text", j), scissors, QPointF(cx - g.pitch / 2 + 3, g.y_state - 18), 4)
 
     def _build_weight_labels(self):

@@ -33,10 +33,22 @@ class UnfoldedUpdater:
     def __init__(self, scene):
         self.scene = scene
         self._last_updates = None
+        self.snap = self.scales = None
+        self._done = {}  # column → whether its arrows are drawn as computed
+        self._texts_of = {}  # column → (snapshot, full) its texts were last written for
 
-    def update(self, snap, scales):
+    def reset(self):
+        """Forget what was drawn (after the items were rebuilt)."""
+        self._done, self._texts_of = {}, {}
+
+    def update(self, snap, scales, text_columns, full_text=True):
+        """Draw ``snap``; texts only for ``text_columns`` (the others when they come into view).
+
+        ``full_text`` False writes only the zoomed-out captions (the other texts are hidden).
+        """
         items = self.scene.items_by_id
         T, t = snap.T, snap.cursor.t
+        self.snap, self.scales = snap, scales
         self._vectors("s", snap.s, scales.state, range(0, T + 1), 0)
         if snap.c is not None and ("c", 0) in items:
             self._vectors("c", snap.c, scales.state, range(0, T + 1), 0)
@@ -44,19 +56,32 @@ class UnfoldedUpdater:
         self._vectors("y", snap.y, scales.outputs, range(1, T + 1), 1)
         for j in range(1, T + 1):
             done = j <= t
-            color = DONE if done else TODO
-            for name in ("Wx", "Ws", "Wy", "c_line"):
-                item = items.get((name, j))
-                if item is not None:
-                    item.set_style(color, 1.4 if done else 1.0)
-            self._texts(snap, scales, j, done)
-            if ("gates", j) in items:
-                names = GATE_NAMES[snap.cell]
-                vals = [float(np.mean(snap.gates[n][j - 1])) for n in names] if done else None
-                items[("gates", j)].set_values(vals)
+            if self._done.get(j) != done:
+                self._done[j] = done
+                for name in ("Wx", "Ws", "Wy", "c_line"):
+                    item = items.get((name, j))
+                    if item is not None:
+                        item.set_style(DONE if done else TODO, 1.4 if done else 1.0)
+        self.refresh_texts(text_columns, full_text)
+        if snap.cell in GATE_NAMES and ("gates", 1) in items:
+            means = np.stack([np.asarray(snap.gates[n]).mean(axis=1)
+                              for n in GATE_NAMES[snap.cell]], axis=1)  # (t, gates)
+            for j in range(1, T + 1):
+                items[("gates", j)].set_values(means[j - 1] if j <= t else None)
         self._gradients(snap, scales)
         self._highlight(snap)
         self._badge(snap)
+
+    def refresh_texts(self, columns, full=True):
+        """Write the texts of ``columns`` that are out of date for the current snapshot."""
+        if self.snap is None:
+            return
+        for j in columns:
+            if 1 <= j <= self.snap.T:
+                written = self._texts_of.get(j)
+                if written is None or written[0] is not self.snap or (full and not written[1]):
+                    self._texts(self.snap, self.scales, j, j <= self.snap.cursor.t, full)
+                    self._texts_of[j] = (self.snap, full)
 
     def _vectors(self, name, values, scale, columns, first):
         items = self.scene.items_by_id
@@ -71,14 +96,15 @@ class UnfoldedUpdater:
             else:
                 items[(name, j)].set_data(None, None)
 
-    def _texts(self, snap, scales, j, done):
+    def _texts(self, snap, scales, j, done, full=True):
         items = self.scene.items_by_id
         masked = bool(snap.mask[j - 1])
         token = snap.input_tokens[j - 1] if j - 1 < len(snap.input_tokens) else ""
-        items[("token", j)].set_text(token, NEUTRAL if done else FUTURE)
-        _center(items[("token", j)])
-        items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE)
-        _center(items[("caption", j)])
+        cx = self.scene.geometry.center_x(j)
+        items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE, cx)
+        if not full:
+            return
+        items[("token", j)].set_text(token, NEUTRAL if done else FUTURE, cx)
         if not done:
             items[("pred", j)].set_text("")
             items[("E", j)].set_text("")
@@ -88,11 +114,10 @@ class UnfoldedUpdater:
         target = snap.target_tokens[j - 1] if j - 1 < len(snap.target_tokens) else ""
         best = top_predictions(y, snap.output_names, scales.output_kind, top=1)[0][0]
         color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
-        pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color)
-        _center(pred)
+        pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color, cx)
         e = items[("E", j)]
-        e.set_text(f"E{_sub(j)} = {float(snap.E[j - 1]):.3f}" if masked else f"E{_sub(j)} —")
-        _center(e)
+        e.set_text(f"E{_sub(j)} = {float(snap.E[j - 1]):.3f}" if masked else f"E{_sub(j)} —",
+                   None, cx)
 
     def _gradients(self, snap, scales):
         items = self.scene.items_by_id
@@ -108,7 +133,7 @@ class UnfoldedUpdater:
             else:
                 text.set_text("")
             items[("cut", j)].setVisible(j in cuts)
-            items[("cut_text", j)].setVisible(j in cuts)
+            items[("cut_text", j)].set_text("✂ cut" if j in cuts else "")
 
     def _highlight(self, snap):
         g = self.scene.geometry
@@ -131,22 +156,12 @@ class UnfoldedUpdater:
             text, color = f"no update yet\n{snap.pending}/{M} gradients pending", NEUTRAL
         badge.set_text(text, color)
         self._last_updates = snap.updates
-        badge.setVisible(True)
         badge.setToolTip("Mini-batch BPTT: gradients are averaged over M sequences, then "
                          "W_x, W_s, W_y are updated once.")
 
 
 def _update_every(snap):
     return int(getattr(snap.experiment, "update_every", 1) or 1)
-
-
-def _center(item):
-    w = item.boundingRect().width()
-    x = item.data(0)
-    if x is None:
-        x = item.pos().x()
-        item.setData(0, x)
-    item.setX(x - w / 2)
 
 
 _SUBS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

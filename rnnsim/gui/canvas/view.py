@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
@@ -11,6 +11,7 @@ class ZoomView(QGraphicsView):
     """Zoom with the mouse wheel around the pointer, pan by dragging, ``fit()`` to see all."""
 
     MIN_SCALE, MAX_SCALE = 0.01, 8.0
+    view_changed = Signal()  # zoomed or scrolled
 
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
@@ -21,6 +22,8 @@ class ZoomView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.horizontalScrollBar().valueChanged.connect(self.view_changed)
+        self.verticalScrollBar().valueChanged.connect(self.view_changed)
 
     def scale_factor(self):
         """Current zoom (screen pixels per scene pixel)."""
@@ -31,6 +34,7 @@ class ZoomView(QGraphicsView):
         target = min(max(self.scale_factor() * factor, self.MIN_SCALE), self.MAX_SCALE)
         f = target / self.scale_factor()
         self.scale(f, f)
+        self._zoom_changed()
 
     def fit(self, rect=None):
         """Show ``rect`` (the whole scene when None), keeping the aspect ratio."""
@@ -38,6 +42,21 @@ class ZoomView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.scale_factor() > 1.6:
             self.zoom(1.6 / self.scale_factor())
+        self._zoom_changed()
+
+    def _zoom_changed(self):
+        detail = getattr(self.scene(), "detail", None)
+        if detail is not None:
+            detail.set_zoom(self.scale_factor())
+        self.view_changed.emit()
+
+    def visible_scene_rect(self):
+        """The part of the scene shown in the viewport."""
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.view_changed.emit()
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0
