@@ -8,77 +8,59 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 INVALID = "QLineEdit { border: 2px solid #d03030; background: #fff0f0; }"
 
 
-def parse_value(text, current, kind=None):
-    """Parse ``text`` typed for a field whose current value is ``current``.
-
-    Parameters
-    ----------
-    text : str
-        What the user typed.
-    current : object
-        The field's current value; its type decides the parse (int, float, str, None).
-    kind : str or None
-        "int", "float", "str", "path" or None (infer from ``current``).
-
-    Raises
-    ------
-    ValueError
-        When the text is not a number where one belongs; the message says what was typed.
-    """
-    text = text.strip()
-    kind = kind or ("int" if isinstance(current, int) and not isinstance(current, bool)
-                    else "float" if isinstance(current, float) else
-                    "str" if isinstance(current, str) else "none")
-    if kind == "none" or (text.lower() in ("", "none") and current is None):
-        if text.lower() in ("", "none"):
-            return None
-        number = float(text)
-        return int(number) if number.is_integer() and "." not in text else number
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"got {text!r}, expected a whole number") from None
-    if kind == "float":
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f"got {text!r}, expected a number") from None
-    return text
+def shown(value):
+    """How a field value is written in its editor ("none" for None)."""
+    return "none" if value is None else str(value)
 
 
 class FieldEditor(QObject):
-    """Wraps the widget editing one field; ``committed(name, value)`` when a value is applied.
+    """Wraps the widget editing one field and validates what the user types.
 
-    ``check(name, value)`` is called as the user types and must raise ValueError (with the
-    reason) for a value that would be refused; ``refused(name, message)`` reports it.
+    Parameters
+    ----------
+    name : str
+        Field path: ``"lr"`` or ``"task.gap"``.
+    value : object
+        The current value (its type picks the widget: bool → check box, choices → combo box,
+        anything else → a line edit).
+    check : callable
+        ``check(name, text)`` raises ValueError, with the reason, for a value the experiment
+        refuses.
+    choices : sequence or None
+        Accepted values for a combo box.
+
+    Signals
+    -------
+    committed(name, text)
+        A valid value was entered (Enter, focus out, a combo or check box change).
+    refused(name, message)
+        The value typed is invalid (while typing) or was refused (on Enter): the field keeps
+        its old value.
+    accepted(name)
+        What is typed is valid.
     """
 
-    committed = Signal(str, object)
+    committed = Signal(str, str)
     refused = Signal(str, str)
     accepted = Signal(str)
 
-    def __init__(self, name, value, check, choices=None, kind=None, parent=None):
+    def __init__(self, name, value, check, choices=None, parent=None):
         super().__init__(parent)
-        self.name, self.value, self.check, self.kind = name, value, check, kind
+        self.name, self.value, self.check = name, value, check
         if isinstance(value, bool):
             self.widget = QCheckBox()
             self.widget.setChecked(value)
-            self.widget.toggled.connect(lambda on: self._commit(bool(on)))
+            self.widget.toggled.connect(lambda on: self._commit("true" if on else "false"))
         elif choices:
             self.widget = QComboBox()
             self.widget.addItems([str(c) for c in choices])
             self.widget.setCurrentText(str(value))
             self.widget.currentTextChanged.connect(self._commit)
         else:
-            self.widget = QLineEdit(self._show(value))
+            self.widget = QLineEdit(shown(value))
             self.widget.textEdited.connect(self._on_typed)
             self.widget.editingFinished.connect(self._on_finished)
         self.widget.setObjectName(f"field_{name}")
-
-    @staticmethod
-    def _show(value):
-        return "none" if value is None else str(value)
 
     def set_value(self, value):
         """Show ``value`` without emitting anything."""
@@ -89,18 +71,13 @@ class FieldEditor(QObject):
         elif isinstance(self.widget, QComboBox):
             self.widget.setCurrentText(str(value))
         else:
-            self.widget.setText(self._show(value))
+            self.widget.setText(shown(value))
             self.widget.setStyleSheet("")
         self.widget.blockSignals(False)
 
-    def _validate(self, text):
-        value = parse_value(text, self.value, self.kind)
-        self.check(self.name, value)
-        return value
-
     def _on_typed(self, text):
         try:
-            self._validate(text)
+            self.check(self.name, text)
         except ValueError as exc:
             self.widget.setStyleSheet(INVALID)
             self.refused.emit(self.name, str(exc))
@@ -110,26 +87,17 @@ class FieldEditor(QObject):
 
     def _on_finished(self):
         text = self.widget.text()
-        if text == self._show(self.value):
+        if text.strip() == shown(self.value):
             return
-        try:
-            value = self._validate(text)
-        except ValueError as exc:
-            self.refused.emit(self.name, f"refused, {self.name} stays {self._show(self.value)}:"
-                                         f" {exc}")
-            self.set_value(self.value)
-            return
-        self._commit(value)
+        self._commit(text)
 
-    def _commit(self, value):
-        if isinstance(self.widget, QComboBox):
-            value = type(self.value)(value) if self.value is not None else value
+    def _commit(self, text):
         try:
-            self.check(self.name, value)
+            self.check(self.name, text)
         except ValueError as exc:
-            self.refused.emit(self.name, f"refused: {exc}")
+            self.refused.emit(self.name, f"refused, {self.name} stays {shown(self.value)}: "
+                                         f"{exc}")
             self.set_value(self.value)
             return
-        self.value = value
         self.accepted.emit(self.name)
-        self.committed.emit(self.name, value)
+        self.committed.emit(self.name, text)

@@ -1,0 +1,149 @@
+"""Experiment panel: every field of the experiment and of its task, validated as typed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from rnnsim.gui.panels.experiment_meta import (
+    KNOB_FIELD,
+    choices_of,
+    knob_specs,
+    reinitialises,
+    shapes_of,
+    tooltip_of,
+    with_value,
+)
+from rnnsim.gui.panels.fields import FieldEditor
+
+NOTE = "⟳ re-initialises the weights"
+
+
+class ExperimentPanel(QWidget):
+    """Editors for every experiment field; ``experiment_changed(Experiment)`` on a valid edit.
+
+    A value that the Experiment refuses is shown in red with the reason, and nothing changes.
+    Fields that change the network's shapes carry a visible note: applying them re-initialises
+    the weights; the others are applied live and keep the weights.
+    """
+
+    experiment_changed = Signal(object)
+
+    def __init__(self, experiment, parent=None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.editors = {}
+        self.message = QLabel("")
+        self.message.setObjectName("experimentMessage")
+        self.message.setWordWrap(True)
+        self.form_holder = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form_holder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.message)
+        layout.addWidget(scroll, 1)
+        self._build()
+
+    def _build(self):
+        old = self.form_holder.layout()
+        if old is not None:
+            QWidget().setLayout(old)  # reparent the old layout so it is deleted
+        for editor in self.editors.values():
+            editor.deleteLater()
+        self.editors = {}
+        form = QFormLayout(self.form_holder)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        exp = self.experiment
+        for f in dataclasses.fields(exp):
+            if f.name == KNOB_FIELD:
+                continue
+            self._add_editor(form, f.name, getattr(exp, f.name), choices_of(f.name),
+                             tooltip_of(f.name))
+        heading = QLabel(f"<b>task “{exp.task}” knobs</b>")
+        form.addRow(heading)
+        for name, value, choices, tip in knob_specs(exp):
+            self._add_editor(form, f"task.{name}", value, choices, tip)
+
+    def _add_editor(self, form, name, value, choices, tip):
+        editor = FieldEditor(name, value, self._check, choices=choices, parent=self)
+        editor.committed.connect(self._on_committed)
+        editor.refused.connect(self._on_refused)
+        editor.accepted.connect(lambda _: self._show_message(""))
+        editor.widget.setToolTip(tip)
+        label = QLabel(name)
+        label.setToolTip(tip)
+        if reinitialises(name):
+            note = QLabel(NOTE)
+            note.setStyleSheet("color: #8a4b00; font-size: 8pt;")
+            note.setToolTip("Changing this changes the shapes of W_x, W_s or W_y, so the "
+                            "weights are drawn again from the initialiser.")
+            row = QWidget()
+            box = QVBoxLayout(row)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(0)
+            box.addWidget(editor.widget)
+            box.addWidget(note)
+            form.addRow(label, row)
+        else:
+            form.addRow(label, editor.widget)
+        self.editors[name] = editor
+
+    def _check(self, name, text):
+        with_value(self.experiment, name, text)
+
+    def _on_committed(self, name, text):
+        try:
+            new = with_value(self.experiment, name, text)
+        except ValueError as exc:
+            self._on_refused(name, str(exc))
+            return
+        reshaped = shapes_of(new) != shapes_of(self.experiment)
+        old = self.experiment
+        self.experiment = new
+        if new.task != old.task or set(new.knobs) != set(old.knobs):
+            self._build()
+        else:
+            self._show_values()
+        note = "the weights are re-initialised" if reshaped else "the weights are kept"
+        self._show_message(f"{name} = {text.strip()}: applied; {note}.", ok=True)
+        self.experiment_changed.emit(new)
+
+    def _on_refused(self, name, message):
+        self._show_message(message if message.startswith("refused") else
+                           f"{name}: {message}", ok=False)
+
+    def _show_message(self, text, ok=None):
+        color = {True: "#1b6e2f", False: "#b00020", None: "#333"}[ok]
+        self.message.setStyleSheet(f"color: {color};")
+        self.message.setText(text)
+
+    def set_experiment(self, experiment):
+        """Show ``experiment`` (rebuilding the task's knobs when the task changed)."""
+        if experiment == self.experiment:
+            return
+        rebuild = experiment.task != self.experiment.task or \
+            set(getattr(experiment, KNOB_FIELD)) != set(getattr(self.experiment, KNOB_FIELD))
+        self.experiment = experiment
+        if rebuild:
+            self._build()
+        else:
+            self._show_values()
+
+    def _show_values(self):
+        exp = self.experiment
+        for f in dataclasses.fields(exp):
+            if f.name in self.editors:
+                self.editors[f.name].set_value(getattr(exp, f.name))
+        for name, value in getattr(exp, KNOB_FIELD).items():
+            if f"task.{name}" in self.editors:
+                self.editors[f"task.{name}"].set_value(value)
+
+    def custom_experiment(self, text):
+        """The current experiment switched to the custom task with the typed sequence."""
+        from rnnsim.gui.panels.experiment_meta import custom_experiment
+
+        return custom_experiment(self.experiment, text)
