@@ -19,7 +19,7 @@ from .checks import check_array, check_bptt_steps, check_dtype, check_size
 from .init import check_init_name, init_matrix, scale_to_sigma_max
 from .outputs import check_output_loss
 from .sweep import BackwardSweep, gradient_flow
-from .trace import Trace
+from .trace import Trace, alloc_block
 
 __all__ = ["BackwardSweep", "Network", "Trace"]
 
@@ -109,11 +109,13 @@ class Network:
             raise ValueError(f"c0: got an array, expected None (cell {self.cell!r} has no c)")
         c0 = self._check_state("c0", c0, B) if c0 is not None else None
         p, cell, H = self.params, self._cell, self.n_hidden
-        a = np.dot(X.reshape(T * B, self.n_in), p["Wx"]).reshape(T, B, cell.width)
+        bufs = alloc_block({"a": (T, B, cell.width), "s": (T + 1, B, H),
+                            **cell.trace_shapes(T, B)}, self.dtype)
+        a, s = bufs["a"], bufs["s"]
+        np.dot(X.reshape(T * B, self.n_in), p["Wx"], out=a.reshape(T * B, cell.width))
         a += p["bs"]
-        s = np.empty((T + 1, B, H), dtype=self.dtype)
         s[0] = 0.0 if s0 is None else s0
-        work = cell.begin_forward(p, T, B, self.dtype, c0)
+        work = cell.begin_forward(p, bufs, c0)
         step = cell.forward_step
         for t in range(T):
             step(t, s, a, work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells.base import rows_dot
+from .trace import alloc_block
 
 
 class BackwardSweep:
@@ -43,10 +44,11 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        self.dE_ds = np.empty((T + 1, B, net.n_hidden), dtype=net.dtype)
+        bufs = alloc_block({"dE_ds": (T + 1, B, net.n_hidden), "dA": (T, B, cell.width)},
+                           net.dtype)
+        self.dE_ds, self.dA = bufs["dE_ds"], bufs["dA"]
         self.dE_ds[0] = 0.0
         rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t
-        self.dA = np.empty((T, B, cell.width), dtype=net.dtype)
         self._prep = cell.prepare_backward(trace, p, coef=self.dA)
         self._carry_buf = np.empty((B, net.n_hidden), dtype=net.dtype)
         self._gs = None  # (B, H) ∂E/∂s[k+1] arriving from frame k+1, or None across a cut

@@ -80,8 +80,15 @@ class Cell:
         """Initial biases bs (G,): zeros unless the cell says otherwise."""
         return np.zeros(self.width, dtype=dtype)
 
-    def begin_forward(self, p, T, B, dtype, c0) -> dict:
-        """Allocate the buffers of one forward pass; returns the work dict ``forward_step`` uses."""
+    def trace_shapes(self, T, B) -> dict:
+        """Shapes of the cell's own per-pass arrays (name → shape), allocated by the network."""
+        return {}
+
+    def begin_forward(self, p, bufs, c0) -> dict:
+        """Prepare one forward pass; returns the work dict ``forward_step`` uses.
+
+        ``bufs`` holds uninitialised arrays of ``trace_shapes`` (and ``s``, ``a``).
+        """
         raise NotImplementedError
 
     def forward_step(self, t, s, a, work) -> None:

@@ -27,8 +27,8 @@ class ElmanCell(Cell):
     blocks = 1
     gate_names = ()
 
-    def begin_forward(self, p, T, B, dtype, c0):
-        return {"Ws": p["Ws"], "tmp": np.empty((B, self.n_hidden), dtype=dtype)}
+    def begin_forward(self, p, bufs, c0):
+        return {"Ws": p["Ws"], "tmp": np.empty_like(bufs["s"][0])}
 
     def forward_step(self, t, s, a, work):
         a_t = a[t]

@@ -32,13 +32,17 @@ class GRUCell(Cell):
     blocks = 3
     gate_names = ("z", "r", "n")
 
-    def begin_forward(self, p, T, B, dtype, c0):
+    def trace_shapes(self, T, B):
         H = self.n_hidden
+        return {"act": (T, B, 3 * H),  # gate values z, r, n
+                "rs": (T, B, H)}  # r ⊙ s[t]
+
+    def begin_forward(self, p, bufs, c0):
+        H, s0 = self.n_hidden, bufs["s"][0]
         return {"Wzr": np.ascontiguousarray(p["Ws"][:, :2 * H]),
                 "Wn": np.ascontiguousarray(p["Ws"][:, 2 * H:]),
-                "tmp2": np.empty((B, 2 * H), dtype=dtype), "tmp1": np.empty((B, H), dtype=dtype),
-                "act": np.empty((T, B, 3 * H), dtype=dtype),  # gate values z, r, n
-                "rs": np.empty((T, B, H), dtype=dtype)}  # r ⊙ s[t]
+                "tmp2": np.empty((s0.shape[0], 2 * H), dtype=s0.dtype),
+                "tmp1": np.empty_like(s0), "act": bufs["act"], "rs": bufs["rs"]}
 
     def forward_step(self, t, s, a, work):
         H = self.n_hidden

@@ -41,14 +41,17 @@ class LSTMCell(Cell):
         b[self.n_hidden:2 * self.n_hidden] = 1.0
         return b
 
-    def begin_forward(self, p, T, B, dtype, c0):
+    def trace_shapes(self, T, B):
         H = self.n_hidden
-        c = np.empty((T + 1, B, H), dtype=dtype)
+        return {"c": (T + 1, B, H),  # cell states
+                "act": (T, B, 4 * H),  # gate values i, f, o, g
+                "tc": (T, B, H)}  # Φ(c[t+1])
+
+    def begin_forward(self, p, bufs, c0):
+        c = bufs["c"]
         c[0] = 0.0 if c0 is None else c0
-        return {"Ws": p["Ws"], "tmp": np.empty((B, 4 * H), dtype=dtype),
-                "tmpH": np.empty((B, H), dtype=dtype), "c": c,
-                "act": np.empty((T, B, 4 * H), dtype=dtype),  # gate values i, f, o, g
-                "tc": np.empty((T, B, H), dtype=dtype)}  # Φ(c[t+1])
+        return {"Ws": p["Ws"], "tmp": np.empty_like(bufs["a"][0]),
+                "tmpH": np.empty_like(c[0]), "c": c, "act": bufs["act"], "tc": bufs["tc"]}
 
     def forward_step(self, t, s, a, work):
         H = self.n_hidden
