@@ -178,3 +178,32 @@ def test_matches_torch_autograd_for_elman_tanh():
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
     for name, g in ref.items():
         np.testing.assert_allclose(grads[name], g.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_each_forward_and_sweep_owns_its_arrays():
+    net = Network.create("lstm", 3, 4, 2, seed=0)
+    X, D, mask, s0 = make_data(net, 5, 2, np.random.default_rng(0))
+    first = net.forward(X, s0)
+    kept = {k: getattr(first, k).copy() for k in ("s", "a", "z", "y", "c")}
+    gates = {k: v.copy() for k, v in first.gates.items()}
+    sweep = net.sweep(first, D, mask).run()
+    dE_ds = sweep.dE_ds.copy()
+    net.forward(X * 2.0, -s0)
+    net.sweep(net.forward(X[::-1].copy()), D, mask).run()
+    for k, v in kept.items():
+        np.testing.assert_array_equal(getattr(first, k), v)
+    for k, v in gates.items():
+        np.testing.assert_array_equal(first.gates[k], v)
+    np.testing.assert_array_equal(sweep.dE_ds, dE_ds)
+
+
+def test_alloc_block_gives_separate_contiguous_views():
+    from rnnsim.engine.trace import alloc_block
+
+    for size in (3, 200_000):  # below and above the padding threshold
+        bufs = alloc_block({"a": (size, 2), "b": (4,), "c": (2, 3, 5)}, np.float32)
+        assert [v.shape for v in bufs.values()] == [(size, 2), (4,), (2, 3, 5)]
+        assert all(v.flags.c_contiguous and v.dtype == np.float32 for v in bufs.values())
+        for i, v in enumerate(bufs.values()):
+            v[...] = i
+        assert [float(v.mean()) for v in bufs.values()] == [0.0, 1.0, 2.0]
