@@ -1,12 +1,17 @@
 """The rnnsim window: main window, network canvas, panels, plots (PySide6 and pyqtgraph only here).
 
-``MainWindow`` and ``run`` are imported lazily so that ``rnnsim.gui.worker`` can be imported
-(and tested) without building the whole window module.
+``MainWindow`` is imported lazily so that ``rnnsim.gui.worker`` can be imported (and tested)
+without building the whole window module.
 """
 
 from __future__ import annotations
 
-__all__ = ["MainWindow", "run"]
+import argparse
+import os
+import sys
+import tempfile
+
+__all__ = ["MainWindow", "parse_args", "run"]
 
 
 def __getattr__(name):
@@ -17,8 +22,58 @@ def __getattr__(name):
     raise AttributeError(f"module 'rnnsim.gui' has no attribute {name!r}")
 
 
-def run(argv=None):
-    """Launch the window; see :func:`rnnsim.gui.app.run` for the arguments."""
-    from rnnsim.gui.app import run as _run
+def parse_args(argv):
+    """Parse ``[gui] [EXPERIMENT.json] [--screenshot PNG] [--steps N] [--experiment FILE]``."""
+    argv = list(argv)
+    if argv and argv[0] == "gui":
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(
+        prog="rnnsim gui", description="Open the rnnsim window (the wolf story by default).")
+    parser.add_argument("experiment_path", nargs="?", metavar="EXPERIMENT.json",
+                        help="an experiment saved from the app or by `rnnsim train`")
+    parser.add_argument("--experiment", dest="experiment_file", metavar="FILE",
+                        help="same as EXPERIMENT.json")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="render the window offscreen into PNG and exit")
+    parser.add_argument("--steps", type=int, default=0, metavar="N",
+                        help="with --screenshot: take N steps first (default 0)")
+    args = parser.parse_args(argv)
+    if args.steps < 0:
+        parser.error(f"--steps: got {args.steps}, expected a whole number >= 0")
+    if args.experiment_path and args.experiment_file:
+        parser.error("give the experiment either as EXPERIMENT.json or with --experiment")
+    args.experiment = args.experiment_path or args.experiment_file
+    return args
 
-    return _run(argv)
+
+def run(argv=None):
+    """Open the window (``rnnsim``, ``rnnsim gui``, ``python main.py``); return an exit code.
+
+    With ``--screenshot PNG`` the window is rendered offscreen after ``--steps N`` steps,
+    saved as PNG, and the function returns without showing anything.
+    """
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from rnnsim.gui.settings import open_settings
+    from rnnsim.sim import load_experiment
+
+    app = QApplication.instance() or QApplication(["rnnsim"])
+    experiment = load_experiment(args.experiment) if args.experiment else None
+    from rnnsim.gui.main_window import MainWindow
+
+    if args.screenshot:
+        with tempfile.TemporaryDirectory() as tmp:
+            window = MainWindow(experiment, settings=open_settings(os.path.join(tmp, "s.ini")))
+            try:
+                window.render_after_steps(args.steps, args.screenshot)
+            finally:
+                window.shutdown()
+                window.deleteLater()
+                app.processEvents()
+        return 0
+    window = MainWindow(experiment)
+    window.show()
+    return app.exec()

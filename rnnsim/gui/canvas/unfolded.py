@@ -78,6 +78,21 @@ class UnfoldedScene(QGraphicsScene):
         """Bring the texts of ``columns`` up to date (they came into view)."""
         self._updater.refresh_texts(columns, self.texts_readable())
 
+    def render(self, painter, target=None, source=None,
+               mode=Qt.AspectRatioMode.KeepAspectRatio):
+        """Render for export at full detail: every text written, shown as the scale allows."""
+        target, source = QRectF(target or QRectF()), QRectF(source or QRectF())
+        source_rect = source if not source.isNull() else self.sceneRect()
+        target_rect = target if not target.isNull() else source_rect
+        scale = min(target_rect.width() / max(source_rect.width(), 1e-9),
+                    target_rect.height() / max(source_rect.height(), 1e-9))
+        lod = self.detail.lod
+        self.detail.set_zoom(max(scale, CAPTIONS_BELOW))
+        if self.key is not None:
+            self.refresh_texts(range(1, self.key.T + 1))
+        super().render(painter, target, source, mode)
+        self.detail.set_zoom(lod)
+
     def visible_columns(self, rect):
         """Columns whose centre lies in (or next to) the scene rectangle ``rect``."""
         if self.geometry is None:
