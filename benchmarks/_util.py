@@ -8,16 +8,14 @@ import statistics
 import time
 from collections.abc import Callable
 
-_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
-            "openblas_get_num_threads64_", "openblas_get_num_threads",
-            "MKL_Get_Max_Threads")
+_OPENBLAS = ("scipy_openblas_{}_num_threads64_", "scipy_openblas_{}_num_threads",
+             "openblas_{}_num_threads64_", "openblas_{}_num_threads")
 
 
-def blas_threads() -> int | None:
-    """Return the number of threads NumPy's BLAS uses, or None when it cannot be asked.
+def _blas_function(verb: str):
+    """The OpenBLAS ``*_{verb}_num_threads`` function NumPy loaded, or None.
 
-    Looks up the BLAS library NumPy loaded (via /proc/self/maps) and calls its
-    ``*_get_num_threads`` function, as threadpoolctl does.
+    Finds the library through /proc/self/maps, as threadpoolctl does.
     """
     import numpy  # noqa: F401  (loads the BLAS library)
 
@@ -26,15 +24,28 @@ def blas_threads() -> int | None:
             paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
     except OSError:
         return None
-    for path in sorted(paths):
-        if not os.path.exists(path):
-            continue
+    for path in sorted(p for p in paths if os.path.exists(p)):
         lib = ctypes.CDLL(path)
-        for name in _GETTERS:
-            getter = getattr(lib, name, None)
-            if getter is not None:
-                return int(getter())
+        for pattern in _OPENBLAS:
+            fn = getattr(lib, pattern.format(verb), None)
+            if fn is not None:
+                return fn
     return None
+
+
+def blas_threads() -> int | None:
+    """Return the number of threads NumPy's BLAS uses, or None when it cannot be asked."""
+    getter = _blas_function("get")
+    return None if getter is None else int(getter())
+
+
+def set_blas_threads(n: int) -> bool:
+    """Set the number of threads of NumPy's BLAS (OpenBLAS only); False if not possible."""
+    setter = _blas_function("set")
+    if setter is None:
+        return False
+    setter(int(n))
+    return blas_threads() == n
 
 
 def time_once(fn: Callable[[], object]) -> float:
@@ -46,8 +57,8 @@ def time_once(fn: Callable[[], object]) -> float:
 
 def alternate(fns: dict[str, Callable[[], object]], rounds: int, block_s: float = 0.3,
               settle_s: float = 0.25, budget_s: float | None = None,
-              max_block: int = 20) -> dict[str, tuple[float, int]]:
-    """Time several functions in alternating blocks; return (median ms, runs) per function.
+              max_block: int = 20) -> dict[str, tuple[float, float, int]]:
+    """Time several functions in alternating blocks; return (median ms, min ms, runs) each.
 
     Each round runs every function in turn: a pause of ``settle_s`` seconds, one untimed
     warm-up call, then a block of timed calls lasting about ``block_s`` seconds (at least 1,
@@ -72,7 +83,7 @@ def alternate(fns: dict[str, Callable[[], object]], rounds: int, block_s: float 
             times[key].extend(time_once(fn) for _ in range(n))
         if budget_s is not None and r >= 1 and time.perf_counter() - start > budget_s:
             break
-    return {k: (statistics.median(v), len(v)) for k, v in times.items()}
+    return {k: (statistics.median(v), min(v), len(v)) for k, v in times.items()}
 
 
 def tune_malloc(limit: int = 32 * 2**20) -> bool:

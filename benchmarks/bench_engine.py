@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _util import alternate, blas_threads, tune_malloc
+from _util import alternate, blas_threads, set_blas_threads, tune_malloc
 
 from rnnsim.engine import Network
 from rnnsim.engine.optim import SGD
@@ -120,13 +120,27 @@ def torch_available() -> bool:
     return True
 
 
+def _row(cell, size, dtype, res, use_torch):
+    """One table line: medians, the ratio of medians and of minima, the target mark."""
+    line = f"{cell:6} {dtype:8} {size[0]:>3} {size[1]:>4} {size[2]:>4} {size[3]:>4}"
+    line += f" {res['ours'][0]:9.3f}"
+    if use_torch:
+        ratio = res["ours"][0] / res["torch"][0]
+        ratio_min = res["ours"][1] / res["torch"][1]
+        target = elman_target(size[3]) if cell == "elman" else None
+        mark = "" if target is None else ("ok" if ratio <= target else "MISS")
+        line += f" {res['torch'][0]:9.3f} {ratio:6.2f} {ratio_min:6.2f} "
+        line += f"{'-' if target is None else f'{target:.1f}':>6} {mark:4}"
+    runs = "/".join(str(v[2]) for v in res.values())
+    return f"{line} {runs:>7}"
+
+
 def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
     """Time every combination and print one table row per combination."""
     head = f"{'cell':6} {'dtype':8} {'B':>3} {'T':>4} {'n_in':>4} {'H':>4} {'ours ms':>9}"
     if use_torch:
-        head += f" {'torch ms':>9} {'ratio':>6} {'target':>6}"
-    print(head + "   runs")
-    rows = []
+        head += f" {'torch ms':>9} {'ratio':>6} {'r(min)':>6} {'target':>6}     "
+    print(f"{head} {'runs':>7}")
     for cell in cells:
         for size in sizes:
             for dtype in dtypes:
@@ -134,18 +148,7 @@ def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
                 if use_torch:
                     fns["torch"] = theirs(cell, size, dtype)[0]
                 res = alternate(fns, rounds, budget_s=budget_s)
-                med = {k: v[0] for k, v in res.items()}
-                runs = "/".join(str(v[1]) for v in res.values())
-                line = f"{cell:6} {dtype:8} {size[0]:>3} {size[1]:>4} {size[2]:>4} {size[3]:>4}"
-                line += f" {med['ours']:9.3f}"
-                if use_torch:
-                    ratio = med["ours"] / med["torch"]
-                    target = f"{elman_target(size[3]):.1f}" if cell == "elman" else "-"
-                    mark = "" if cell != "elman" else (" ok" if ratio <= float(target) else " MISS")
-                    line += f" {med['torch']:9.3f} {ratio:6.2f} {target:>6}{mark:5}"
-                    rows.append((cell, dtype, size, med["ours"], med["torch"], ratio))
-                print(f"{line} {runs:>6}", flush=True)
-    return rows
+                print(_row(cell, size, dtype, res, use_torch), flush=True)
 
 
 def main(argv=None) -> None:
@@ -158,7 +161,11 @@ def main(argv=None) -> None:
     parser.add_argument("--no-torch", action="store_true", help="time our engine only")
     parser.add_argument("--tune-malloc", action="store_true",
                         help="keep freed heap memory mapped (glibc mallopt; affects both engines)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for NumPy's BLAS and for torch (default: BLAS's own)")
     args = parser.parse_args(argv)
+    if args.threads is not None and (args.threads < 1 or not set_blas_threads(args.threads)):
+        parser.error(f"--threads: got {args.threads}, expected >= 1 with OpenBLAS")
     if args.tune_malloc and not tune_malloc():
         parser.error("--tune-malloc: this C library has no mallopt (glibc only)")
     rounds, budget = (2, 1.0) if args.quick else (6, 8.0)
@@ -175,7 +182,8 @@ def main(argv=None) -> None:
     else:
         print("torch not installed (or --no-torch): timing our engine only")
     print(f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
-          "row at most; runs = timed calls ours/torch)")
+          "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
+          "runs = timed calls ours/torch")
     run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
 
 
