@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_PAD_FROM = 2**19  # blocks of 512 KiB and more are padded to _PAD_TO (untouched pages are free)
-_PAD_TO = 2**22 + 2**21  # NumPy asks for transparent huge pages from 4 MiB on
+_PAD_FROM = 2**19  # blocks from 512 KiB on get huge-page treatment
+_HUGE = 2**21  # the transparent huge page size on x86-64
+_MADVISE_FROM = 2**22  # NumPy asks for transparent huge pages for allocations from 4 MiB on
 
 
 def alloc_block(shapes: dict, dtype) -> dict:
@@ -15,7 +16,10 @@ def alloc_block(shapes: dict, dtype) -> dict:
 
     One large allocation instead of several: freeing and re-allocating many multi-MB arrays
     on every training step makes glibc return the memory to the system and fault it in
-    again page by page, which costs more than the arithmetic at the mid sizes.
+    again page by page, which costs more than the arithmetic at the mid sizes. Blocks from
+    512 KiB on are over-allocated to at least 4 MiB (so that NumPy marks them for
+    transparent huge pages) and start on a 2 MiB boundary, so that the pages actually used
+    are huge pages; the untouched rest costs address space only.
 
     Parameters
     ----------
@@ -27,12 +31,16 @@ def alloc_block(shapes: dict, dtype) -> dict:
     dict str → ndarray
         C-contiguous, non-overlapping views of one buffer, in the order of ``shapes``.
     """
+    dtype = np.dtype(dtype)
     sizes = [int(np.prod(shape)) for shape in shapes.values()]
     total = sum(sizes)
-    itemsize = np.dtype(dtype).itemsize
-    if total * itemsize >= _PAD_FROM:
-        total = max(total, _PAD_TO // itemsize)
-    block = np.empty(total, dtype=dtype)
+    if total * dtype.itemsize < _PAD_FROM:
+        block = np.empty(total, dtype=dtype)
+    else:
+        nbytes = max(total * dtype.itemsize + _HUGE, _MADVISE_FROM)
+        raw = np.empty(nbytes // dtype.itemsize, dtype=dtype)
+        skip = (-raw.ctypes.data % _HUGE) // dtype.itemsize
+        block = raw[skip:skip + total]
     views, start = {}, 0
     for (name, shape), size in zip(shapes.items(), sizes, strict=True):
         views[name] = block[start:start + size].reshape(shape)
