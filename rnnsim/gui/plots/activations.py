@@ -1,0 +1,150 @@
+"""State activations: a heatmap of s_t[i] (units × time) and traces of chosen units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from rnnsim.gui.plots.base import PlotView
+from rnnsim.gui.plots.common import Table, colormap, curve, pen, set_legend, style_colorbar
+
+DEFAULT_UNITS = (0, 1, 2, 3)
+MAX_TRACES = 8
+TOKEN_TICKS_UP_TO = 40  # sequences up to this length show their input words on the top axis
+
+
+def parse_units(text: str, n_hidden: int) -> tuple[int, ...]:
+    """Unit indices from ``"0, 3, 5"`` (or ``"0-3"``); ValueError names what is accepted."""
+    units: list[int] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi or lo)
+        except ValueError:
+            raise ValueError(f"units: got {part!r}, expected unit numbers like '0, 3' or '0-3'") \
+                from None
+        if not 0 <= first <= last < n_hidden:
+            raise ValueError(f"units: got {part!r}, expected numbers in 0..{n_hidden - 1}")
+        units.extend(u for u in range(first, last + 1) if u not in units)
+    if len(units) > MAX_TRACES:
+        raise ValueError(f"units: got {len(units)} units, expected at most {MAX_TRACES}")
+    return tuple(units)
+
+
+def state_levels(activation: str, s: np.ndarray) -> tuple[float, float]:
+    """Colour levels for states: Φ's range (tanh, sigmoid) or the data's (ReLU, identity)."""
+    if activation == "sigmoid":
+        return 0.0, 1.0
+    if activation == "tanh":
+        return -1.0, 1.0
+    finite = s[np.isfinite(s)]
+    m = float(np.abs(finite).max()) if finite.size else 1.0
+    m = max(m, 1e-6)
+    return (0.0, m) if activation == "relu" else (-m, m)
+
+
+class ActivationsPlot(PlotView):
+    """s_t[i] of the displayed sequence: heatmap (units × time) and traces of chosen units."""
+
+    name = "activations"
+    title = "State activations s_t"
+
+    def _build(self):
+        self.units = DEFAULT_UNITS
+        self.controls.addWidget(QLabel("Traces of units i:"))
+        self.units_edit = QLineEdit(", ".join(map(str, self.units)))
+        self.units_edit.setObjectName("unitsEdit")
+        self.units_edit.setMaximumWidth(160)
+        self.units_edit.setToolTip("Units whose s_t[i] is traced below: '0, 3, 5' or '0-3' "
+                                   f"(at most {MAX_TRACES}).")
+        self.units_edit.editingFinished.connect(self._on_units_edited)
+        self.controls.addWidget(self.units_edit)
+        self.units_error = QLabel("")
+        self.units_error.setStyleSheet("color: #B00020")
+        self.controls.addWidget(self.units_error, 1)
+
+        self.heat = self.add_plot(0, 0, "s_t[i] for the current sequence",
+                                  "time step t (state s_t; steps)", "hidden unit i")
+        self.heat.invertY(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.heat.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=colormap("CET-D1A"),
+                                   label="s_t[i]", interactive=False, width=14, pen="#202020")
+        self.bar.setImageItem(self.image, insert_in=self.heat)
+        style_colorbar(self.bar)
+        self.heat.showGrid(False, False)
+        self.heat.showAxis("top")
+        self.heat.getAxis("top").setStyle(tickTextOffset=2)
+        self._ticks_key = None
+
+        self.trace_plot = self.add_plot(1, 0, "traces of chosen units",
+                                        "time step t (steps)", "s_t[i] (activation)",
+                                        legend=True)
+        self.trace_plot.setXLink(self.heat)
+        self.traces = [curve(self.trace_plot, None, pen(i), symbol="o", symbolSize=5,
+                             symbolBrush=pen(i).color(), symbolPen=None)
+                       for i in range(MAX_TRACES)]
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, snap):
+        s = np.asarray(snap.s)  # (t+1, H) states s[0..t]
+        H = s.shape[1]
+        self.image.setImage(s.T, levels=state_levels(snap.activation, s), autoLevels=False)
+        self.bar.setLevels(state_levels(snap.activation, s))
+        self.image.setRect(pg.QtCore.QRectF(-0.5, -0.5, s.shape[0], H))
+        self.heat.setXRange(-0.5, snap.T + 0.5, padding=0)
+        self.heat.setYRange(-0.5, H - 0.5, padding=0)
+        self._set_token_ticks(snap)
+        units = tuple(u for u in self.units if u < H)
+        steps = np.arange(s.shape[0])
+        for i, item in enumerate(self.traces):
+            if i < len(units):
+                item.setData(steps, s[:, units[i]])
+                item.show()
+            else:
+                item.setData([], [])
+                item.hide()
+        set_legend(self.trace_plot, [(self.traces[i], f"s_t[{u}]") for i, u in enumerate(units)])
+
+    def _set_token_ticks(self, snap):
+        key = (snap.T, snap.input_tokens)
+        if key == self._ticks_key:
+            return
+        self._ticks_key = key
+        axis = self.heat.getAxis("top")
+        if snap.T <= TOKEN_TICKS_UP_TO:
+            axis.setTicks([[(j, tok) for j, tok in enumerate(snap.input_tokens, start=1)]])
+            axis.setLabel("input word x_t", color="#202020")
+        else:
+            axis.setTicks(None)
+            axis.setLabel("")
+
+    def _on_units_edited(self):
+        n_hidden = self.snapshot.s.shape[1] if self.snapshot is not None else 1024
+        try:
+            self.units = parse_units(self.units_edit.text(), n_hidden)
+        except ValueError as exc:
+            self.units_error.setText(str(exc))
+            return
+        self.units_error.setText("")
+        if self.snapshot is not None:
+            self._draw(self.snapshot)
+
+    # ------------------------------------------------------------------ data
+    def tables(self):
+        if self.snapshot is None:
+            return {}
+        snap = self.snapshot
+        s = np.asarray(snap.s)
+        words = ("", *tuple(snap.input_tokens))
+        cols = [np.arange(s.shape[0]), [words[j] if j < len(words) else "" for j in
+                                        range(s.shape[0])]]
+        cols += [s[:, i] for i in range(s.shape[1])]
+        header = ("t", "x_t", *tuple(f"s_t[{i}]" for i in range(s.shape[1])))
+        return {self.name: Table(header, tuple(cols))}

@@ -1,0 +1,168 @@
+"""Shared pieces of the plots: colours, styled plot items, smoothing, tables of plotted data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+#: Curve colours (colour-blind safe, Okabe–Ito), in the order curves are added.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#F0E442")
+FOREGROUND = "#202020"
+GRID_ALPHA = 0.18
+SMOOTH_WINDOW = 20  # updates averaged by the smoothed training curves
+
+
+@dataclass(frozen=True)
+class Table:
+    """The data behind a plot, as written to CSV.
+
+    ``columns`` are equal-length 1-D sequences (numbers or strings), one per header name.
+    """
+
+    header: tuple[str, ...]
+    columns: tuple
+
+    def __post_init__(self):
+        if len(self.header) != len(self.columns):
+            raise ValueError(f"columns: got {len(self.columns)} for {len(self.header)} "
+                             "header names, expected one column per name")
+        lengths = {len(c) for c in self.columns}
+        if len(lengths) > 1:
+            raise ValueError(f"columns: got lengths {sorted(lengths)}, expected equal lengths")
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return len(self.columns[0]) if self.columns else 0
+
+    def rows(self):
+        """Yield each row as a tuple of cells (floats written with full precision)."""
+        for i in range(self.n_rows):
+            yield tuple(_cell(c[i]) for c in self.columns)
+
+
+def _cell(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return repr(float(value))
+
+
+def pen(index: int, width: float = 2.0, alpha: int = 255, style=Qt.PenStyle.SolidLine):
+    """The pen of curve ``index`` of the palette."""
+    color = pg.mkColor(PALETTE[index % len(PALETTE)])
+    color.setAlpha(alpha)
+    return pg.mkPen(color, width=width, style=style)
+
+
+def dashed(color: str = "#555555", width: float = 1.5):
+    """A dashed reference-line pen."""
+    return pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
+
+
+def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
+               legend: bool = False, log_x: bool = False, log_y: bool = False):
+    """Give ``plot`` a title, axis labels (units in the label text), a grid and dark ink."""
+    plot.setTitle(title, color=FOREGROUND, size="11pt")
+    for side in ("left", "bottom", "top", "right"):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(FOREGROUND))
+        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.enableAutoSIPrefix(False)
+    style = {"color": FOREGROUND, "font-size": "10pt"}
+    plot.setLabel("bottom", x_label, **style)
+    plot.setLabel("left", y_label, **style)
+    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    plot.setLogMode(x=log_x, y=log_y)
+    plot.setMenuEnabled(False)
+    if legend:
+        box = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND,
+                             brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#BBBBBB"))
+        box.setLabelTextSize("9pt")
+    return plot
+
+
+def curve(plot: pg.PlotItem, name: str | None, pen_, *, downsample: bool = False,
+          **kwargs) -> pg.PlotDataItem:
+    """Add an empty curve; long ones are downsampled (peak method) and clipped to view."""
+    item = pg.PlotDataItem([], [], pen=pen_, name=name, **kwargs)
+    if downsample:
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+    plot.addItem(item)
+    return item
+
+
+def moving_mean(values: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
+    """Trailing mean over the last ``window`` values (fewer at the start); NaNs are skipped.
+
+    Entry i is the mean of values[max(0, i−window+1) .. i] that are finite (NaN if none).
+    """
+    v = np.asarray(values, dtype=float)  # (n,)
+    ok = np.isfinite(v)
+    total = np.concatenate(([0.0], np.cumsum(np.where(ok, v, 0.0))))
+    count = np.concatenate(([0], np.cumsum(ok)))
+    hi = np.arange(1, v.size + 1)
+    lo = np.maximum(hi - window, 0)
+    n = count[hi] - count[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (total[hi] - total[lo]) / np.maximum(n, 1), np.nan)
+
+
+def positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the points with a finite, strictly positive y (what a log axis can show)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(y) & (y > 0)
+    return x[keep], y[keep]
+
+
+def symmetric_levels(*arrays: np.ndarray) -> tuple[float, float]:
+    """Colour levels (−m, m) with m the largest |value| (1e-12 at least)."""
+    m = max((float(np.nanmax(np.abs(a))) for a in arrays if a is not None and a.size
+             and np.isfinite(a).any()), default=0.0)
+    m = max(m, 1e-12)
+    return -m, m
+
+
+def colormap(name: str) -> pg.ColorMap:
+    """A pyqtgraph colour map by name ("CET-D1A" diverging, "viridis" sequential)."""
+    return pg.colormap.get(name)
+
+
+def set_legend(plot: pg.PlotItem, entries) -> None:
+    """Show exactly ``entries`` ((item, label) pairs) in the plot's legend, rebuilt on change."""
+    entries = [(item, label) for item, label in entries]
+    key = [(id(item), label) for item, label in entries]
+    if getattr(plot, "_legend_key", None) == key:
+        return
+    plot._legend_key = key
+    plot.legend.clear()
+    for item, label in entries:
+        plot.legend.addItem(item, label)
+
+
+def style_colorbar(bar: pg.ColorBarItem) -> pg.ColorBarItem:
+    """Dark ink for a colour bar's axis and label."""
+    axis = bar.axis
+    axis.setPen(pg.mkPen(FOREGROUND))
+    axis.setTextPen(pg.mkPen(FOREGROUND))
+    axis.enableAutoSIPrefix(False)
+    axis.setLabel(axis.labelText, color=FOREGROUND)
+    return bar
+
+
+def integer_ticks(plot: pg.PlotItem, n_x: int, n_y: int, up_to: int = 16) -> None:
+    """Ticks at every integer on axes with at most ``up_to`` cells (automatic otherwise)."""
+    for side, n in (("bottom", n_x), ("left", n_y)):
+        axis = plot.getAxis(side)
+        if n <= up_to:
+            axis.setTickSpacing(levels=[(1, 0)])
+        else:
+            axis.setTickSpacing()

@@ -1,0 +1,97 @@
+"""W_x, W_s, W_y as heatmaps (top row) and their last change ΔW (bottom row)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from rnnsim.gui.plots.base import PlotView
+from rnnsim.gui.plots.common import (
+    Table,
+    colormap,
+    integer_ticks,
+    style_colorbar,
+    symmetric_levels,
+)
+
+MATRICES = (("Wx", "W_x", "i (unit of x_t)", "j (unit of s_t)"),
+            ("Ws", "W_s", "i (unit of s_t−1)", "j (unit of s_t)"),
+            ("Wy", "W_y", "i (unit of s_t)", "o (unit of y_t)"))
+
+
+class WeightsPlot(PlotView):
+    """Each weight matrix W[i, j] (row i, column j: row vectors times W) and its last ΔW."""
+
+    name = "weights"
+    title = "Weights W_x, W_s, W_y and ΔW"
+
+    def _build(self):
+        self.images, self.delta_images, self.plots = {}, {}, {}
+        cmap = colormap("CET-D1A")
+        for col, (key, label, rows, cols) in enumerate(MATRICES):
+            for row, (store, prefix) in enumerate(((self.images, ""), (self.delta_images, "Δ"))):
+                plot = self.add_plot(row, col, f"{prefix}{label}", cols, rows)
+                plot.showGrid(False, False)
+                plot.invertY(True)
+                plot.setAspectLocked(False)
+                image = pg.ImageItem(axisOrder="row-major")
+                plot.addItem(image)
+                store[key] = image
+                self.plots[prefix + key] = plot
+        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, label="W[i, j]",
+                                   interactive=False, width=14, pen="#202020")
+        self.bar.setImageItem(list(self.images.values()), insert_in=self.plots["Wy"])
+        self.delta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, label="ΔW[i, j]",
+                                         interactive=False, width=14, pen="#202020")
+        self.delta_bar.setImageItem(list(self.delta_images.values()),
+                                    insert_in=self.plots["ΔWy"])
+        style_colorbar(self.bar)
+        style_colorbar(self.delta_bar)
+
+    def _draw(self, snap):
+        weights = [np.asarray(snap.weights[k]) for k, *_ in MATRICES if k in snap.weights]
+        deltas = [np.asarray(snap.delta_weights[k]) for k, *_ in MATRICES
+                  if k in snap.delta_weights]
+        levels, dlevels = symmetric_levels(*weights), symmetric_levels(*deltas)
+        for key, *_ in MATRICES:
+            for store, source, lv, prefix in ((self.images, snap.weights, levels, ""),
+                                              (self.delta_images, snap.delta_weights, dlevels,
+                                               "Δ")):
+                W = source.get(key)
+                image = store[key]
+                if W is None:
+                    image.clear()
+                    continue
+                W = np.atleast_2d(np.asarray(W, dtype=float))
+                image.setImage(W, levels=lv, autoLevels=False)
+                image.setRect(pg.QtCore.QRectF(-0.5, -0.5, W.shape[1], W.shape[0]))
+                plot = self.plots[prefix + key]
+                plot.setRange(xRange=(-0.5, W.shape[1] - 0.5), yRange=(-0.5, W.shape[0] - 0.5),
+                              padding=0)
+                integer_ticks(plot, W.shape[1], W.shape[0])
+                shape = f"{W.shape[0]}×{W.shape[1]}"
+                plot.setTitle(f"{prefix}{dict((k, v) for k, v, *_ in MATRICES)[key]}  ({shape})",
+                              color="#202020", size="10pt")
+        self.bar.setLevels(levels)
+        self.delta_bar.setLevels(dlevels)
+
+    def tables(self):
+        if self.snapshot is None:
+            return {}
+        names, rows, cols, w, dw = [], [], [], [], []
+        for key, *_ in MATRICES:
+            W = self.snapshot.weights.get(key)
+            if W is None:
+                continue
+            W = np.atleast_2d(np.asarray(W, dtype=float))
+            dW = np.atleast_2d(np.asarray(self.snapshot.delta_weights.get(key, np.zeros_like(W)),
+                                          dtype=float))
+            i, j = np.indices(W.shape)
+            names += [key] * W.size
+            rows.append(i.ravel())
+            cols.append(j.ravel())
+            w.append(W.ravel())
+            dw.append(dW.ravel())
+        return {self.name: Table(("param", "row", "col", "W", "delta_W"),
+                                 (names, np.concatenate(rows), np.concatenate(cols),
+                                  np.concatenate(w), np.concatenate(dw)))}
