@@ -60,7 +60,9 @@ class Network:
             Initialiser of the weight blocks (fan-in scaled); "identity" sets each recurrent
             block to I (IRNN) and draws Wx, Wy uniform.
         ws_scale : float > 0 or None
-            If given, W_s is rescaled so that its largest singular value equals ws_scale.
+            If given, W_s is rescaled so that its largest singular value equals ws_scale;
+            for the gated cells each (H, H) gate block of W_s is rescaled to it (so the
+            candidate's block, whose σ_max enters the lecture's bound, has it exactly).
         seed : int
             Seed of the generator that draws the weights.
         dtype : {"float64", "float32"}
@@ -79,7 +81,9 @@ class Network:
         net = cls(cell, activation, output, loss, n_in, n_hidden, n_out, {}, dt)
         p = net._cell.init_params(rng, init, dt)
         if ws_scale is not None:
-            p["Ws"] = scale_to_sigma_max(p["Ws"], ws_scale)
+            H = n_hidden
+            p["Ws"] = np.concatenate([scale_to_sigma_max(p["Ws"][:, j:j + H], ws_scale)
+                                      for j in range(0, p["Ws"].shape[1], H)], axis=1)
         y_init = "uniform" if init == "identity" else init
         net.params = {"Wx": p["Wx"], "Ws": p["Ws"], "Wy": init_matrix(y_init, (n_hidden, n_out),
                       rng, dt), "bs": p["bs"], "by": np.zeros(n_out, dtype=dt)}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnsim.engine import INITIALIZERS, Network, init_matrix, scale_to_sigma_max
+from rnnsim.engine import INITIALIZERS, Network, init_matrix, lecture_bound, scale_to_sigma_max
 
 
 def test_uniform_fan_in_bounds():
@@ -53,7 +53,12 @@ def test_scale_to_sigma_max_is_exact(target):
 @pytest.mark.parametrize("init", ["uniform", "normal", "orthogonal", "identity"])
 def test_ws_scale_on_create(cell, init):
     net = Network.create(cell, 3, 6, 2, init=init, ws_scale=1.7, seed=3)
-    assert np.linalg.norm(net.params["Ws"], 2) == pytest.approx(1.7, rel=1e-13)
+    Ws = net.params["Ws"]
+    blocks = [Ws[:, j:j + 6] for j in range(0, Ws.shape[1], 6)]
+    assert len(blocks) == {"elman": 1, "lstm": 4, "gru": 3}[cell]
+    for block in blocks:
+        assert np.linalg.norm(block, 2) == pytest.approx(1.7, rel=1e-13)
+    assert lecture_bound(net) == pytest.approx(1.0 * 1.7, rel=1e-13)  # tanh: γ = 1
 
 
 def test_ws_scale_float32():
