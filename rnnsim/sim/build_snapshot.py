@@ -1,0 +1,85 @@
+"""Build a frozen Snapshot from a Simulation's live state (arrays copied and read-only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnsim.engine import eigenvalues, gamma_of, get_cell, singular_values
+
+from .snapshot import Snapshot, frozen_copy
+
+
+def recurrent_block(net) -> np.ndarray:
+    """The (H, H) block of W_s that plays the lecture's role.
+
+    Elman: W_s itself. LSTM and GRU: the candidate's block (LSTM ``g``, GRU ``n``), the
+    recurrent weights of the value written into the state.
+    """
+    Ws, H = net.params["Ws"], net.n_hidden
+    blocks = get_cell(net.cell).blocks
+    return Ws[:, (blocks - 1) * H:blocks * H]
+
+
+def build_snapshot(sim) -> Snapshot:
+    """Everything the window draws, for the displayed sequence (batch element 0)."""
+    run, task, net, exp = sim.run, sim.task, sim.net, sim.experiment
+    cursor = sim.cursor
+    t = run.t
+    view = run.view()
+    X0, D0 = run.X[:, 0], run.D[:, 0]  # (T, n_in), (T, n_out)
+    W = recurrent_block(net).astype(np.float64)
+    fz = frozen_copy
+    return Snapshot(
+        experiment=exp,
+        cursor=cursor,
+        T=run.T,
+        cell=net.cell,
+        activation=net.activation,
+        gamma=gamma_of(net.activation),
+        input_tokens=tuple(task.input_token(x) for x in X0),
+        target_tokens=tuple(task.output_token(d) for d in D0),
+        output_names=tuple(task.output_names),
+        X=fz(X0),
+        D=fz(D0),
+        mask=fz(run.mask[:, 0]),
+        s=fz(view["s"][:t + 1, 0]),
+        a=fz(view["a"][:t, 0]),
+        y=fz(view["y"][:t, 0]),
+        E=fz(view["E"][:t, 0]),
+        c=None if view["c"] is None else fz(view["c"][:t + 1, 0]),
+        gates={n: fz(g[:t, 0]) for n, g in view["gates"].items()},
+        dE_ds=fz(run.dE_ds()[:, 0]),
+        bptt_cuts=bptt_cuts(run.T, exp.bptt_steps),
+        grad_flow=fz(_grad_flow(run)),
+        weights={k: fz(v) for k, v in net.params.items()},
+        delta_weights={k: fz(v) for k, v in sim.delta_weights.items()},
+        grad_norms=dict(sim.grad_norms),
+        clipped=bool(sim.clipped),
+        sigma_max=float(singular_values(W)[0]),
+        singular_values=fz(singular_values(W)),
+        eigenvalues=fz(eigenvalues(W)),
+        updates=sim.updates,
+        pending=sim.accumulator.count,
+        loss=run.loss(),
+        history=sim.history.frozen(),
+        chance=float(task.chance),
+        primary_metric=task.primary_metric,
+        message=sim.message,
+        extras={"update_every": exp.update_every, "batch_size": run.B},
+    )
+
+
+def bptt_cuts(T: int, bptt_steps: int | None) -> tuple[int, ...]:
+    """State indices j where truncated BPTT stops the gradient (multiples of k, 0 < j < T)."""
+    if bptt_steps is None:
+        return ()
+    return tuple(range(bptt_steps, T, bptt_steps))
+
+
+def _grad_flow(run) -> np.ndarray | None:
+    """G (T, T+1) of the run's batch, computed once per run (None if not finite)."""
+    if run.grad_flow is None:
+        with np.errstate(all="ignore"):
+            G = run.net.gradient_flow(run.X, run.D, run.mask)
+        run.grad_flow = G if np.all(np.isfinite(G)) else False
+    return None if run.grad_flow is False else run.grad_flow

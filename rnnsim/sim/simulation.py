@@ -1,0 +1,272 @@
+"""Simulation: a network, a task, an optimiser and a cursor that steps through BPTT.
+
+One step is one of: a forward frame (s[t+1] from s[t] and X[t]); one step of the backward
+sweep (∂E/∂s[j] revealed from s[T] back to s[0], T+1 steps, after which the batch's gradient
+joins the accumulator); the weight update (when M = ``update_every`` gradients are in); or
+starting the next sequence. ``step_back`` undoes one step exactly from a bounded stack of small
+undo records. ``train(n)`` is the fast path: n updates without per-step records.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from rnnsim.engine import GradientAccumulator, Network, make_optimizer
+
+from .experiment import Experiment, default_experiment
+from .history import HistoryBuffer
+from .sequence import SequenceRun
+from .snapshot import Cursor
+from .training import TrainingMixin
+
+UNDO_LIMIT = 5000  # undo records kept
+UNDO_SEQUENCES = 20  # earlier sequences kept on the undo stack (each holds its batch)
+
+
+class Simulation(TrainingMixin):
+    """The simulator's state and every operation the user drives.
+
+    Parameters
+    ----------
+    experiment : Experiment or None
+        None takes ``default_experiment()``.
+
+    Attributes
+    ----------
+    experiment, task, net, optimizer, accumulator, rng
+        The run's configuration and live objects.
+    run : SequenceRun
+        The current batch and how far it has been stepped.
+    sequence : int
+        Sequences started since the last reset (1-based for the current one).
+    updates : int
+        Weight updates applied since the last reset.
+    message : str
+        The last notice for the user (divergence, re-initialisation, …), else "".
+    """
+
+    def __init__(self, experiment: Experiment | None = None) -> None:
+        experiment = default_experiment() if experiment is None else experiment
+        if not isinstance(experiment, Experiment):
+            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
+                             "Experiment")
+        self.message = ""
+        self._build(experiment, net=None)
+
+    # ----------------------------------------------------------------- building
+    def _build(self, experiment: Experiment, net: Network | None) -> None:
+        self.experiment = experiment
+        self.task = experiment.make_task()
+        self.net = net if net is not None else Network.create(
+            n_in=self.task.n_in, n_out=self.task.n_out, **experiment.network_settings())
+        self.optimizer = make_optimizer(experiment.optimizer, experiment.lr,
+                                        **experiment.optimizer_hyper())
+        self.accumulator = GradientAccumulator(experiment.update_every)
+        self.rng = np.random.default_rng([experiment.seed, 1])
+        self.sequence = self.updates = 0
+        self.history = HistoryBuffer()
+        self.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
+        self.grad_norms = dict.fromkeys(self.net.params, 0.0)
+        self.clipped = False
+        self._stats: list[tuple[float, dict]] = []  # (loss, metrics) of accumulated batches
+        self._good = None  # state before the last applied update (divergence rollback)
+        self.diverged = False  # the last train() or update stopped on NaN/Inf
+        self._undo: deque = deque()
+        self._undo_sequences = 0
+        self.run = self._new_run()
+        self.sequence = 1
+
+    def _sample(self):
+        """Draw the next batch; returns (X, D, mask, rng state before drawing)."""
+        before = self.rng.bit_generator.state
+        X, D, mask = self.task.sample(self.experiment.batch_size, self.rng)
+        return X, D, mask, before
+
+    def _new_run(self, batch=None) -> SequenceRun:
+        X, D, mask, before = self._sample() if batch is None else batch
+        run = SequenceRun(self.net, X, D, mask, self.experiment.bptt_steps)
+        run.rng_before = before
+        return run
+
+    # ----------------------------------------------------------------- cursor
+    @property
+    def cursor(self) -> Cursor:
+        """Where the simulation stands (see ``snapshot.Cursor``)."""
+        r, seq = self.run, self.sequence
+        if r.revealed == 0:
+            return Cursor(seq, r.t, "forward", r.T - 1)
+        if not r.swept:
+            return Cursor(seq, r.T, "backward", r.k)
+        if self.update_due:
+            return Cursor(seq, r.T, "update", r.T - 1)
+        return Cursor(seq, r.T, "backward", -1)
+
+    @property
+    def update_due(self) -> bool:
+        """True when M gradients are accumulated and the next step applies them."""
+        return self.accumulator.count >= self.accumulator.M
+
+    # ----------------------------------------------------------------- stepping
+    def step(self) -> Cursor:
+        """Take one step (forward frame, sweep step, update, or the next sequence)."""
+        r = self.run
+        if r.t < r.T:
+            r.forward_step()
+            self._push("step", r.forward_back)
+        elif not r.swept:
+            self._sweep_step()
+        elif self.update_due:
+            self._step_update()
+        else:
+            self._next_sequence()
+        return self.cursor
+
+    def _sweep_step(self) -> None:
+        r = self.run
+        r.backward_step()
+        if not r.swept:
+            self._push("step", r.backward_back)
+            return
+        acc_before = self.accumulator.state_dict()
+        self.accumulator.add(r.grads())
+        self._stats.append((r.loss(), self.task.score(r.y, r.D, r.mask)))
+
+        def undo():
+            self._stats.pop()
+            self.accumulator.load_state_dict(acc_before)
+            r.backward_back()
+
+        self._push("step", undo)
+
+    def _step_update(self) -> None:
+        restore = self._capture()
+        self.apply_pending()
+        undo_sequence = self._next_sequence(record=False)
+
+        def undo():
+            undo_sequence()
+            restore()
+
+        self._push("sequence", undo)
+
+    def _next_sequence(self, record: bool = True):
+        old_run, old_seq, old_rng = self.run, self.sequence, self.rng.bit_generator.state
+        self.run = self._new_run()
+        self.sequence = old_seq + 1
+
+        def undo():
+            self.run, self.sequence = old_run, old_seq
+            self.rng.bit_generator.state = old_rng
+
+        if record:
+            self._push("sequence", undo)
+        return undo
+
+    def step_back(self) -> bool:
+        """Undo the last step exactly; False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        kind, undo = self._undo.pop()
+        if kind == "sequence":
+            self._undo_sequences -= 1
+        undo()
+        self.message = ""
+        return True
+
+    def run_to_end(self) -> Cursor:
+        """Step to the next milestone: the end of the forward pass, else the end of the sweep
+        (from there: the update or next sequence, then the end of its forward pass)."""
+        r = self.run
+        if r.swept:
+            self.step()
+            r = self.run
+        if r.t < r.T:
+            while self.run.t < self.run.T:
+                self.step()
+        else:
+            while not self.run.swept:
+                self.step()
+        return self.cursor
+
+    def new_sequence(self) -> Cursor:
+        """Abandon the current sequence and draw the next batch (an update that is due is
+        applied first, as a step would)."""
+        if self.update_due:
+            self._step_update()
+        else:
+            self._next_sequence()
+        return self.cursor
+
+    def seek(self, t: int) -> Cursor:
+        """Step forward or back until the cursor is in the forward phase at frame ``t``."""
+        T = self.run.T
+        if isinstance(t, bool) or not isinstance(t, int | np.integer) or not 0 <= t <= T:
+            raise ValueError(f"t: got {t!r}, expected an integer in [0, {T}]")
+        while self.run.revealed or self.run.t > t:
+            if not self.step_back():
+                break
+        while self.run.t < t and self.run.revealed == 0:
+            self.step()
+        return self.cursor
+
+    # ----------------------------------------------------------------- undo stack
+    def _push(self, kind: str, undo) -> None:
+        self._undo.append((kind, undo))
+        if kind == "sequence":
+            self._undo_sequences += 1
+        while len(self._undo) > UNDO_LIMIT or self._undo_sequences > UNDO_SEQUENCES:
+            old_kind, _ = self._undo.popleft()
+            if old_kind == "sequence":
+                self._undo_sequences -= 1
+
+    def _clear_undo(self) -> None:
+        self._undo.clear()
+        self._undo_sequences = 0
+
+    @property
+    def can_step_back(self) -> bool:
+        """True when ``step_back`` has something to undo."""
+        return bool(self._undo)
+
+    # ----------------------------------------------------------------- whole-run changes
+    def reset(self) -> None:
+        """Re-initialise the weights from the seed; forget updates, history and undo."""
+        self.message = ""
+        self._build(self.experiment, net=None)
+
+    def apply(self, experiment: Experiment) -> str:
+        """Switch to ``experiment``; returns (and stores in ``message``) what happened.
+
+        When the parameter shapes and dtype stay the same (cell, n_hidden, dtype, the task's
+        input and output sizes) the weights, update count and history are kept; init,
+        ws_scale and seed then take effect at the next reset. Otherwise the network is
+        re-initialised and the message says why. A new sequence starts either way.
+        """
+        if not isinstance(experiment, Experiment):
+            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
+                             "Experiment")
+        from .apply import apply_experiment
+
+        self.message = apply_experiment(self, experiment)
+        self._clear_undo()
+        return self.message
+
+    def snapshot(self):
+        """A frozen ``Snapshot`` of everything the window draws."""
+        from .build_snapshot import build_snapshot
+
+        return build_snapshot(self)
+
+    def save(self, path) -> None:
+        """Save experiment, weights and training state (see ``persistence.save``)."""
+        from .persistence import save
+
+        save(self, path)
+
+    def load(self, path) -> str:
+        """Load what ``save`` wrote; nothing changes if the file is refused (ValueError)."""
+        from .persistence import load
+
+        return load(self, path)

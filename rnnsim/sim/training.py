@@ -1,0 +1,185 @@
+"""Weight updates (clipping, optimiser, divergence rollback) and the fast training loop."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnsim.engine import clip_by_norm, clip_by_value
+
+CALLBACK_INTERVAL = 0.03  # seconds between progress callbacks of train()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a ``train(n)`` call stands: ``done`` of ``total`` updates, at ``rate`` updates/s."""
+
+    done: int
+    total: int
+    rate: float
+    elapsed: float
+
+
+class TrainingMixin:
+    """Update and training operations of ``Simulation`` (see there for the attributes)."""
+
+    # ----------------------------------------------------------------- one update
+    def apply_pending(self) -> bool:
+        """Apply the mean of the accumulated gradients; False if training diverged."""
+        grads = self.accumulator.mean()
+        losses = [s[0] for s in self._stats]
+        names = self._stats[0][1].keys() if self._stats else ()
+        metrics = {m: float(np.mean([s[1][m] for s in self._stats])) for m in names}
+        self.accumulator.reset()
+        self._stats = []
+        return self._apply_update(grads, float(np.mean(losses)) if losses else math.nan,
+                                  metrics)
+
+    def _apply_update(self, grads, loss: float, metrics: dict) -> bool:
+        """Clip ``grads``, take an optimiser step and record it; roll back on divergence."""
+        exp, params = self.experiment, self.net.params
+        norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
+        total = math.hypot(*norms.values())
+        if not (math.isfinite(loss) and math.isfinite(total)):
+            what = "the gradient" if math.isfinite(loss) else "the loss"
+            return self._diverged(what, total, self._good)
+        clipped = False
+        if exp.clip_value is not None:
+            grads, clipped = clip_by_value(grads, exp.clip_value)
+        if exp.clip_norm is not None:
+            grads, _, by_norm = clip_by_norm(grads, exp.clip_norm)
+            clipped = clipped or by_norm
+        before = ({k: p.copy() for k, p in params.items()}, self.optimizer.state_dict(),
+                  self.updates)
+        deltas = self.optimizer.step(params, grads)
+        if not all(np.isfinite(p).all() for p in params.values()):
+            return self._diverged("the weights", total, before)
+        self._good = before
+        self.updates += 1
+        self.delta_weights, self.grad_norms, self.clipped = deltas, norms, clipped
+        self.history.append(self.updates, loss, metrics, norms, total, clipped)
+        return True
+
+    def _diverged(self, what: str, norm: float, good) -> bool:
+        """Restore ``good`` (weights, optimiser state, update count), say what happened."""
+        failed = self.updates + 1
+        self.accumulator.reset()
+        self._stats = []
+        if good is None:
+            where = "there are no earlier weights to go back to (the weights are as initialised)"
+        else:
+            weights, opt_state, updates = good
+            for k, p in self.net.params.items():
+                p[...] = weights[k]
+            self.optimizer.load_state_dict(opt_state)
+            self.updates = updates
+            self.history.truncate(updates)
+            self._good = None
+            where = f"rolled back to the weights after update {updates}"
+        self.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
+        exp = self.experiment
+        clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
+                else f"clip harder (clip_norm is {exp.clip_norm:g})")
+        self.message = (f"Training diverged at update {failed}: {what} became NaN or Inf "
+                        f"(gradient norm {norm:.3g}); {where}. Try: {clip}, a lower learning "
+                        f"rate (lr is {exp.lr:g}), or a smaller W_s scale.")
+        self.diverged = True
+        return False
+
+    def _capture(self):
+        """A closure that restores every update-related value to what it is now."""
+        params = {k: p.copy() for k, p in self.net.params.items()}
+        opt, acc = self.optimizer.state_dict(), self.accumulator.state_dict()
+        values = (list(self._stats), self.delta_weights, self.grad_norms, self.clipped,
+                  self.updates, list(self.history.rows), self._good, self.message)
+
+        def restore():
+            for k, p in self.net.params.items():
+                p[...] = params[k]
+            self.optimizer.load_state_dict(opt)
+            self.accumulator.load_state_dict(acc)
+            (stats, self.delta_weights, self.grad_norms, self.clipped, self.updates, rows,
+             self._good, self.message) = values
+            self._stats = list(stats)
+            self.history.rows.clear()
+            self.history.rows.extend(rows)
+
+        return restore
+
+    # ----------------------------------------------------------------- fast path
+    def train(self, n: int, callback=None, should_stop=None) -> int:
+        """Apply ``n`` updates as fast as possible (no per-step records; clears the undo stack).
+
+        Each update takes M = ``update_every`` fresh batches, each through forward + full sweep
+        (= ``net.loss_and_grads``). The sequence being stepped is abandoned; an update that is
+        due is applied first. Afterwards the display shows a new sequence run forward.
+
+        Parameters
+        ----------
+        n : int
+            Updates to apply (>= 0).
+        callback : callable or None
+            ``callback(Progress)``, at most every ~30 ms and once at the end.
+        should_stop : callable or None
+            Checked before every batch; training stops when it returns True.
+
+        Returns
+        -------
+        int
+            Updates applied (fewer than n when stopped or diverged; see ``message``).
+        """
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"n: got {n!r}, expected an integer >= 0")
+        self._clear_undo()
+        self.message, self.diverged = "", False
+        start = last = time.perf_counter()
+        done, batch = 0, None
+        while done < n and not (should_stop is not None and should_stop()):
+            if self.update_due:
+                ok = self.apply_pending()
+            else:
+                batch = self._sample()
+                ok = self._train_batch(batch)
+                if ok is None:
+                    continue
+            if not ok:
+                break
+            done += 1
+            if callback is not None and time.perf_counter() - last >= CALLBACK_INTERVAL:
+                last = time.perf_counter()
+                self._show_batch(batch)
+                callback(Progress(done, n, done / (last - start), last - start))
+        self._show_batch(None)
+        if callback is not None:
+            elapsed = time.perf_counter() - start
+            callback(Progress(done, n, done / elapsed if elapsed > 0 else 0.0, elapsed))
+        return done
+
+    def _train_batch(self, batch):
+        """Forward + sweep over one batch; None while gradients are still being gathered,
+        else whether the update succeeded."""
+        net, dt = self.net, self.net.dtype
+        X, D, mask, _ = batch
+        X, D, mask = X.astype(dt, copy=False), D.astype(dt, copy=False), \
+            mask.astype(dt, copy=False)
+        trace = net.forward(X)
+        sweep = net.sweep(trace, D, mask, self.experiment.bptt_steps).run()
+        metrics = self.task.score(trace.y, D, mask)
+        self.sequence += 1
+        if self.accumulator.M == 1:
+            return self._apply_update(sweep.grads(), sweep.loss, metrics)
+        self._stats.append((sweep.loss, metrics))
+        if not self.accumulator.add(sweep.grads()):
+            return None
+        return self.apply_pending()
+
+    def _show_batch(self, batch) -> None:
+        """Make ``batch`` (None: a fresh one) the displayed sequence, run forward."""
+        if batch is None:
+            self.sequence += 1
+        run = self._new_run(batch)
+        run.run_forward()
+        self.run = run
