@@ -18,6 +18,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter
 
 FORMATS = ("png", "svg", "csv")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
 MAX_PIXELS = 12000  # longest side of an exported PNG
 
 
@@ -42,6 +45,7 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -116,7 +120,10 @@ def plot_svg(plot, size=None) -> str:
     plot.scene_rect(size)
     exporter = SVGExporter(plot.graphics.ci)
     exporter.parameters()["background"] = QColor("white")
-    return exporter.export(toBytes=True).decode("utf-8")
+    svg = exporter.export(toBytes=True).decode("utf-8")
+    # heatmaps are small rasters: keep their cells sharp in browsers too
+    return svg.replace('image-rendering="optimizeSpeed"',
+                       'image-rendering="optimizeSpeed" style="image-rendering:pixelated"')
 
 
 def _pixels(rect: QRectF, scale: float) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import Table, colormap, curve, pen, set_legend, style_colorbar
+from rnnsim.gui.plots.common import Table, colorbar, colormap, curve, pen, set_legend
 
 DEFAULT_UNITS = (0, 1, 2, 3)
 MAX_TRACES = 8
@@ -72,10 +72,8 @@ class ActivationsPlot(PlotView):
         self.heat.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heat.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=colormap("CET-D1A"),
-                                   label="s_t[i]", interactive=False, width=14, pen="#202020")
+        self.bar = colorbar(colormap("CET-D1A"), "s_t[i]", (-1, 1))
         self.bar.setImageItem(self.image, insert_in=self.heat)
-        style_colorbar(self.bar)
         self.heat.showGrid(False, False)
         self.heat.showAxis("top")
         self.heat.getAxis("top").setStyle(tickTextOffset=2)

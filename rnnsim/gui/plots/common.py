@@ -148,13 +148,16 @@ def set_legend(plot: pg.PlotItem, entries) -> None:
         plot.legend.addItem(item, label)
 
 
-def style_colorbar(bar: pg.ColorBarItem) -> pg.ColorBarItem:
-    """Dark ink for a colour bar's axis and label."""
-    axis = bar.axis
-    axis.setPen(pg.mkPen(FOREGROUND))
-    axis.setTextPen(pg.mkPen(FOREGROUND))
-    axis.enableAutoSIPrefix(False)
-    axis.setLabel(axis.labelText, color=FOREGROUND)
+def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> pg.ColorBarItem:
+    """A non-interactive vertical colour bar in dark ink, ``label`` beside its tick values."""
+    bar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False, width=14,
+                          pen=FOREGROUND, colorMapMenu=False)
+    for side in ("left", "right", "top", "bottom"):
+        bar.getAxis(side).setPen(pg.mkPen(FOREGROUND))
+    bar.axis.setTextPen(pg.mkPen(FOREGROUND))
+    bar.axis.enableAutoSIPrefix(False)
+    bar.axis.setLabel(label, color=FOREGROUND, **{"font-size": "10pt"})
+    bar.axis.setWidth(62)
     return bar
 
 

@@ -25,7 +25,7 @@ class GradNormsPlot(PlotView):
                        for i, (name, label) in enumerate(MATRICES.items())}
         self.global_curve = curve(self.plot, "global norm (all parameters)",
                                   pen(6, 1.2, alpha=160), downsample=True)
-        self.marks = curve(self.plot, "clipping fired", None, symbol="x", symbolSize=10,
+        self.marks = curve(self.plot, "clipping fired", None, symbol="x", symbolSize=7,
                            symbolPen=pg.mkPen("#B00020", width=1.5), symbolBrush="#B00020")
         self.threshold = pg.InfiniteLine(angle=0, pen=dashed("#B00020", 1.5),
                                          label="clip threshold",

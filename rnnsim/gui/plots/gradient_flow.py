@@ -14,13 +14,13 @@ from PySide6.QtWidgets import QCheckBox, QLabel
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import (
     Table,
+    colorbar,
     colormap,
     curve,
     dashed,
     pen,
     positive,
     set_legend,
-    style_colorbar,
 )
 
 
@@ -81,6 +81,7 @@ class GradientFlowPlot(PlotView):
                                   "lag t − k (time steps back)",
                                   "gradient norm ‖∂E_t/∂s_k‖ (log scale)", legend=True,
                                   log_y=True)
+        self.plot.legend.anchor((0, 1), (0, 1), offset=(8, -8))
         self.live = curve(self.plot, "‖∂E/∂s_k‖, backward sweep (live)", pen(0, 2.5),
                           symbol="o", symbolSize=6, symbolBrush=pen(0).color(), symbolPen=None)
         self.last = curve(self.plot, "‖∂E_T/∂s_k‖, last frame", pen(1, 2), symbol="s",
@@ -93,12 +94,10 @@ class GradientFlowPlot(PlotView):
         self.matrix.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.matrix.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(-6, 0), colorMap=colormap("viridis"),
-                                   label="log₁₀ G[t, k]", interactive=False, width=14,
-                                   pen="#202020")
+        self.bar = colorbar(colormap("viridis"), "log₁₀ G[t, k]", (-6, 0))
         self.bar.setImageItem(self.image, insert_in=self.matrix)
-        style_colorbar(self.bar)
         self.matrix.hide()
+        self.bar.hide()  # a hidden plot with a visible colour bar crashes Python at exit
         self.curves = {}  # name → (lags, values) last drawn
 
     # ------------------------------------------------------------------ drawing
@@ -156,12 +155,15 @@ class GradientFlowPlot(PlotView):
         finite = logG[np.isfinite(logG)]
         hi = float(finite.max()) if finite.size else 0.0
         lo = max(float(finite.min()) if finite.size else hi - 1, hi - 12)
-        self.image.setImage(np.nan_to_num(logG, nan=lo - 1), levels=(lo, hi), autoLevels=False)
+        self.image.setImage(logG, levels=(lo, hi), autoLevels=False)  # NaN (G = 0): blank
         self.image.setRect(pg.QtCore.QRectF(-0.5, 0.5, G.shape[1], G.shape[0]))
+        self.matrix.setRange(xRange=(-0.5, G.shape[1] - 0.5), yRange=(0.5, G.shape[0] + 0.5),
+                             padding=0)
         self.bar.setLevels((lo, hi))
 
     def _on_show_matrix(self, on):
         self.matrix.setVisible(on)
+        self.bar.setVisible(on)
         self.graphics.ci.layout.setColumnStretchFactor(1, 1 if on else 0)
         if on and self.snapshot is not None:
             self._draw_matrix(self.snapshot)

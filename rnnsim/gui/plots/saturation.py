@@ -55,7 +55,8 @@ class SaturationPlot(PlotView):
                          symbol="o", symbolSize=8, symbolBrush=pen(1).color(),
                          symbolPen=pg.mkPen("#202020"))
         self.gamma = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.2), label="γ",
-                                     labelOpts={"color": "#444444", "position": 0.95})
+                                     labelOpts={"color": "#444444", "position": 0.8,
+                                                "anchors": [(0.5, 1), (0.5, 1)]})
         self.plot.addItem(self.gamma)
         self.data = {}
 

@@ -26,13 +26,14 @@ class TrainingPlot(PlotView):
         self.metric_plot = self.add_plot(1, 0, "task metrics", "weight update n (updates)",
                                          "metric (task score)", legend=True)
         self.metric_plot.setXLink(self.loss_plot)
+        self.metric_plot.legend.anchor((1, 1), (1, 1), offset=(-8, -8))
         self.metric_raw = [curve(self.metric_plot, None, pen(i + 1, 1, alpha=90),
                                  downsample=True) for i in range(MAX_METRICS)]
         self.metric_smooth = [curve(self.metric_plot, None, pen(i + 1, 2.5), downsample=True)
                               for i in range(MAX_METRICS)]
         self.chance = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.5), label="chance",
-                                      labelOpts={"color": "#444444", "position": 0.05,
-                                                 "anchors": [(0, 1), (0, 1)]})
+                                      labelOpts={"color": "#444444", "position": 0.02,
+                                                 "anchors": [(0, 0), (0, 0)]})
         self.metric_plot.addItem(self.chance)
         self._legend_key = None
         self.smoothed = {}  # name → smoothed array last drawn

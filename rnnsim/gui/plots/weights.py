@@ -8,9 +8,9 @@ import pyqtgraph as pg
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import (
     Table,
+    colorbar,
     colormap,
     integer_ticks,
-    style_colorbar,
     symmetric_levels,
 )
 
@@ -38,15 +38,11 @@ class WeightsPlot(PlotView):
                 plot.addItem(image)
                 store[key] = image
                 self.plots[prefix + key] = plot
-        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, label="W[i, j]",
-                                   interactive=False, width=14, pen="#202020")
+        self.bar = colorbar(cmap, "W[i, j]")
         self.bar.setImageItem(list(self.images.values()), insert_in=self.plots["Wy"])
-        self.delta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, label="ΔW[i, j]",
-                                         interactive=False, width=14, pen="#202020")
+        self.delta_bar = colorbar(cmap, "ΔW[i, j]")
         self.delta_bar.setImageItem(list(self.delta_images.values()),
                                     insert_in=self.plots["ΔWy"])
-        style_colorbar(self.bar)
-        style_colorbar(self.delta_bar)
 
     def _draw(self, snap):
         weights = [np.asarray(snap.weights[k]) for k, *_ in MATRICES if k in snap.weights]
