@@ -78,9 +78,10 @@ def load(sim, path) -> str:
             return f"Loaded {path.name} (no saved weights beside it: weights initialised)."
         arrays = read_npz(npz)
     else:
+        npz = path
         arrays = read_npz(path)
         experiment = _stored_experiment(arrays, path)
-    restore = check_state(arrays, experiment, path)
+    restore = check_state(arrays, experiment, npz)
     restore(sim)
     return f"Loaded {path.name}: {sim.updates} updates."
 
@@ -98,6 +99,14 @@ def state_arrays(sim) -> dict[str, np.ndarray]:
     out.update({f"accum/{k}": np.asarray(v) for k, v in sim.accumulator.state_dict().items()})
     out.update({f"history/{k}": v for k, v in sim.history.to_arrays().items()})
     out.update({"stats/loss": np.array([s[0] for s in sim._stats], dtype=float)})
+    out.update({f"last/delta/{k}": v for k, v in sim.delta_weights.items()})
+    out.update({f"last/grad_norm/{k}": np.array(v) for k, v in sim.grad_norms.items()})
+    out["last/clipped"] = np.array(bool(sim.clipped))
+    if sim._good is not None:
+        good_weights, good_optim, good_updates = sim._good
+        out.update({f"good/param/{k}": v for k, v in good_weights.items()})
+        out.update({f"good/optim/{k}": np.asarray(v) for k, v in good_optim.items()})
+        out["good/updates"] = np.array(good_updates)
     for name in (sim._stats[0][1] if sim._stats else {}):
         out[f"stats/metric/{name}"] = np.array([s[1][name] for s in sim._stats], dtype=float)
     return out

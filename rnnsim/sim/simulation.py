@@ -111,6 +111,11 @@ class Simulation(TrainingMixin):
     # ----------------------------------------------------------------- stepping
     def step(self) -> Cursor:
         """Take one step (forward frame, sweep step, update, or the next sequence)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._step()
+        return self.cursor
+
+    def _step(self) -> None:
         r = self.run
         if r.t < r.T:
             r.forward_step()
@@ -121,7 +126,6 @@ class Simulation(TrainingMixin):
             self._step_update()
         else:
             self._next_sequence()
-        return self.cursor
 
     def _sweep_step(self) -> None:
         r = self.run
@@ -172,7 +176,7 @@ class Simulation(TrainingMixin):
         if kind == "sequence":
             self._undo_sequences -= 1
         undo()
-        self.message = ""
+        self.message, self.diverged = "", False
         return True
 
     def run_to_end(self) -> Cursor:

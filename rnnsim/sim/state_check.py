@@ -44,6 +44,8 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     stats = _stats(_group(arrays, "stats/"), accumulator.count)
     updates, sequence = _count(arrays, "updates", 0), _count(arrays, "sequence", 1)
     rng_state = _rng_state(arrays)
+    last = _last(_group(arrays, "last/"), net.params)
+    good = _good(_group(arrays, "good/"), experiment, net)
     t, phase, revealed = (int(v) for v in arrays["cursor"])
     _check_cursor(t, phase, revealed, accumulator)
     rng = np.random.default_rng()
@@ -58,6 +60,8 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
         sim.task, sim.rng, sim.run = task, rng, run
         sim.optimizer, sim.accumulator, sim.history = optimizer, accumulator, history
         sim._stats, sim.updates, sim.sequence = stats, updates, sequence
+        sim.delta_weights, sim.grad_norms, sim.clipped = last
+        sim._good = good
 
     return restore
 
@@ -132,3 +136,31 @@ def _replay(run, t, revealed):
         run.forward_step()
     for _ in range(revealed):
         run.backward_step()
+
+
+def _last(last, params):
+    """ΔW, gradient norms and clipping of the last update."""
+    deltas = {k[6:]: v for k, v in last.items() if k.startswith("delta/")}
+    norms = {k[10:]: float(v) for k, v in last.items() if k.startswith("grad_norm/")}
+    if set(deltas) != set(params) or set(norms) != set(params):
+        raise ValueError(f"last update: got ΔW for {sorted(deltas)} and norms for "
+                         f"{sorted(norms)}, expected {sorted(params)}")
+    for k, p in params.items():
+        if deltas[k].shape != p.shape or deltas[k].dtype != p.dtype:
+            raise ValueError(f"last update ΔW {k}: got {deltas[k].dtype} {deltas[k].shape}, "
+                             f"expected {p.dtype} {p.shape}")
+    return deltas, norms, bool(last["clipped"])
+
+
+def _good(good, experiment, net):
+    """The rollback state (weights, optimiser state, update count) or None."""
+    if not good:
+        return None
+    copy = Network.create(n_in=net.n_in, n_out=net.n_out, **experiment.network_settings())
+    _load_params(copy, _group(good, "param/"))
+    optim = _group(good, "optim/")
+    optimizer = make_optimizer(experiment.optimizer, experiment.lr,
+                               **experiment.optimizer_hyper())
+    _check_slots(optim, net.params, optimizer.slot_names)
+    optimizer.load_state_dict(optim)
+    return copy.params, optimizer.state_dict(), _count(good, "updates", 0)

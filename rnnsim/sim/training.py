@@ -56,7 +56,8 @@ class TrainingMixin:
                   self.updates)
         deltas = self.optimizer.step(params, grads)
         if not all(np.isfinite(p).all() for p in params.values()):
-            return self._diverged("the weights", total, before)
+            finite_before = all(np.isfinite(p).all() for p in before[0].values())
+            return self._diverged("the weights", total, before if finite_before else self._good)
         self._good = before
         self.updates += 1
         self.delta_weights, self.grad_norms, self.clipped = deltas, norms, clipped
@@ -135,7 +136,18 @@ class TrainingMixin:
             raise ValueError(f"n: got {n!r}, expected an integer >= 0")
         self._clear_undo()
         self.message, self.diverged = "", False
-        start = last = time.perf_counter()
+        start = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            done = self._train_loop(n, callback, should_stop, start)
+            self._show_batch(None)
+        if callback is not None:
+            elapsed = time.perf_counter() - start
+            callback(Progress(done, n, done / elapsed if elapsed > 0 else 0.0, elapsed))
+        return done
+
+    def _train_loop(self, n, callback, should_stop, start) -> int:
+        """Updates until n are done, ``should_stop()`` or divergence; returns how many."""
+        last = start
         done, batch = 0, None
         while done < n and not (should_stop is not None and should_stop()):
             if self.update_due:
@@ -152,10 +164,6 @@ class TrainingMixin:
                 last = time.perf_counter()
                 self._show_batch(batch)
                 callback(Progress(done, n, done / (last - start), last - start))
-        self._show_batch(None)
-        if callback is not None:
-            elapsed = time.perf_counter() - start
-            callback(Progress(done, n, done / elapsed if elapsed > 0 else 0.0, elapsed))
         return done
 
     def _train_batch(self, batch):
