@@ -43,11 +43,12 @@ def make_history(n=300, seed=0, clip=1.0, metrics=("final_accuracy", "accuracy")
     norms = {name: np.exp(rng.normal(np.log(scale), 0.5, n))
              for name, scale in (("Wx", 0.3), ("Ws", 0.6), ("Wy", 1.2), ("bs", 0.1),
                                  ("by", 0.2))}
-    total = np.sqrt(sum(v**2 for v in norms.values()))
+    total = np.sqrt(sum(v**2 for v in norms.values()))  # (n,) global norm
+    threshold = np.inf if clip is None else clip
     return History(update=frozen_copy(u), loss=frozen_copy(loss),
                    metrics={k: frozen_copy(v) for k, v in mets.items()},
                    grad_norms={k: frozen_copy(v) for k, v in norms.items()},
-                   global_norm=frozen_copy(total), clipped=frozen_copy(total > (np.inf if clip is None else clip)))
+                   global_norm=frozen_copy(total), clipped=frozen_copy(total > threshold))
 
 
 def make_plot_snapshot(T=10, H=6, n_in=4, n_out=2, phase="backward", k=-1, cell="elman",

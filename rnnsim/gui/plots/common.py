@@ -93,10 +93,10 @@ def curve(plot: pg.PlotItem, name: str | None, pen_, *, downsample: bool = False
           **kwargs) -> pg.PlotDataItem:
     """Add an empty curve; long ones are downsampled (peak method) and clipped to view."""
     item = pg.PlotDataItem([], [], pen=pen_, name=name, **kwargs)
+    plot.addItem(item)  # applies the plot's own downsampling settings: override them after
     if downsample:
         item.setDownsampling(auto=True, method="peak")
         item.setClipToView(True)
-    plot.addItem(item)
     return item
 
 

@@ -63,7 +63,7 @@ class PlotDocks(QObject):
         self._timer.timeout.connect(self._draw_visible)
 
     def update(self, snapshot):
-        """Show ``snapshot``: now if the last redraw is ≥ 1/30 s old, else when it is.
+        """Show ``snapshot``: now if the last redraw ended ≥ 1/30 s ago, else when it has.
 
         Only the newest snapshot is kept; plots in hidden docks are redrawn when shown.
         """
@@ -84,11 +84,12 @@ class PlotDocks(QObject):
     def _draw_visible(self):
         if self.snapshot is None:
             return
-        self._last_draw = time.perf_counter()
+        start = time.perf_counter()
         for dock, plot in zip(self.docks, self.plots.values(), strict=True):
             if dock.isVisible() and not dock.visibleRegion().isEmpty():
                 self._draw(plot)
-        self.draw_times.append(time.perf_counter() - self._last_draw)
+        self._last_draw = time.perf_counter()
+        self.draw_times.append(self._last_draw - start)
 
     def _draw(self, plot):
         if self.snapshot is not None and self._drawn[plot.name] is not self.snapshot:
