@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
+import json
 import os
 import tempfile
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
-from PySide6.QtGui import QColor, QImage, QPainter
+import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QImage
+
+from rnnsim.gui.render import canvas_scenes, plot_png, plot_svg, scene_png, scene_svg
 
 FORMATS = ("png", "svg", "csv")
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
-MAX_PIXELS = 12000  # longest side of an exported PNG
 
 
 class ExportError(OSError):
@@ -84,104 +88,6 @@ def write_image(path, image: QImage):
         raise ExportError(f"cannot write {path}: the PNG encoder failed")
     buffer.close()
     write_bytes(path, bytes(data.data()))
-
-
-# --------------------------------------------------------------------- rendering
-def check_scale(scale) -> float:
-    """The PNG scale factor as a float in (0, 8]; ValueError otherwise."""
-    try:
-        value = float(scale)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0 < value <= 8:
-        raise ValueError(f"scale: got {scale!r}, expected a number in (0, 8]")
-    return value
-
-
-def plot_png(plot, scale=1.0, size=None) -> QImage:
-    """Render a plot into a white QImage of its size × ``scale`` pixels."""
-    from pyqtgraph.exporters import ImageExporter
-
-    scale = check_scale(scale)
-    rect = plot.scene_rect(size)
-    width, height = _pixels(rect, scale)
-    exporter = ImageExporter(plot.graphics.ci)
-    params = exporter.parameters()
-    params.param("width").setValue(width, blockSignal=exporter.widthChanged)
-    params.param("height").setValue(height, blockSignal=exporter.heightChanged)
-    params["background"] = QColor("white")
-    return exporter.export(toBytes=True)
-
-
-def plot_svg(plot, size=None) -> str:
-    """The plot as SVG text (text stays text: titles and axis labels are searchable)."""
-    from pyqtgraph.exporters import SVGExporter
-
-    plot.scene_rect(size)
-    exporter = SVGExporter(plot.graphics.ci)
-    exporter.parameters()["background"] = QColor("white")
-    svg = exporter.export(toBytes=True).decode("utf-8")
-    # heatmaps are small rasters: keep their cells sharp in browsers too
-    return svg.replace('image-rendering="optimizeSpeed"',
-                       'image-rendering="optimizeSpeed" style="image-rendering:pixelated"')
-
-
-def _pixels(rect: QRectF, scale: float) -> tuple[int, int]:
-    width, height = round(rect.width() * scale), round(rect.height() * scale)
-    if max(width, height) > MAX_PIXELS:
-        raise ValueError(f"scale: got {scale}, which makes a {width}×{height} image; expected "
-                         f"at most {MAX_PIXELS} pixels on the longest side")
-    return max(width, 1), max(height, 1)
-
-
-def canvas_scenes(canvas) -> dict[str, object]:
-    """File stem → QGraphicsScene of a canvas.
-
-    A QGraphicsView gives ``{"network": its scene}``; the window's NetworkCanvas gives its
-    unfolded and folded networks (``network_unfolded``, ``network_folded``).
-    """
-    if hasattr(canvas, "unfolded_scene"):
-        return {"network_unfolded": canvas.unfolded_scene, "network_folded": canvas.folded_scene}
-    if hasattr(canvas, "scene") and callable(canvas.scene) and canvas.scene() is not None:
-        return {"network": canvas.scene()}
-    raise ValueError(f"canvas: got {type(canvas).__name__}, expected a QGraphicsView or the "
-                     "window's NetworkCanvas")
-
-
-def scene_png(scene, scale=1.0) -> QImage:
-    """Render the whole of ``scene`` (its items' bounding rectangle) into a white image."""
-    scale = check_scale(scale)
-    source = scene.itemsBoundingRect().adjusted(-10, -10, 10, 10)
-    width, height = _pixels(source, scale)
-    image = QImage(QSize(width, height), QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    scene.render(painter, QRectF(0, 0, width, height), source)
-    painter.end()
-    return image
-
-
-def scene_svg(scene, title="rnnsim network") -> str:
-    """The whole of ``scene`` as SVG text."""
-    from PySide6.QtSvg import QSvgGenerator
-
-    source = scene.itemsBoundingRect().adjusted(-10, -10, 10, 10)
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(source.size().toSize())
-    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-    generator.setTitle(title)
-    painter = QPainter(generator)
-    painter.fillRect(QRectF(0, 0, source.width(), source.height()), QColor("white"))
-    scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
-    painter.end()
-    buffer.close()
-    return bytes(data.data()).decode("utf-8")
 
 
 # --------------------------------------------------------------------- public
@@ -247,3 +153,140 @@ def export_canvas(canvas, path, fmt=None, scale=1.0) -> list[str]:
             write_text(target, scene_svg(scene))
         written.append(target)
     return written
+
+
+# --------------------------------------------------------------------- export all
+def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None, snapshot=None,
+               save_weights=None, results=None, progress=None, scale=2.0) -> list[str]:
+    """Write everything into ``folder``; return the paths written.
+
+    Writes every plot as ``<name>.png`` (``scale`` × its size), ``<name>.svg`` and
+    ``<name>.csv``; the canvas as PNG and SVG; ``experiment.json``; ``weights.npz``;
+    ``metrics.json``; and ``report.md`` / ``report.html`` with the pictures and settings.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Created if missing.
+    window : MainWindow or None
+        Supplies what is not given: ``window.plots`` (PlotDocks, refreshed first),
+        ``window.canvas``, ``window.experiment``, ``window.snapshot`` and, if it has one,
+        ``window.save_weights(path)``.
+    plots : dict name → PlotView, or PlotDocks, or None
+    canvas : QGraphicsView or NetworkCanvas or None
+    experiment : rnnsim.sim.Experiment
+    snapshot : rnnsim.sim.Snapshot or None
+        Its weights are written when ``save_weights`` is None.
+    save_weights : callable or None
+        ``save_weights(path)`` writes the NPZ atomically (the CLI passes ``Simulation.save``).
+    results : dict or None
+        What ``metrics.json`` holds; None takes the last training entry of the snapshot.
+    progress : callable or None
+        ``progress(done, total, what)`` after each file.
+
+    Raises
+    ------
+    ExportError
+        A file could not be written (files already written are complete; none is partial).
+    """
+    from rnnsim.gui import report
+
+    if window is not None:
+        plots = window.plots if plots is None else plots
+        canvas = window.canvas if canvas is None else canvas
+        experiment = window.experiment if experiment is None else experiment
+        snapshot = window.snapshot if snapshot is None else snapshot
+        save_weights = getattr(window, "save_weights", None) if save_weights is None \
+            else save_weights
+    if experiment is None:
+        raise ValueError("experiment: got None, expected the Experiment to export (or a window)")
+    if hasattr(plots, "refresh"):
+        plots.refresh()
+        plots = plots.plots
+    plots = {} if plots is None or snapshot is None else dict(plots)
+    folder = os.fspath(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
+    if results is None:
+        results = report.results_from_snapshot(snapshot) if snapshot is not None else {}
+    jobs, figures, canvas_files = _jobs(folder, plots, canvas, experiment, snapshot,
+                                        save_weights, results, scale)
+    jobs.append(("report", lambda: _write_reports(folder, experiment, results, figures,
+                                                  canvas_files)))
+    written = []
+    for i, (what, job) in enumerate(jobs):
+        written += job()
+        if progress is not None:
+            progress(i + 1, len(jobs), what)
+    return written
+
+
+def _jobs(folder, plots, canvas, experiment, snapshot, save_weights, results, scale):
+    """(what, callable returning the paths written) for each file, and the report's lists."""
+    join = os.path.join
+    jobs, figures, canvas_files = [], [], []
+    for name, plot in plots.items():
+        csvs = [os.path.basename(p) for p in _csv_names(plot, join(folder, f"{name}.csv"))]
+        figures.append((name, plot.title, _caption(plot), csvs))
+        jobs += [(f"{name}.png", lambda p=plot, n=name: export_plot(
+                     p, join(folder, f"{n}.png"), "png", scale)),
+                 (f"{name}.svg", lambda p=plot, n=name: export_plot(
+                     p, join(folder, f"{n}.svg"), "svg")),
+                 (f"{name}.csv", lambda p=plot, n=name: export_plot(
+                     p, join(folder, f"{n}.csv"), "csv"))]
+    if canvas is not None:
+        scenes = canvas_scenes(canvas)
+        stem = "network"
+        canvas_files = [(key, key.replace("_", " ").capitalize()) for key in scenes]
+        for fmt in ("png", "svg"):
+            jobs.append((f"{stem}.{fmt}", lambda f=fmt: export_canvas(
+                canvas, join(folder, f"{stem}.{f}"), f, scale if f == "png" else 1.0)))
+    jobs.append(("experiment.json", lambda: _write(join(folder, "experiment.json"),
+                                                   experiment.to_json() + "\n")))
+    if save_weights is not None or snapshot is not None:
+        jobs.append(("weights.npz", lambda: _weights(join(folder, "weights.npz"), save_weights,
+                                                     snapshot)))
+    jobs.append(("metrics.json", lambda: _write(join(folder, "metrics.json"),
+                                                json.dumps(results, indent=2) + "\n")))
+    return jobs, figures, canvas_files
+
+
+def _csv_names(plot, path):
+    stem = os.path.splitext(path)[0]
+    return [path if key == plot.name else f"{stem}{key.removeprefix(plot.name)}.csv"
+            for key in plot.tables()]
+
+
+def _caption(plot):
+    from rnnsim.gui.report import plot_caption
+
+    return plot_caption(plot)
+
+
+def _write(path, text):
+    write_text(path, text)
+    return [path]
+
+
+def _weights(path, save_weights, snapshot):
+    if save_weights is not None:
+        try:
+            save_weights(path)
+        except (OSError, ValueError) as exc:
+            raise ExportError(f"cannot write {path}: {exc}") from exc
+        return [path]
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: np.asarray(w) for name, w in snapshot.weights.items()})
+    write_bytes(path, buffer.getvalue())
+    return [path]
+
+
+def _write_reports(folder, experiment, results, figures, canvas_files):
+    from rnnsim.gui.report import report_html, report_markdown
+
+    paths = [os.path.join(folder, "report.md"), os.path.join(folder, "report.html")]
+    write_text(paths[0], report_markdown(experiment, results, figures, canvas_files))
+    write_text(paths[1], report_html(experiment, results, figures, canvas_files))
+    return paths

@@ -104,12 +104,12 @@ class GradientFlowPlot(PlotView):
     def _draw(self, snap):
         T = snap.T
         lags, live = live_curve(np.asarray(snap.dE_ds), T)
-        curves = {"live": (lags, live)}
+        curves = {"live": (lags, live)} if np.isfinite(live).any() else {}
         if snap.grad_flow is not None:
             G = np.asarray(snap.grad_flow)
             curves["last"] = last_frame_curve(G)
             curves["mean"] = mean_over_frames(G)
-        ref = curves.get("last", curves["live"])[1]
+        ref = curves.get("last", curves.get("live", (None, [np.nan])))[1]
         start = ref[0] if np.isfinite(ref[0]) and ref[0] > 0 else np.nan
         factor = snap.gamma * snap.sigma_max
         if snap.cell == "elman" and np.isfinite(start):
@@ -118,8 +118,9 @@ class GradientFlowPlot(PlotView):
             x, y = positive(*curves[key]) if key in curves else ([], [])
             item.setData(x, y)
             item.setVisible(key in curves)
-        set_legend(self.plot, [(item, item.opts["name"]) for key, item in self._items().items()
-                               if key in curves])
+        labels = {"bound": f"bound (γ·σ_max(W_s))^lag, γ·σ_max(W_s) = {factor:.3g}"}
+        set_legend(self.plot, [(item, labels.get(key, item.opts["name"]))
+                               for key, item in self._items().items() if key in curves])
         self.curves = curves
         self._draw_cuts(snap)
         self.plot.setXRange(0, max(T, 1), padding=0.02)
