@@ -19,7 +19,16 @@ import functools
 import threading
 import time
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMetaObject,
+    QObject,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
 
 from rnnsim.sim import Experiment, Simulation
 
@@ -86,6 +95,9 @@ class SimulationWorker(QObject):
         self._running = False
         self._last_publish = 0.0
         self._last_events = 0.0
+        # A first snapshot as soon as the worker's thread runs its event loop (a posted call
+        # moves with the object when it is moved to that thread).
+        QMetaObject.invokeMethod(self, "publish", Qt.ConnectionType.QueuedConnection)
 
     # ----------------------------------------------------------------- thread-safe
     def latest(self):
@@ -313,12 +325,11 @@ class SimulationWorker(QObject):
 class WorkerThread(QObject):
     """Owns a QThread and the SimulationWorker moved into it.
 
-    ``start()`` starts the thread and asks for a first snapshot; ``close()`` stops training,
-    tells the worker to stop (which quits the thread) and waits for it.
+    ``start()`` starts the thread (the worker then publishes a first snapshot); ``close()``
+    stops training, tells the worker to stop (which quits the thread) and waits for it.
     """
 
     _stop = Signal()
-    _publish = Signal()
 
     def __init__(self, experiment: Experiment | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -327,13 +338,11 @@ class WorkerThread(QObject):
         self.worker = SimulationWorker(experiment)
         self.worker.moveToThread(self.thread)
         self._stop.connect(self.worker.stop)
-        self._publish.connect(self.worker.publish)
         self._closed = False
 
     def start(self) -> None:
         """Start the thread; a first snapshot follows."""
         self.thread.start()
-        self._publish.emit()
 
     def close(self, timeout_ms: int = 3000) -> bool:
         """Stop training and the thread; True if it ended within ``timeout_ms``."""

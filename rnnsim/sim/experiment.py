@@ -101,7 +101,7 @@ class Experiment:
     clip_value: float | None = None
     bptt_steps: int | None = None
     update_every: int = 1
-    batch_size: int = 16
+    batch_size: int = 32
     seed: int = 0
     dtype: str = "float64"
 

@@ -76,7 +76,9 @@ def test_mismatched_files_are_refused_and_change_nothing(tmp_path):
     sim.step()
     # the experiment beside the weights says 6 hidden units, the weights have 4
     save_experiment(small(n_hidden=6), tmp_path / "a.json")
-    _assert_refused(sim, tmp_path / "a.json", r"a.npz: refused.*weights Wx.*\(8, 4\).*\(8, 6\)")
+    n_in = sim.task.n_in
+    _assert_refused(sim, tmp_path / "a.json",
+                    rf"a.npz: refused.*weights Wx.*\({n_in}, 4\).*\({n_in}, 6\)")
     # another optimiser's state
     save_experiment(small(n_hidden=4, optimizer="rmsprop"), tmp_path / "a.json")
     _assert_refused(sim, tmp_path / "a.json", "a.npz: refused")
