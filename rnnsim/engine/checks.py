@@ -3,11 +3,26 @@ what was given and what is accepted. Nothing is broadcast silently."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
 
 DTYPES = ("float64", "float32")
+
+
+def quiet(fn):
+    """Run ``fn`` with NumPy's overflow/invalid/divide warnings off.
+
+    An exploding network is a legitimate experiment here: its states, losses and gradients
+    become inf or NaN, which the caller sees (``np.isfinite(loss)``) instead of warnings.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def check_dtype(dtype) -> np.dtype:

@@ -7,6 +7,8 @@
     E      = (1/B) Σ_b Σ_t mask[t, b]·E_t,b
 
 Frames are 0-based (docs/internals.md): the lecture's s_t is ``s[t]``, its x_t is ``X[t−1]``.
+Overflow is not an error: an exploding network yields inf/NaN states, losses and gradients
+without NumPy warnings (check ``np.isfinite(loss)``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from .activations import get_activation
 from .cells import CELLS, get_cell
-from .checks import check_array, check_bptt_steps, check_dtype, check_size
+from .checks import check_array, check_bptt_steps, check_dtype, check_size, quiet
 from .init import check_init_name, init_matrix, scale_to_sigma_max
 from .outputs import check_output_loss
 from .sweep import BackwardSweep, gradient_flow
@@ -100,6 +102,7 @@ class Network:
                        self.n_hidden, self.n_out,
                        {k: v.copy() for k, v in self.params.items()}, self.dtype)
 
+    @quiet
     def forward(self, X, s0=None, *, c0=None) -> Trace:
         """Run the network over X (T, B, n_in) from state s0 (B, H; zeros if None).
 
@@ -128,6 +131,7 @@ class Network:
         z += p["by"]
         return Trace(X=X, s=s, a=a, z=z, y=self.output_fn.f(z), c=c, gates=gates, cache=cache)
 
+    @quiet
     def losses(self, trace, D, mask=None) -> np.ndarray:
         """Per-frame losses mask[t, b]·E_t,b (T, B), without the 1/B."""
         D, mask = self._check_targets(trace, D, mask)
@@ -138,11 +142,13 @@ class Network:
         trace = self.forward(X, s0, c0=c0)
         return float(self.losses(trace, D, mask).sum() / trace.B)
 
+    @quiet
     def sweep(self, trace, D, mask=None, bptt_steps=None) -> BackwardSweep:
         """A BackwardSweep over ``trace`` (not yet run)."""
         D, mask = self._check_targets(trace, D, mask)
         return BackwardSweep(self, trace, D, mask, check_bptt_steps(bptt_steps))
 
+    @quiet
     def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None):
         """E and its gradients by (truncated) BPTT: forward + sweep(...).run() + grads().
 
@@ -155,6 +161,7 @@ class Network:
         sweep = self.sweep(self.forward(X, s0, c0=c0), D, mask, bptt_steps).run()
         return sweep.loss, sweep.grads()
 
+    @quiet
     def gradient_flow(self, X, D, mask=None, s0=None, *, c0=None) -> np.ndarray:
         """G (T, T+1): G[t, k] = ‖∂E[t]/∂s[k]‖ (Frobenius over batch and units), 0 for k > t+1.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells.base import rows_dot
+from .checks import quiet
 from .trace import alloc_block
 
 
@@ -36,6 +37,7 @@ class BackwardSweep:
         ∂E/∂a (pre-activations), filled as the sweep proceeds.
     """
 
+    @quiet
     def __init__(self, net, trace, D, mask, bptt_steps):
         self.net, self.trace, self.bptt_steps = net, trace, bptt_steps
         T, B = trace.T, trace.B
@@ -61,8 +63,12 @@ class BackwardSweep:
         """True when every frame has been processed."""
         return self.k < 0
 
+    @quiet
     def step(self) -> int:
         """Process frame k; returns the frame processed."""
+        return self._step()
+
+    def _step(self) -> int:
         k = self.k
         if k < 0:
             raise RuntimeError("step: the sweep is done; create a new sweep to go again")
@@ -80,12 +86,14 @@ class BackwardSweep:
         self.k = k - 1
         return k
 
+    @quiet
     def run(self) -> BackwardSweep:
         """Process all remaining frames; returns self."""
         while self.k >= 0:
-            self.step()
+            self._step()
         return self
 
+    @quiet
     def grads(self) -> dict:
         """Parameter gradients ∂E/∂θ, a dict with the keys of ``net.params`` (done sweeps only)."""
         if self.k >= 0:

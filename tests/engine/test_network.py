@@ -207,3 +207,24 @@ def test_alloc_block_gives_separate_contiguous_views():
         for i, v in enumerate(bufs.values()):
             v[...] = i
         assert [float(v.mean()) for v in bufs.values()] == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("cell", CELL_NAMES)
+def test_an_exploding_network_gives_inf_or_nan_without_warnings(cell):
+    import warnings
+
+    net = Network.create(cell, 2, 8, 2, activation="relu", output="linear", loss="mse",
+                         ws_scale=60.0, seed=0)
+    X = np.abs(np.random.default_rng(0).normal(size=(400, 1, 2))) + 1.0
+    D = np.zeros((400, 1, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = net.loss_and_grads(X, D)
+        sweep = net.sweep(net.forward(X), D)
+        sweep.step()
+        sweep.run()
+        G = net.gradient_flow(X, D)
+    if cell == "elman":  # the gated cells' convex updates keep these states finite
+        assert not np.isfinite(loss)
+    assert G.shape == (400, 401)
+    assert set(grads) == set(net.params)
