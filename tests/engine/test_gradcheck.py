@@ -107,3 +107,16 @@ def test_gradcheck_rejects_bad_arguments(kwargs, match):
     X, D, _, _ = make_data(net, 3, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match=match):
         gradcheck(net, X, D, **kwargs)
+
+
+@pytest.mark.parametrize("cell", CELL_NAMES)
+def test_float32_network_is_checked_against_float64_differences(cell):
+    net = Network.create(cell, 3, 4, 2, output="linear", loss="mse", seed=1, dtype="float32")
+    before = {k: v.copy() for k, v in net.params.items()}
+    X, D, mask, s0 = (v.astype(np.float32) for v in make_data(net, 5, 2,
+                                                              np.random.default_rng(1)))
+    res = gradcheck(net, X, D, mask, s0, bptt_steps=2, samples=8, eps=1e-3, stencil=4)
+    large = [row for rows in res.details.values() for row in rows if abs(row[2]) > 1e-2]
+    assert large and max(row[3] for row in large) < 1e-4  # float32 precision, not noise
+    for k, v in before.items():
+        np.testing.assert_array_equal(net.params[k], v)
