@@ -68,7 +68,7 @@ def gradcheck(net, X, D, mask=None, s0=None, bptt_steps=None, samples=10, eps=1e
         Its parameters are perturbed in place and restored exactly. For a float32 network
         the differences are taken on a float64 copy with the same parameter values, so
         the result measures how far its float32 gradients are from the exact derivative
-        (expect ~1e-5 rather than ~1e-9).
+        (expect ~1e-6 rather than ~1e-9).
     X, D, mask, s0, bptt_steps
         As for ``Network.loss_and_grads``.
     samples : int >= 1
