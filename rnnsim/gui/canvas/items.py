@@ -19,7 +19,7 @@ from rnnsim.gui.canvas.colors import strip_image
 
 UNIT = 12.0  # diameter of one unit in scene pixels
 PITCH = 16.0  # distance between unit centres
-MAX_ROWS = 16  # units per grid column in a block
+MAX_ROWS = 8  # units per grid column in a block
 MERGE_BELOW = 5.0  # screen pixels: smaller units merge into one node
 
 OUTLINE = QColor(90, 90, 90)

@@ -1,0 +1,307 @@
+"""The main window: toolbar, network canvas, dockable panels, status bar, File menu."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QSlider, QSpinBox
+
+from rnnsim.gui import settings as prefs
+from rnnsim.gui.actions import Actions, FileMenu
+from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.panels.docks import (
+    build_docks,
+    build_plots,
+    default_sizes,
+    hide_stale_tab_bars,
+)
+from rnnsim.gui.panels.status import StatusFields
+from rnnsim.gui.worker import WorkerThread
+
+DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
+SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
+
+
+class MainWindow(QMainWindow):
+    """The rnnsim window on an existing QApplication.
+
+    Parameters
+    ----------
+    experiment : rnnsim.sim.Experiment or None
+        The experiment to load; None loads the default one (the wolf story).
+    settings : QSettings or None
+        Where layout, last experiment and recent files are remembered; None opens the
+        standard location (or ``$RNNSIM_SETTINGS``).
+    """
+
+    # Commands to the worker thread (queued connections).
+    cmd_step = Signal()
+    cmd_step_back = Signal()
+    cmd_run = Signal()
+    cmd_pause = Signal()
+    cmd_train = Signal(int)
+    cmd_stop_training = Signal()
+    cmd_new_sequence = Signal()
+    cmd_reset = Signal()
+    cmd_apply = Signal(object)
+    cmd_speed = Signal(float)
+    cmd_seek = Signal(int)
+    cmd_load = Signal(str)
+    cmd_save = Signal(str)
+
+    def __init__(self, experiment=None, settings=None):
+        super().__init__()
+        from rnnsim.sim import Experiment
+
+        self.setWindowTitle("rnnsim: the lecture's recurrent network, step by step")
+        self.settings = settings if settings is not None else prefs.open_settings()
+        self.experiment = experiment if experiment is not None else Experiment()
+        self.snapshot = None
+        self._pending = None
+        self.draw_times = []  # seconds spent drawing each snapshot (for the benchmark)
+        self.actions = Actions(self)
+        self.canvas = NetworkCanvas()
+        self.setCentralWidget(self.canvas)
+        self._build_toolbar()
+        self.status = StatusFields(self.statusBar())
+        self.message = QLabel("")
+        self.message.setObjectName("status_message")
+        self.statusBar().addWidget(self.message, 1)
+        build_docks(self)
+        self.files = FileMenu(self)
+        build_plots(self)
+        self._start_worker()
+        self._connect()
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._draw_pending)
+        self._timer.start()
+        self.resize(1500, 940)
+        default_sizes(self)
+        prefs.restore_layout(self.settings, self)
+
+    # ----------------------------------------------------------------- building
+    def _build_toolbar(self):
+        bar = self.addToolBar("Simulation")
+        bar.setObjectName("simulationToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        a = self.actions
+        for action in (a.actionStep, a.actionStepBack, a.actionRun):
+            bar.addAction(action)
+        bar.addSeparator()
+        self.train_n = QSpinBox()
+        self.train_n.setObjectName("trainN")
+        self.train_n.setRange(1, 1_000_000)
+        self.train_n.setValue(200)
+        self.train_n.setSuffix(" updates")
+        self.train_n.setToolTip("N for Train N: how many weight updates W ← W − η·ΔW to run.")
+        bar.addAction(a.actionTrain)
+        bar.addWidget(self.train_n)
+        bar.addSeparator()
+        bar.addAction(a.actionNewSequence)
+        bar.addAction(a.actionReset)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Speed "))
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setObjectName("speed")
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setValue(3)
+        self.speed_values = SPEEDS
+        self.speed.setMaximumWidth(140)
+        self.speed.setToolTip("Run speed: time steps per second (right end: as fast as it goes).")
+        self.speed_label = QLabel("")
+        bar.addWidget(self.speed)
+        bar.addWidget(self.speed_label)
+        self._on_speed(self.speed.value(), send=False)
+
+    def _start_worker(self):
+        self.worker_thread = WorkerThread(self.experiment, self)
+        self.worker = self.worker_thread.worker
+
+    def _connect(self):
+        a, w, q = self.actions, self.worker, Qt.ConnectionType.QueuedConnection
+        a.actionStep.triggered.connect(self._on_step)
+        a.actionStepBack.triggered.connect(self._on_step_back)
+        a.actionRun.toggled.connect(self._on_run)
+        a.actionTrain.triggered.connect(self._on_train)
+        a.actionNewSequence.triggered.connect(self._on_new_sequence)
+        a.actionReset.triggered.connect(self._on_reset)
+        self.speed.valueChanged.connect(self._on_speed)
+        self.status.stop.clicked.connect(self.cmd_stop_training)
+        for signal, slot in ((self.cmd_step, w.step), (self.cmd_step_back, w.step_back),
+                             (self.cmd_run, w.run), (self.cmd_pause, w.pause),
+                             (self.cmd_train, w.train), (self.cmd_stop_training, w.stop_training),
+                             (self.cmd_new_sequence, w.new_sequence), (self.cmd_reset, w.reset),
+                             (self.cmd_apply, w.apply_experiment), (self.cmd_speed, w.set_speed),
+                             (self.cmd_seek, w.seek), (self.cmd_load, w.load),
+                             (self.cmd_save, w.save)):
+            signal.connect(slot, q)
+        w.snapshot_ready.connect(self._on_snapshot, q)
+        w.progress.connect(self._on_progress, q)
+        w.error.connect(self._on_error, q)
+        w.message.connect(self._on_message, q)
+        w.state_changed.connect(self._on_state, q)
+        self.canvas.selected.connect(self.inspector.set_selection)
+        self.canvas.selected.connect(lambda _: self.docks["inspector"].raise_())
+        self.lecture.show_requested.connect(self._show_weight)
+        self.sequence_panel.seek.connect(self.cmd_seek)
+        self.sequence_panel.custom_sequence.connect(self._on_custom_sequence)
+        self.experiment_panel.experiment_changed.connect(self._on_experiment_changed)
+        self.cmd_speed.emit(float(SPEEDS[self.speed.value()]))
+        self.worker_thread.start()
+
+    # ----------------------------------------------------------------- commands
+    def _on_step(self):
+        self._stop_running()
+        self.cmd_step.emit()
+
+    def _on_step_back(self):
+        self._stop_running()
+        self.cmd_step_back.emit()
+
+    def _on_run(self, running):
+        (self.cmd_run if running else self.cmd_pause).emit()
+
+    def _on_train(self):
+        self._stop_running()
+        n = int(self.train_n.value())
+        self.status.show_progress((0, n))
+        self.cmd_train.emit(n)
+
+    def _on_new_sequence(self):
+        self._stop_running()
+        self.cmd_new_sequence.emit()
+
+    def _on_reset(self):
+        self._stop_running()
+        self.cmd_reset.emit()
+
+    def _stop_running(self):
+        if self.actions.actionRun.isChecked():
+            self.actions.actionRun.setChecked(False)
+
+    def _on_speed(self, index, send=True):
+        steps = SPEEDS[index]
+        self.speed_label.setText(f"{steps} steps/s " if steps else "max ")
+        if send:
+            self.cmd_speed.emit(float(steps))
+
+    def _on_experiment_changed(self, experiment):
+        self.experiment = experiment
+        prefs.remember_experiment(self.settings, experiment.to_json())
+        self.cmd_apply.emit(experiment)
+
+    def _on_custom_sequence(self, text):
+        try:
+            experiment = self.experiment_panel.custom_experiment(text)
+        except ValueError as exc:
+            self.sequence_panel.show_error(str(exc))
+            return
+        self.sequence_panel.show_error("")
+        self.experiment_panel.set_experiment(experiment)
+        self._on_experiment_changed(experiment)
+
+    def _show_weight(self, name):
+        from rnnsim.gui.canvas import Selection
+
+        self.inspector.set_selection(Selection("W", name=name))
+        self.docks["inspector"].raise_()
+
+    # ----------------------------------------------------------------- snapshots
+    def _on_snapshot(self, snapshot):
+        self._pending = snapshot  # newer snapshots replace older ones not yet drawn
+
+    def _on_progress(self, done, total, _rate):
+        self.status.show_progress((done, total))
+
+    def _on_state(self, state):
+        if state != "training":
+            self.status.show_progress(None)
+        if state != "running" and self.actions.actionRun.isChecked():
+            self.actions.actionRun.blockSignals(True)
+            self.actions.actionRun.setChecked(False)
+            self.actions.actionRun.blockSignals(False)
+            self.actions._on_run_toggled(False)
+
+    def _on_error(self, text):
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;")
+
+    def _on_message(self, text):
+        self.message.setText(text)
+        self.message.setStyleSheet("")
+
+    def _draw_pending(self):
+        snap, self._pending = self._pending, None
+        if snap is None:
+            return
+        start = time.perf_counter()
+        self.snapshot = snap
+        self.canvas.show_snapshot(snap)
+        self.status.update_snapshot(snap)
+        self.sequence_panel.update_snapshot(snap)
+        self.inspector.update_snapshot(snap)
+        self.lecture.update_snapshot(snap)
+        if self.plots is not None:
+            self.plots.update(snap)
+        if snap.message:
+            self.message.setText(snap.message)
+            self.message.setStyleSheet("color: #8a4b00;")
+        if snap.experiment is not None and snap.experiment != self.experiment_panel.experiment:
+            self.experiment = snap.experiment
+            self.experiment_panel.set_experiment(snap.experiment)
+        self.draw_times.append(time.perf_counter() - start)
+        del self.draw_times[:-1000]
+
+    def wait_for_snapshot(self):
+        """Draw the newest snapshot now if one is waiting (used by --screenshot and tests)."""
+        self._draw_pending()
+
+    # ----------------------------------------------------------------- files
+    def open_experiment(self, path):
+        """Load an experiment (and its weights when saved beside it) from ``path``."""
+        self.cmd_load.emit(str(path))
+        prefs.add_recent_file(self.settings, path)
+        self.files.refresh_recent()
+
+    def save_experiment(self, path):
+        """Save the experiment (JSON) and its weights and optimiser state (NPZ) to ``path``."""
+        self.cmd_save.emit(str(path))
+        prefs.add_recent_file(self.settings, path)
+        self.files.refresh_recent()
+
+    def export_all(self, folder):
+        """Write every plot, the canvas, data, experiment, weights and a report to ``folder``."""
+        try:
+            from rnnsim.gui.export import export_all
+        except ImportError:
+            self._on_error("Export all is not available in this build.")
+            return
+        self.status.show_progress((0, 1))
+        try:
+            export_all(folder, self, progress=lambda done, total, what:
+                       self.status.show_progress((done, total)))
+        except (OSError, ValueError) as exc:
+            self._on_error(f"Export failed: {exc}")
+        else:
+            self.message.setText(f"Exported everything into {folder}")
+            self.message.setStyleSheet("")
+        finally:
+            self.status.show_progress(None)
+
+    # ----------------------------------------------------------------- closing
+    def shutdown(self):
+        """Stop the worker and its thread, and wait for them (idempotent)."""
+        self._timer.stop()
+        self.worker_thread.close()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        hide_stale_tab_bars(self)
+
+    def closeEvent(self, event):
+        prefs.save_layout(self.settings, self)
+        prefs.remember_experiment(self.settings, self.experiment.to_json())
+        self.shutdown()
+        super().closeEvent(event)

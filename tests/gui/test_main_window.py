@@ -1,0 +1,172 @@
+"""The main window, driven as a user would: keys, toolbar actions, panels, canvas clicks."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+
+from rnnsim.gui.canvas import Selection
+from rnnsim.gui.settings import open_settings
+
+ACTION_NAMES = ("actionStep", "actionStepBack", "actionRun", "actionTrain", "actionNewSequence",
+                "actionReset", "actionExportAll", "actionOpen", "actionSave")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
+    from rnnsim.gui import MainWindow
+    from rnnsim.sim import Experiment
+
+    experiment = Experiment().with_values({"task.gap": "6"})  # T = 8 frames
+    win = MainWindow(experiment, settings=open_settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=5000)
+    yield win
+    win.close()
+
+
+def key(qtbot, window, k, times=1):
+    for _ in range(times):
+        qtbot.keyClick(window, k)
+
+
+def drawn_t(window):
+    return window.snapshot.cursor.t
+
+
+def test_launch_has_the_default_experiment_and_named_actions(window):
+    assert window.experiment.task == "wolf"
+    for name in ACTION_NAMES:
+        assert window.findChild(type(window.actions.actionStep), name) is not None, name
+    assert window.actions.actionRun.isCheckable()
+    assert window.snapshot.cursor.t == 0
+    assert "t = 0" in window.status.text()
+
+
+def test_right_five_times_fills_five_columns(window, qtbot):
+    key(qtbot, window, Qt.Key.Key_Right, 5)
+    qtbot.waitUntil(lambda: drawn_t(window) == 5, timeout=5000)
+    assert window.canvas.unfolded_scene.filled_columns() == 5
+    assert "t = 5" in window.status.text()
+    assert QApplication.activeModalWidget() is None
+
+
+def test_left_undoes_a_step(window, qtbot):
+    key(qtbot, window, Qt.Key.Key_Right, 3)
+    qtbot.waitUntil(lambda: drawn_t(window) == 3, timeout=5000)
+    states_at_3 = np.array(window.snapshot.s)
+    key(qtbot, window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: drawn_t(window) == 4, timeout=5000)
+    key(qtbot, window, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: drawn_t(window) == 3, timeout=5000)
+    np.testing.assert_array_equal(window.snapshot.s, states_at_3)
+    assert window.canvas.unfolded_scene.filled_columns() == 3
+    assert "t = 3" in window.status.text()
+
+
+def test_space_runs_and_space_pauses(window, qtbot):
+    window.speed.setValue(len(window.speed_values) - 1)  # as fast as it goes
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert window.actions.actionRun.isChecked()
+    start = window.snapshot
+    qtbot.waitUntil(lambda: window.snapshot is not start and
+                    (window.snapshot.cursor.t > 2 or window.snapshot.updates > 0), timeout=5000)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert not window.actions.actionRun.isChecked()
+    qtbot.wait(300)  # pause takes effect within 50 ms; let the last snapshots arrive
+    paused = window.snapshot
+    qtbot.wait(300)
+    assert window.snapshot.cursor == paused.cursor and window.snapshot.updates == paused.updates
+
+
+def test_changing_the_hidden_size_redraws_the_canvas(window, qtbot):
+    editor = window.experiment_panel.editors["n_hidden"].widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "7")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.snapshot.s.shape[1] == 7, timeout=5000)
+    assert window.canvas.unfolded_scene.items_by_id[("s", 0)].n == 7
+    assert window.canvas.folded_scene.items_by_id["s"].n == 7
+    assert "re-initialised" in window.experiment_panel.message.text()
+
+
+def test_a_bad_value_is_refused_visibly_and_changes_nothing(window, qtbot):
+    before = window.experiment
+    editor = window.experiment_panel.editors["lr"].widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "fast")
+    message = window.experiment_panel.message
+    assert "lr" in message.text() and "'fast'" in message.text()
+    assert message.isVisible()
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert "refused" in message.text()
+    assert editor.text() == str(before.lr)
+    assert window.experiment == before
+    qtbot.wait(100)
+    assert window.snapshot.experiment == before
+
+
+def test_clicking_a_unit_shows_its_values_in_the_inspector(window, qtbot):
+    key(qtbot, window, Qt.Key.Key_Right, 2)
+    qtbot.waitUntil(lambda: drawn_t(window) == 2, timeout=5000)
+    window.canvas.set_mode("Unfolded")
+    item = window.canvas.unfolded_scene.items_by_id[("s", 2)]
+    view = window.canvas.unfolded
+    view.centerOn(item)
+    pos = view.mapFromScene(item.mapToScene(item.unit_center(3)))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert window.canvas.selection == Selection("s", j=2, unit=3)
+    snap = window.snapshot
+    text = window.inspector.text.toPlainText()
+    assert f"{snap.s[2, 3]:.4g}" in text
+    assert f"{snap.a[1, 3]:.4g}" in text
+    best = int(np.argmax(snap.y[1]))
+    assert f"{snap.output_names[best]} {snap.y[1, best]:.2f}" in text
+
+
+def test_train_shows_progress_and_the_window_closes_cleanly_while_training(window, qtbot):
+    window.train_n.setValue(100000)
+    window.actions.actionTrain.trigger()
+    assert QApplication.activeModalWidget() is None
+    assert window.status.progress.isVisible() and window.status.stop.isVisible()
+    qtbot.waitUntil(lambda: window.snapshot.updates > 0, timeout=10000)
+    thread = window.worker_thread.thread
+    window.close()
+    assert thread.isFinished()
+
+
+def test_stop_button_ends_training(window, qtbot):
+    window.train_n.setValue(100000)
+    window.actions.actionTrain.trigger()
+    qtbot.waitUntil(lambda: window.snapshot.updates > 0, timeout=10000)
+    qtbot.mouseClick(window.status.stop, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    stopped = window.snapshot.updates
+    qtbot.wait(300)
+    assert window.snapshot.updates == stopped < 100000
+
+
+def test_no_command_opens_a_dialog(window, qtbot):
+    for name in ("actionStep", "actionStepBack", "actionNewSequence", "actionReset"):
+        getattr(window.actions, name).trigger()
+        qtbot.wait(20)
+        assert QApplication.activeModalWidget() is None
+        assert not [w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QDialog) and w.isVisible()]
+
+
+def test_layout_and_recent_files_are_remembered(window, tmp_path, qtbot):
+    path = tmp_path / "exp.json"
+    window.save_experiment(str(path))
+    qtbot.waitUntil(path.exists, timeout=5000)
+    window.close()
+    settings = open_settings(tmp_path / "settings.ini")
+    assert settings.value("window/state") is not None
+    from rnnsim.gui.settings import last_experiment, recent_files
+
+    assert recent_files(settings)[0] == str(path)
+    assert '"task": "wolf"' in last_experiment(settings)
