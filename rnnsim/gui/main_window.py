@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.experiment = experiment if experiment is not None else Experiment()
         self.snapshot = None
         self._pending = None
+        self.snapshots_received = 0
         self.draw_times = []  # seconds spent drawing each snapshot (for the benchmark)
         self.actions = Actions(self)
         self.canvas = NetworkCanvas()
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- snapshots
     def _on_snapshot(self, snapshot):
         self._pending = snapshot  # newer snapshots replace older ones not yet drawn
+        self.snapshots_received += 1
 
     def _on_progress(self, done, total, _rate):
         self.status.show_progress((done, total))
@@ -254,9 +256,33 @@ class MainWindow(QMainWindow):
         self.draw_times.append(time.perf_counter() - start)
         del self.draw_times[:-1000]
 
-    def wait_for_snapshot(self):
-        """Draw the newest snapshot now if one is waiting (used by --screenshot and tests)."""
-        self._draw_pending()
+    def render_after_steps(self, steps, path, timeout=60.0):
+        """Take ``steps`` steps, draw the result and save the window as a PNG at ``path``.
+
+        Raises
+        ------
+        ValueError
+            When the image cannot be written to ``path``.
+        TimeoutError
+            When the simulation does not answer within ``timeout`` seconds.
+        """
+        from PySide6.QtCore import QCoreApplication
+
+        self.show()
+        expected = 1 + int(steps)  # the first snapshot, then one per step
+        for _ in range(int(steps)):
+            self.cmd_step.emit()
+        deadline = time.perf_counter() + timeout
+        while self.snapshots_received < expected or self._pending is not None:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"no snapshot after {steps} steps within {timeout} s")
+            QCoreApplication.processEvents()
+            self._draw_pending()
+            time.sleep(0.002)
+        for _ in range(5):
+            QCoreApplication.processEvents()
+        if not self.grab().save(str(path), "PNG"):
+            raise ValueError(f"--screenshot: cannot write a PNG to {str(path)!r}")
 
     # ----------------------------------------------------------------- files
     def open_experiment(self, path):
