@@ -74,6 +74,8 @@ class SimulationWorker(QObject):
         What a command did (applied experiment, loaded file, …).
     state_changed(str)
         "idle", "running" or "training".
+    synced(int)
+        Answers ``sync(token)`` once every command sent before it is done.
     """
 
     snapshot_ready = Signal(object)
@@ -81,6 +83,7 @@ class SimulationWorker(QObject):
     error = Signal(str)
     message = Signal(str)
     state_changed = Signal(str)
+    synced = Signal(int)
 
     def __init__(self, experiment: Experiment | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -89,7 +92,8 @@ class SimulationWorker(QObject):
         self._latest = None
         self._stop_training = threading.Event()
         self._training = False
-        self._deferred: list = []
+        self._deferred: list = []  # (function, args) of commands that came during training
+        self._draining = False
         self._timer: QTimer | None = None
         self._speed = 5.0
         self._running = False
@@ -191,7 +195,11 @@ class SimulationWorker(QObject):
         """Stop run mode or training (takes effect within ~20 ms during training)."""
         if self._training:
             self._stop_training.set()
+            self._deferred.append((SimulationWorker._halt_and_publish, ()))
             return
+        self._halt_and_publish()
+
+    def _halt_and_publish(self):
         if self._halt_run():
             self._publish()
 
@@ -257,9 +265,17 @@ class SimulationWorker(QObject):
         self._publish(coalesce=True)
 
     def _run_deferred(self):
-        pending, self._deferred = self._deferred, []
-        for method, args in pending:
-            command(method)(self, *args)
+        """Carry out the commands that arrived during training, oldest first (a deferred
+        ``train`` defers further commands to the end of this same queue)."""
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._deferred and not self._training:
+                method, args = self._deferred.pop(0)
+                command(method)(self, *args)
+        finally:
+            self._draining = False
 
     # ----------------------------------------------------------------- configuration
     @Slot()
@@ -294,9 +310,17 @@ class SimulationWorker(QObject):
         self._publish()
 
     @Slot()
+    @command
     def publish(self):
         """Publish a snapshot of the current state now."""
         self._publish()
+
+    @Slot(int)
+    @command
+    def sync(self, token):
+        """Publish a snapshot, then emit ``synced(token)``: every earlier command is done."""
+        self._publish()
+        self.synced.emit(int(token))
 
     @Slot()
     def stop(self):
