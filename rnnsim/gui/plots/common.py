@@ -169,3 +169,21 @@ def integer_ticks(plot: pg.PlotItem, n_x: int, n_y: int, up_to: int = 16) -> Non
             axis.setTickSpacing(levels=[(1, 0)])
         else:
             axis.setTickSpacing()
+
+
+def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):
+    """A legend in its own layout cell under ``plot`` (it never hides a curve).
+
+    ``view`` is the plot's PlotView; curves added to ``plot`` with a name are listed in it.
+    """
+    legend = pg.LegendItem(offset=None, labelTextColor=FOREGROUND, colCount=columns,
+                           brush=pg.mkBrush(255, 255, 255, 0), pen=None, frame=False,
+                           horSpacing=18)
+    legend.setLabelTextSize("9pt")
+    view.graphics.addItem(legend, row=row, col=col)
+    layout = view.graphics.ci.layout
+    layout.setRowStretchFactor(row - 1, 1)
+    layout.setRowStretchFactor(row, 0)
+    layout.setRowMaximumHeight(row, 60)
+    plot.legend = legend
+    return legend

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import Table, curve, dashed, pen, positive
+from rnnsim.gui.plots.common import Table, curve, dashed, legend_below, pen, positive
 
 MATRICES = {"Wx": "‖∂E/∂W_x‖", "Ws": "‖∂E/∂W_s‖", "Wy": "‖∂E/∂W_y‖"}
 
@@ -20,7 +20,8 @@ class GradNormsPlot(PlotView):
     def _build(self):
         self.plot = self.add_plot(0, 0, "gradient norms per weight update (before clipping)",
                                   "weight update n (updates)",
-                                  "gradient norm ‖∂E/∂W‖ (log scale)", legend=True, log_y=True)
+                                  "gradient norm ‖∂E/∂W‖ (log scale)", log_y=True)
+        legend_below(self, self.plot, 1, 0, columns=3)
         self.curves = {name: curve(self.plot, label, pen(i, 1.8), downsample=True)
                        for i, (name, label) in enumerate(MATRICES.items())}
         self.global_curve = curve(self.plot, "global norm (all parameters)",

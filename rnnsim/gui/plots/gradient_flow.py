@@ -18,6 +18,7 @@ from rnnsim.gui.plots.common import (
     colormap,
     curve,
     dashed,
+    legend_below,
     pen,
     positive,
     set_legend,
@@ -79,9 +80,8 @@ class GradientFlowPlot(PlotView):
         self.controls.addWidget(self.note, 1)
         self.plot = self.add_plot(0, 0, "‖∂E_t/∂s_k‖ against the lag t − k",
                                   "lag t − k (time steps back)",
-                                  "gradient norm ‖∂E_t/∂s_k‖ (log scale)", legend=True,
-                                  log_y=True)
-        self.plot.legend.anchor((0, 1), (0, 1), offset=(8, -8))
+                                  "gradient norm ‖∂E_t/∂s_k‖ (log scale)", log_y=True)
+        legend_below(self, self.plot, 1, 0)
         self.live = curve(self.plot, "‖∂E/∂s_k‖, backward sweep (live)", pen(0, 2.5),
                           symbol="o", symbolSize=6, symbolBrush=pen(0).color(), symbolPen=None)
         self.last = curve(self.plot, "‖∂E_T/∂s_k‖, last frame", pen(1, 2), symbol="s",

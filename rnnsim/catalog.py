@@ -1,0 +1,86 @@
+"""What there is to run: the tasks with their knobs, and the presets in ``resources/presets``.
+
+A preset is an experiment JSON file (``Experiment.to_json()``); its name is the file name
+without ``.json``. The default experiment is the preset ``wolf``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_PRESET = "wolf"
+
+
+def presets_dir() -> Path:
+    """The folder of the presets (``$RNNSIM_PRESETS`` overrides it)."""
+    override = os.environ.get("RNNSIM_PRESETS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "resources" / "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the presets, sorted (the default first)."""
+    folder = presets_dir()
+    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    if DEFAULT_PRESET in names:
+        names.remove(DEFAULT_PRESET)
+        names.insert(0, DEFAULT_PRESET)
+    return names
+
+
+def load_preset(name: str):
+    """The Experiment of preset ``name``; ValueError naming the presets there are."""
+    from rnnsim.sim import load_experiment
+
+    names = preset_names()
+    if name not in names:
+        raise ValueError(f"got {name!r}, expected one of {', '.join(names) or '(none found in '}"
+                         + ("" if names else f"{presets_dir()})"))
+    return load_experiment(presets_dir() / f"{name}.json")
+
+
+def _knob_line(knob) -> str:
+    if knob.kind in ("int", "float"):
+        accepted = f"{knob.low:g}..{knob.high:g}"
+    elif knob.kind == "choice":
+        accepted = "|".join(knob.choices)
+    else:
+        accepted = knob.kind
+    return f"    task.{knob.name} = {knob.default!r:<8} ({knob.kind}, {accepted})  {knob.help}"
+
+
+def describe_tasks() -> str:
+    """Every task: name, title, description, score, chance level and knobs (``task.<knob>``)."""
+    from rnnsim.tasks import TASKS, make_task
+
+    blocks = []
+    for name in TASKS:
+        task = make_task(name)
+        lines = [f"{name}: {task.title}", f"  {task.description}",
+                 f"  score: {task.primary_metric} (chance {task.chance:g}); inputs "
+                 f"{task.n_in}, outputs {task.n_out} ({task.output}, {task.loss})",
+                 "  knobs (set with --set task.<knob>=VALUE):"]
+        lines += [_knob_line(k) for k in task.knobs] or ["    (none)"]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def describe_presets() -> str:
+    """Every preset: name, title, description and its main settings."""
+    names = preset_names()
+    if not names:
+        return f"no presets found in {presets_dir()}"
+    blocks = []
+    for name in names:
+        exp = load_preset(name)
+        knobs = ", ".join(f"task.{k}={v}" for k, v in exp.knobs.items())
+        clip = "none" if exp.clip_norm is None else f"{exp.clip_norm:g}"
+        blocks.append(
+            f"{name}{' (default)' if name == DEFAULT_PRESET else ''}: {exp.title}\n"
+            f"  {exp.description}\n"
+            f"  task={exp.task} ({knobs}); cell={exp.cell} activation={exp.activation} "
+            f"n_hidden={exp.n_hidden}; optimizer={exp.optimizer} lr={exp.lr:g} "
+            f"clip_norm={clip} update_every={exp.update_every} batch_size={exp.batch_size}")
+    return "\n\n".join(blocks)
