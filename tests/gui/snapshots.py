@@ -100,6 +100,8 @@ def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, ce
             np.outer(0.5 ** np.arange(T, -1, -1), np.ones(H))
         known = np.arange(T + 1) > k
         dE_ds[known] = full[known]
+    lag = np.arange(T)[:, None] + 1 - np.arange(T + 1)[None, :]  # (T, T+1) t + 1 − j
+    G = np.where(lag >= 0, 0.5 ** np.maximum(lag, 0), 0.0)  # (T, T+1) a geometric fade
     in_names = [ANIMALS[i % len(ANIMALS)] for i in range(n_in)]
     out_names = tuple(output_names or [ANIMALS[(i + 7) % len(ANIMALS)] for i in range(n_out)])
     sv = np.linalg.svd(W["Ws"][:, :H], compute_uv=False)
@@ -117,7 +119,7 @@ def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, ce
         X=fz(X), D=fz(D), mask=fz(mask), s=fz(s[:t + 1]), a=fz(a[:t]), y=fz(y[:t]),
         E=fz(E[:t]), c=fz(c[:t + 1]) if cell == "lstm" else None,
         gates={n: fz(v[:t]) for n, v in gates.items()}, dE_ds=fz(dE_ds),
-        bptt_cuts=tuple(bptt_cuts), grad_flow=None, weights={n: fz(v) for n, v in W.items()},
+        bptt_cuts=tuple(bptt_cuts), grad_flow=fz(G), weights={n: fz(v) for n, v in W.items()},
         delta_weights={n: fz(np.zeros_like(v)) for n, v in W.items()},
         grad_norms={n: 0.0 for n in W}, clipped=False, sigma_max=float(sv[0]),
         singular_values=fz(sv), eigenvalues=fz(np.linalg.eigvals(W["Ws"][:, :H])),

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from rnnsim.gui.canvas import NetworkCanvas, Selection
-from rnnsim.gui.canvas.items import VectorItem
+from rnnsim.gui.canvas.items import PITCH, VectorItem
 from tests.gui.snapshots import make_snapshot
 
 
@@ -74,6 +74,22 @@ def test_backward_sweep_draws_gradient_right_to_left_on_a_log_scale(canvas):
     assert 10**scale.lo <= norms[4:].min() and norms[4:].max() <= 10**scale.hi
 
 
+def test_gradient_of_the_last_frame_fades_with_the_lag(canvas):
+    snap = make_snapshot(T=8, H=4, phase="backward", k=2, seed=2)
+    canvas.set_grad_source(True)
+    canvas.show_snapshot(snap)
+    items = canvas.unfolded_scene.items_by_id
+    norms = canvas.unfolded_scene.scales.grad_norms
+    np.testing.assert_allclose(norms[3:], snap.grad_flow[-1, 3:])
+    assert np.all(np.isnan(norms[:3]))  # not reached by the sweep yet
+    widths = [items[("grad", j)].width for j in range(3, 9)]
+    assert widths == sorted(widths)  # thinner and thinner towards the left
+    assert "E_T" in canvas.legend.scales[-1][0]
+    canvas.set_grad_source(False)
+    assert canvas.unfolded_scene.scales.grad_norms[8] == pytest.approx(
+        np.linalg.norm(snap.dE_ds[8]))
+
+
 def test_truncated_bptt_cuts_are_shown_and_stop_the_arrow(canvas):
     canvas.show_snapshot(make_snapshot(T=8, phase="backward", k=-1, bptt_cuts=(3, 6)))
     items = canvas.unfolded_scene.items_by_id
@@ -134,9 +150,10 @@ def test_units_merge_into_one_node_when_too_small():
     small = _render(item, 0.2)
     gap = QPointF(15.5, 15.5)  # between four unit circles
     assert big.pixelColor(gap.toPoint()) == QColor(255, 255, 255)
-    top_of_node = small.pixelColor(20, 3)  # the merged node, filled with the mean colour
+    height = item.rows * PITCH * 0.2  # the node on screen
+    top_of_node = small.pixelColor(20, int(height * 0.2))  # filled with the mean colour
     assert top_of_node == QColor(0x21, 0x66, 0xAC)
-    bar = small.pixelColor(25, 48)  # the activation bar along the bottom of the node
+    bar = small.pixelColor(25, int(height * 0.8))  # the activation bar along its bottom
     assert bar == QColor(0xB2, 0x18, 0x2B)
 
 

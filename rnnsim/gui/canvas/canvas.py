@@ -23,6 +23,7 @@ from rnnsim.gui.canvas.unfolded_update import current_column
 from rnnsim.gui.canvas.view import ZoomView
 
 MODES = ("Folded + unfolded", "Unfolded", "Folded")
+GRAD_SOURCES = ("E = Σ E_t", "E_T (last frame)")
 FIT_ALL_UP_TO = 20  # sequences up to this length are fitted whole on a new layout
 
 
@@ -94,6 +95,16 @@ class NetworkCanvas(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
         row.addWidget(self.follow)
+        self.grad_source = QComboBox()
+        self.grad_source.setObjectName("gradSource")
+        self.grad_source.addItems(GRAD_SOURCES)
+        self.grad_source.setToolTip(
+            "Backward arrows: ‖∂E/∂s_k‖ of the whole loss E = Σ_t E_t of the displayed sequence, "
+            "or ‖∂E_T/∂s_k‖ of the last frame's loss alone (the lecture's ∂E_N/∂s_i: watch it "
+            "fade with the lag).")
+        self.grad_source.currentIndexChanged.connect(self._on_grad_source)
+        row.addWidget(QLabel("  Gradient of:"))
+        row.addWidget(self.grad_source)
         row.addStretch(1)
         self.hint = QLabel("drag to pan · wheel to zoom · click a unit or arrow to inspect it")
         self.hint.setStyleSheet("color: #666;")
@@ -107,6 +118,15 @@ class NetworkCanvas(QWidget):
     def _on_mode(self, index):
         self.folded.setVisible(MODES[index] != "Unfolded")
         self.unfolded.setVisible(MODES[index] != "Folded")
+
+    def set_grad_source(self, last):
+        """Draw the backward arrows for the last frame's loss E_T (True) or for E (False)."""
+        self.grad_source.setCurrentIndex(1 if last else 0)
+
+    def _on_grad_source(self, index):
+        self.unfolded_scene.grad_source = "last" if index == 1 else "total"
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
 
     def show_snapshot(self, snapshot):
         """Draw ``snapshot`` in both views; items are rebuilt only when the layout changes."""
@@ -122,7 +142,7 @@ class NetworkCanvas(QWidget):
             self.folded.fit()
         self.legend.set_scales([("sₜ, cₜ  (activation)", scales.state),
                                 ("xₜ", scales.inputs), ("yₜ", scales.outputs),
-                                ("‖∂E/∂sₖ‖  (log scale)", scales.grad)])
+                                (self._grad_title(), scales.grad)])
         if rebuilt:
             self.selection = None
             self._initial_view(snapshot)
@@ -139,6 +159,10 @@ class NetworkCanvas(QWidget):
         columns = self._text_columns()
         if columns is not None:
             self.unfolded_scene.refresh_texts(columns)
+
+    def _grad_title(self):
+        last = self.unfolded_scene.grad_source == "last"
+        return ("‖∂E_T/∂sₖ‖" if last else "‖∂E/∂sₖ‖") + "  (log scale)"
 
     def fit(self):
         """Fit both views to their whole networks."""

@@ -22,8 +22,13 @@ class Scales:
     output_kind: str
 
     @classmethod
-    def of(cls, snapshot, activation_scale, gradient_scale):
-        """Build the scales of ``snapshot`` with the given factories."""
+    def of(cls, snapshot, activation_scale, gradient_scale, grad_source="total"):
+        """Build the scales of ``snapshot`` with the given factories.
+
+        ``grad_source`` "total" draws ‖∂E/∂s_j‖ of the displayed sequence (all frames' losses);
+        "last" draws ‖∂E_T/∂s_j‖, the last frame's loss alone (the lecture's ∂E_N/∂s_i, from
+        the batch's gradient flow G[T−1, j]), revealed as far as the sweep has come.
+        """
         s = np.asarray(snapshot.s)
         relu_top = float(np.nanmax(s)) if s.size else 1.0
         state = activation_scale(snapshot.activation, hi=relu_top)
@@ -41,4 +46,9 @@ class Scales:
             outputs = ColorScale(-m, m, DIVERGING, title="y_t")
         with np.errstate(invalid="ignore"):
             norms = np.sqrt(np.sum(np.asarray(snapshot.dE_ds, dtype=float) ** 2, axis=1))
+        G = snapshot.grad_flow
+        if grad_source == "last" and G is not None and G.shape[0] >= 1:
+            last = np.array(G[-1], dtype=float)  # (T+1,) ‖∂E_T/∂s_j‖
+            last[np.isnan(norms)] = np.nan
+            norms = last
         return cls(state, inputs, outputs, gradient_scale(norms), norms, kind)

@@ -44,6 +44,7 @@ class UnfoldedScene(QGraphicsScene):
         self.scales = None
         self._updater = UnfoldedUpdater(self)
         self.detail = Detail()
+        self.grad_source = "total"  # or "last": see Scales.of
         self.setBackgroundBrush(QBrush(QColor(255, 255, 255)))
 
     def ensure_layout(self, snapshot):
@@ -66,7 +67,7 @@ class UnfoldedScene(QGraphicsScene):
         ``refresh_texts`` for columns that come into view later.
         """
         self.ensure_layout(snapshot)
-        self.scales = Scales.of(snapshot, activation_scale, gradient_scale)
+        self.scales = Scales.of(snapshot, activation_scale, gradient_scale, self.grad_source)
         columns = range(1, snapshot.T + 1) if text_columns is None else text_columns
         self._updater.update(snapshot, self.scales, columns, self.texts_readable())
 
@@ -125,8 +126,8 @@ class UnfoldedScene(QGraphicsScene):
                 self._build_frame_column(j)
         self._build_weight_labels()
         badge = TextItem("", size=10, bold=True)
-        self._add("badge", badge, QPointF(g.width + 8, g.y_state), z=5)
-        self.setSceneRect(QRectF(-60, -14, g.width + 280, g.height + 24))
+        self._add("badge", badge, QPointF(-30, g.y_text), z=5)
+        self.setSceneRect(QRectF(-40, -14, g.width + 60, g.height + 24))
 
     def _label(self, model_id, text, block_left, top, size=10.0):
         label = TextItem(text, size=size, color=QColor(60, 60, 60))

@@ -80,9 +80,11 @@ def default_sizes(window):
     """Give the canvas most of the window: narrow side panels, a short sequence strip."""
     window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [290, 330],
                        Qt.Orientation.Horizontal)
-    window.resizeDocks([window.docks["sequence"]], [92], Qt.Orientation.Vertical)
+    docks, sizes = [window.docks["sequence"]], [70]
     if window.plots is not None and window.plots.docks:
-        window.resizeDocks([window.plots.docks[0]], [260], Qt.Orientation.Vertical)
+        docks.append(window.plots.docks[0])
+        sizes.append(250)
+    window.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
 
 
 def hide_stale_tab_bars(window):

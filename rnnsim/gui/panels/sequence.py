@@ -48,11 +48,13 @@ class SequencePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(holder)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setMinimumHeight(64)
+        scroll.setMinimumHeight(58)
+        scroll.setMaximumHeight(72)
         self.scroll = scroll
         self.edit = QLineEdit()
         self.edit.setObjectName("customSequence")
-        self.edit.setPlaceholderText("your own sequence, e.g.  bear tree squirrel -> wolf")
+        self.edit.setPlaceholderText("your own sequence: bear tree squirrel -> wolf")
+        self.edit.setMinimumWidth(240)
         self.edit.setToolTip("Type input tokens x_1 … x_T (and targets after ->) to run the "
                              "network on your own sequence (the custom task).")
         use = QPushButton("Use")
@@ -63,18 +65,22 @@ class SequencePanel(QWidget):
         self.error.setObjectName("sequenceError")
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
-        custom = QHBoxLayout()
-        custom.addWidget(self.edit, 1)
+        custom = QVBoxLayout()
+        custom.addWidget(self.edit)
         custom.addWidget(use)
+        top = QHBoxLayout()
+        top.addWidget(scroll, 1)
+        top.addLayout(custom)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(scroll)
-        layout.addLayout(custom)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addLayout(top)
         layout.addWidget(self.error)
+        self.error.hide()
 
     def show_error(self, text):
         """Show why a typed sequence was refused (empty text hides the message)."""
         self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def update_snapshot(self, snapshot):
         """Show the snapshot's tokens; the current step is highlighted."""
@@ -93,6 +99,8 @@ class SequencePanel(QWidget):
         self._tokens = tokens
         for button in self.buttons:
             self.row.removeWidget(button)
+            button.hide()
+            button.setParent(None)
             button.deleteLater()
         self.buttons = []
         stretch = self.row.itemAt(self.row.count() - 1) if self.row.count() else None
