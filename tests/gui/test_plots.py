@@ -267,3 +267,33 @@ def test_hidden_docks_are_drawn_when_shown_or_refreshed(window, qtbot):
     docks.update(newer)
     docks.refresh()
     assert docks.plots["activations"].snapshot is newer
+
+
+# ---------------------------------------------------------------------- a real simulation
+@pytest.mark.parametrize("cell, activation", [("elman", "tanh"), ("elman", "relu"),
+                                              ("lstm", "sigmoid"), ("gru", "tanh")])
+def test_every_plot_draws_every_phase_of_a_real_simulation(qtbot, cell, activation):
+    from rnnsim.sim import Experiment, Simulation
+
+    docks = PlotDocks(None)
+    for dock in docks.docks:
+        qtbot.addWidget(dock)
+    docks.plots["gradient_flow"].show_matrix.setChecked(True)
+    sim = Simulation(Experiment(cell=cell, activation=activation, n_hidden=5,
+                                batch_size=4).with_values({"task.gap": "2"}))
+    phases = set()
+    for _ in range(12):  # T = 4: forward, backward sweep, update, next sequence
+        snap = sim.snapshot()
+        phases.add(snap.cursor.phase)
+        docks.snapshot = snap
+        docks.refresh()
+        np.testing.assert_array_equal(docks.plots["activations"].image.image, snap.s.T)
+        assert all(plot.tables() for plot in docks.plots.values())
+        sim.step()
+    assert phases == {"forward", "backward", "update"}
+    sim.train(5)
+    snap = sim.snapshot()
+    docks.snapshot = snap
+    docks.refresh()
+    np.testing.assert_array_equal(data(docks.plots["training"].loss_raw)[1], snap.history.loss)
+    assert len(snap.history.loss) >= 5
