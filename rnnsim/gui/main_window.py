@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
     def _draw_pending(self):
         snap, self._pending = self._pending, None
         if snap is None:
+            self.status.tick()
             return
         start = time.perf_counter()
         self.snapshot = snap

@@ -187,6 +187,7 @@ class NetworkCanvas(QWidget):
         visible = self.unfolded.mapToScene(self.unfolded.viewport().rect()).boundingRect()
         target = self.columns_rect(col, col)
         if not visible.contains(target.center()):
+            self.unfolded._fitted = None
             self.unfolded.centerOn(target.center())
 
     def _on_click(self, key, unit):

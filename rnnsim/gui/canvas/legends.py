@@ -14,7 +14,7 @@ def _ticks(scale):
     """Tick values (in the scale's own units) and their labels."""
     if scale.log:
         lo, hi = int(scale.lo), int(scale.hi)
-        step = max(1, (hi - lo) // 4)
+        step = max(1, -(-(hi - lo) // 3))
         values = list(range(lo, hi + 1, step))
         return values, [f"1e{v}" for v in values]
     mid = (scale.lo + scale.hi) / 2

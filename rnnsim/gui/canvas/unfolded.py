@@ -154,7 +154,7 @@ class UnfoldedScene(QGraphicsScene):
         grad.setVisible(False)
         self._add(("grad", j), grad, z=3)
         grad_text = TextItem("", size=7.5, color=QColor(150, 40, 30))
-        self._add(("grad_text", j), grad_text, QPointF(prev_right + 6, g.y_grad + 3), z=3)
+        self._add(("grad_text", j), grad_text, QPointF(prev_right + 14, g.y_grad + 7), z=3)
         if g.y_cell is not None:
             cmid = g.y_cell + min(h, 3 * 16) / 2
             self._add(("c_line", j), ArrowItem(QPointF(prev_right + 3, cmid),

@@ -22,6 +22,7 @@ class ZoomView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self._fitted = None  # the rect last fitted, kept in view on resize until the user zooms
         self.horizontalScrollBar().valueChanged.connect(self.view_changed)
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
 
@@ -30,7 +31,11 @@ class ZoomView(QGraphicsView):
         return self.transform().m11()
 
     def zoom(self, factor):
-        """Multiply the zoom by ``factor`` within [MIN_SCALE, MAX_SCALE]."""
+        """Multiply the zoom by ``factor`` within [MIN_SCALE, MAX_SCALE] (ends auto-fit)."""
+        self._fitted = None
+        self._scale_by(factor)
+
+    def _scale_by(self, factor):
         target = min(max(self.scale_factor() * factor, self.MIN_SCALE), self.MAX_SCALE)
         f = target / self.scale_factor()
         self.scale(f, f)
@@ -39,9 +44,10 @@ class ZoomView(QGraphicsView):
     def fit(self, rect=None):
         """Show ``rect`` (the whole scene when None), keeping the aspect ratio."""
         rect = QRectF(rect) if rect is not None else self.scene().sceneRect()
+        self._fitted = rect
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.scale_factor() > 1.6:
-            self.zoom(1.6 / self.scale_factor())
+            self._scale_by(1.6 / self.scale_factor())
         self._zoom_changed()
 
     def _zoom_changed(self):
@@ -56,6 +62,8 @@ class ZoomView(QGraphicsView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        if self._fitted is not None:
+            self.fit(self._fitted)
         self.view_changed.emit()
 
     def wheelEvent(self, event):

@@ -71,6 +71,12 @@ class StatusFields:
             return
         dt = now - self._rate_t
         if dt >= 0.5:
-            current = (updates - self._rate_n) / dt
-            self.rate = current if self.rate == 0 else 0.5 * self.rate + 0.5 * current
+            self.rate = (updates - self._rate_n) / dt
             self._rate_t, self._rate_n = now, updates
+
+    def tick(self, now=None):
+        """Called while no snapshot arrives: the rate falls to 0 once updates stop."""
+        now = time.perf_counter() if now is None else now
+        if self._rate_t is not None and self.rate and now - self._rate_t > 1.0:
+            self.rate = 0.0
+            self.labels["rate"].setText(f"{self.rate:.1f} updates/s")
