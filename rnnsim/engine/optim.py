@@ -389,6 +389,10 @@ class GradientAccumulator:
             raise RuntimeError(f"GradientAccumulator holds M={self.M} gradients already; "
                                "call mean() and reset() before adding more")
         if not self._sum:
+            for name, g in grads.items():
+                if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
+                    raise ValueError(f"grads[{name!r}]: got {type(g).__name__} "
+                                     f"{getattr(g, 'dtype', '')}, expected a float ndarray")
             self._sum = {k: np.array(g, copy=True) for k, g in grads.items()}
         else:
             for name, g in _check_grads(self._sum, grads).items():

@@ -280,6 +280,11 @@ def test_accumulator_errors():
     acc = GradientAccumulator(2)
     with pytest.raises(RuntimeError, match="empty"):
         acc.mean()
+    with pytest.raises(ValueError, match=r"grads\['W'\]: got ndarray int"):
+        acc.add({"W": np.zeros(2, dtype=int)})
+    with pytest.raises(ValueError, match=r"grads\['W'\]: got list"):
+        acc.add({"W": [0.0, 1.0]})
+    assert acc.count == 0
     acc.add({"W": np.zeros(2)})
     with pytest.raises(ValueError, match="grads"):
         acc.add({"V": np.zeros(2)})
