@@ -30,7 +30,7 @@ def test_target_depends_on_the_marked_values_only():
 
 def test_constant_prediction_baseline_is_one_sixth():
     task = make_task("adding", length=30)
-    X, D, mask = task.sample(20000, np.random.default_rng(1))
+    _X, D, mask = task.sample(20000, np.random.default_rng(1))
     s = task.score(np.ones_like(D), D, mask)
     assert task.chance == pytest.approx(1 / 6)
     assert s["mse"] == pytest.approx(1 / 6, rel=0.03)

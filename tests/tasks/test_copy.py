@@ -30,7 +30,7 @@ def test_each_recalled_symbol_depends_on_its_own_input_only():
 
 def test_chance_and_sequence_accuracy():
     task = make_task("copy", symbols=4, length=5, delay=0)
-    X, D, mask = task.sample(4000, np.random.default_rng(2))
+    _X, D, mask = task.sample(4000, np.random.default_rng(2))
     guess = np.zeros_like(D)
     guess[..., 0] = 1.0
     s = task.score(guess, D, mask)

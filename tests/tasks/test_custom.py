@@ -29,7 +29,7 @@ def test_one_target_belongs_to_the_last_frame():
 
 def test_targets_align_right_and_underscore_skips_a_frame():
     task = make_task("custom", sequences="a b c d -> x _ y")
-    X, D, mask = task.sample(1, np.random.default_rng(0))
+    _X, D, mask = task.sample(1, np.random.default_rng(0))
     assert targets(task, D, mask) == ["_", "x", "_", "y"]
 
 
@@ -44,7 +44,7 @@ def test_several_sequences_comments_and_padding():
     text = "# my data\nbear tree -> wolf ; cow -> dog\n\ncow flower cat wolf/dog -> dog  # farm"
     task = make_task("custom", sequences=text)
     assert task.count == 3
-    X, D, mask = task.sample(200, np.random.default_rng(1))
+    X, _D, mask = task.sample(200, np.random.default_rng(1))
     assert X.shape[0] == 4 and mask.sum(0).max() == 1
     seen = {tuple(t for t in tokens(task, X, b) if t != "·") for b in range(200)}
     assert seen == {("bear", "tree"), ("cow",), ("cow", "flower", "cat", "wolf/dog")}

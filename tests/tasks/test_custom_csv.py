@@ -30,7 +30,7 @@ def test_layout_sequences_targets_and_mask(tmp_path):
     np.testing.assert_array_equal(D[:, 1], [[0, 0], [0, 1], [0, 1]])
     assert task.chance == pytest.approx(2 / 3)
     assert task.output_token(D[1, 1]) == "wolf" and task.input_token(X[0, 0]) == "1 0"
-    Xs, Ds, ms = task.sample(50, np.random.default_rng(0))
+    Xs, _Ds, ms = task.sample(50, np.random.default_rng(0))
     assert Xs.shape == (3, 50, 2) and {int(ms[:, b].sum()) for b in range(50)} == {1, 2}
 
 

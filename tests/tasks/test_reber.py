@@ -86,7 +86,7 @@ def test_chance_is_the_best_memoryless_accuracy(embedded):
 
 def test_max_length_pads_and_never_cuts():
     task = make_task("reber", max_length=10)
-    X, D, mask = task.sample(500, np.random.default_rng(2))
+    X, _D, mask = task.sample(500, np.random.default_rng(2))
     assert X.shape == (10, 500, 7) and mask.sum(0).max() <= 10
     for syms, _ in strings(task, 200, 3):
         walk(syms)

@@ -29,7 +29,7 @@ def test_chance_is_the_most_frequent_character(tmp_path):
     f.write_text("aaab" * 50, encoding="utf-8")
     task = make_task("text", path=str(f), length=10)
     assert task.chance == 0.75 and task.characters == ("a", "b")
-    X, D, mask = task.sample(4000, np.random.default_rng(1))
+    _X, D, mask = task.sample(4000, np.random.default_rng(1))
     always_a = np.zeros_like(D)
     always_a[..., 0] = 1.0
     assert task.score(always_a, D, mask)["accuracy"] == pytest.approx(0.75, abs=0.01)

@@ -21,7 +21,7 @@ def test_target_is_the_next_input_without_noise(shape):
 @pytest.mark.parametrize("shape", ["sine", "square", "sawtooth", "mixed"])
 def test_chance_is_the_mse_of_predicting_zero(shape):
     task = make_task("waveform", shape=shape, period=13.0)
-    X, D, mask = task.sample(4000, np.random.default_rng(1))
+    _X, D, mask = task.sample(4000, np.random.default_rng(1))
     s = task.score(np.zeros_like(D), D, mask)
     assert s["mse"] == pytest.approx(task.chance, rel=0.03) == s["baseline_mse"]
     assert s["persistence_mse"] < s["mse"]
