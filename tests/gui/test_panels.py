@@ -15,6 +15,7 @@ from tests.gui.snapshots import make_snapshot
 def inspector(qtbot):
     panel = InspectorPanel()
     qtbot.addWidget(panel)
+    panel.show()
     return panel
 
 
@@ -86,6 +87,7 @@ def test_phi_prime_matches_finite_differences(name):
 def test_lecture_follows_the_phase_and_links_to_weights(qtbot):
     panel = LecturePanel()
     qtbot.addWidget(panel)
+    panel.show()
     panel.update_snapshot(make_snapshot(T=4, t=2))
     assert panel.current == "state"
     snap = make_snapshot(T=4, phase="backward", k=1)
@@ -97,6 +99,27 @@ def test_lecture_follows_the_phase_and_links_to_weights(qtbot):
     with qtbot.waitSignal(panel.show_requested) as blocker:
         panel.text.anchorClicked.emit(QUrl("show:Ws"))
     assert blocker.args == ["Ws"]
+
+
+def test_hidden_panels_render_when_shown(qtbot):
+    panel = LecturePanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(make_snapshot(T=4, phase="backward", k=1))
+    assert panel.current is None  # hidden: nothing rendered yet
+    panel.show()
+    assert panel.current == "bptt"
+
+
+def test_sequence_buttons_are_reused_for_a_new_sequence(qtbot):
+    panel = SequencePanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(make_snapshot(T=6, t=1, seed=1))
+    first = list(panel.buttons)
+    snap = make_snapshot(T=4, t=1, seed=2)
+    panel.update_snapshot(snap)
+    assert panel.buttons == first[:4]
+    assert [b.text().split("\n")[1] for b in panel.buttons] == list(snap.input_tokens)
+    assert not first[4].isVisibleTo(panel) and not first[5].isVisibleTo(panel)
 
 
 def test_sequence_tokens_and_seek(qtbot):

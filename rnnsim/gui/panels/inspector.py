@@ -51,10 +51,14 @@ class InspectorPanel(QWidget):
         self._render()
 
     def update_snapshot(self, snapshot):
-        """Refresh the numbers from a newer snapshot."""
+        """Refresh the numbers from a newer snapshot (when shown; else when it is shown)."""
         self.snapshot = snapshot
-        if self.selection is not None:
+        if self.selection is not None and self.isVisible():
             self._render()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._render()
 
     def html(self):
         """The panel's current text as HTML."""

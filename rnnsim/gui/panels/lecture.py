@@ -27,10 +27,18 @@ class LecturePanel(QWidget):
         layout.addWidget(self.text)
         self.current = None
         self._key = None
+        self._snapshot = None
         self.text.setHtml(self.render(None))
 
     def update_snapshot(self, snapshot):
-        """Highlight the section of the snapshot's phase and fill in its live numbers."""
+        """Highlight the section of the snapshot's phase and fill in its live numbers.
+
+        While the panel is hidden (a tab behind another) only the snapshot is kept; it is
+        rendered when the panel is shown.
+        """
+        self._snapshot = snapshot
+        if not self.isVisible():
+            return
         section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
         if snapshot.cell in ("lstm", "gru") and section == "state":
             section = snapshot.cell
@@ -42,6 +50,11 @@ class LecturePanel(QWidget):
             self._key, self.current = key, section
             self.text.setHtml(self.render(section, values))
             self.text.scrollToAnchor(section)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._snapshot is not None:
+            self.update_snapshot(self._snapshot)
 
     def render(self, current, values=None):
         """The panel's HTML with section ``current`` highlighted."""

@@ -39,6 +39,7 @@ class SequencePanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.buttons = []
+        self._pool = []  # every button made so far; the first T are shown
         self._tokens = None
         self.row = QHBoxLayout()
         self.row.setContentsMargins(2, 2, 2, 2)
@@ -96,21 +97,20 @@ class SequencePanel(QWidget):
             self.scroll.ensureWidgetVisible(self.buttons[col - 1])
 
     def _rebuild(self, tokens):
+        """Show ``tokens``, reusing the buttons already made (new ones only when T grows)."""
         self._tokens = tokens
-        for button in self.buttons:
-            self.row.removeWidget(button)
-            button.hide()
-            button.setParent(None)
-            button.deleteLater()
-        self.buttons = []
-        stretch = self.row.itemAt(self.row.count() - 1) if self.row.count() else None
-        if stretch is not None:
-            self.row.removeItem(stretch)
-        for j, token in enumerate(tokens, start=1):
+        if self.row.count() and self.row.itemAt(self.row.count() - 1).widget() is None:
+            self.row.takeAt(self.row.count() - 1)  # the stretch goes back at the end
+        while len(self._pool) < len(tokens):
+            j = len(self._pool) + 1
             button = QToolButton()
-            button.setText(f"{sub('x', j)}\n{token}")
             button.setToolTip(f"Move the cursor to t = {j}: states s_0 … s_{j} computed.")
             button.clicked.connect(lambda _=False, j=j: self.seek.emit(j))
             self.row.addWidget(button)
-            self.buttons.append(button)
+            self._pool.append(button)
+        for j, button in enumerate(self._pool, start=1):
+            if j <= len(tokens):
+                button.setText(f"{sub('x', j)}\n{tokens[j - 1]}")
+            button.setVisible(j <= len(tokens))
+        self.buttons = self._pool[:len(tokens)]
         self.row.addStretch(1)
