@@ -102,8 +102,13 @@ def _check_trace(net, trace) -> None:
 
 
 def _spectral_norms(J: np.ndarray) -> np.ndarray:
-    """‖J[..]‖₂ of stacked matrices J (..., m, n)."""
-    return np.linalg.norm(J, ord=2, axis=(-2, -1))
+    """‖J[..]‖₂ of stacked matrices J (..., m, n); NaN where J has a non-finite entry."""
+    finite = np.isfinite(J).all(axis=(-2, -1))
+    if finite.all():
+        return np.linalg.norm(J, ord=2, axis=(-2, -1))
+    out = np.full(J.shape[:-2], np.nan, dtype=J.dtype)
+    out[finite] = np.linalg.norm(J[finite], ord=2, axis=(-2, -1))
+    return out
 
 
 def _elman_norms(net, trace) -> np.ndarray:
@@ -181,10 +186,13 @@ def jacobian_norms(net, trace: Trace, *, full_state: bool = True) -> np.ndarray:
 
     Notes
     -----
-    Exact SVD-based norms: cost O(T·B·n³) for n×n Jacobians; meant for the app's network
-    sizes. Stacked Jacobians are formed at most 64 MiB at a time.
+    An exploding network's trace may hold inf/NaN: the norm of a Jacobian with a non-finite
+    entry is NaN, without NumPy warnings. Exact SVD-based norms: cost O(T·B·n³) for n×n
+    Jacobians; meant for the app's network sizes. Stacked Jacobians are formed at most
+    64 MiB at a time.
     """
     _check_trace(net, trace)
-    if net.cell == "elman":
-        return _elman_norms(net, trace)
-    return _gated_norms(net, trace, full_state)
+    with np.errstate(all="ignore"):
+        if net.cell == "elman":
+            return _elman_norms(net, trace)
+        return _gated_norms(net, trace, full_state)

@@ -5,7 +5,8 @@ place, in the parameters' own dtype (float32 or float64). Its state (step count,
 hyper-parameters, per-parameter slots) is a flat ``dict[str, ndarray | float]`` that
 ``np.savez`` stores without pickle; reloading it continues bit-identically.
 
-Non-finite gradients are not checked by ``Optimizer.step`` (they propagate into the weights);
+Non-finite gradients are not checked by ``Optimizer.step``: like the rest of the engine it
+lets inf/NaN propagate into the weights without NumPy warnings (check ``np.isfinite``);
 ``clip_by_norm`` refuses them with a ``ValueError``.
 """
 
@@ -124,12 +125,13 @@ class Optimizer:
         self._check_slots(params)
         self._t += 1
         deltas = {}
-        for name, p in params.items():
-            slots = self._slots.setdefault(
-                name, {s: np.zeros_like(p) for s in self.slot_names})
-            d = self._delta(g[name], slots)
-            p += d
-            deltas[name] = d
+        with np.errstate(all="ignore"):
+            for name, p in params.items():
+                slots = self._slots.setdefault(
+                    name, {s: np.zeros_like(p) for s in self.slot_names})
+                d = self._delta(g[name], slots)
+                p += d
+                deltas[name] = d
         return deltas
 
     def _check_slots(self, params: Arrays) -> None:

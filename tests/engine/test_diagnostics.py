@@ -220,3 +220,20 @@ def test_jacobian_norms_reject_a_foreign_trace():
     lstm = Network.create(cell="lstm", n_in=3, n_hidden=4, n_out=2)
     with pytest.raises(ValueError, match="trace: got states"):
         jacobian_norms(lstm, net.forward(X))
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_an_overflowing_trace_gives_nan_norms_without_warnings(cell):
+    net = Network.create(cell=cell, n_in=3, n_hidden=4, n_out=2, activation="identity",
+                         ws_scale=3.0, seed=10, dtype="float32")
+    X, _ = _data(net, T=5, B=2)
+    s0 = np.full((2, 4), 3e38, dtype=np.float32)
+    trace = net.forward(X.astype(np.float32), s0)
+    assert not np.isfinite(trace.s).all()
+    norms = jacobian_norms(net, trace)
+    assert norms.shape == (5, 2)
+    if cell == "elman":  # diag(Φ')·W_sᵀ with Φ' = 1 stays finite
+        assert np.isfinite(norms).all()
+    else:
+        assert np.isnan(norms).any()
+        assert np.all(np.isnan(norms) | (norms >= 0))

@@ -306,3 +306,10 @@ def test_accumulator_state_round_trip():
         other.load_state_dict({"M": 2.0, "count": 3.0})
     with pytest.raises(ValueError, match="unknown key 'W'"):
         other.load_state_dict({"M": 2.0, "count": 1.0, "W": np.zeros(2)})
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_non_finite_gradients_propagate_without_warnings(name):
+    params = {"W": np.array([1.0, 2.0])}
+    make_optimizer(name, 0.1).step(params, {"W": np.array([np.inf, np.nan])})
+    assert not np.isfinite(params["W"]).any()
