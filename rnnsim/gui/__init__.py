@@ -10,8 +10,9 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 
-__all__ = ["MainWindow", "parse_args", "run"]
+__all__ = ["MainWindow", "parse_args", "render_after_steps", "run"]
 
 
 def __getattr__(name):
@@ -60,15 +61,19 @@ def run(argv=None):
     from rnnsim.gui.settings import open_settings
     from rnnsim.sim import load_experiment
 
+    try:
+        experiment = load_experiment(args.experiment) if args.experiment else None
+    except ValueError as exc:
+        print(f"rnnsim gui: error: {exc}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(["rnnsim"])
-    experiment = load_experiment(args.experiment) if args.experiment else None
     from rnnsim.gui.main_window import MainWindow
 
     if args.screenshot:
         with tempfile.TemporaryDirectory() as tmp:
             window = MainWindow(experiment, settings=open_settings(os.path.join(tmp, "s.ini")))
             try:
-                window.render_after_steps(args.steps, args.screenshot)
+                render_after_steps(window, args.steps, args.screenshot)
             finally:
                 window.shutdown()
                 window.deleteLater()
@@ -77,3 +82,32 @@ def run(argv=None):
     window = MainWindow(experiment)
     window.show()
     return app.exec()
+
+
+def render_after_steps(window, steps, path, timeout=60.0):
+    """Take ``steps`` steps in ``window``, draw the result and save it as a PNG at ``path``.
+
+    Raises
+    ------
+    ValueError
+        When the image cannot be written to ``path``.
+    TimeoutError
+        When the simulation does not answer within ``timeout`` seconds.
+    """
+    from PySide6.QtCore import QCoreApplication
+
+    window.show()
+    expected = 1 + int(steps)  # the first snapshot, then one per step
+    for _ in range(int(steps)):
+        window.cmd_step.emit()
+    deadline = time.perf_counter() + timeout
+    while window.snapshots_received < expected or window.has_pending:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no snapshot after {steps} steps within {timeout} s")
+        QCoreApplication.processEvents()
+        window.draw_newest()
+        time.sleep(0.002)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    if not window.grab().save(str(path), "PNG"):
+        raise ValueError(f"--screenshot: cannot write a PNG to {str(path)!r}")

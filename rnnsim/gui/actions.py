@@ -93,6 +93,10 @@ class FileMenu:
         menu.addAction(a.actionSave)
         self.recent = menu.addMenu("Open &recent")
         self.recent.setObjectName("recentMenu")
+        self.reopen = menu.addAction("Reopen the &last session's experiment")
+        self.reopen.setObjectName("actionReopenLast")
+        self.reopen.setToolTip("Apply the experiment that was open when the window last closed.")
+        self.reopen.triggered.connect(window.reopen_last_experiment)
         menu.addSeparator()
         export = menu.addMenu("&Export")
         export.addAction(a.actionExportAll)
@@ -115,6 +119,59 @@ class FileMenu:
             action = self.recent.addAction(path)
             action.triggered.connect(lambda _=False, p=path: self.window.open_experiment(p))
         self.recent.setEnabled(bool(files))
+
+    def open_experiment(self, path):
+        """Load an experiment (and its weights when saved beside it) from ``path``."""
+        from rnnsim.gui.settings import add_recent_file
+
+        self.window.cmd_load.emit(str(path))
+        add_recent_file(self.window.settings, path)
+        self.refresh_recent()
+
+    def save_experiment(self, path):
+        """Save the experiment (JSON) and its weights and optimiser state (NPZ) to ``path``."""
+        from rnnsim.gui.settings import add_recent_file
+
+        self.window.cmd_save.emit(str(path))
+        add_recent_file(self.window.settings, path)
+        self.refresh_recent()
+
+    def reopen_last_experiment(self):
+        """Apply the experiment remembered from the last session (QSettings)."""
+        from rnnsim.gui.settings import last_experiment
+        from rnnsim.sim import Experiment
+
+        w = self.window
+        text = last_experiment(w.settings)
+        try:
+            experiment = Experiment.from_json(text) if text else None
+        except ValueError as exc:
+            w.show_notice(f"The remembered experiment cannot be used: {exc}", error=True)
+            return
+        if experiment is None:
+            w.show_notice("No experiment remembered yet.")
+            return
+        w.experiment_panel.set_experiment(experiment)
+        w.apply_experiment(experiment)
+
+    def export_all(self, folder):
+        """Export everything into ``folder`` with progress in the status bar."""
+        w = self.window
+        try:
+            from rnnsim.gui.export import export_all
+        except ImportError:
+            w.show_notice("Export all is not available in this build.", error=True)
+            return
+        w.status.show_progress((0, 1))
+        try:
+            export_all(folder, w, progress=lambda done, total, what:
+                       w.status.show_progress((done, total)))
+        except (OSError, ValueError) as exc:
+            w.show_notice(f"Export failed: {exc}", error=True)
+        else:
+            w.show_notice(f"Exported everything into {folder}")
+        finally:
+            w.status.show_progress(None)
 
     def _on_open(self):
         path, _ = self._dialog.getOpenFileName(self.window, "Open experiment", "",

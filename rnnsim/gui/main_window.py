@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._timer = QTimer(self)
         self._timer.setInterval(DRAW_INTERVAL_MS)
-        self._timer.timeout.connect(self._draw_pending)
+        self._timer.timeout.connect(self.draw_newest)
         self._timer.start()
         self.resize(1500, 940)
         default_sizes(self)
@@ -188,6 +188,10 @@ class MainWindow(QMainWindow):
         if send:
             self.cmd_speed.emit(float(steps))
 
+    def apply_experiment(self, experiment):
+        """Switch the simulation to ``experiment`` (the worker says what it kept)."""
+        self._on_experiment_changed(experiment)
+
     def _on_experiment_changed(self, experiment):
         self.experiment = experiment
         prefs.remember_experiment(self.settings, experiment.to_json())
@@ -227,14 +231,23 @@ class MainWindow(QMainWindow):
             self.actions._on_run_toggled(False)
 
     def _on_error(self, text):
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b00020;")
+        self.show_notice(text, error=True)
 
     def _on_message(self, text):
-        self.message.setText(text)
-        self.message.setStyleSheet("")
+        self.show_notice(text)
 
-    def _draw_pending(self):
+    def show_notice(self, text, error=False):
+        """Show ``text`` in the status bar (red when ``error``)."""
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;" if error else "")
+
+    @property
+    def has_pending(self):
+        """Whether a snapshot has arrived that is not drawn yet."""
+        return self._pending is not None
+
+    def draw_newest(self):
+        """Draw the newest snapshot if one arrived since the last draw (the ≤ 60 Hz timer)."""
         snap, self._pending = self._pending, None
         if snap is None:
             self.status.tick()
@@ -257,65 +270,22 @@ class MainWindow(QMainWindow):
         self.draw_times.append(time.perf_counter() - start)
         del self.draw_times[:-1000]
 
-    def render_after_steps(self, steps, path, timeout=60.0):
-        """Take ``steps`` steps, draw the result and save the window as a PNG at ``path``.
-
-        Raises
-        ------
-        ValueError
-            When the image cannot be written to ``path``.
-        TimeoutError
-            When the simulation does not answer within ``timeout`` seconds.
-        """
-        from PySide6.QtCore import QCoreApplication
-
-        self.show()
-        expected = 1 + int(steps)  # the first snapshot, then one per step
-        for _ in range(int(steps)):
-            self.cmd_step.emit()
-        deadline = time.perf_counter() + timeout
-        while self.snapshots_received < expected or self._pending is not None:
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"no snapshot after {steps} steps within {timeout} s")
-            QCoreApplication.processEvents()
-            self._draw_pending()
-            time.sleep(0.002)
-        for _ in range(5):
-            QCoreApplication.processEvents()
-        if not self.grab().save(str(path), "PNG"):
-            raise ValueError(f"--screenshot: cannot write a PNG to {str(path)!r}")
-
     # ----------------------------------------------------------------- files
     def open_experiment(self, path):
         """Load an experiment (and its weights when saved beside it) from ``path``."""
-        self.cmd_load.emit(str(path))
-        prefs.add_recent_file(self.settings, path)
-        self.files.refresh_recent()
+        self.files.open_experiment(path)
 
     def save_experiment(self, path):
         """Save the experiment (JSON) and its weights and optimiser state (NPZ) to ``path``."""
-        self.cmd_save.emit(str(path))
-        prefs.add_recent_file(self.settings, path)
-        self.files.refresh_recent()
+        self.files.save_experiment(path)
+
+    def reopen_last_experiment(self):
+        """Apply the experiment remembered from the last session (QSettings)."""
+        self.files.reopen_last_experiment()
 
     def export_all(self, folder):
         """Write every plot, the canvas, data, experiment, weights and a report to ``folder``."""
-        try:
-            from rnnsim.gui.export import export_all
-        except ImportError:
-            self._on_error("Export all is not available in this build.")
-            return
-        self.status.show_progress((0, 1))
-        try:
-            export_all(folder, self, progress=lambda done, total, what:
-                       self.status.show_progress((done, total)))
-        except (OSError, ValueError) as exc:
-            self._on_error(f"Export failed: {exc}")
-        else:
-            self.message.setText(f"Exported everything into {folder}")
-            self.message.setStyleSheet("")
-        finally:
-            self.status.show_progress(None)
+        self.files.export_all(folder)
 
     # ----------------------------------------------------------------- closing
     def shutdown(self):

@@ -170,3 +170,42 @@ def test_layout_and_recent_files_are_remembered(window, tmp_path, qtbot):
 
     assert recent_files(settings)[0] == str(path)
     assert '"task": "wolf"' in last_experiment(settings)
+
+
+def test_typing_your_own_sequence_runs_it(window, qtbot):
+    panel = window.sequence_panel
+    qtbot.keyClicks(panel.edit, "bear tree tree squirrel -> wolf")
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.snapshot.experiment.task == "custom", timeout=5000)
+    assert window.snapshot.input_tokens == ("bear", "tree", "tree", "squirrel")
+    assert [b.text().split("\n")[1] for b in panel.buttons] == ["bear", "tree", "tree",
+                                                                  "squirrel"]
+    key(qtbot, window, Qt.Key.Key_Right, 2)
+    qtbot.waitUntil(lambda: drawn_t(window) == 2, timeout=5000)
+    assert window.canvas.unfolded_scene.items_by_id[("token", 2)].text() == "tree"
+
+
+def test_a_bad_typed_sequence_is_refused_and_changes_nothing(window, qtbot):
+    before = window.experiment
+    panel = window.sequence_panel
+    qtbot.keyClicks(panel.edit, "bear tree ->")
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    assert panel.error.isVisible() and "column" in panel.error.text()
+    qtbot.wait(100)
+    assert window.experiment == before and window.snapshot.experiment == before
+
+
+def test_clicking_a_token_moves_the_cursor_there(window, qtbot):
+    qtbot.mouseClick(window.sequence_panel.buttons[2], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: drawn_t(window) == 3, timeout=5000)
+    assert window.canvas.unfolded_scene.filled_columns() == 3
+
+
+def test_the_last_experiment_can_be_reopened(window, qtbot, tmp_path):
+    from rnnsim.gui.settings import remember_experiment
+    from rnnsim.sim import Experiment
+
+    remember_experiment(window.settings, Experiment(n_hidden=5).to_json())
+    window.files.reopen.trigger()
+    qtbot.waitUntil(lambda: window.snapshot.s.shape[1] == 5, timeout=5000)
+    assert window.experiment_panel.editors["n_hidden"].widget.text() == "5"

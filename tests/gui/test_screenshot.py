@@ -45,3 +45,8 @@ def test_unwritable_screenshot_path_is_an_error(qapp, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
     with pytest.raises(ValueError, match="--screenshot"):
         run(["--screenshot", str(tmp_path / "missing" / "x.png")])
+
+
+def test_a_missing_experiment_file_is_an_error_not_a_crash(qapp, tmp_path, capsys):
+    assert run(["gui", str(tmp_path / "nope.json")]) == 2
+    assert "nope.json" in capsys.readouterr().err

@@ -93,3 +93,20 @@ def with_value(experiment, name, text):
         Naming the field, what was typed and what is accepted.
     """
     return experiment.with_values({name: text})
+
+
+def custom_experiment(experiment, text):
+    """``experiment`` switched to the custom task running the typed sequence(s) ``text``.
+
+    Raises
+    ------
+    ValueError
+        For an empty text, or one the custom task refuses (the message names line and column).
+    """
+    if not text.strip():
+        raise ValueError("sequence: got an empty text, expected tokens such as "
+                         "'bear tree squirrel -> wolf'")
+    values = {"task.sequences": text, "task.path": ""}
+    if experiment.task != "custom":
+        values["task"] = "custom"
+    return experiment.with_values(values)
