@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from rnnsim.gui.canvas import Selection
 from rnnsim.gui.panels.fields import FieldEditor
@@ -157,3 +159,65 @@ def test_field_editor_refuses_bad_values_and_keeps_the_old_one(qtbot):
     editor.widget.setText("12")
     editor.widget.editingFinished.emit()
     assert committed == ["12"]
+
+
+@pytest.fixture
+def experiment_panel(qtbot):
+    from rnnsim.gui.panels.experiment import ExperimentPanel
+    from rnnsim.sim import Experiment
+
+    panel = ExperimentPanel(Experiment())
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def test_experiment_panel_has_every_field_and_knob(experiment_panel):
+    import dataclasses
+
+    exp = experiment_panel.experiment
+    names = {f.name for f in dataclasses.fields(exp)} - {"knobs"}
+    assert names <= set(experiment_panel.editors)
+    assert {f"task.{k}" for k in exp.knobs} <= set(experiment_panel.editors)
+    for name in ("cell", "n_hidden", "task"):
+        assert experiment_panel.findChild(QLabel, f"note_{name}").text().startswith("⟳")
+    assert "Reset" in experiment_panel.findChild(QLabel, "note_seed").text()
+    assert "W_s" in experiment_panel.editors["n_hidden"].widget.toolTip()
+
+
+def test_experiment_panel_applies_valid_values_live(experiment_panel, qtbot):
+    changed = []
+    experiment_panel.experiment_changed.connect(changed.append)
+    editor = experiment_panel.editors["lr"].widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "0.05")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert changed and changed[-1].lr == 0.05
+    assert "weights are kept" in experiment_panel.message.text()
+    knob = experiment_panel.editors["task.gap"].widget
+    knob.selectAll()
+    qtbot.keyClicks(knob, "7")
+    qtbot.keyClick(knob, Qt.Key.Key_Return)
+    assert changed[-1].knobs["gap"] == 7
+
+
+def test_experiment_panel_refuses_out_of_range_values(experiment_panel, qtbot):
+    before = experiment_panel.experiment
+    editor = experiment_panel.editors["task.gap"].widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "999")
+    assert "gap" in experiment_panel.message.text()
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert "refused" in experiment_panel.message.text()
+    assert editor.text() == str(before.knobs["gap"])
+    assert experiment_panel.experiment == before
+
+
+def test_changing_the_task_rebuilds_its_knobs(experiment_panel):
+    changed = []
+    experiment_panel.experiment_changed.connect(changed.append)
+    experiment_panel.editors["task"].widget.setCurrentText("adding")
+    assert changed[-1].task == "adding"
+    assert set(experiment_panel.editors) >= {f"task.{k}" for k in changed[-1].knobs}
+    assert "task.gap" not in experiment_panel.editors
+    assert "re-initialised" in experiment_panel.message.text()

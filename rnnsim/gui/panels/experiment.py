@@ -11,14 +11,12 @@ from rnnsim.gui.panels.experiment_meta import (
     KNOB_FIELD,
     choices_of,
     knob_specs,
-    reinitialises,
+    note_of,
     shapes_of,
     tooltip_of,
     with_value,
 )
 from rnnsim.gui.panels.fields import FieldEditor
-
-NOTE = "⟳ re-initialises the weights"
 
 
 class ExperimentPanel(QWidget):
@@ -76,11 +74,15 @@ class ExperimentPanel(QWidget):
         editor.widget.setToolTip(tip)
         label = QLabel(name)
         label.setToolTip(tip)
-        if reinitialises(name):
-            note = QLabel(NOTE)
+        text = note_of(name)
+        if text:
+            note = QLabel(text)
+            note.setObjectName(f"note_{name}")
             note.setStyleSheet("color: #8a4b00; font-size: 8pt;")
             note.setToolTip("Changing this changes the shapes of W_x, W_s or W_y, so the "
-                            "weights are drawn again from the initialiser.")
+                            "weights are drawn again from the initialiser." if "re-init" in text
+                            else "The current weights are kept; this setting is used when "
+                            "they are drawn again (Reset).")
             row = QWidget()
             box = QVBoxLayout(row)
             box.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +111,8 @@ class ExperimentPanel(QWidget):
         else:
             self._show_values()
         note = "the weights are re-initialised" if reshaped else "the weights are kept"
+        if not reshaped and note_of(name):
+            note += " (it takes effect at the next Reset)"
         self._show_message(f"{name} = {text.strip()}: applied; {note}.", ok=True)
         self.experiment_changed.emit(new)
 

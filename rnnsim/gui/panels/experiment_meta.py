@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from rnnsim.sim.apply import LATER_FIELDS, SHAPE_FIELDS
+
 KNOB_FIELD = "knobs"
 
 # Fields whose change alters the shapes of W_x, W_s, W_y (or their dtype): the simulation
 # draws new weights. Task knobs that change n_in or n_out do too (checked when applied).
-RESHAPING = ("task", "cell", "n_hidden", "dtype")
+RESHAPING = ("task", *SHAPE_FIELDS)
+# Fields that only matter when weights are drawn: applied live, they act at the next Reset.
+AT_RESET = LATER_FIELDS
 
 TOOLTIPS = {
     "title": "A name for this experiment (shown in reports).",
@@ -76,6 +80,15 @@ def knob_specs(experiment):
 def reinitialises(name):
     """Whether applying a change of field ``name`` draws new weights (shapes change)."""
     return name in RESHAPING
+
+
+def note_of(name):
+    """The note shown under a field's editor about what applying it does to the weights."""
+    if name in RESHAPING:
+        return "⟳ re-initialises the weights"
+    if name in AT_RESET:
+        return "takes effect at the next Reset"
+    return ""
 
 
 def shapes_of(experiment):
