@@ -165,3 +165,43 @@ def test_large_network_builds_and_updates(canvas):
     canvas.show_snapshot(make_snapshot(T=200, H=256, n_in=9, n_out=9, t=151, seed=1))
     assert len(canvas.unfolded_scene.items()) == before
     assert canvas.unfolded_scene.filled_columns() == 151
+
+
+def test_zoom_pan_fit_and_follow(canvas, qtbot):
+    canvas.set_mode("Unfolded")
+    canvas.show_snapshot(make_snapshot(T=120, H=8, t=3))
+    view = canvas.unfolded
+    visible = view.visible_scene_rect()
+    assert visible.contains(canvas.columns_rect(3, 3).center())  # opens near the cursor
+    canvas.show_snapshot(make_snapshot(T=120, H=8, t=90))
+    assert view.visible_scene_rect().contains(canvas.columns_rect(90, 90).center())  # follows
+    before = view.scale_factor()
+    canvas.fit()
+    fitted = view.scale_factor()
+    assert fitted < before
+    assert view.visible_scene_rect().contains(canvas.unfolded_scene.sceneRect().center())
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert view.scale_factor() == pytest.approx(fitted * 1.25)
+    assert canvas.unfolded_scene.detail.lod == pytest.approx(view.scale_factor())
+
+
+def test_view_modes(canvas):
+    canvas.show_snapshot(make_snapshot(T=4, t=1))
+    canvas.set_mode("Folded")
+    assert canvas.folded.isVisible() and not canvas.unfolded.isVisible()
+    canvas.set_mode("Unfolded")
+    assert canvas.unfolded.isVisible() and not canvas.folded.isVisible()
+    canvas.set_mode("Folded + unfolded")
+    assert canvas.unfolded.isVisible() and canvas.folded.isVisible()
+
+
+def test_texts_give_way_to_captions_when_zoomed_out(canvas):
+    canvas.set_mode("Unfolded")
+    canvas.show_snapshot(make_snapshot(T=150, H=32, t=150))
+    items = canvas.unfolded_scene.items_by_id
+    canvas.unfolded.fit()
+    assert canvas.unfolded.scale_factor() < 0.5
+    assert items[("caption", 10)].isVisible() and not items[("token", 10)].isVisible()
+    assert items[("caption", 10)].text().startswith("10 ")
+    canvas.unfolded.zoom(4.0 / canvas.unfolded.scale_factor() * 0.2)
+    assert not items[("caption", 10)].isVisible() and items[("token", 10)].isVisible()

@@ -25,7 +25,9 @@ MERGE_BELOW = 5.0  # screen pixels: smaller units merge into one node
 OUTLINE = QColor(90, 90, 90)
 ARROW_GREY = QColor(120, 120, 120)
 TEXT = QColor(30, 30, 30)
-EMPTY_PEN = QPen(QColor(185, 185, 185), 1.0, Qt.PenStyle.DashLine)
+EMPTY_PEN = QPen(QColor(190, 190, 190), 1.0, Qt.PenStyle.DashLine)
+OUTLINE_PEN = QPen(OUTLINE, 0.8)
+_UNIT_GEOMETRY = {}  # (rows, n) → (unit rectangles, outline path)
 
 
 def lod_of(painter):
@@ -66,6 +68,7 @@ class VectorItem(QGraphicsItem):
         self.values = None  # (n,) the values drawn, for tests and tooltips
         self.selected_unit = None
         self._bar = None
+        self._brushes = None  # QBrush per unit, made at the first paint after set_data
         self._mean = QColor(230, 230, 230)
         self.setAcceptHoverEvents(False)
 
@@ -94,10 +97,10 @@ class VectorItem(QGraphicsItem):
         if argb is None:
             if self.argb is None:
                 return
-            self.argb = self.values = self._bar = None
+            self.argb = self.values = self._bar = self._brushes = None
         else:
             self.values, self.argb = values, argb
-            self._bar = None
+            self._bar = self._brushes = None
             if mean_argb is not None:
                 self._mean = QColor.fromRgba(int(mean_argb))
         self.update()
@@ -114,19 +117,38 @@ class VectorItem(QGraphicsItem):
         else:
             self._paint_units(painter)
 
+    def _geometry(self):
+        """(ellipse rectangles, outline path of all units), shared by blocks of one shape."""
+        key = (self.rows, self.n)
+        cached = _UNIT_GEOMETRY.get(key)
+        if cached is None:
+            rects = []
+            path = QPainterPath()
+            for i in range(self.n):
+                c = self.unit_center(i)
+                rect = QRectF(c.x() - UNIT / 2, c.y() - UNIT / 2, UNIT, UNIT)
+                rects.append(rect)
+                path.addEllipse(rect)
+            cached = _UNIT_GEOMETRY[key] = (rects, path)
+        return cached
+
     def _paint_units(self, painter):
         painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        rects, outline = self._geometry()
         if self.argb is None:
             painter.setPen(EMPTY_PEN)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            for i in range(self.n):
-                c = self.unit_center(i)
-                painter.drawEllipse(c, UNIT / 2, UNIT / 2)
+            painter.drawPath(outline)
             return
-        painter.setPen(QPen(OUTLINE, 0.8))
-        for i in range(self.n):
-            painter.setBrush(QColor.fromRgba(int(self.argb[i])))
-            painter.drawEllipse(self.unit_center(i), UNIT / 2, UNIT / 2)
+        if self._brushes is None:
+            self._brushes = [QBrush(QColor.fromRgba(int(c))) for c in self.argb.tolist()]
+        painter.setPen(Qt.PenStyle.NoPen)
+        for rect, brush in zip(rects, self._brushes, strict=True):
+            painter.setBrush(brush)
+            painter.drawEllipse(rect)
+        painter.setPen(OUTLINE_PEN)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(outline)
         if self.selected_unit is not None and self.selected_unit < self.n:
             painter.setPen(QPen(QColor(0, 0, 0), 2.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
