@@ -209,3 +209,19 @@ def test_the_last_experiment_can_be_reopened(window, qtbot, tmp_path):
     window.files.reopen.trigger()
     qtbot.waitUntil(lambda: window.snapshot.s.shape[1] == 5, timeout=5000)
     assert window.experiment_panel.editors["n_hidden"].widget.text() == "5"
+
+
+def test_export_all_action_writes_the_canvas_and_the_experiment(window, qtbot, tmp_path,
+                                                                 monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    out = tmp_path / "export"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *args, **kwargs: str(out)))
+    key(qtbot, window, Qt.Key.Key_Right, 2)
+    qtbot.waitUntil(lambda: drawn_t(window) == 2, timeout=5000)
+    window.actions.actionExportAll.trigger()
+    for name in ("network_unfolded.png", "network_folded.svg", "experiment.json", "report.md"):
+        assert (out / name).exists(), name
+    assert '"task": "wolf"' in (out / "experiment.json").read_text()
+    assert "Exported" in window.message.text()
