@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QMainWindow
 from rnnsim.gui.plots import PlotDocks
 from rnnsim.gui.plots.activations import ActivationsPlot, parse_units
 from rnnsim.gui.plots.common import moving_mean
-from rnnsim.gui.plots.docks import MAX_RATE_HZ
 from rnnsim.gui.plots.grad_norms import GradNormsPlot
 from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
 from rnnsim.gui.plots.saturation import SaturationPlot
@@ -240,17 +239,25 @@ def test_plot_docks_interface(window):
     assert all(d.objectName().startswith("plotDock_") for d in docks.docks)
 
 
-def test_plot_docks_redraw_at_most_30_times_a_second_and_keep_the_newest(window, qtbot):
+def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot):
     _, docks = window
+    drawn = []
+    for plot in docks.plots.values():
+        original = plot.show_snapshot
+        plot.show_snapshot = lambda snap, f=original, n=plot.name: (drawn.append((n, snap)),
+                                                                   f(snap))
     first, second, third = (make_plot_snapshot(seed=i) for i in range(3))
-    docks.update(first)
-    assert docks.plots["spectrum"].snapshot is first  # the first one is drawn at once
+    docks.update(first)  # after a quiet spell (a step): every visible plot at once
+    assert {n for n, s in drawn if s is first} == set(docks.plots)
+    drawn.clear()
     docks.update(second)
-    docks.update(third)
-    assert docks.plots["spectrum"].snapshot is first  # too soon: held back
-    qtbot.waitUntil(lambda: docks.plots["spectrum"].snapshot is third,
-                    timeout=int(3000 / MAX_RATE_HZ) + 500)
-    assert len(docks.draw_times) == 2
+    docks.update(third)  # streaming: held back, then redrawn one plot per timer tick
+    assert drawn == []
+    qtbot.waitUntil(lambda: all(p.snapshot is third for p in docks.plots.values()),
+                    timeout=5000)
+    assert all(s is third for _, s in drawn) and len(drawn) == len(docks.plots)
+    ticks = docks.draw_times[-len(docks.plots):]
+    assert len(docks.draw_times) == 1 + len(docks.plots) and max(ticks) < sum(ticks)
 
 
 def test_hidden_docks_are_drawn_when_shown_or_refreshed(window, qtbot):

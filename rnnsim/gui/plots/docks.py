@@ -7,7 +7,9 @@ import time
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
-MAX_RATE_HZ = 30.0
+MAX_RATE_HZ = 30.0  # no plot is redrawn more often than this
+CPU_SHARE = 0.25  # while snapshots stream in, redrawing takes at most this share of the GUI thread
+QUIET_S = 0.25  # a snapshot after this long without one (a user's step) redraws every plot at once
 
 
 def plot_classes():
@@ -39,7 +41,15 @@ class PlotDocks(QObject):
     plots : dict
         Plot name (``activations``, ``gradient_flow``, ...) → PlotView.
     draw_times : list of float
-        Seconds spent redrawing the visible plots, one entry per redraw (for benchmarks).
+        Seconds each redraw took (setData/setImage and the repaint), for benchmarks.
+
+    Notes
+    -----
+    A snapshot that comes after a quiet spell (a user's step) is drawn into every visible plot
+    at once. While snapshots stream in (training, running), the visible plots are redrawn one
+    at a time, the least recently drawn first, each followed by a pause three times as long as
+    it took (``CPU_SHARE``): the GUI thread is never blocked for longer than one plot takes,
+    and training keeps most of the CPU.
     """
 
     def __init__(self, window=None):
@@ -56,24 +66,30 @@ class PlotDocks(QObject):
             self.docks.append(dock)
         self.snapshot = None
         self.draw_times = []
-        self._drawn = {name: None for name in self.plots}  # name → snapshot last drawn
-        self._last_draw = -1.0
+        self._drawn = dict.fromkeys(self.plots)  # name → snapshot last drawn
+        self._drawn_at = dict.fromkeys(self.plots, -1.0)  # name → when
+        self._last_snapshot = -1.0
+        self._next_allowed = -1.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._draw_visible)
+        self._timer.timeout.connect(self._tick)
 
     def update(self, snapshot):
-        """Show ``snapshot``: now if the last redraw ended ≥ 1/30 s ago, else when it has.
-
-        Only the newest snapshot is kept; plots in hidden docks are redrawn when shown.
-        """
+        """Show ``snapshot`` (only the newest is kept; hidden plots are drawn when shown)."""
+        now = time.perf_counter()
+        quiet = now - self._last_snapshot >= QUIET_S
+        self._last_snapshot = now
         self.snapshot = snapshot
-        wait = self._last_draw + 1.0 / MAX_RATE_HZ - time.perf_counter()
-        if wait <= 0:
+        if quiet and now >= self._next_allowed:
             self._timer.stop()
-            self._draw_visible()
+            start = time.perf_counter()
+            for plot in self._visible():
+                self._draw(plot)
+            cost = time.perf_counter() - start
+            self.draw_times.append(cost)
+            self._next_allowed = time.perf_counter() + cost * (1 - CPU_SHARE) / CPU_SHARE
         elif not self._timer.isActive():
-            self._timer.start(max(1, int(wait * 1000 + 0.5)))
+            self._timer.start(max(0, round(1000 * (self._next_allowed - now))))
 
     def refresh(self):
         """Draw the newest snapshot into every plot now, visible or not (before an export)."""
@@ -81,20 +97,38 @@ class PlotDocks(QObject):
         for plot in self.plots.values():
             self._draw(plot)
 
-    def _draw_visible(self):
-        if self.snapshot is None:
+    def _visible(self):
+        return [plot for dock, plot in zip(self.docks, self.plots.values(), strict=True)
+                if dock.isVisible() and not dock.visibleRegion().isEmpty()]
+
+    def _stale(self):
+        now = time.perf_counter()
+        return [p for p in self._visible() if self._drawn[p.name] is not self.snapshot
+                and now - self._drawn_at[p.name] >= 1.0 / MAX_RATE_HZ]
+
+    def _tick(self):
+        stale = self._stale()
+        if self.snapshot is None or not stale:
+            if self.snapshot is not None and any(self._drawn[p.name] is not self.snapshot
+                                                 for p in self._visible()):
+                self._timer.start(round(1000 / MAX_RATE_HZ))
             return
+        plot = min(stale, key=lambda p: self._drawn_at[p.name])
         start = time.perf_counter()
-        for dock, plot in zip(self.docks, self.plots.values(), strict=True):
-            if dock.isVisible() and not dock.visibleRegion().isEmpty():
-                self._draw(plot)
-        self._last_draw = time.perf_counter()
-        self.draw_times.append(self._last_draw - start)
+        self._draw(plot)
+        plot.graphics.viewport().repaint()
+        cost = time.perf_counter() - start
+        self.draw_times.append(cost)
+        pause = cost * (1 - CPU_SHARE) / CPU_SHARE
+        self._next_allowed = time.perf_counter() + pause
+        if len(stale) > 1 or self._drawn[plot.name] is not self.snapshot:
+            self._timer.start(round(1000 * pause))
 
     def _draw(self, plot):
         if self.snapshot is not None and self._drawn[plot.name] is not self.snapshot:
             plot.show_snapshot(self.snapshot)
             self._drawn[plot.name] = self.snapshot
+            self._drawn_at[plot.name] = time.perf_counter()
 
     def _on_visible(self, plot, visible):
         if visible:
