@@ -108,13 +108,19 @@ def bench_canvas(app, count):
             app.processEvents()
 
 
-def bench_lateness(app, seconds, updates):
+def bench_lateness(app, seconds, updates, hide_plots=False, switch_ms=None):
     from rnnsim.gui import MainWindow
     from rnnsim.gui.settings import open_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(settings=open_settings(os.path.join(tmp, "s.ini")))
         window.show()
+        if hide_plots and window.plots is not None:
+            for dock in window.plots.docks:
+                dock.hide()
+        if switch_ms is not None:
+            previous_switch = sys.getswitchinterval()
+            sys.setswitchinterval(switch_ms / 1000)
         end = time.perf_counter() + 2.0
         while window.snapshot is None and time.perf_counter() < end:
             app.processEvents()
@@ -138,14 +144,18 @@ def bench_lateness(app, seconds, updates):
             app.processEvents()
             time.sleep(0.001)
         timer.stop()
+        if switch_ms is not None:
+            sys.setswitchinterval(previous_switch)
         done = window.snapshot.updates
         draws = np.array(window.draw_times) * 1e3
         window.close()
         window.deleteLater()
         app.processEvents()
     ms = np.array(late) * 1e3
+    what = "canvas and panels, plots hidden" if hide_plots else "canvas, panels and plots"
+    switch = f", GIL switch interval {switch_ms} ms" if switch_ms is not None else ""
     print(f"\nGUI event loop while training ({seconds:.0f} s, {done} updates done, "
-          f"{done / seconds:.0f} updates/s, window with canvas, panels and plots)")
+          f"{done / seconds:.0f} updates/s, window with {what}{switch})")
     print(f"  10 ms timer lateness: median {np.median(ms):.1f} ms, p95 "
           f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)")
     if draws.size:
@@ -157,12 +167,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter run")
     parser.add_argument("--only", choices=("canvas", "lateness"), help="run one part")
+    parser.add_argument("--hide-plots", action="store_true",
+                        help="lateness with the plot docks hidden (the window's own share)")
+    parser.add_argument("--switch-ms", type=float, default=None,
+                        help="sys.setswitchinterval during the lateness run (default: Python's)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(["bench_gui"])
     if args.only in (None, "canvas"):
         bench_canvas(app, 15 if args.quick else 40)
     if args.only in (None, "lateness"):
-        bench_lateness(app, 3.0 if args.quick else 8.0, 100_000)
+        bench_lateness(app, 3.0 if args.quick else 8.0, 100_000, args.hide_plots, args.switch_ms)
 
 
 if __name__ == "__main__":

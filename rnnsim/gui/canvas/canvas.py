@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -50,6 +51,7 @@ class NetworkCanvas(QWidget):
         super().__init__(parent)
         self.snapshot = None
         self.selection = None
+        self._ringed = None  # the VectorItem showing the selection ring
         self.unfolded_scene = UnfoldedScene(self._on_click, self)
         self.folded_scene = FoldedScene(self._on_click, self)
         self.unfolded = ZoomView(self.unfolded_scene)
@@ -144,7 +146,7 @@ class NetworkCanvas(QWidget):
                                 ("xₜ", scales.inputs), ("yₜ", scales.outputs),
                                 (self._grad_title(), scales.grad)])
         if rebuilt:
-            self.selection = None
+            self.selection = self._ringed = None
             self._initial_view(snapshot)
         elif self.follow.isChecked():
             self._follow(snapshot)
@@ -201,13 +203,13 @@ class NetworkCanvas(QWidget):
         self.selected.emit(selection)
 
     def _ring_selection(self):
+        """Ring the selected unit (and un-ring the one ringed before)."""
         sel = self.selection
-        for (kind, j), item in _vector_items(self.unfolded_scene):
-            on = sel is not None and sel.kind == kind and sel.j == j
-            item.set_selected_unit(sel.unit if on else None)
-
-
-def _vector_items(scene):
-    for model_id, item in scene.items_by_id.items():
-        if isinstance(model_id, tuple) and model_id[0] in ("x", "s", "c", "y"):
-            yield model_id, item
+        items = self.unfolded_scene.items_by_id
+        target = items.get((sel.kind, sel.j)) if sel is not None and sel.kind != "W" else None
+        if self._ringed is not None and self._ringed is not target:
+            with contextlib.suppress(RuntimeError):  # deleted with an old layout
+                self._ringed.set_selected_unit(None)
+        if target is not None:
+            target.set_selected_unit(sel.unit)
+        self._ringed = target

@@ -36,8 +36,9 @@ def lod_of(painter):
 
 
 def block_shape(n):
-    """(rows, cols) of a block of ``n`` units: one column up to MAX_ROWS, then a grid."""
-    cols = max(1, math.ceil(n / MAX_ROWS))
+    """(rows, cols) of a block of ``n`` units: one column up to MAX_ROWS, then a grid that
+    grows towards a square (H = 256: 16 × 16)."""
+    cols = max(1, math.ceil(n / max(MAX_ROWS, math.ceil(math.sqrt(n)))))
     rows = math.ceil(n / cols)
     return rows, cols
 
@@ -63,6 +64,7 @@ class VectorItem(QGraphicsItem):
         self.key = key
         self.n = n
         self.rows, self.cols = block_shape(n)
+        self._rect = QRectF(-2, -2, self.cols * PITCH + 4, self.rows * PITCH + 4)
         self.on_click = on_click
         self.argb = None  # (n,) uint32 ARGB or None while empty
         self.values = None  # (n,) the values drawn, for tests and tooltips
@@ -78,7 +80,7 @@ class VectorItem(QGraphicsItem):
         return self.argb is not None
 
     def boundingRect(self):
-        return QRectF(-2, -2, self.cols * PITCH + 4, self.rows * PITCH + 4)
+        return self._rect
 
     def unit_center(self, i):
         """Centre of unit ``i`` in item coordinates."""
@@ -156,6 +158,9 @@ class VectorItem(QGraphicsItem):
 
     def _paint_merged(self, painter):
         rect = QRectF(0, 0, self.cols * PITCH, self.rows * PITCH)
+        if self.argb is not None and rect.height() * lod_of(painter) < 4.0:
+            painter.fillRect(rect, self._mean)  # a few pixels: the mean colour is all one sees
+            return
         if self.argb is None:
             painter.setPen(EMPTY_PEN)
             painter.setBrush(Qt.BrushStyle.NoBrush)

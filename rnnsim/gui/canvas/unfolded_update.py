@@ -123,16 +123,18 @@ class UnfoldedUpdater:
         items = self.scene.items_by_id
         norms, cuts = scales.grad_norms, set(snap.bptt_cuts)
         frac = scales.grad.fraction(norms)
+        colors = scales.grad.argb(norms)
+        backward = snap.cursor.phase != "forward"
         for j in range(1, snap.T + 1):
             arrow, text = items[("grad", j)], items[("grad_text", j)]
-            flows = np.isfinite(norms[j]) and j not in cuts and snap.cursor.phase != "forward"
-            arrow.setVisible(bool(flows))
+            flows = backward and bool(np.isfinite(norms[j])) and j not in cuts
+            _show(arrow, flows)
             if flows:
-                arrow.set_style(scales.grad.qcolor(norms[j]), 1.0 + 6.0 * float(frac[j]))
+                arrow.set_style(QColor.fromRgba(int(colors[j])), 1.0 + 6.0 * float(frac[j]))
                 text.set_text(f"{norms[j]:.1e}")
             else:
                 text.set_text("")
-            items[("cut", j)].setVisible(j in cuts)
+            _show(items[("cut", j)], j in cuts)
             items[("cut_text", j)].set_text("✂ cut" if j in cuts else "")
 
     def _highlight(self, snap):
@@ -162,6 +164,11 @@ class UnfoldedUpdater:
 
 def _update_every(snap):
     return int(getattr(snap.experiment, "update_every", 1) or 1)
+
+
+def _show(item, visible):
+    if item.isVisible() != visible:
+        item.setVisible(visible)
 
 
 _SUBS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
