@@ -9,17 +9,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from rnnsim.gui.canvas.items import (
-    ArrowItem,
-    Detail,
-    GateBars,
-    HtmlItem,
-    TextItem,
-    VectorItem,
-)
+from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
+from rnnsim.gui.canvas.marks import ArrowItem, GateBars
 from rnnsim.gui.canvas.notation import html_sub
 from rnnsim.gui.canvas.readout import prediction_text
+from rnnsim.gui.canvas.text import Detail, HtmlItem, TextItem
 from rnnsim.gui.canvas.unfolded_update import current_column
 
 BLUE = QColor(20, 60, 140)

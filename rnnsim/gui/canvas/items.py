@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsPathItem,
-    QGraphicsSimpleTextItem,
-    QGraphicsTextItem,
     QStyleOptionGraphicsItem,
 )
 
@@ -23,8 +19,6 @@ MAX_ROWS = 8  # units per grid column in a block
 MERGE_BELOW = 5.0  # screen pixels: smaller units merge into one node
 
 OUTLINE = QColor(90, 90, 90)
-ARROW_GREY = QColor(120, 120, 120)
-TEXT = QColor(30, 30, 30)
 EMPTY_PEN = QPen(QColor(190, 190, 190), 1.0, Qt.PenStyle.DashLine)
 OUTLINE_PEN = QPen(OUTLINE, 0.8)
 _UNIT_GEOMETRY = {}  # (rows, n) → (unit rectangles, outline path)
@@ -182,193 +176,3 @@ class VectorItem(QGraphicsItem):
             return
         self.on_click(self.key, unit)
         event.accept()
-
-
-class ArrowItem(QGraphicsPathItem):
-    """A straight arrow from ``start`` to ``end`` with a filled head, painted natively by Qt.
-
-    The pen (colour, width, dash) is updated in place; the head grows with the width.
-    """
-
-    def __init__(self, start, end, color=ARROW_GREY, width=1.2, key=None,
-                 on_click=None, head=7.0):
-        super().__init__()
-        self.key, self.on_click, self.head = key, on_click, head
-        self.start, self.end = QPointF(start), QPointF(end)
-        self._apply(QColor(color), width, Qt.PenStyle.SolidLine)
-
-    def _apply(self, color, width, style):
-        pen = QPen(color, width, style)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-        self.setPen(pen)
-        self.setBrush(QBrush(color))
-        dx, dy = self.end.x() - self.start.x(), self.end.y() - self.start.y()
-        length = math.hypot(dx, dy) or 1.0
-        ux, uy = dx / length, dy / length
-        head = self.head + width
-        tip = self.end
-        base = QPointF(tip.x() - ux * head, tip.y() - uy * head)
-        px, py = -uy * head * 0.5, ux * head * 0.5
-        path = QPainterPath(self.start)
-        path.lineTo(base)
-        path.addPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
-                                  QPointF(base.x() - px, base.y() - py), tip]))
-        self.setPath(path)
-
-    def set_style(self, color, width, style=Qt.PenStyle.SolidLine):
-        """Change colour, width and dash style (rebuilt only when they differ)."""
-        pen = self.pen()
-        if pen.color() != color or pen.widthF() != width or pen.style() != style:
-            self._apply(QColor(color), width, style)
-
-    @property
-    def width(self):
-        return self.pen().widthF()
-
-    @property
-    def color(self):
-        return self.pen().color()
-
-    def mousePressEvent(self, event):
-        if self.on_click is None:
-            event.ignore()
-            return
-        self.on_click(self.key, None)
-        event.accept()
-
-
-class TextItem(QGraphicsSimpleTextItem):
-    """Plain text, only re-laid out when changed.
-
-    ``min_lod`` / ``max_lod``: the zoom range in which it is readable; the scene shows or hides
-    it when the zoom changes (``detail_range``), so painting needs no Python call.
-    """
-
-    def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
-        super().__init__(text)
-        self._text, self._color = text, QColor(color)
-        self.detail_range = (min_px / max(size, 1.0), max_lod or float("inf"))
-        font = QFont("DejaVu Sans")
-        font.setPointSizeF(size)
-        font.setBold(bold)
-        self.setFont(font)
-        self.setBrush(QBrush(color))
-
-    def set_text(self, text, color=None, center_x=None):
-        """Change the text (and colour) only when it differs; True when the text changed.
-
-        With ``center_x`` the text is centred on that x (scene coordinates of the parent).
-        """
-        changed = text != self._text
-        if changed:
-            self._text = text
-            self.setText(text)
-            if center_x is not None:
-                self.setX(center_x - self.boundingRect().width() / 2)
-        if color is not None and color != self._color:
-            self._color = QColor(color)
-            self.setBrush(QBrush(color))
-        return changed
-
-
-class HtmlItem(QGraphicsTextItem):
-    """Rich text for notation labels (W<sub>y</sub>), skipped when too small to read."""
-
-    def __init__(self, html, size=10.0, color=TEXT):
-        super().__init__()
-        font = QFont("DejaVu Sans")
-        font.setPointSizeF(size)
-        self.setFont(font)
-        self.setDefaultTextColor(color)
-        self._html = None
-        self.set_html(html)
-
-    def set_html(self, html):
-        if html != self._html:
-            self._html = html
-            self.setHtml(html)
-
-    def paint(self, painter, option, widget=None):
-        if lod_of(painter) >= 0.45:
-            super().paint(painter, option, widget)
-
-
-class GateBars(QGraphicsItem):
-    """LSTM/GRU gates of one time step as small vertical bars (mean over units), with letters.
-
-    Values in [0, 1] fill the bar from the bottom; the candidate (``g``/``n``, in [−1, 1])
-    fills from the middle.
-    """
-
-    WIDTH, HEIGHT, GAP = 9.0, 34.0, 3.0
-
-    def __init__(self, names):
-        super().__init__()
-        self.names = tuple(names)
-        self.values = None  # (len(names),) mean gate values, or None
-        self._font = QFont("DejaVu Sans")
-        self._font.setPointSizeF(7.0)
-
-    def boundingRect(self):
-        w = len(self.names) * (self.WIDTH + self.GAP)
-        return QRectF(-1, -1, w + 2, self.HEIGHT + 14)
-
-    def set_values(self, values):
-        self.values = None if values is None else np.asarray(values, dtype=float)
-        self.update()
-
-    def paint(self, painter, option, widget=None):
-        if self.values is None:
-            return
-        painter.setFont(self._font)
-        for i, (name, v) in enumerate(zip(self.names, self.values, strict=True)):
-            x = i * (self.WIDTH + self.GAP)
-            frame = QRectF(x, 0, self.WIDTH, self.HEIGHT)
-            painter.setPen(QPen(QColor(120, 120, 120), 0.6))
-            painter.setBrush(QColor(250, 250, 250))
-            painter.drawRect(frame)
-            signed = name in ("g", "n")
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(70, 110, 180) if signed else QColor(60, 150, 90))
-            if signed:
-                mid = self.HEIGHT / 2
-                h = float(np.clip(v, -1, 1)) * mid
-                painter.drawRect(QRectF(x, mid - max(h, 0), self.WIDTH, abs(h)))
-            else:
-                h = float(np.clip(v, 0, 1)) * self.HEIGHT
-                painter.drawRect(QRectF(x, self.HEIGHT - h, self.WIDTH, h))
-            painter.setPen(QColor(40, 40, 40))
-            painter.drawText(QRectF(x - 2, self.HEIGHT, self.WIDTH + 4, 12),
-                             Qt.AlignmentFlag.AlignHCenter, name)
-
-
-class Detail:
-    """Level of detail by visibility: text and gate bars shown only where readable.
-
-    Hidden items cost nothing to draw, so the scene stays fast when zoomed out to T = 200.
-    """
-
-    GATES_FROM = 0.25
-
-    def __init__(self):
-        self.items = []  # (item, low, high): visible for low <= zoom < high
-        self.lod = 1.0
-
-    def collect(self, items):
-        """Remember the items whose visibility depends on the zoom, and apply the current one."""
-        self.items = []
-        for item in items:
-            if isinstance(item, TextItem):
-                self.items.append((item, *item.detail_range))
-            elif isinstance(item, GateBars):
-                self.items.append((item, self.GATES_FROM, float("inf")))
-        self.set_zoom(self.lod, force=True)
-
-    def set_zoom(self, lod, force=False):
-        """Show the items readable at zoom ``lod`` (screen pixels per scene pixel)."""
-        if not force and lod == self.lod:
-            return
-        self.lod = lod
-        for item, low, high in self.items:
-            item.setVisible(low <= lod < high)

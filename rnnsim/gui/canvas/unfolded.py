@@ -7,17 +7,12 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene
 
 from rnnsim.gui.canvas.colors import activation_scale, gradient_scale
-from rnnsim.gui.canvas.items import (
-    ArrowItem,
-    Detail,
-    GateBars,
-    HtmlItem,
-    TextItem,
-    VectorItem,
-)
+from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
+from rnnsim.gui.canvas.marks import ArrowItem, GateBars
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.scales import Scales
+from rnnsim.gui.canvas.text import Detail, HtmlItem, TextItem
 from rnnsim.gui.canvas.unfolded_update import UnfoldedUpdater
 
 GRAD = QColor(200, 60, 40)

@@ -1,0 +1,98 @@
+"""Text on the canvas, and the level of detail that shows it only where it is readable."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
+
+from rnnsim.gui.canvas.items import lod_of
+from rnnsim.gui.canvas.marks import GateBars
+
+TEXT = QColor(30, 30, 30)
+
+
+class TextItem(QGraphicsSimpleTextItem):
+    """Plain text, only re-laid out when changed.
+
+    ``min_lod`` / ``max_lod``: the zoom range in which it is readable; the scene shows or hides
+    it when the zoom changes (``detail_range``), so painting needs no Python call.
+    """
+
+    def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
+        super().__init__(text)
+        self._text, self._color = text, QColor(color)
+        self.detail_range = (min_px / max(size, 1.0), max_lod or float("inf"))
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        self.setFont(font)
+        self.setBrush(QBrush(color))
+
+    def set_text(self, text, color=None, center_x=None):
+        """Change the text (and colour) only when it differs; True when the text changed.
+
+        With ``center_x`` the text is centred on that x (scene coordinates of the parent).
+        """
+        changed = text != self._text
+        if changed:
+            self._text = text
+            self.setText(text)
+            if center_x is not None:
+                self.setX(center_x - self.boundingRect().width() / 2)
+        if color is not None and color != self._color:
+            self._color = QColor(color)
+            self.setBrush(QBrush(color))
+        return changed
+
+
+class HtmlItem(QGraphicsTextItem):
+    """Rich text for notation labels (W<sub>y</sub>), skipped when too small to read."""
+
+    def __init__(self, html, size=10.0, color=TEXT):
+        super().__init__()
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(size)
+        self.setFont(font)
+        self.setDefaultTextColor(color)
+        self._html = None
+        self.set_html(html)
+
+    def set_html(self, html):
+        if html != self._html:
+            self._html = html
+            self.setHtml(html)
+
+    def paint(self, painter, option, widget=None):
+        if lod_of(painter) >= 0.45:
+            super().paint(painter, option, widget)
+
+
+class Detail:
+    """Level of detail by visibility: text and gate bars shown only where readable.
+
+    Hidden items cost nothing to draw, so the scene stays fast when zoomed out to T = 200.
+    """
+
+    GATES_FROM = 0.25
+
+    def __init__(self):
+        self.items = []  # (item, low, high): visible for low <= zoom < high
+        self.lod = 1.0
+
+    def collect(self, items):
+        """Remember the items whose visibility depends on the zoom, and apply the current one."""
+        self.items = []
+        for item in items:
+            if isinstance(item, TextItem):
+                self.items.append((item, *item.detail_range))
+            elif isinstance(item, GateBars):
+                self.items.append((item, self.GATES_FROM, float("inf")))
+        self.set_zoom(self.lod, force=True)
+
+    def set_zoom(self, lod, force=False):
+        """Show the items readable at zoom ``lod`` (screen pixels per scene pixel)."""
+        if not force and lod == self.lod:
+            return
+        self.lod = lod
+        for item, low, high in self.items:
+            item.setVisible(low <= lod < high)
