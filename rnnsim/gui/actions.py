@@ -72,6 +72,45 @@ class Actions:
         return [getattr(self, name) for name in SPECS]
 
 
+def build_toolbar(window, speeds):
+    """The simulation toolbar: Step, Step back, Run, Train N with its N field, New sequence,
+    Reset and the run speed. Sets ``window.train_n``, ``speed``, ``speed_values``,
+    ``speed_label``."""
+    from PySide6.QtWidgets import QLabel, QSlider, QSpinBox
+
+    bar = window.addToolBar("Simulation")
+    bar.setObjectName("simulationToolbar")
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    a = window.actions
+    for action in (a.actionStep, a.actionStepBack, a.actionRun):
+        bar.addAction(action)
+    bar.addSeparator()
+    window.train_n = QSpinBox()
+    window.train_n.setObjectName("trainN")
+    window.train_n.setRange(1, 1_000_000)
+    window.train_n.setValue(200)
+    window.train_n.setSuffix(" updates")
+    window.train_n.setToolTip("N for Train N: how many weight updates W ← W − η·ΔW to run.")
+    bar.addAction(a.actionTrain)
+    bar.addWidget(window.train_n)
+    bar.addSeparator()
+    bar.addAction(a.actionNewSequence)
+    bar.addAction(a.actionReset)
+    bar.addSeparator()
+    bar.addWidget(QLabel(" Speed "))
+    window.speed = QSlider(Qt.Orientation.Horizontal)
+    window.speed.setObjectName("speed")
+    window.speed.setRange(0, len(speeds) - 1)
+    window.speed.setValue(3)
+    window.speed_values = speeds
+    window.speed.setMaximumWidth(140)
+    window.speed.setToolTip("Run speed: time steps per second (right end: as fast as it goes).")
+    window.speed_label = QLabel("")
+    bar.addWidget(window.speed)
+    bar.addWidget(window.speed_label)
+    return bar
+
+
 class FileMenu:
     """The File menu: open, save, recent files, export all, quit.
 

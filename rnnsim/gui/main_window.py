@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QSlider, QSpinBox
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from rnnsim.gui import settings as prefs
-from rnnsim.gui.actions import Actions, FileMenu
+from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.panels.docks import (
     build_docks,
@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self)
         self.canvas = NetworkCanvas()
         self.setCentralWidget(self.canvas)
-        self._build_toolbar()
+        build_toolbar(self, SPEEDS)
+        self._on_speed(self.speed.value(), send=False)
         self.status = StatusFields(self.statusBar())
         self.message = QLabel("")
         self.message.setObjectName("status_message")
@@ -83,39 +84,6 @@ class MainWindow(QMainWindow):
         prefs.restore_layout(self.settings, self)
 
     # ----------------------------------------------------------------- building
-    def _build_toolbar(self):
-        bar = self.addToolBar("Simulation")
-        bar.setObjectName("simulationToolbar")
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        a = self.actions
-        for action in (a.actionStep, a.actionStepBack, a.actionRun):
-            bar.addAction(action)
-        bar.addSeparator()
-        self.train_n = QSpinBox()
-        self.train_n.setObjectName("trainN")
-        self.train_n.setRange(1, 1_000_000)
-        self.train_n.setValue(200)
-        self.train_n.setSuffix(" updates")
-        self.train_n.setToolTip("N for Train N: how many weight updates W ← W − η·ΔW to run.")
-        bar.addAction(a.actionTrain)
-        bar.addWidget(self.train_n)
-        bar.addSeparator()
-        bar.addAction(a.actionNewSequence)
-        bar.addAction(a.actionReset)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Speed "))
-        self.speed = QSlider(Qt.Orientation.Horizontal)
-        self.speed.setObjectName("speed")
-        self.speed.setRange(0, len(SPEEDS) - 1)
-        self.speed.setValue(3)
-        self.speed_values = SPEEDS
-        self.speed.setMaximumWidth(140)
-        self.speed.setToolTip("Run speed: time steps per second (right end: as fast as it goes).")
-        self.speed_label = QLabel("")
-        bar.addWidget(self.speed)
-        bar.addWidget(self.speed_label)
-        self._on_speed(self.speed.value(), send=False)
-
     def _start_worker(self):
         self.worker_thread = WorkerThread(self.experiment, self)
         self.worker = self.worker_thread.worker
