@@ -107,8 +107,9 @@ def state_arrays(sim) -> dict[str, np.ndarray]:
         out.update({f"good/param/{k}": v for k, v in good_weights.items()})
         out.update({f"good/optim/{k}": np.asarray(v) for k, v in good_optim.items()})
         out["good/updates"] = np.array(good_updates)
-    for name in (sim._stats[0][1] if sim._stats else {}):
-        out[f"stats/metric/{name}"] = np.array([s[1][name] for s in sim._stats], dtype=float)
+    for name in {m for s in sim._stats for m in s[1]}:
+        out[f"stats/metric/{name}"] = np.array([s[1].get(name, np.nan) for s in sim._stats],
+                                               dtype=float)
     return out
 
 

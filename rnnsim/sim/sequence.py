@@ -64,6 +64,9 @@ class SequenceRun:
         if t >= self.T:
             raise RuntimeError("forward_step: the forward pass is complete")
         c0 = None if self.c is None else self.c[t]
+        if not (np.isfinite(self.s[t]).all() and (c0 is None or np.isfinite(c0).all())):
+            self._overflowed(t)
+            return
         tr = net.forward(self.X[t:t + 1], s0=self.s[t], c0=c0)
         self.s[t + 1], self.a[t], self.z[t], self.y[t] = tr.s[1], tr.a[0], tr.z[0], tr.y[0]
         if self.c is not None:
@@ -73,8 +76,23 @@ class SequenceRun:
         self.E[t] = net.losses(tr, self.D[t:t + 1], self.mask[t:t + 1])[0]
         self.t = t + 1
         if self.t == self.T:
-            self.trace = net.forward(self.X)
-            self._trace_E = net.losses(self.trace, self.D, self.mask)  # (T, B)
+            self._finish_forward()
+
+    def _overflowed(self, t: int) -> None:
+        """The state reached Inf or NaN: frame t's values are NaN (nothing can follow)."""
+        self.s[t + 1] = self.a[t] = self.z[t] = self.y[t] = self.E[t] = np.nan
+        if self.c is not None:
+            self.c[t + 1] = np.nan
+        for g in self.gates.values():
+            g[t] = np.nan
+        self.t = t + 1
+        if self.t == self.T:
+            self._finish_forward()
+
+    def _finish_forward(self) -> None:
+        """The whole batch's Trace (what ``loss_and_grads`` builds) and its losses (T, B)."""
+        self.trace = self.net.forward(self.X)
+        self._trace_E = self.net.losses(self.trace, self.D, self.mask)
 
     def forward_back(self) -> None:
         """Undo the last ``forward_step`` exactly."""

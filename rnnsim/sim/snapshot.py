@@ -48,7 +48,7 @@ class History:
 
     update: np.ndarray  # (n,) int: update number of each entry
     loss: np.ndarray  # (n,) training loss of the batch that produced the update
-    metrics: dict[str, np.ndarray]  # name → (n,) task metrics of that batch
+    metrics: dict[str, np.ndarray]  # name → (n,) task metrics of that batch (NaN: not scored)
     grad_norms: dict[str, np.ndarray]  # param name → (n,) gradient norm before clipping
     global_norm: np.ndarray  # (n,) global gradient norm before clipping
     clipped: np.ndarray  # (n,) bool: clipping fired on that update

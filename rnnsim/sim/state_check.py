@@ -103,7 +103,8 @@ def _stats(stats, count):
     if len(losses) != count or any(len(v) != count for v in metrics.values()):
         raise ValueError(f"pending statistics: {len(losses)} entries for {count} accumulated "
                          "gradients")
-    return [(float(losses[i]), {k: float(v[i]) for k, v in metrics.items()})
+    return [(float(losses[i]), {k: float(v[i]) for k, v in metrics.items()
+                                if not np.isnan(v[i])})  # NaN: not computed for that batch
             for i in range(count)]
 
 

@@ -11,6 +11,8 @@ import numpy as np
 from rnnsim.engine import clip_by_norm, clip_by_value
 
 CALLBACK_INTERVAL = 0.03  # seconds between progress callbacks of train()
+METRICS_ALWAYS = 100  # train() scores every update up to this update number, then …
+METRICS_EVERY = 10  # … every METRICS_EVERY-th (the task's metrics cost as much as the rest)
 
 
 @dataclass(frozen=True)
@@ -27,46 +29,60 @@ class TrainingMixin:
     """Update and training operations of ``Simulation`` (see there for the attributes)."""
 
     # ----------------------------------------------------------------- one update
-    def apply_pending(self) -> bool:
+    def apply_pending(self, check_weights: bool = True) -> bool:
         """Apply the mean of the accumulated gradients; False if training diverged."""
         grads = self.accumulator.mean()
         losses = [s[0] for s in self._stats]
-        names = self._stats[0][1].keys() if self._stats else ()
-        metrics = {m: float(np.mean([s[1][m] for s in self._stats])) for m in names}
+        names = {m for s in self._stats for m in s[1]}
+        metrics = {m: float(np.mean([s[1][m] for s in self._stats if m in s[1]]))
+                   for m in names}
         self.accumulator.reset()
         self._stats = []
         return self._apply_update(grads, float(np.mean(losses)) if losses else math.nan,
-                                  metrics)
+                                  metrics, check_weights)
 
-    def _apply_update(self, grads, loss: float, metrics: dict) -> bool:
-        """Clip ``grads``, take an optimiser step and record it; roll back on divergence."""
+    def _apply_update(self, grads, loss: float, metrics: dict, check_weights=True) -> bool:
+        """Clip ``grads``, take an optimiser step and record it; roll back on divergence.
+
+        With ``check_weights`` False (the training loop) the new weights are not scanned:
+        a NaN or Inf weight makes the next batch's loss NaN (0·Inf and 0·NaN are NaN), which
+        is caught here, and ``train`` scans the weights once at its end.
+        """
         exp, params = self.experiment, self.net.params
         norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
         total = math.hypot(*norms.values())
         if not (math.isfinite(loss) and math.isfinite(total)):
+            if not self.weights_finite():
+                return self._weights_diverged()
             what = "the gradient" if math.isfinite(loss) else "the loss"
-            return self._diverged(what, total, self._good)
+            return self._diverged(what, total, self._good, self.updates + 1)
         clipped = False
         if exp.clip_value is not None:
             grads, clipped = clip_by_value(grads, exp.clip_value)
         if exp.clip_norm is not None:
             grads, _, by_norm = clip_by_norm(grads, exp.clip_norm)
             clipped = clipped or by_norm
-        before = ({k: p.copy() for k, p in params.items()}, self.optimizer.state_dict(),
-                  self.updates)
+        self._good = ({k: p.copy() for k, p in params.items()}, self.optimizer.state_dict(),
+                      self.updates)
         deltas = self.optimizer.step(params, grads)
-        if not all(np.isfinite(p).all() for p in params.values()):
-            finite_before = all(np.isfinite(p).all() for p in before[0].values())
-            return self._diverged("the weights", total, before if finite_before else self._good)
-        self._good = before
         self.updates += 1
         self.delta_weights, self.grad_norms, self.clipped = deltas, norms, clipped
         self.history.append(self.updates, loss, metrics, norms, total, clipped)
+        if check_weights and not self.weights_finite():
+            return self._weights_diverged()
         return True
 
-    def _diverged(self, what: str, norm: float, good) -> bool:
+    def weights_finite(self) -> bool:
+        """True when no weight is NaN or Inf."""
+        return all(np.isfinite(p).all() for p in self.net.params.values())
+
+    def _weights_diverged(self) -> bool:
+        """The last update made a weight NaN or Inf: undo it."""
+        norm = self.history.rows[-1][4] if len(self.history) else math.nan
+        return self._diverged("the weights", norm, self._good, self.updates)
+
+    def _diverged(self, what: str, norm: float, good, failed: int) -> bool:
         """Restore ``good`` (weights, optimiser state, update count), say what happened."""
-        failed = self.updates + 1
         self.accumulator.reset()
         self._stats = []
         if good is None:
@@ -116,7 +132,9 @@ class TrainingMixin:
 
         Each update takes M = ``update_every`` fresh batches, each through forward + full sweep
         (= ``net.loss_and_grads``). The sequence being stepped is abandoned; an update that is
-        due is applied first. Afterwards the display shows a new sequence run forward.
+        due is applied first. Afterwards the display shows a new sequence run forward. The
+        loss and gradient norms of every update enter the history; the task's metrics those of
+        updates 1..100 and every 10th after (NaN for the others; see ``_sampled_metrics``).
 
         Parameters
         ----------
@@ -137,21 +155,25 @@ class TrainingMixin:
         self._clear_undo()
         self.message, self.diverged = "", False
         start = time.perf_counter()
+        first = self.updates
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            done = self._train_loop(n, callback, should_stop, start)
+            self._train_loop(n, callback, should_stop, start)
+            if not self.diverged and not self.weights_finite():
+                self._weights_diverged()
             self._show_batch(None)
+        done = max(0, self.updates - first)
         if callback is not None:
             elapsed = time.perf_counter() - start
             callback(Progress(done, n, done / elapsed if elapsed > 0 else 0.0, elapsed))
         return done
 
-    def _train_loop(self, n, callback, should_stop, start) -> int:
-        """Updates until n are done, ``should_stop()`` or divergence; returns how many."""
+    def _train_loop(self, n, callback, should_stop, start) -> None:
+        """Updates until n are done, ``should_stop()`` or divergence."""
         last = start
         done, batch = 0, None
         while done < n and not (should_stop is not None and should_stop()):
             if self.update_due:
-                ok = self.apply_pending()
+                ok = self.apply_pending(check_weights=False)
             else:
                 batch = self._sample()
                 ok = self._train_batch(batch)
@@ -164,7 +186,6 @@ class TrainingMixin:
                 last = time.perf_counter()
                 self._show_batch(batch)
                 callback(Progress(done, n, done / (last - start), last - start))
-        return done
 
     def _train_batch(self, batch):
         """Forward + sweep over one batch; None while gradients are still being gathered,
@@ -175,14 +196,26 @@ class TrainingMixin:
             mask.astype(dt, copy=False)
         trace = net.forward(X)
         sweep = net.sweep(trace, D, mask, self.experiment.bptt_steps).run()
-        metrics = self.task.score(trace.y, D, mask)
+        metrics = self._sampled_metrics(trace.y, D, mask)
         self.sequence += 1
         if self.accumulator.M == 1:
-            return self._apply_update(sweep.grads(), sweep.loss, metrics)
+            return self._apply_update(sweep.grads(), sweep.loss, metrics, check_weights=False)
         self._stats.append((sweep.loss, metrics))
         if not self.accumulator.add(sweep.grads()):
             return None
-        return self.apply_pending()
+        return self.apply_pending(check_weights=False)
+
+    def _sampled_metrics(self, y, D, mask) -> dict:
+        """The task's metrics of a batch if the update it goes into is scored, else {}.
+
+        Updates 1..METRICS_ALWAYS and every METRICS_EVERY-th after are scored; the others'
+        metrics are NaN in the history. The schedule depends on the update number only, so
+        histories are reproducible.
+        """
+        update = self.updates + 1
+        if update > METRICS_ALWAYS and update % METRICS_EVERY:
+            return {}
+        return self.task.score(y, D, mask)
 
     def _show_batch(self, batch) -> None:
         """Make ``batch`` (None: a fresh one) the displayed sequence, run forward."""

@@ -152,3 +152,18 @@ def test_update_with_weights_kept_equals_fresh_weights_through_a_reset():
     sim.reset()
     assert_weights_equal(weights(sim), w0)
     assert sim.updates == 0 and sim.cursor.sequence == 1
+
+
+def test_stepping_an_overflowing_network_shows_nan_and_the_update_diverges():
+    exp = small(activation="relu", init="identity", ws_scale=100.0, clip_norm=None)
+    sim = Simulation(exp.with_values({"task.gap": "200"}))
+    sim.run_to_end()
+    snap = sim.snapshot()
+    assert np.isnan(snap.s[-1]).all() and np.isfinite(snap.s[1]).all()
+    assert not np.isfinite(snap.loss)
+    sim.run_to_end()
+    assert sim.cursor.phase == "update"
+    sim.step()
+    assert sim.diverged and "diverged at update 1: the loss" in sim.message
+    assert "no earlier weights" in sim.message and sim.weights_finite()
+    assert sim.snapshot().message == sim.message

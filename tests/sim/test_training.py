@@ -67,20 +67,51 @@ def test_train_stops_when_asked_and_reports_progress():
         sim.train(-1)
 
 
-def test_non_finite_loss_rolls_back_to_the_last_good_weights():
+def test_nan_weights_roll_back_the_update_that_made_them():
     sim = Simulation(small(clip_norm=None))
     sim.train(3)
     good = weights(sim)  # after update 3
     sim.train(1)
-    sim.net.params["Ws"][0, 0] = np.inf  # the weights of update 4 now give a NaN loss
+    sim.net.params["Ws"][0, 0] = np.inf  # as if update 4 had made W_s infinite
     assert sim.train(5) == 0
     assert sim.diverged and sim.updates == 3
     assert_weights_equal(weights(sim), good)
-    assert "diverged at update 5" in sim.message and "gradient norm" in sim.message
-    assert "clipping" in sim.message and "learning" in sim.message
+    assert "diverged at update 4: the weights became NaN or Inf" in sim.message
+    assert "gradient norm" in sim.message
+    assert "clipping" in sim.message and "learning rate" in sim.message
     assert sim.history.frozen().update.tolist() == [1, 2, 3]
     assert sim.optimizer.t == 3
-    assert sim.train(2) == 2 and np.all(np.isfinite(sim.net.params["Ws"]))
+    assert sim.train(2) == 2 and sim.weights_finite() and not sim.diverged
+
+
+def test_non_finite_loss_from_finite_weights_rolls_back_the_last_update(monkeypatch):
+    sim = Simulation(small(clip_norm=None))
+    sim.train(2)
+    after_2 = weights(sim)
+    sim.train(1)
+    real_sample = sim.task.sample
+
+    def overflowing_sample(batch, rng):
+        X, D, mask = real_sample(batch, rng)
+        return X, D * 1e308, mask  # −Σ d·log y overflows: the loss is Inf, weights finite
+
+    monkeypatch.setattr(sim.task, "sample", overflowing_sample)
+    assert sim.train(4) == 0
+    assert "diverged at update 4: the loss became NaN or Inf" in sim.message
+    assert sim.updates == 2 and sim.optimizer.t == 2
+    assert_weights_equal(weights(sim), after_2)
+
+
+def test_an_exploding_relu_network_stops_with_finite_weights():
+    exp = small(activation="relu", init="identity", ws_scale=100.0, clip_norm=None,
+                optimizer="sgd", lr=1.0).with_values({"task.gap": "200"})
+    sim = Simulation(exp)
+    done = sim.train(50)
+    assert sim.diverged and done < 50
+    assert "diverged at update" in sim.message and "clip_norm" in sim.message
+    assert sim.weights_finite()
+    snap = sim.snapshot()  # the display still works
+    assert snap.message == sim.message and np.isfinite(snap.sigma_max)
 
 
 def test_non_finite_weights_after_a_step_roll_back_that_step():
@@ -96,7 +127,7 @@ def test_non_finite_weights_after_a_step_roll_back_that_step():
 
     sim.optimizer.step = exploding_step
     assert sim.train(3) == 0
-    assert "the weights became NaN or Inf" in sim.message and "update 3" in sim.message
+    assert "diverged at update 3: the weights became NaN or Inf" in sim.message
     assert_weights_equal(weights(sim), good)
     assert sim.updates == 2 and sim.optimizer.t == 2
     for k, v in opt_state.items():
@@ -141,3 +172,13 @@ def test_apply_keeps_weights_when_shapes_allow_and_reinitialises_otherwise():
     assert "weights kept" in msg
     with pytest.raises(ValueError, match="experiment: got dict"):
         sim.apply({"lr": 1})
+
+
+def test_train_scores_the_first_100_updates_and_every_10th_after():
+    sim = Simulation(small(batch_size=2))
+    sim.train(125)
+    h = sim.snapshot().history
+    scored = np.isfinite(h.metrics[sim.task.primary_metric])
+    expected = (h.update <= 100) | (h.update % 10 == 0)
+    assert np.array_equal(scored, expected)
+    assert np.all(np.isfinite(h.loss)) and np.all(np.isfinite(h.global_norm))
