@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter
 
 MAX_PIXELS = 12000  # longest side of an exported PNG
+SHARP_PIXELS = 256  # heatmaps go into an SVG with at least this many pixels on their short side
 
 
 def check_scale(scale) -> float:
@@ -45,13 +49,41 @@ def plot_svg(plot, size=None) -> str:
     """The plot as SVG text (text stays text: titles and axis labels are searchable)."""
     from pyqtgraph.exporters import SVGExporter
 
+    with sharp_heatmaps(plot):
+        plot.scene_rect(size)
+        exporter = SVGExporter(plot.graphics.ci)
+        exporter.parameters()["background"] = QColor("white")
+        svg = exporter.export(toBytes=True).decode("utf-8")
     plot.scene_rect(size)
-    exporter = SVGExporter(plot.graphics.ci)
-    exporter.parameters()["background"] = QColor("white")
-    svg = exporter.export(toBytes=True).decode("utf-8")
-    # heatmaps are small rasters: keep their cells sharp in browsers too
     return svg.replace('image-rendering="optimizeSpeed"',
                        'image-rendering="optimizeSpeed" style="image-rendering:pixelated"')
+
+
+@contextlib.contextmanager
+def sharp_heatmaps(plot):
+    """Embed each small heatmap with every cell repeated k×k times (then restore it).
+
+    SVG viewers smooth a scaled raster: a 16 × 16 matrix would come out blurred.
+    """
+    import pyqtgraph as pg
+
+    saved = []
+    for item in plot.scene().items():
+        image = getattr(item, "image", None)
+        if not isinstance(item, pg.ImageItem) or image is None or image.ndim != 2:
+            continue
+        k = min(-(-SHARP_PIXELS // max(min(image.shape), 1)), 2048 // max(image.shape))
+        if k > 1:
+            rect = item.mapRectToParent(item.boundingRect())
+            saved.append((item, image, rect))
+            item.setImage(np.repeat(np.repeat(image, k, axis=0), k, axis=1), autoLevels=False)
+            item.setRect(rect)
+    try:
+        yield
+    finally:
+        for item, image, rect in saved:
+            item.setImage(image, autoLevels=False)
+            item.setRect(rect)
 
 
 def _pixels(rect: QRectF, scale: float) -> tuple[int, int]:

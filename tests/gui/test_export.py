@@ -237,3 +237,26 @@ def test_export_all_into_an_unwritable_folder_fails_cleanly(docks, tmp_path):
         export_all(blocker / "run", plots=docks, experiment=Experiment(),
                    snapshot=docks.snapshot)
     assert os.listdir(tmp_path) == ["file.txt"]
+
+
+def test_svg_heatmaps_are_embedded_sharp_and_restored_after(qtbot, tmp_path):
+    import base64
+    import re
+
+    from rnnsim.gui.plots.weights import WeightsPlot
+
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    snap = make_plot_snapshot(H=16, n_in=10, n_out=9)
+    plot.show_snapshot(snap)  # never laid out: the SVG comes first
+    export_plot(plot, tmp_path / "weights.svg")
+    svg = (tmp_path / "weights.svg").read_text()
+    sizes = re.findall(r'<image x="0" y="0" width="(\d+)" height="(\d+)"', svg)
+    assert ("416", "260") in sizes  # W_x (10 × 16), every cell 26 × 26 pixels
+    assert "image-rendering:pixelated" in svg
+    href = re.search(r'width="416" height="260"[^>]*base64,([^"]+)"', svg).group(1)
+    embedded = QImage.fromData(base64.b64decode(href))
+    assert embedded.pixelColor(415, 259) == embedded.pixelColor(390, 234)  # one cell
+    np.testing.assert_array_equal(plot.images["Wx"].image, snap.weights["Wx"])
+    rect = plot.images["Wx"].mapRectToParent(plot.images["Wx"].boundingRect())
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (-0.5, -0.5, 16, 10)

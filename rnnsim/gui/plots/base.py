@@ -77,8 +77,10 @@ class PlotView(QWidget):
             self.graphics.setSceneRect(rect)
             self.graphics.ci.setGeometry(rect)
             self.graphics.ci.layout.activate()
-            return rect
-        return QRectF(self.graphics.viewport().rect())
+        else:
+            rect = QRectF(self.graphics.viewport().rect())
+        self.graphics.scene().prepareForPaint()  # view boxes update their transforms now
+        return rect
 
     def scene(self):
         """The QGraphicsScene that holds the plot items."""

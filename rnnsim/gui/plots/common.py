@@ -81,6 +81,8 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
     plot.setLabel("left", y_label, **style)
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setLogMode(x=log_x, y=log_y)
+    if log_y:
+        plot.getAxis("left").setWidth(78)  # room for "0.0001" beside the axis label
     plot.setMenuEnabled(False)
     if legend:
         box = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND,
@@ -161,14 +163,11 @@ def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> pg.ColorBarIt
     return bar
 
 
-def integer_ticks(plot: pg.PlotItem, n_x: int, n_y: int, up_to: int = 16) -> None:
-    """Ticks at every integer on axes with at most ``up_to`` cells (automatic otherwise)."""
-    for side, n in (("bottom", n_x), ("left", n_y)):
-        axis = plot.getAxis(side)
-        if n <= up_to:
-            axis.setTickSpacing(levels=[(1, 0)])
-        else:
-            axis.setTickSpacing()
+def integer_ticks(plot: pg.PlotItem, n_x: int, n_y: int) -> None:
+    """Ticks on whole cells: every cell up to 10 across (16 down), else every k-th."""
+    for side, n, most in (("bottom", n_x, 10), ("left", n_y, 16)):
+        step = max(1, -(-n // most))
+        plot.getAxis(side).setTickSpacing(levels=[(step, 0)])
 
 
 def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):

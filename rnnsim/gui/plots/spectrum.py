@@ -35,9 +35,11 @@ class SpectrumPlot(PlotView):
         self.sv = curve(self.sv_plot, "σ_i", pen(0, 1.5), symbol="o", symbolSize=7,
                         symbolBrush=pen(0).color(), symbolPen=None)
         self.one = pg.InfiniteLine(angle=0, pos=1.0, pen=pg.mkPen("#444444", width=1.2),
-                                   label="1", labelOpts={"color": "#444444", "position": 0.97})
+                                   label="1", labelOpts={"color": "#444444", "position": 0.9,
+                                                        "anchors": [(0.5, 1), (0.5, 1)]})
         self.inv_line = pg.InfiniteLine(angle=0, pen=dashed("#B00020", 1.5), label="1/γ",
-                                        labelOpts={"color": "#B00020", "position": 0.97})
+                                        labelOpts={"color": "#B00020", "position": 0.9,
+                                                   "anchors": [(0.5, 1), (0.5, 1)]})
         self.sv_plot.addItem(self.one)
         self.sv_plot.addItem(self.inv_line)
 

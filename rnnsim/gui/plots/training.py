@@ -6,7 +6,15 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import SMOOTH_WINDOW, Table, curve, dashed, moving_mean, pen
+from rnnsim.gui.plots.common import (
+    SMOOTH_WINDOW,
+    Table,
+    curve,
+    dashed,
+    legend_below,
+    moving_mean,
+    pen,
+)
 
 MAX_METRICS = 6
 
@@ -24,9 +32,9 @@ class TrainingPlot(PlotView):
         self.loss_smooth = curve(self.loss_plot, f"E (mean of last {SMOOTH_WINDOW})",
                                  pen(0, 2.5), downsample=True)
         self.metric_plot = self.add_plot(1, 0, "task metrics", "weight update n (updates)",
-                                         "metric (task score)", legend=True)
+                                         "metric (task score)")
+        legend_below(self, self.metric_plot, 2, 0)
         self.metric_plot.setXLink(self.loss_plot)
-        self.metric_plot.legend.anchor((1, 1), (1, 1), offset=(-8, -8))
         self.metric_raw = [curve(self.metric_plot, None, pen(i + 1, 1, alpha=90),
                                  downsample=True) for i in range(MAX_METRICS)]
         self.metric_smooth = [curve(self.metric_plot, None, pen(i + 1, 2.5), downsample=True)
