@@ -205,3 +205,14 @@ def test_texts_give_way_to_captions_when_zoomed_out(canvas):
     assert items[("caption", 10)].text().startswith("10 ")
     canvas.unfolded.zoom(4.0 / canvas.unfolded.scale_factor() * 0.2)
     assert not items[("caption", 10)].isVisible() and items[("token", 10)].isVisible()
+
+
+def test_clicking_a_weight_label_selects_the_matrix(canvas, qtbot):
+    canvas.set_mode("Folded")
+    canvas.show_snapshot(make_snapshot(T=4, t=2))
+    label = canvas.folded_scene.items_by_id["Ws_label"]
+    view = canvas.folded
+    pos = view.mapFromScene(label.mapToScene(label.boundingRect().center()))
+    with qtbot.waitSignal(canvas.selected) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args == [Selection("W", name="Ws")]

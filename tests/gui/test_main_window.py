@@ -225,3 +225,16 @@ def test_export_all_action_writes_the_canvas_and_the_experiment(window, qtbot, t
         assert (out / name).exists(), name
     assert '"task": "wolf"' in (out / "experiment.json").read_text()
     assert "Exported" in window.message.text()
+
+
+def test_file_menu_has_open_save_recent_and_export(window):
+    from PySide6.QtWidgets import QMenu
+
+    file_menu = window.findChild(QMenu, "fileMenu")
+    names = {a.objectName() for a in file_menu.actions()}
+    assert {"actionOpen", "actionSave"} <= names
+    assert window.findChild(QMenu, "recentMenu") is not None
+    export = window.findChild(QMenu, "exportMenu")
+    assert "actionExportAll" in {a.objectName() for a in export.actions()}
+    for action in window.actions.all():
+        assert len(action.toolTip()) > 30, action.objectName()

@@ -119,7 +119,10 @@ class FoldedScene(QGraphicsScene):
                   ("Wy", QPointF(8, (s_top + y_top + yh) / 2 - 14)),
                   ("Ws", QPointF(sw / 2 + 62, s_top + min(sh, 48) / 2 - 14)))
         for name, pos in labels:
-            self._add(f"{name}_label", HtmlItem(html_sub("W", name[1]), 11, BLUE), pos, 3)
+            label = HtmlItem(html_sub("W", name[1]), 11, BLUE, key=("W", name),
+                             on_click=self.on_click)
+            label.setToolTip("Click: statistics of this weight matrix in the Inspector")
+            self._add(f"{name}_label", label, pos, 3)
             self._add(f"{name}_delta", TextItem("", 7.5, GREY), pos + QPointF(0, 20), 3)
         self._add("token", TextItem("", 10, bold=True), QPointF(0, x_top + xh + 6))
         self._add("pred", TextItem("", 9), QPointF(yw / 2 + 10, y_top))

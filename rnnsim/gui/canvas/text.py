@@ -48,8 +48,9 @@ class TextItem(QGraphicsSimpleTextItem):
 class HtmlItem(QGraphicsTextItem):
     """Rich text for notation labels (W<sub>y</sub>), skipped when too small to read."""
 
-    def __init__(self, html, size=10.0, color=TEXT):
+    def __init__(self, html, size=10.0, color=TEXT, key=None, on_click=None):
         super().__init__()
+        self.key, self.on_click = key, on_click
         font = QFont("DejaVu Sans")
         font.setPointSizeF(size)
         self.setFont(font)
@@ -65,6 +66,13 @@ class HtmlItem(QGraphicsTextItem):
     def paint(self, painter, option, widget=None):
         if lod_of(painter) >= 0.45:
             super().paint(painter, option, widget)
+
+    def mousePressEvent(self, event):
+        if self.on_click is None:
+            event.ignore()
+            return
+        self.on_click(self.key, None)
+        event.accept()
 
 
 class Detail:

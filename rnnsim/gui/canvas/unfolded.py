@@ -202,5 +202,7 @@ class UnfoldedScene(QGraphicsScene):
             ("Wy", html_sub("W", "y"), QPointF(cx + 4, g.y_out + g.block_size(self.key.n_out)[1])),
             ("Ws", html_sub("W", "s"), QPointF(g.pitch * 0.6, g.y_state - 24)),
         ):
-            self._add(("W_label", name), HtmlItem(html, size=10.5, color=QColor(20, 60, 140)),
-                      pos, z=6)
+            label = HtmlItem(html, size=10.5, color=QColor(20, 60, 140), key=("W", name),
+                             on_click=self.on_click)
+            label.setToolTip("Click: statistics of this weight matrix in the Inspector")
+            self._add(("W_label", name), label, pos, z=6)

@@ -59,11 +59,14 @@ def build_plots(window):
     window.plots = None
     docks = list(window.docks.values())
     try:
-        from rnnsim.gui.plots import PlotDocks
+        from rnnsim.gui.plots import PlotDocks, add_export_actions
     except ImportError:
         PlotDocks = None
     if PlotDocks is not None:
         window.plots = PlotDocks(window)
+        files = getattr(window, "files", None)
+        if files is not None:
+            add_export_actions(files.export_menu, window.plots, window.canvas, parent=window)
         for dock in window.plots.docks:
             window.addDockWidget(BOTTOM, dock)
             docks.append(dock)
