@@ -23,6 +23,18 @@ DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 
 
+def default_experiment():
+    """The preset ``wolf`` (the lecture's story), or the built-in default without presets."""
+    from rnnsim.sim import Experiment
+
+    try:
+        from rnnsim.catalog import DEFAULT_PRESET, load_preset
+
+        return load_preset(DEFAULT_PRESET)
+    except (ImportError, ValueError):
+        return Experiment()
+
+
 class MainWindow(QMainWindow):
     """The rnnsim window on an existing QApplication.
 
@@ -52,11 +64,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, experiment=None, settings=None):
         super().__init__()
-        from rnnsim.sim import Experiment
-
         self.setWindowTitle("rnnsim: the lecture's recurrent network, step by step")
         self.settings = settings if settings is not None else prefs.open_settings()
-        self.experiment = experiment if experiment is not None else Experiment()
+        self.experiment = experiment if experiment is not None else default_experiment()
         self.snapshot = None
         self._pending = None
         self.snapshots_received = 0
