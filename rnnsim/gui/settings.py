@@ -39,9 +39,12 @@ def add_recent_file(settings, path):
 
 
 def save_layout(settings, window):
-    """Remember the window's geometry and its docks and toolbars."""
+    """Remember the window's geometry, docks and toolbars, the canvas view, N and the speed."""
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/state", window.saveState())
+    settings.setValue("canvas/mode", window.canvas.mode.currentIndex())
+    settings.setValue("toolbar/train_n", window.train_n.value())
+    settings.setValue("toolbar/speed", window.speed.value())
 
 
 def restore_layout(settings, window):
@@ -52,6 +55,21 @@ def restore_layout(settings, window):
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state)
+    mode = _int(settings.value("canvas/mode"))
+    if mode is not None and 0 <= mode < window.canvas.mode.count():
+        window.canvas.mode.setCurrentIndex(mode)
+    for key, box in (("toolbar/speed", window.speed), ("toolbar/train_n", window.train_n)):
+        value = _int(settings.value(key))
+        if value is not None and box.minimum() <= value <= box.maximum():
+            box.setValue(value)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
 
 
 def last_experiment(settings):

@@ -249,3 +249,20 @@ def test_without_an_experiment_the_window_opens_the_wolf_preset(qtbot, tmp_path)
     assert win.experiment == load_preset("wolf")
     qtbot.waitUntil(lambda: win.snapshots_received > 0, timeout=5000)
     win.close()
+
+
+def test_view_mode_speed_and_n_are_remembered(qtbot, tmp_path):
+    from rnnsim.gui import MainWindow
+
+    path = tmp_path / "s.ini"
+    win = MainWindow(settings=open_settings(path))
+    qtbot.addWidget(win)
+    win.canvas.set_mode("Unfolded")
+    win.speed.setValue(1)
+    win.train_n.setValue(1234)
+    win.close()
+    again = MainWindow(settings=open_settings(path))
+    qtbot.addWidget(again)
+    assert again.canvas.mode.currentText() == "Unfolded"
+    assert again.speed.value() == 1 and again.train_n.value() == 1234
+    again.close()
