@@ -81,12 +81,12 @@ def build_plots(window):
 
 def default_sizes(window):
     """Give the canvas most of the window: narrow side panels, a short sequence strip."""
-    window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [290, 330],
+    window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [320, 300],
                        Qt.Orientation.Horizontal)
     docks, sizes = [window.docks["sequence"]], [70]
     if window.plots is not None and window.plots.docks:
         docks.append(window.plots.docks[0])
-        sizes.append(250)
+        sizes.append(240)
     window.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
 
 
