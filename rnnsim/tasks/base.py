@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -126,6 +126,8 @@ class Task:
     output = "softmax"
     loss = "cross_entropy"
     primary_metric = "accuracy"
+    #: Network settings (Experiment field → value) measured to learn the task; may be empty.
+    recommended: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **values: Any) -> None:
         self.values = check_knobs(self.name, self.knobs, values)

@@ -61,8 +61,8 @@ class WolfTask(Task):
     )
     primary_metric = "final_accuracy"
     #: Network settings measured to learn this task robustly (tests/tasks/test_learning.py).
-    recommended: ClassVar[dict] = {"activation": "tanh", "n_hidden": 32, "optimizer": "adam",
-                                   "lr": 0.03, "clip_norm": 5.0, "batch_size": 32}
+    recommended: ClassVar[dict] = {"activation": "tanh", "n_hidden": 48, "optimizer": "adam",
+                                   "lr": 0.01, "clip_norm": 5.0, "batch_size": 32}
 
     def _setup(self):
         self.n_in, self.n_out = len(FEATURES), len(NAMES)
