@@ -23,6 +23,8 @@ from .typed import parse_typed, syntax_error
 from .wolf import AMBIGUOUS, FEATURES, MIDPOINT, NAMES, PROTOTYPES
 
 OUTPUTS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "linear": "mse"}
+MAX_TOKENS = 1000
+MAX_VALUES = 20_000_000  # entries of the stored X and D together
 
 
 class CustomTask(Task):
@@ -50,6 +52,7 @@ class CustomTask(Task):
     )
 
     def _setup(self):
+        self._in_vectors = None  # (tokens, n_in) vector of each typed input token
         path = self.values["path"]
         if path and Path(path).suffix.lower() == ".csv":
             self._from_csv(path)
@@ -75,6 +78,9 @@ class CustomTask(Task):
             for s in seqs:
                 for tok in (*s.inputs, *(t for t in s.targets if t is not None)):
                     seen.setdefault(tok.text, len(seen))
+            if len(seen) > MAX_TOKENS:
+                raise ValueError(f"{source}: {len(seen)} distinct tokens, at most {MAX_TOKENS} "
+                                 "accepted (one input and one output unit each)")
             self.input_names = self.output_names = tuple(seen)
             self._in_vectors = np.eye(len(seen))
             self._in_index = self._out_index = seen
@@ -135,6 +141,10 @@ class CustomTask(Task):
     # ------------------------------------------------------------------ data
     def _store(self, seqs, source):
         T, N = max(len(s[0]) for s in seqs), len(seqs)
+        if T * N * (self.n_in + self.n_out) > MAX_VALUES:
+            raise ValueError(f"{source}: {N} sequences of up to {T} frames with "
+                             f"{self.n_in} + {self.n_out} units are too large; at most "
+                             f"{MAX_VALUES} values accepted")
         self._X = np.zeros((T, N, self.n_in))  # every sequence, padded at the end
         self._D = np.zeros((T, N, self.n_out))
         self._mask = np.zeros((T, N))
@@ -181,7 +191,7 @@ class CustomTask(Task):
         x = np.asarray(x, dtype=np.float64)
         if not np.any(x):
             return BLANK
-        if hasattr(self, "_in_vectors"):
+        if self._in_vectors is not None:
             d = np.sum((self._in_vectors - x) ** 2, axis=1)
             return tuple(self._in_index)[int(np.argmin(d))]
         return " ".join(f"{v:.2g}" for v in x[:4]) + (" …" if len(x) > 4 else "")

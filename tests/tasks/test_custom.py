@@ -111,3 +111,18 @@ def test_typed_text_file(tmp_path):
 def test_typed_sequences_need_a_softmax():
     with pytest.raises(ValueError, match=r"output: got 'linear', expected 'auto' or 'softmax'"):
         make_task("custom", output="linear")
+
+
+def test_too_many_tokens_are_refused():
+    text = " ".join(f"w{i}" for i in range(1200))
+    with pytest.raises(ValueError, match=r"sequences: 1200 distinct tokens, at most 1000"):
+        make_task("custom", sequences=text)
+
+
+def test_too_much_data_is_refused(monkeypatch):
+    import rnnsim.tasks.custom as custom
+
+    monkeypatch.setattr(custom, "MAX_VALUES", 100)
+    with pytest.raises(ValueError, match=r"sequences: 2 sequences of up to 6 frames with 4 \+ 4 "
+                                         r"units are too large; at most 100 values"):
+        make_task("custom", sequences="a b c d a b c -> d\na -> b")
