@@ -123,6 +123,6 @@ def test_too_much_data_is_refused(monkeypatch):
     import rnnsim.tasks.custom as custom
 
     monkeypatch.setattr(custom, "MAX_VALUES", 100)
-    with pytest.raises(ValueError, match=r"sequences: 2 sequences of up to 6 frames with 4 \+ 4 "
+    with pytest.raises(ValueError, match=r"sequences: 2 sequences of up to 7 frames with 4 \+ 4 "
                                          r"units are too large; at most 100 values"):
         make_task("custom", sequences="a b c d a b c -> d\na -> b")
