@@ -125,6 +125,8 @@ class SimulationWorker(QObject):
         """One step (stops run mode)."""
         self._halt_run()
         self.sim.step()
+        if self.sim.diverged:
+            self.error.emit(self.sim.message)
         self._publish()
 
     @Slot()
@@ -219,7 +221,7 @@ class SimulationWorker(QObject):
             return
         if self._speed > 0:
             self.sim.step()
-            self._publish()
+            self._publish(coalesce=self._speed > 1 / PUBLISH_INTERVAL)
             return
         end = time.perf_counter() + FAST_TICK
         while time.perf_counter() < end:

@@ -111,6 +111,7 @@ class Simulation(TrainingMixin):
     # ----------------------------------------------------------------- stepping
     def step(self) -> Cursor:
         """Take one step (forward frame, sweep step, update, or the next sequence)."""
+        self.diverged = False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self._step()
         return self.cursor
