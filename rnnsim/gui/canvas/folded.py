@@ -38,6 +38,7 @@ class LoopArrow(QGraphicsItem):
         return self.path.boundingRect().adjusted(-10, -10, 10, 10)
 
     def set_style(self, color, width):
+        """Draw the loop with ``color`` and pen ``width``."""
         self.pen = QPen(color, width)
         self.update()
 

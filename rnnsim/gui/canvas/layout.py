@@ -52,10 +52,12 @@ class Geometry:
         return j * self.pitch + self.pitch / 2
 
     def block_left(self, j, n):
+        """Left edge of a block of n units centred in column j."""
         return self.center_x(j) - self.block_size(n)[0] / 2
 
     @property
     def width(self):
+        """Width of all T + 1 columns."""
         return (self.key.T + 1) * self.pitch
 
 

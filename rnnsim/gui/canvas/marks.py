@@ -52,10 +52,12 @@ class ArrowItem(QGraphicsPathItem):
 
     @property
     def width(self):
+        """The pen width (the gradient arrows encode ‖∂E/∂s‖ in it)."""
         return self.pen().widthF()
 
     @property
     def color(self):
+        """The pen colour."""
         return self.pen().color()
 
     def mousePressEvent(self, event):
@@ -87,6 +89,7 @@ class GateBars(QGraphicsItem):
         return QRectF(-1, -1, w + 2, self.HEIGHT + 14)
 
     def set_values(self, values):
+        """Show the mean gate values (one per name), or nothing when None."""
         self.values = None if values is None else np.asarray(values, dtype=float)
         self.update()
 

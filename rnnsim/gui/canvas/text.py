@@ -59,6 +59,7 @@ class HtmlItem(QGraphicsTextItem):
         self.set_html(html)
 
     def set_html(self, html):
+        """Show ``html`` (re-laid out only when it changed)."""
         if html != self._html:
             self._html = html
             self.setHtml(html)
