@@ -98,6 +98,7 @@ class SimulationWorker(QObject):
         self._speed = 5.0
         self._running = False
         self._last_publish = 0.0
+        self._build_s = 0.0  # seconds the last snapshot took to build
         self._last_events = 0.0
         # A first snapshot as soon as the worker's thread runs its event loop (a posted call
         # moves with the object when it is moved to that thread).
@@ -338,11 +339,14 @@ class SimulationWorker(QObject):
 
     # ----------------------------------------------------------------- publishing
     def _publish(self, coalesce: bool = False) -> None:
+        """Build and publish a snapshot; with ``coalesce``, only if the last one is older than
+        1/30 s and than ten times what building it took (snapshots cost at most ~10 %)."""
         now = time.perf_counter()
-        if coalesce and now - self._last_publish < PUBLISH_INTERVAL:
+        if coalesce and now - self._last_publish < max(PUBLISH_INTERVAL, 10 * self._build_s):
             return
         snapshot = self.sim.snapshot()
         self._last_publish = time.perf_counter()
+        self._build_s = self._last_publish - now
         with self._lock:
             self._latest = snapshot
         self.snapshot_ready.emit(snapshot)

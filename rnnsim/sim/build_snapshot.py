@@ -28,6 +28,7 @@ def build_snapshot(sim) -> Snapshot:
     view = run.view()
     X0, D0 = run.X[:, 0], run.D[:, 0]  # (T, n_in), (T, n_out)
     W = recurrent_block(net).astype(np.float64)
+    sv = singular_values(W)  # (H,) descending
     fz = frozen_copy
     return Snapshot(
         experiment=exp,
@@ -48,15 +49,15 @@ def build_snapshot(sim) -> Snapshot:
         E=fz(view["E"][:t, 0]),
         c=None if view["c"] is None else fz(view["c"][:t + 1, 0]),
         gates={n: fz(g[:t, 0]) for n, g in view["gates"].items()},
-        dE_ds=fz(run.dE_ds()[:, 0]),
+        dE_ds=fz(run.dE_ds(b=0)),
         bptt_cuts=bptt_cuts(run.T, exp.bptt_steps),
         grad_flow=fz(_grad_flow(run)),
         weights={k: fz(v) for k, v in net.params.items()},
         delta_weights={k: fz(v) for k, v in sim.delta_weights.items()},
         grad_norms=dict(sim.grad_norms),
         clipped=bool(sim.clipped),
-        sigma_max=float(singular_values(W)[0]),
-        singular_values=fz(singular_values(W)),
+        sigma_max=float(sv[0]),
+        singular_values=fz(sv),
         eigenvalues=fz(eigenvalues(W)),
         updates=sim.updates,
         pending=sim.accumulator.count,

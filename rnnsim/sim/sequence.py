@@ -170,12 +170,14 @@ class SequenceRun:
         """∂E/∂θ of the finished sweep."""
         return self.sweep.grads()
 
-    def dE_ds(self) -> np.ndarray:
-        """(T+1, B, H) ∂E/∂s[j], NaN where the sweep has not reached j yet."""
-        out = np.full((self.T + 1, self.B, self.net.n_hidden), np.nan)
+    def dE_ds(self, b: int | None = None) -> np.ndarray:
+        """∂E/∂s[j], NaN where the sweep has not revealed j yet: (T+1, B, H), or (T+1, H)
+        for sequence ``b`` of the batch."""
+        pick = slice(None) if b is None else b
+        out = np.full((self.T + 1, *np.shape(self.s[0, pick])), np.nan)
         if self.sweep is not None:
             j = self.k + 1
-            out[j:] = self.sweep.dE_ds[j:]
+            out[j:] = self.sweep.dE_ds[j:, pick]
         return out
 
     def loss(self) -> float:

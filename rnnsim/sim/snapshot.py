@@ -90,6 +90,8 @@ class Snapshot:
     sigma_max: float  # largest singular value of W_s
     singular_values: np.ndarray  # (H,) of W_s, descending
     eigenvalues: np.ndarray  # (H,) complex eigenvalues of W_s
+    # (LSTM and GRU: of W_s's (H, H) block of the candidate, LSTM g and GRU n; see
+    # rnnsim.sim.build_snapshot.recurrent_block)
     updates: int  # weight updates applied since reset
     pending: int  # gradients accumulated toward the next update (0..M−1)
     loss: float  # loss of the current batch (NaN until its forward pass is complete)
