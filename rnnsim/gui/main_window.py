@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 940)
         default_sizes(self)
         prefs.restore_layout(self.settings, self)
+        self.canvas.unfolded.setFocus()  # arrows and Space drive the simulation from the start
 
     # ----------------------------------------------------------------- building
     def _start_worker(self):

@@ -266,3 +266,14 @@ def test_view_mode_speed_and_n_are_remembered(qtbot, tmp_path):
     assert again.canvas.mode.currentText() == "Unfolded"
     assert again.speed.value() == 1 and again.train_n.value() == 1234
     again.close()
+
+
+def test_keys_reach_the_simulation_from_the_widget_that_has_focus_at_launch(window, qtbot):
+    focus = QApplication.focusWidget()
+    assert focus is window.canvas.unfolded
+    qtbot.keyClick(focus, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: drawn_t(window) == 1, timeout=5000)
+    qtbot.keyClick(focus, Qt.Key.Key_Space)
+    assert window.actions.actionRun.isChecked()
+    qtbot.keyClick(focus, Qt.Key.Key_Space)
+    assert not window.actions.actionRun.isChecked()
