@@ -182,13 +182,16 @@ def _quiet_qt_messages():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and updates")
+    parser.add_argument("--part", type=int, choices=(1, 2), help="run only part 1 or 2")
     args = parser.parse_args(argv)
     _quiet_qt_messages()
     app = QApplication.instance() or QApplication(["bench_plots"])
     win, docks = window_with_every_plot(app)
     try:
-        bench_draw(app, docks, 10 if args.quick else 40, 1000 if args.quick else 5000)
-        bench_training(app, docks, 2.0 if args.quick else 6.0)
+        if args.part != 2:
+            bench_draw(app, docks, 10 if args.quick else 40, 1000 if args.quick else 5000)
+        if args.part != 1:
+            bench_training(app, docks, 2.0 if args.quick else 6.0)
     finally:
         win.close()
         win.deleteLater()

@@ -30,17 +30,17 @@ def plot_png(plot, scale=1.0, size=None) -> QImage:
     which ignore view transformations) is drawn ``scale`` times larger, as on a HiDPI screen.
     """
     scale = check_scale(scale)
-    rect = plot.scene_rect(size)
-    width, height = _pixels(rect, scale)
-    image = QImage(QSize(width, height), QImage.Format.Format_ARGB32)
-    image.setDevicePixelRatio(scale)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    target = QRectF(0, 0, width / scale, height / scale)
-    plot.scene().render(painter, target, plot.graphics.ci.sceneBoundingRect())
-    painter.end()
+    with plot.laid_out(size) as rect:
+        width, height = _pixels(rect, scale)
+        image = QImage(QSize(width, height), QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(scale)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        target = QRectF(0, 0, width / scale, height / scale)
+        plot.scene().render(painter, target, rect)
+        painter.end()
     image.setDevicePixelRatio(1.0)
     return image
 
@@ -49,12 +49,10 @@ def plot_svg(plot, size=None) -> str:
     """The plot as SVG text (text stays text: titles and axis labels are searchable)."""
     from pyqtgraph.exporters import SVGExporter
 
-    with sharp_heatmaps(plot):
-        plot.scene_rect(size)
+    with sharp_heatmaps(plot), plot.laid_out(size):
         exporter = SVGExporter(plot.graphics.ci)
         exporter.parameters()["background"] = QColor("white")
         svg = exporter.export(toBytes=True).decode("utf-8")
-    plot.scene_rect(size)
     return svg.replace('image-rendering="optimizeSpeed"',
                        'image-rendering="optimizeSpeed" style="image-rendering:pixelated"')
 

@@ -68,17 +68,28 @@ def test_png_has_the_plot_size_times_the_scale(flow, tmp_path, scale):
     assert len({image.pixel(x, image.height() // 2) for x in range(0, image.width(), 7)}) > 3
 
 
-def test_png_of_a_visible_plot_has_its_on_screen_size(qtbot, tmp_path):
+def test_a_visible_plot_exports_at_the_export_size_and_keeps_its_screen_layout(qtbot,
+                                                                               tmp_path):
     plot = SpectrumPlot()
     qtbot.addWidget(plot)
-    plot.resize(700, 420)
+    plot.resize(420, 260)  # a cramped dock
     plot.show()
     qtbot.waitExposed(plot)
     plot.show_snapshot(make_plot_snapshot())
+    qtbot.wait(200)  # the layout settles
+    before = (plot.graphics.ci.geometry(), plot.graphics.sceneRect(),
+              plot.plane.vb.viewRange(), plot.plane.vb.sceneBoundingRect())
     export_plot(plot, tmp_path / "s.png", scale=2)
-    view = plot.graphics.viewport().size()
+    export_plot(plot, tmp_path / "s.svg")
     image = QImage(str(tmp_path / "s.png"))
-    assert (image.width(), image.height()) == (2 * view.width(), 2 * view.height())
+    assert (image.width(), image.height()) == (2 * EXPORT_SIZE[0], 2 * EXPORT_SIZE[1])
+    root = ET.parse(tmp_path / "s.svg").getroot()
+    assert root.get("viewBox").split() == ["0", "0", str(EXPORT_SIZE[0]), str(EXPORT_SIZE[1])]
+    after = (plot.graphics.ci.geometry(), plot.graphics.sceneRect(),
+             plot.plane.vb.viewRange(), plot.plane.vb.sceneBoundingRect())
+    assert after[:2] == before[:2]
+    # axes may keep the wider tick labels of the export size: the range moves a little at most
+    np.testing.assert_allclose(after[2], before[2], rtol=0.1)
 
 
 def test_svg_parses_and_contains_the_title_and_axis_labels(flow, tmp_path):

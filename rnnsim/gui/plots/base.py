@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from rnnsim.gui.plots.common import Table, style_plot
 
-EXPORT_SIZE = (960, 600)  # pixels at scale 1 when the plot is not on screen
+EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 
 
 class PlotView(QWidget):
@@ -63,24 +65,35 @@ class PlotView(QWidget):
         plot = self.graphics.addPlot(row=row, col=col)
         return style_plot(plot, title, x_label, y_label, **style)
 
-    def scene_rect(self, size=None) -> QRectF:
-        """The scene rectangle to render; lays the plot out at ``size`` first when hidden.
+    @contextlib.contextmanager
+    def laid_out(self, size=None):
+        """Lay the plot out at ``size`` (default ``EXPORT_SIZE``) while the block renders it.
 
-        A plot in a hidden dock (or in the headless CLI) has never been laid out, so it is
-        given ``size`` (default ``EXPORT_SIZE``) before rendering; a visible plot is rendered
-        as it is on screen.
+        Exports do not depend on the dock's size on screen (a cramped dock would give a cramped
+        figure); the on-screen layout is restored afterwards, before anything is repainted.
+        Yields the scene rectangle to render.
         """
-        if not self.graphics.isVisible() or size is not None:
-            w, h = size or EXPORT_SIZE
-            self.graphics.resize(w, h)
-            rect = QRectF(0, 0, w, h)
-            self.graphics.setSceneRect(rect)
-            self.graphics.ci.setGeometry(rect)
-            self.graphics.ci.layout.activate()
-        else:
-            rect = QRectF(self.graphics.viewport().rect())
+        w, h = size or EXPORT_SIZE
+        rect = QRectF(0, 0, w, h)
+        view, ci = self.graphics, self.graphics.ci
+        old_scene, old_geometry = view.sceneRect(), ci.geometry()
+        boxes = [item for item in self.scene().items() if isinstance(item, pg.ViewBox)]
+        ranges = [(box, box.viewRange(), box.autoRangeEnabled()) for box in boxes]
+        self._layout(rect, rect)
+        try:
+            yield rect
+        finally:
+            self._layout(old_scene, old_geometry)
+            for box, (x, y), auto in ranges:  # an aspect-locked box widened its range
+                box.setRange(xRange=x, yRange=y, padding=0)
+                box.enableAutoRange(x=auto[0], y=auto[1])
+            self.scene().prepareForPaint()
+
+    def _layout(self, scene_rect, geometry):
+        self.graphics.setSceneRect(scene_rect)
+        self.graphics.ci.setGeometry(geometry)
+        self.graphics.ci.layout.activate()
         self.graphics.scene().prepareForPaint()  # view boxes update their transforms now
-        return rect
 
     def scene(self):
         """The QGraphicsScene that holds the plot items."""

@@ -56,9 +56,15 @@ def _cell(value):
 
 
 def pen(index: int, width: float = 2.0, alpha: int = 255, style=Qt.PenStyle.SolidLine):
-    """The pen of curve ``index`` of the palette."""
+    """The pen of curve ``index`` of the palette; ``alpha`` < 255 fades it toward white.
+
+    The faded colour is opaque: Qt strokes a long polyline with a translucent pen as one
+    filled outline (hundreds of milliseconds for a few thousand points), an opaque one fast.
+    """
     color = pg.mkColor(PALETTE[index % len(PALETTE)])
-    color.setAlpha(alpha)
+    if alpha < 255:
+        a = alpha / 255
+        color = pg.mkColor(*(round(a * c + (1 - a) * 255) for c in color.getRgb()[:3]))
     return pg.mkPen(color, width=width, style=style)
 
 

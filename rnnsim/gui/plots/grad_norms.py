@@ -22,7 +22,7 @@ class GradNormsPlot(PlotView):
                                   "weight update n (updates)",
                                   "gradient norm ‖∂E/∂W‖ (log scale)", log_y=True)
         legend_below(self, self.plot, 1, 0, columns=3)
-        self.curves = {name: curve(self.plot, label, pen(i, 1.8), downsample=True)
+        self.curves = {name: curve(self.plot, label, pen(i, 1), downsample=True)
                        for i, (name, label) in enumerate(MATRICES.items())}
         self.global_curve = curve(self.plot, "global norm (all parameters)",
                                   pen(6, 1.2, alpha=160), downsample=True)

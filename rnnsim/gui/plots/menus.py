@@ -64,8 +64,9 @@ def export_plot_interactive(plot, fmt, parent=None):
     parent = parent or plot
     scale = 1
     if fmt == "png":
-        rect = plot.scene_rect()
-        scale = dialogs.scale(parent, rect.width(), rect.height())
+        from rnnsim.gui.plots.base import EXPORT_SIZE
+
+        scale = dialogs.scale(parent, *EXPORT_SIZE)
         if scale is None:
             return None
     path = dialogs.save_path(parent, f"Export {plot.title} as {fmt.upper()}",
