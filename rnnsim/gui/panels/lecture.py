@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
@@ -55,6 +55,13 @@ class LecturePanel(QWidget):
         super().showEvent(event)
         if self._snapshot is not None:
             self.update_snapshot(self._snapshot)
+        if self.current is not None:  # once laid out, bring the current concept into view
+            QTimer.singleShot(0, self, lambda: self.text.scrollToAnchor(self.current))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.current is not None:  # the text reflowed: keep the current concept in view
+            self.text.scrollToAnchor(self.current)
 
     def render(self, current, values=None):
         """The panel's HTML with section ``current`` highlighted."""

@@ -35,7 +35,9 @@ SECTIONS = {
         "· ∂s<sub>i</sub>/∂W<sub>s</sub></i>",
         "After the forward pass, the backward sweep goes from the last step to the first. The "
         "arrows under the states point right to left; their width and colour show "
-        "‖∂E/∂s<sub>k</sub>‖ on a log scale (legend below the canvas)."),
+        "‖∂E/∂s<sub>k</sub>‖ on a log scale (legend below the canvas). With <i>Gradient of: "
+        "E_T</i> above the canvas they show the lecture's ∂E<sub>N</sub>/∂s<sub>i</sub>: the "
+        "last frame's loss alone, carried back step by step."),
     "vanishing": (
         "The vanishing (and exploding) gradient",
         "<i>∂s<sub>j</sub>/∂s<sub>j−1</sub> = diag(Φ'(a<sub>j</sub>))·W<sub>s</sub><sup>T</sup>, "
