@@ -1,0 +1,195 @@
+"""Presets: experiments that reproduce the lecture's claims, with what to compare and sweep.
+
+A preset is two files in ``resources/presets`` (``$RNNSIM_PRESETS`` overrides the folder):
+
+- ``<name>.json``: the experiment (``Experiment.to_json()``), whose ``title`` and
+  ``description`` are the preset's title and short explanation;
+- ``guides/<name>.json`` (optional): what the preset teaches and how to see it::
+
+      {"schema": 1,
+       "claim": "one sentence: what to look for",
+       "updates": 400,                                  # suggested training budget
+       "compare": [{"label": "LSTM", "set": {}},        # variants on the same sequences,
+                   {"label": "Elman RNN", "set": {"cell": "elman"}}],   # dotted-path values
+       "sweep": {"x": "task.gap", "x_values": [2, 10, 30],
+                 "y": "cell", "y_values": ["elman", "lstm"], "updates": 300}}
+
+The guide lives beside the experiment file because an experiment file holds exactly the
+Experiment's fields (``load_experiment`` refuses any other key).
+
+    from rnnsim.sim.presets import list_presets, load_preset
+    p = load_preset("lstm-rescue")
+    p.title, p.explanation, p.experiment, [v.label for v in p.variants]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .experiment import Experiment
+from .persistence import load_experiment
+
+DEFAULT_PRESET = "wolf"
+GUIDE_SCHEMA = 1
+GUIDE_KEYS = ("schema", "claim", "updates", "compare", "sweep")
+SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One experiment of a comparison: a label and the experiment."""
+
+    label: str
+    experiment: Experiment
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A suggested sweep: one or two knobs (dotted Experiment paths) and their values."""
+
+    x: str
+    x_values: tuple
+    y: str | None = None
+    y_values: tuple = ()
+    updates: int = 200
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A guided experiment.
+
+    Attributes
+    ----------
+    name : str
+        File name without ``.json``.
+    title, explanation : str
+        The experiment's ``title`` and ``description``.
+    experiment : Experiment
+    claim : str
+        What the preset teaches, in one sentence ("" when it has no guide).
+    updates : int
+        Suggested number of weight updates.
+    variants : tuple of Variant
+        Experiments to run side by side on the same sequences (the first is ``experiment``
+        itself when the guide lists it with no changes); empty when there is nothing to compare.
+    sweep : SweepPlan or None
+    """
+
+    name: str
+    title: str
+    explanation: str
+    experiment: Experiment
+    claim: str = ""
+    updates: int = 200
+    variants: tuple[Variant, ...] = field(default_factory=tuple)
+    sweep: SweepPlan | None = None
+
+
+def presets_dir() -> Path:
+    """The folder of the presets (``$RNNSIM_PRESETS`` overrides it)."""
+    override = os.environ.get("RNNSIM_PRESETS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "resources" / "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the presets, sorted, the default (``wolf``) first."""
+    folder = presets_dir()
+    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    if DEFAULT_PRESET in names:
+        names.remove(DEFAULT_PRESET)
+        names.insert(0, DEFAULT_PRESET)
+    return names
+
+
+def list_presets() -> list[Preset]:
+    """Every preset, in ``preset_names()`` order."""
+    return [load_preset(name) for name in preset_names()]
+
+
+def load_preset(name: str) -> Preset:
+    """Load preset ``name`` with its guide.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the presets), or a file that cannot be used (the
+        message names the file and the field).
+    """
+    names = preset_names()
+    if name not in names:
+        raise ValueError(f"preset: got {name!r}, expected one of {', '.join(names)}"
+                         if names else f"preset: got {name!r}, but {presets_dir()} has none")
+    folder = presets_dir()
+    experiment = load_experiment(folder / f"{name}.json")
+    guide_path = folder / "guides" / f"{name}.json"
+    guide = _read_guide(guide_path) if guide_path.is_file() else {}
+    try:
+        return _build(name, experiment, guide)
+    except ValueError as exc:
+        raise ValueError(f"{guide_path}: {exc}") from None
+
+
+def _read_guide(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the guide ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: got {type(data).__name__}, expected a JSON object")
+    if data.get("schema") != GUIDE_SCHEMA:
+        raise ValueError(f"{path}: schema: got {data.get('schema')!r}, expected {GUIDE_SCHEMA}")
+    unknown = sorted(set(data) - set(GUIDE_KEYS))
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {', '.join(unknown)}; accepted: "
+                         f"{', '.join(GUIDE_KEYS)}")
+    return data
+
+
+def _build(name: str, experiment: Experiment, guide: dict[str, Any]) -> Preset:
+    updates = guide.get("updates", 200)
+    if isinstance(updates, bool) or not isinstance(updates, int) or updates < 1:
+        raise ValueError(f"updates: got {updates!r}, expected an integer >= 1")
+    claim = guide.get("claim", "")
+    if not isinstance(claim, str):
+        raise ValueError(f"claim: got {claim!r}, expected text")
+    variants = tuple(_variant(experiment, i, item)
+                     for i, item in enumerate(guide.get("compare", [])))
+    sweep = _sweep(experiment, guide["sweep"]) if guide.get("sweep") else None
+    return Preset(name=name, title=experiment.title, explanation=experiment.description,
+                  experiment=experiment, claim=claim, updates=updates, variants=variants,
+                  sweep=sweep)
+
+
+def _variant(base: Experiment, index: int, item) -> Variant:
+    where = f"compare[{index}]"
+    if not isinstance(item, dict) or set(item) - {"label", "set"} or "label" not in item:
+        raise ValueError(f"{where}: got {item!r}, expected {{\"label\": text, \"set\": "
+                         "{path: value}}")
+    changes = item.get("set", {})
+    if not isinstance(changes, dict):
+        raise ValueError(f"{where}.set: got {changes!r}, expected an object of path → value")
+    try:
+        experiment = base.with_values(changes)
+    except ValueError as exc:
+        raise ValueError(f"{where}.set: {exc}") from None
+    return Variant(str(item["label"]), experiment)
+
+
+def _sweep(base: Experiment, spec) -> SweepPlan:
+    if not isinstance(spec, dict) or set(spec) - set(SWEEP_KEYS) or not {"x", "x_values"} <= set(
+            spec):
+        raise ValueError(f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
+                         "y_values, updates")
+    from .sweep import SweepSpec
+
+    plan = SweepPlan(x=spec["x"], x_values=tuple(spec["x_values"]), y=spec.get("y"),
+                     y_values=tuple(spec.get("y_values", ())),
+                     updates=spec.get("updates", 200))
+    SweepSpec.from_plan(base, plan)  # validates every value (ValueError names it)
+    return plan
