@@ -9,12 +9,11 @@ from PySide6.QtWidgets import QMainWindow
 
 from rnnsim.gui.plots import PlotDocks
 from rnnsim.gui.plots.activations import ActivationsPlot, parse_units
-from rnnsim.gui.plots.common import moving_mean
 from rnnsim.gui.plots.grad_norms import GradNormsPlot
 from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
 from rnnsim.gui.plots.saturation import SaturationPlot
 from rnnsim.gui.plots.spectrum import SpectrumPlot
-from rnnsim.gui.plots.training import TrainingPlot
+from rnnsim.gui.plots.training import TrainingPlot, sparse_mean
 from rnnsim.gui.plots.weights import WeightsPlot
 from tests.gui.plot_snapshots import make_plot_snapshot
 from tests.gui.snapshots import make_snapshot
@@ -144,9 +143,11 @@ def test_training_plot_shows_raw_and_smoothed_history_and_chance(make):
     assert plot.loss_raw.opts["autoDownsample"] and plot.loss_raw.opts["clipToView"]
 
 
-def test_moving_mean_skips_nan_and_shrinks_at_the_start():
-    v = np.array([1.0, np.nan, 3.0, 5.0])
-    np.testing.assert_allclose(moving_mean(v, 2), [1.0, 1.0, 3.0, 4.0])
+def test_sparse_mean_averages_the_measured_values_of_the_last_updates():
+    updates = np.array([1, 2, 3, 4, 5, 9])
+    values = np.array([1.0, np.nan, 3.0, 5.0, np.nan, 7.0])
+    np.testing.assert_allclose(sparse_mean(updates, values, 2),
+                               [1.0, np.nan, 3.0, 4.0, np.nan, 7.0])
 
 
 # ---------------------------------------------------------------------- gradient norms
@@ -304,3 +305,17 @@ def test_every_plot_draws_every_phase_of_a_real_simulation(qtbot, cell, activati
     docks.refresh()
     np.testing.assert_array_equal(data(docks.plots["training"].loss_raw)[1], snap.history.loss)
     assert len(snap.history.loss) >= 5
+
+
+def test_training_plot_joins_metrics_recorded_every_kth_update(make):
+    snap = make_plot_snapshot(n_updates=60)
+    h = snap.history
+    sparse = np.where(np.arange(60) % 10 == 9, h.metrics["final_accuracy"], np.nan)
+    history = dataclasses.replace(h, metrics={"final_accuracy": sparse})
+    plot = make(TrainingPlot, dataclasses.replace(snap, history=history))
+    x, y = data(plot.metric_raw[0])
+    np.testing.assert_array_equal(x, h.update[9::10])
+    np.testing.assert_array_equal(y, sparse[9::10])
+    measured = sparse[9::10]  # updates 10, 20, ...: the last 20 updates hold two of them
+    expected = [np.mean(measured[max(0, i - 1):i + 1]) for i in range(len(measured))]
+    np.testing.assert_allclose(data(plot.metric_smooth[0])[1], expected)

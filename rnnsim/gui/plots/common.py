@@ -108,22 +108,6 @@ def curve(plot: pg.PlotItem, name: str | None, pen_, *, downsample: bool = False
     return item
 
 
-def moving_mean(values: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
-    """Trailing mean over the last ``window`` values (fewer at the start); NaNs are skipped.
-
-    Entry i is the mean of values[max(0, i−window+1) .. i] that are finite (NaN if none).
-    """
-    v = np.asarray(values, dtype=float)  # (n,)
-    ok = np.isfinite(v)
-    total = np.concatenate(([0.0], np.cumsum(np.where(ok, v, 0.0))))
-    count = np.concatenate(([0], np.cumsum(ok)))
-    hi = np.arange(1, v.size + 1)
-    lo = np.maximum(hi - window, 0)
-    n = count[hi] - count[lo]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, (total[hi] - total[lo]) / np.maximum(n, 1), np.nan)
-
-
 def positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keep the points with a finite, strictly positive y (what a log axis can show)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

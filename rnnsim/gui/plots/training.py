@@ -6,17 +6,28 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import (
-    SMOOTH_WINDOW,
-    Table,
-    curve,
-    dashed,
-    legend_below,
-    moving_mean,
-    pen,
-)
+from rnnsim.gui.plots.common import SMOOTH_WINDOW, Table, curve, dashed, legend_below, pen
 
 MAX_METRICS = 6
+
+
+def sparse_mean(updates: np.ndarray, values: np.ndarray,
+                window: int = SMOOTH_WINDOW) -> np.ndarray:
+    """Mean of the measured (finite) values of the last ``window`` updates; NaN elsewhere.
+
+    updates, values : (n,); values is NaN where nothing was measured (a metric may be recorded
+    every k-th update only). Entry i averages the finite values whose update number lies in
+    (updates[i] − window, updates[i]]. Returns (n,).
+    """
+    u, v = np.asarray(updates, dtype=float), np.asarray(values, dtype=float)
+    out = np.full(v.shape, np.nan)
+    keep = np.isfinite(v)
+    uk, vk = u[keep], v[keep]
+    total = np.concatenate(([0.0], np.cumsum(vk)))
+    hi = np.arange(1, uk.size + 1)
+    lo = np.searchsorted(uk, uk - window, side="right")
+    out[keep] = (total[hi] - total[lo]) / (hi - lo)
+    return out
 
 
 class TrainingPlot(PlotView):
@@ -29,7 +40,7 @@ class TrainingPlot(PlotView):
         self.loss_plot = self.add_plot(0, 0, "loss E per weight update", "",
                                        "loss E (per sequence)", legend=True)
         self.loss_raw = curve(self.loss_plot, "E (raw)", pen(0, 1, alpha=90), downsample=True)
-        self.loss_smooth = curve(self.loss_plot, f"E (mean of last {SMOOTH_WINDOW})",
+        self.loss_smooth = curve(self.loss_plot, f"E (mean of the last {SMOOTH_WINDOW} updates)",
                                  pen(0, 2.5), downsample=True)
         self.metric_plot = self.add_plot(1, 0, "task metrics", "weight update n (updates)",
                                          "metric (task score)")
@@ -50,17 +61,15 @@ class TrainingPlot(PlotView):
         h = snap.history
         n = np.asarray(h.update, dtype=float)  # (n,)
         loss = np.asarray(h.loss, dtype=float)
-        self.smoothed = {"loss": moving_mean(loss)}
-        self.loss_raw.setData(n, loss)
-        self.loss_smooth.setData(n, self.smoothed["loss"])
+        self.smoothed = {"loss": sparse_mean(n, loss)}
+        self._set(self.loss_raw, self.loss_smooth, n, loss, self.smoothed["loss"])
         names = self.metric_names(snap)
         for i in range(MAX_METRICS):
             raw, smooth = self.metric_raw[i], self.metric_smooth[i]
             if i < len(names):
                 values = np.asarray(h.metrics[names[i]], dtype=float)
-                self.smoothed[names[i]] = moving_mean(values)
-                raw.setData(n, values)
-                smooth.setData(n, self.smoothed[names[i]])
+                self.smoothed[names[i]] = sparse_mean(n, values)
+                self._set(raw, smooth, n, values, self.smoothed[names[i]])
             else:
                 raw.setData([], [])
                 smooth.setData([], [])
@@ -70,6 +79,13 @@ class TrainingPlot(PlotView):
         self.chance.setValue(snap.chance)
         self.chance.label.setFormat(f"chance {snap.primary_metric} = {snap.chance:.3g}")
         self.chance.setVisible(bool(np.isfinite(snap.chance)))
+
+    @staticmethod
+    def _set(raw, smooth, n, values, smoothed):
+        """Draw the measured entries only (a metric may be recorded every k-th update)."""
+        keep = np.isfinite(values)
+        raw.setData(n[keep], values[keep])
+        smooth.setData(n[keep], smoothed[keep])
 
     @staticmethod
     def metric_names(snap) -> list[str]:
@@ -87,7 +103,8 @@ class TrainingPlot(PlotView):
         legend = self.metric_plot.legend
         legend.clear()
         for i, name in enumerate(names):
-            legend.addItem(self.metric_smooth[i], f"{name} (mean of last {SMOOTH_WINDOW})")
+            legend.addItem(self.metric_smooth[i],
+                           f"{name} (mean of the last {SMOOTH_WINDOW} updates)")
         if names:
             legend.addItem(self.metric_raw[0], "raw values (faint)")
 
