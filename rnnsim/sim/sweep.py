@@ -86,12 +86,17 @@ class SweepSpec:
             tuple(self._cell(vx, vy) for vx in self.x_values) for vy in self.y_values))
 
     def _cell(self, vx, vy) -> Experiment:
-        values = {self.x: vx} if self.y is None else {self.x: vx, self.y: vy}
         try:
-            return self.base.with_values(values)
+            exp = self.base.with_values({self.x: vx})
         except ValueError as exc:
-            axis = "x" if self.y is None or str(exc).startswith(self.x) else "y"
-            raise ValueError(f"{axis} ({self.x if axis == 'x' else self.y}): {exc}") from None
+            raise ValueError(f"x ({self.x}): {exc}") from None
+        if self.y is None:
+            return exp
+        try:
+            self.base.with_values({self.y: vy})
+            return self.base.with_values({self.x: vx, self.y: vy})
+        except ValueError as exc:
+            raise ValueError(f"y ({self.y}): {exc}") from None
 
     @classmethod
     def from_plan(cls, base: Experiment, plan, **overrides) -> SweepSpec:
