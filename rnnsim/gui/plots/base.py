@@ -95,6 +95,11 @@ class PlotView(QWidget):
         self.graphics.ci.layout.activate()
         self.graphics.scene().prepareForPaint()  # view boxes update their transforms now
 
+    def contextMenuEvent(self, event):
+        """Right-click anywhere on the plot: the export menu (the view boxes have none)."""
+        self.export_menu.exec(event.globalPos())
+        event.accept()
+
     def scene(self):
         """The QGraphicsScene that holds the plot items."""
         return self.graphics.scene()

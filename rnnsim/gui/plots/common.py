@@ -89,7 +89,7 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
     plot.setLogMode(x=log_x, y=log_y)
     if log_y:
         plot.getAxis("left").setWidth(78)  # room for "0.0001" beside the axis label
-    plot.setMenuEnabled(False)
+    plot.setMenuEnabled(False)  # right-click opens the export menu (PlotView.contextMenuEvent)
     if legend:
         box = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND,
                              brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#BBBBBB"))

@@ -110,9 +110,8 @@ def fill_plot_menu(menu: QMenu, plot, parent=None):
 
 
 def install_plot_menu(plot):
-    """Put "Export this plot" into the plot's right-click menu (replacing pyqtgraph's own)."""
+    """Give ``plot`` its right-click menu ``export_menu`` (PNG, SVG, CSV of this plot)."""
     plot.export_menu = fill_plot_menu(QMenu("Export this plot", plot), plot)
-    plot.graphics.scene().contextMenu = [plot.export_menu.menuAction()]
 
 
 def add_export_actions(menu: QMenu, plot_docks, canvas=None, parent=None):
