@@ -55,6 +55,11 @@ def test_activations_heatmap_and_traces_show_the_states(make, qtbot):
     plot.units_edit.editingFinished.emit()
     assert "0..4" in plot.units_error.text()
     assert plot.units == (4, 1)
+    plot.set_units([2])
+    assert plot.units == (2,) and plot.units_error.text() == ""
+    np.testing.assert_array_equal(data(plot.traces[0])[1], snap.s[:, 2])
+    with pytest.raises(ValueError, match="units: got '7'"):
+        plot.set_units([7])
 
 
 def test_activations_fill_as_the_forward_pass_goes(make):

@@ -61,7 +61,7 @@ class ActivationsPlot(PlotView):
         self.units_edit.setMaximumWidth(160)
         self.units_edit.setToolTip("Units whose s_t[i] is traced below: '0, 3, 5' or '0-3' "
                                    f"(at most {MAX_TRACES}).")
-        self.units_edit.editingFinished.connect(self._on_units_edited)
+        self.units_edit.editingFinished.connect(lambda: self._on_units_edited())
         self.controls.addWidget(self.units_edit)
         self.units_error = QLabel("")
         self.units_error.setStyleSheet("color: #B00020")
@@ -123,12 +123,22 @@ class ActivationsPlot(PlotView):
             axis.setTicks(None)
             axis.setLabel("")
 
-    def _on_units_edited(self):
+    def set_units(self, units):
+        """Trace the units ``units`` (e.g. those the user clicked on the canvas).
+
+        Raises ValueError naming the bad unit (see ``parse_units``).
+        """
+        self.units_edit.setText(", ".join(str(int(u)) for u in units))
+        self._on_units_edited(raise_errors=True)
+
+    def _on_units_edited(self, raise_errors=False):
         n_hidden = self.snapshot.s.shape[1] if self.snapshot is not None else 1024
         try:
             self.units = parse_units(self.units_edit.text(), n_hidden)
         except ValueError as exc:
             self.units_error.setText(str(exc))
+            if raise_errors:
+                raise
             return
         self.units_error.setText("")
         if self.snapshot is not None:
