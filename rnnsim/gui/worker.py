@@ -99,6 +99,7 @@ class SimulationWorker(QObject):
         self._running = False
         self._last_publish = 0.0
         self._build_s = 0.0  # seconds the last snapshot took to build
+        self.training_ended_at = 0.0  # time.perf_counter() when the last train() returned
         self._last_events = 0.0
         # A first snapshot as soon as the worker's thread runs its event loop (a posted call
         # moves with the object when it is moved to that thread).
@@ -244,6 +245,7 @@ class SimulationWorker(QObject):
                            should_stop=self._should_stop)
         finally:
             self._training = False
+            self.training_ended_at = time.perf_counter()
             self._stop_training.clear()
             self.state_changed.emit(self.state)
         if self.sim.message:

@@ -32,6 +32,7 @@ class Driver(QObject):
     reset = Signal()
     apply_experiment = Signal(object)
     seek = Signal(int)
+    run_to_end = Signal()
     save = Signal(str)
     load = Signal(str)
     publish = Signal()
@@ -41,7 +42,7 @@ class Driver(QObject):
         super().__init__()
         for name in ("step", "step_back", "run", "pause", "set_speed", "train",
                      "stop_training", "new_sequence", "reset", "apply_experiment", "seek",
-                     "save", "load", "publish"):
+                     "run_to_end", "save", "load", "publish"):
             getattr(self, name).connect(getattr(worker, name), QUEUED)
         self.sync_request.connect(worker.sync, QUEUED)
         self.synced = []
@@ -97,6 +98,9 @@ def test_step_step_back_seek_and_new_sequence(wt, qtbot):
     assert d.sync(qtbot).cursor.t == 0 and "Nothing to step back" in d.messages[-1]
     d.new_sequence.emit()
     assert d.sync(qtbot).cursor.sequence == 2
+    d.run_to_end.emit()
+    snap = d.sync(qtbot)
+    assert (snap.cursor.t, snap.cursor.phase) == (snap.T, "forward")
     d.seek.emit(999)
     d.sync(qtbot)
     assert d.errors and "t: got 999" in d.errors[-1]
@@ -168,7 +172,7 @@ def test_pause_and_stop_training_take_effect_within_50_ms(wt, qtbot, command):
         sent = time.perf_counter()
         getattr(d, command).emit()
         qtbot.waitUntil(lambda: bool(d.states[-1][1] == "idle"), timeout=2000)
-        latencies.append(d.states[-1][0] - sent)
+        latencies.append(wt.worker.training_ended_at - sent)  # when the worker stopped
     assert sorted(latencies)[1] < 0.05, latencies
 
 
