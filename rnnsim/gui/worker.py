@@ -34,6 +34,7 @@ from rnnsim.sim import Experiment, Simulation
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while training or running flat out
 EVENTS_INTERVAL = 0.02  # seconds between looks at queued commands while training
+FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
 
 
@@ -94,6 +95,7 @@ class SimulationWorker(QObject):
         self._training = False
         self._deferred: list = []  # (function, args) of commands that came during training
         self._draining = False
+        self._quitting = False
         self._timer: QTimer | None = None
         self._speed = 5.0
         self._running = False
@@ -248,6 +250,8 @@ class SimulationWorker(QObject):
             self.training_ended_at = time.perf_counter()
             self._stop_training.clear()
             self.state_changed.emit(self.state)
+        if self._quitting:
+            return
         if self.sim.message:
             self.error.emit(self.sim.message)
         self._publish()
@@ -330,6 +334,7 @@ class SimulationWorker(QObject):
     @Slot()
     def stop(self):
         """Stop everything and quit this worker's thread."""
+        self._quitting = True
         self._stop_training.set()
         self._deferred.clear()
         self._running = False
@@ -346,7 +351,7 @@ class SimulationWorker(QObject):
         now = time.perf_counter()
         if coalesce and now - self._last_publish < max(PUBLISH_INTERVAL, 10 * self._build_s):
             return
-        snapshot = self.sim.snapshot()
+        snapshot = self.sim.snapshot(flow_budget=FLOW_BUDGET if self._training else None)
         self._last_publish = time.perf_counter()
         self._build_s = self._last_publish - now
         with self._lock:

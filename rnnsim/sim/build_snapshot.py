@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from rnnsim.engine import eigenvalues, gamma_of, get_cell, singular_values
@@ -20,8 +22,12 @@ def recurrent_block(net) -> np.ndarray:
     return Ws[:, (blocks - 1) * H:blocks * H]
 
 
-def build_snapshot(sim) -> Snapshot:
-    """Everything the window draws, for the displayed sequence (batch element 0)."""
+def build_snapshot(sim, flow_budget: float | None = None) -> Snapshot:
+    """Everything the window draws, for the displayed sequence (batch element 0).
+
+    ``flow_budget`` (seconds): leave ``grad_flow`` None rather than compute it when that is
+    predicted to take longer (None: always compute it).
+    """
     run, task, net, exp = sim.run, sim.task, sim.net, sim.experiment
     cursor = sim.cursor
     t = run.t
@@ -51,7 +57,7 @@ def build_snapshot(sim) -> Snapshot:
         gates={n: fz(g[:t, 0]) for n, g in view["gates"].items()},
         dE_ds=fz(run.dE_ds(b=0)),
         bptt_cuts=bptt_cuts(run.T, exp.bptt_steps),
-        grad_flow=fz(_grad_flow(run)),
+        grad_flow=fz(_grad_flow(run, sim.flow_timer, flow_budget)),
         weights={k: fz(v) for k, v in net.params.items()},
         delta_weights={k: fz(v) for k, v in sim.delta_weights.items()},
         grad_norms=dict(sim.grad_norms),
@@ -77,10 +83,36 @@ def bptt_cuts(T: int, bptt_steps: int | None) -> tuple[int, ...]:
     return tuple(range(bptt_steps, T, bptt_steps))
 
 
-def _grad_flow(run) -> np.ndarray | None:
-    """G (T, T+1) of the run's batch, computed once per run (None if not finite)."""
+class FlowTimer:
+    """Predicts how long ``gradient_flow`` takes from the last measured call.
+
+    Its cost grows like T²·B·H·G (every row t ≥ k is carried back through frame k).
+    """
+
+    def __init__(self) -> None:
+        self.seconds_per_unit = 0.0
+
+    @staticmethod
+    def units(run) -> float:
+        return float(run.T) ** 2 * run.B * run.net.n_hidden * run.a.shape[-1]
+
+    def predict(self, run) -> float:
+        """Predicted seconds for ``run`` (0 before the first measurement)."""
+        return self.seconds_per_unit * self.units(run)
+
+    def measure(self, run, seconds: float) -> None:
+        self.seconds_per_unit = seconds / max(self.units(run), 1.0)
+
+
+def _grad_flow(run, timer: FlowTimer, budget: float | None) -> np.ndarray | None:
+    """G (T, T+1) of the run's batch, computed once per run; None if not finite, or if not
+    yet computed and predicted to take longer than ``budget`` seconds."""
     if run.grad_flow is None:
+        if budget is not None and timer.predict(run) > budget:
+            return None
+        start = time.perf_counter()
         with np.errstate(all="ignore"):
             G = run.net.gradient_flow(run.X, run.D, run.mask)
+        timer.measure(run, time.perf_counter() - start)
         run.grad_flow = G if np.all(np.isfinite(G)) else False
     return None if run.grad_flow is False else run.grad_flow

@@ -15,6 +15,7 @@ import numpy as np
 
 from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 
+from .build_snapshot import FlowTimer, build_snapshot
 from .experiment import Experiment, default_experiment
 from .history import HistoryBuffer
 from .sequence import SequenceRun
@@ -53,6 +54,7 @@ class Simulation(TrainingMixin):
             raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
                              "Experiment")
         self.message = ""
+        self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
         self._build(experiment, net=None)
 
     # ----------------------------------------------------------------- building
@@ -258,11 +260,14 @@ class Simulation(TrainingMixin):
         self._clear_undo()
         return self.message
 
-    def snapshot(self):
-        """A frozen ``Snapshot`` of everything the window draws."""
-        from .build_snapshot import build_snapshot
+    def snapshot(self, flow_budget: float | None = None):
+        """A frozen ``Snapshot`` of everything the window draws.
 
-        return build_snapshot(self)
+        ``flow_budget`` (seconds): when the gradient flow of the shown batch is not computed
+        yet and would take longer than this, the snapshot's ``grad_flow`` is None (the worker
+        uses this while training). None: always computed (once per batch).
+        """
+        return build_snapshot(self, flow_budget)
 
     def save(self, path) -> None:
         """Save experiment, weights and training state (see ``persistence.save``)."""
