@@ -1,0 +1,217 @@
+"""CompareView: experiments side by side on the same sequences (the view of ``Comparison``).
+
+The loss curves of every experiment are overlaid in one plot and their vanishing-gradient
+curves ‖∂E_T/∂s_k‖ in another, each with a legend; below, one network canvas per experiment.
+Training runs on the GUI thread in short chunks from a timer (a chunk is a few milliseconds
+to a few tens of milliseconds), so the window stays responsive and no thread is involved.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.plots.common import FOREGROUND, curve, pen, positive, style_plot
+from rnnsim.sim.compare import Comparison
+
+TICK_BUDGET = 0.06  # seconds of training per timer tick
+FLOW_BATCH = 64  # sequences in the shared batch of the gradient-flow curves
+
+
+class CompareView(QWidget):
+    """A window comparing the experiments of ``comparison``.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    title, claim : str
+        Shown above the plots (a preset's title and claim).
+    batches : int
+        The initial value of the "batches" box (gradients per experiment to train).
+    """
+
+    trained = Signal(int)  # batches trained when a Train run ends (finished or stopped)
+
+    def __init__(self, comparison: Comparison, title: str = "Compare", claim: str = "",
+                 batches: int = 200, parent=None):
+        super().__init__(parent)
+        self.setObjectName("compareView")
+        self.setWindowTitle(f"Compare: {title}")
+        self.comparison = comparison
+        self._target = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_tick)
+        layout = QVBoxLayout(self)
+        header = QLabel(f"<b>{title}</b>" + (f" — {claim}" if claim else ""))
+        header.setWordWrap(True)
+        layout.addWidget(header)
+        layout.addLayout(self._controls(batches))
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self._plots())
+        splitter.addWidget(self._canvases())
+        splitter.setSizes([380, 420])
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    @classmethod
+    def from_preset(cls, preset, parent=None) -> CompareView:
+        """The comparison a preset's guide lists (ValueError when it lists none)."""
+        comparison = Comparison.from_preset(preset, eval_batch=FLOW_BATCH)
+        return cls(comparison, preset.title, preset.claim, preset.updates, parent)
+
+    # ----------------------------------------------------------------- building
+    def _controls(self, batches: int) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.batches = QSpinBox()
+        self.batches.setObjectName("compareBatches")
+        self.batches.setRange(1, 1_000_000)
+        self.batches.setValue(batches)
+        self.batches.setToolTip("Batches (gradients) each experiment trains on; they see the "
+                                "same sequences")
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("compareTrain")
+        self.train_button.clicked.connect(self._on_train)
+        self.step_button = QPushButton("Step")
+        self.step_button.setObjectName("compareStep")
+        self.step_button.setToolTip("One step of every experiment (forward frame, backward "
+                                    "step, update or next sequence)")
+        self.step_button.clicked.connect(self._on_step)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("compareStop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("compareProgress")
+        self.status = QLabel("")
+        for w in (QLabel("Batches:"), self.batches, self.train_button, self.step_button,
+                  self.stop_button, self.progress):
+            row.addWidget(w)
+        row.addWidget(self.status, 1)
+        return row
+
+    def _plots(self) -> pg.GraphicsLayoutWidget:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.loss_plot = style_plot(self.graphics.addPlot(row=0, col=0),
+                                    "Training loss E on the same sequences",
+                                    "batches seen (gradients computed)", "loss E", legend=True,
+                                    log_y=True)
+        self.flow_plot = style_plot(self.graphics.addPlot(row=0, col=1),
+                                    "Gradient flow ‖∂E_T/∂s_k‖ on a shared batch",
+                                    "lag T − k (frames back from the last)", "‖∂E_T/∂s_k‖",
+                                    legend=True, log_y=True)
+        self.loss_curves, self.flow_curves = {}, {}
+        for i, label in enumerate(self.comparison.labels):
+            self.loss_curves[label] = curve(self.loss_plot, label, pen(i), downsample=True)
+            self.flow_curves[label] = curve(self.flow_plot, label, pen(i), symbol="o",
+                                            symbolSize=4, symbolBrush=pen(i).color())
+        return self.graphics
+
+    def _canvases(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.canvases, self.captions = [], []
+        for label in self.comparison.labels:
+            column = QVBoxLayout()
+            caption = QLabel(label)
+            caption.setStyleSheet(f"color: {FOREGROUND}; font-weight: bold;")
+            canvas = NetworkCanvas()
+            canvas.set_mode("Unfolded")
+            column.addWidget(caption)
+            column.addWidget(canvas, 1)
+            row.addLayout(column, 1)
+            self.canvases.append(canvas)
+            self.captions.append(caption)
+        return box
+
+    # ----------------------------------------------------------------- actions
+    def _on_train(self):
+        self._target = self.comparison.batches + self.batches.value()
+        self._started = self.comparison.batches
+        self.progress.setRange(0, self.batches.value())
+        self.progress.setValue(0)
+        self._set_running(True)
+        self._timer.start()
+
+    def _on_step(self):
+        self.comparison.step()
+        self.refresh()
+
+    def stop(self):
+        """Stop training (the batches done so far stay)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self._set_running(False)
+            self.refresh()
+            self.trained.emit(self.comparison.batches - self._started)
+
+    def _set_running(self, running: bool):
+        self.train_button.setEnabled(not running)
+        self.step_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+
+    def _on_tick(self):
+        end = time.perf_counter() + TICK_BUDGET
+        cmp = self.comparison
+        while cmp.batches < self._target and time.perf_counter() < end:
+            cmp.train_chunk()
+        self.progress.setValue(min(cmp.batches, self._target) - self._started)
+        running = cmp.batches < self._target and not all(cmp.stopped)
+        if not running:
+            self.stop()
+        else:
+            self._draw_losses()
+
+    # ----------------------------------------------------------------- drawing
+    def refresh(self):
+        """Redraw the curves, the canvases and the captions."""
+        self._draw_losses()
+        for label, flow in zip(self.comparison.labels, self.comparison.gradient_flows(),
+                               strict=True):
+            self.flow_curves[label].setData(*positive(flow.lag, flow.norm))
+        scores = self.comparison.scores()
+        for i, (canvas, snap) in enumerate(zip(self.canvases, self.comparison.snapshots(),
+                                               strict=True)):
+            canvas.show_snapshot(snap)
+            self.captions[i].setText(self._caption(i, scores[i]))
+        self.status.setText(f"{self.comparison.batches} batches each")
+
+    def _draw_losses(self):
+        for c in self.comparison.loss_curves():
+            self.loss_curves[c.label].setData(*positive(c.batches, c.loss))
+
+    def _caption(self, i: int, scores: dict) -> str:
+        sim = self.comparison.sims[i]
+        metric = sim.task.primary_metric
+        text = (f"{self.comparison.labels[i]}: {sim.updates} updates, {metric} "
+                f"{scores[metric]:.3f} (chance {sim.task.chance:.3g}), loss {scores['loss']:.3g}")
+        if self.comparison.stopped[i]:
+            text += " — diverged"
+            self.captions[i].setToolTip(self.comparison.stopped[i])
+        return text
+
+    def curve_data(self, plot: str, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (x, y) drawn for ``label`` in plot "loss" or "flow" (data values, not logs)."""
+        item = (self.loss_curves if plot == "loss" else self.flow_curves)[label]
+        x, y = item.xData, item.yData
+        return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
+
+    def closeEvent(self, event):
+        self._timer.stop()
+        super().closeEvent(event)
