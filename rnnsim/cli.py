@@ -4,6 +4,7 @@
     rnnsim gui [EXPERIMENT.json] [--screenshot PNG --steps N]
     rnnsim train [--preset NAME | --experiment FILE] [--set FIELD=VALUE ...] [--updates N]
                  --out DIR
+    rnnsim sweep [--x FIELD=V1,V2,... [--y FIELD=...]] ... --out DIR   a grid, a heatmap
     rnnsim tasks                             the tasks and their knobs
     rnnsim presets                           the presets in resources/presets/
 
@@ -21,7 +22,7 @@ import sys
 
 from rnnsim import catalog
 
-COMMANDS = ("gui", "train", "tasks", "presets")
+COMMANDS = ("gui", "train", "sweep", "tasks", "presets")
 EXIT_USAGE = 2
 
 
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sequences in the evaluation batch of the final metrics "
                        "(default 512)")
     train.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    from rnnsim.sweep_cli import add_parser as add_sweep
+
+    add_sweep(sub)
     sub.add_parser("tasks", help="list the tasks with their knobs")
     sub.add_parser("presets", help="list the presets")
     return parser
@@ -84,6 +88,10 @@ def main(argv=None) -> int:
         if args.command == "presets":
             print(catalog.describe_presets())
             return 0
+        if args.command == "sweep":
+            from rnnsim.sweep_cli import sweep
+
+            return sweep(args)
         from rnnsim.train_cli import train
 
         return train(args)

@@ -103,6 +103,16 @@ def test_unwritable_out_folder_fails_without_traceback(tmp_path, capsys, qapp):
     assert os.listdir(tmp_path) == ["file.txt"]
 
 
+def test_sweep_is_dispatched(tmp_path, capsys, qapp):
+    code = cli.main(["sweep", "--x", "task.gap=1,2", "--updates", "1", "--workers", "1",
+                     "--eval-batch", "4", "--quiet", "--out", str(tmp_path)])
+    assert code == 0
+    assert last_json_line(capsys.readouterr().out)["x"] == "task.gap"
+    assert {"grid.csv", "heatmap.png", "heatmap.svg"} <= set(os.listdir(tmp_path))
+    assert cli.main(["sweep", "--x", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.startswith("rnnsim sweep: error:")
+
+
 def test_tasks_and_presets_list_what_there_is(capsys):
     assert cli.main(["tasks"]) == 0
     text = capsys.readouterr().out
@@ -135,7 +145,7 @@ def test_help_and_unknown_commands(capsys):
         cli.main(["--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for command in ("train", "tasks", "presets", "gui"):
+    for command in ("train", "sweep", "tasks", "presets", "gui"):
         assert command in text
     with pytest.raises(SystemExit) as exc:
         cli.main(["trian"])
