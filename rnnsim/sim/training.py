@@ -25,6 +25,12 @@ class Progress:
     elapsed: float
 
 
+def _norm(g: np.ndarray) -> float:
+    """‖g‖₂ over all entries, computed as ``engine.global_norm`` does (sqrt of x·x, float64)."""
+    x = np.ravel(g).astype(np.float64, copy=False)
+    return math.sqrt(float(x.dot(x)))
+
+
 class TrainingMixin:
     """Update and training operations of ``Simulation`` (see there for the attributes)."""
 
@@ -49,8 +55,8 @@ class TrainingMixin:
         is caught here, and ``train`` scans the weights once at its end.
         """
         exp, params = self.experiment, self.net.params
-        norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
-        total = math.hypot(*norms.values())
+        norms = {k: _norm(g) for k, g in grads.items()}
+        total = math.hypot(*norms.values())  # = engine.global_norm(grads), bit for bit
         if not (math.isfinite(loss) and math.isfinite(total)):
             if not self.weights_finite():
                 return self._weights_diverged()
@@ -59,7 +65,7 @@ class TrainingMixin:
         clipped = False
         if exp.clip_value is not None:
             grads, clipped = clip_by_value(grads, exp.clip_value)
-        if exp.clip_norm is not None:
+        if exp.clip_norm is not None and (clipped or total > exp.clip_norm):
             grads, _, by_norm = clip_by_norm(grads, exp.clip_norm)
             clipped = clipped or by_norm
         self._good = ({k: p.copy() for k, p in params.items()}, self.optimizer.state_dict(),
