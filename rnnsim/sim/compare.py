@@ -107,19 +107,22 @@ class Comparison:
         for sim in self.sims:
             sim.step()
 
-    def train_chunk(self, should_stop=None) -> int:
-        """Train every running simulation on the next ``chunk`` batches (the least common
-        multiple of the M's); returns the batches done (0 when stopped)."""
+    def train_chunk(self, should_stop=None, chunks: int = 1) -> int:
+        """Train every running simulation on the next ``chunks`` · ``chunk`` batches (``chunk``
+        is the least common multiple of the M's); returns the batches done (0 when stopped)."""
+        if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+            raise ValueError(f"chunks: got {chunks!r}, expected an integer >= 1")
+        batches = chunks * self.chunk
         for i, sim in enumerate(self.sims):
             if self.stopped[i]:
                 continue
-            sim.train(self.chunk // sim.experiment.update_every, should_stop=should_stop)
+            sim.train(batches // sim.experiment.update_every, should_stop=should_stop)
             if sim.diverged:
                 self.stopped[i] = sim.message
         if should_stop is not None and should_stop():
             return 0
-        self.batches += self.chunk
-        return self.chunk
+        self.batches += batches
+        return batches
 
     def train(self, batches: int, callback=None, should_stop=None) -> int:
         """Train every simulation on ``batches`` more batches, rounded up to whole chunks.
