@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         w.state_changed.connect(self._on_state, q)
         self.canvas.selected.connect(self.inspector.set_selection)
         self.canvas.selected.connect(lambda _: self.docks["inspector"].raise_())
+        self.canvas.selected.connect(self._trace_selected_unit)
         self.lecture.show_requested.connect(self._show_weight)
         self.sequence_panel.seek.connect(self.cmd_seek)
         self.sequence_panel.custom_sequence.connect(self._on_custom_sequence)
@@ -185,6 +186,17 @@ class MainWindow(QMainWindow):
         self.sequence_panel.show_error("")
         self.experiment_panel.set_experiment(experiment)
         self._on_experiment_changed(experiment)
+
+    def _trace_selected_unit(self, selection):
+        """A clicked state unit joins the traced units of the activations plot (last 4)."""
+        plot = self.plots.plots.get("activations") if self.plots is not None else None
+        if plot is None or selection.kind != "s" or not hasattr(plot, "set_units"):
+            return
+        units = [u for u in getattr(plot, "units", []) if u != selection.unit]
+        try:
+            plot.set_units([*units[-3:], selection.unit])
+        except ValueError as exc:
+            self.show_notice(str(exc), error=True)
 
     def _show_weight(self, name):
         from rnnsim.gui.canvas import Selection

@@ -24,7 +24,7 @@ def window(qtbot, tmp_path, monkeypatch):
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
-    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=5000)
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=15000)
     yield win
     win.close()
 
@@ -126,6 +126,8 @@ def test_clicking_a_unit_shows_its_values_in_the_inspector(window, qtbot):
     assert f"{snap.a[1, 3]:.4g}" in text
     best = int(np.argmax(snap.y[1]))
     assert f"{snap.output_names[best]} {snap.y[1, best]:.2f}" in text
+    if window.plots is not None:  # the clicked unit is traced in the activations plot
+        assert 3 in window.plots.plots["activations"].units
 
 
 def test_train_shows_progress_and_the_window_closes_cleanly_while_training(window, qtbot):
