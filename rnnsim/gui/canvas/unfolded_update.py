@@ -151,9 +151,11 @@ class UnfoldedUpdater:
             text = f"∇ of {M} sequence(s) ready:\nnext step applies update {snap.updates + 1}"
             color = QColor(200, 110, 0)
         elif self._last_updates is not None and snap.updates > self._last_updates:
-            text, color = f"update {snap.updates} applied:\nW ← W − ΔW", RIGHT
+            text, color = f"update {snap.updates} applied:\nW ← W + ΔW", RIGHT
         elif snap.updates:
-            text, color = f"{snap.updates} updates\n{snap.pending}/{M} gradients pending", NEUTRAL
+            plural = "update" if snap.updates == 1 else "updates"
+            text = f"{snap.updates} {plural}\n{snap.pending}/{M} gradients pending"
+            color = NEUTRAL
         else:
             text, color = f"no update yet\n{snap.pending}/{M} gradients pending", NEUTRAL
         badge.set_text(text, color)
