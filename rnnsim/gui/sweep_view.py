@@ -46,12 +46,14 @@ class SweepView(QWidget):
         Fills in the knobs, values and updates (a preset's suggested sweep).
     workers : int
         The initial number of worker processes.
+    claim : str
+        What to look for (a preset's claim), shown in the header.
     """
 
     finished = Signal(object)  # the SweepResult, when every cell is done
     cancelled = Signal()
 
-    def __init__(self, experiment, plan=None, workers: int = 2, parent=None):
+    def __init__(self, experiment, plan=None, workers: int = 2, parent=None, claim: str = ""):
         super().__init__(parent)
         self.setObjectName("sweepView")
         self.setWindowTitle(f"Sweep: {experiment.title}")
@@ -61,6 +63,11 @@ class SweepView(QWidget):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
         layout = QVBoxLayout(self)
+        self.header = QLabel(f"<b>{experiment.title}</b> — every cell trains this experiment "
+                             "with the values of its column and row, then scores it on a fresh "
+                             "batch." + (f" {claim}" if claim else ""))
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
         layout.addLayout(self._form(workers))
         layout.addLayout(self._buttons())
         self.heatmap = SweepHeatmap()
@@ -70,7 +77,7 @@ class SweepView(QWidget):
 
     @classmethod
     def from_preset(cls, preset, workers: int = 2, parent=None) -> SweepView:
-        return cls(preset.experiment, preset.sweep, workers, parent)
+        return cls(preset.experiment, preset.sweep, workers, parent, preset.claim)
 
     # ----------------------------------------------------------------- building
     def _field_box(self, name: str, with_none: bool) -> QComboBox:
