@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
     def _trace_selected_unit(self, selection):
         """A clicked state unit joins the traced units of the activations plot (last 4)."""
         plot = self.plots.plots.get("activations") if self.plots is not None else None
-        if plot is None or selection.kind != "s" or not hasattr(plot, "set_units"):
+        if plot is None or selection.kind != "s" or selection.unit is None \
+                or not hasattr(plot, "set_units"):
             return
         units = [u for u in getattr(plot, "units", []) if u != selection.unit]
         try:

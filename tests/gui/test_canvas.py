@@ -216,3 +216,14 @@ def test_clicking_a_weight_label_selects_the_matrix(canvas, qtbot):
     with qtbot.waitSignal(canvas.selected) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert blocker.args == [Selection("W", name="Ws")]
+
+
+def test_clicking_a_state_label_selects_the_whole_state(canvas, qtbot):
+    canvas.set_mode("Unfolded")
+    canvas.show_snapshot(make_snapshot(T=4, t=3))
+    label = canvas.unfolded_scene.items_by_id[("s_label", 2)]
+    view = canvas.unfolded
+    pos = view.mapFromScene(label.mapToScene(label.boundingRect().center()))
+    with qtbot.waitSignal(canvas.selected) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args == [Selection("s", j=2, unit=None)]

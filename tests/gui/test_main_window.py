@@ -279,3 +279,17 @@ def test_keys_reach_the_simulation_from_the_widget_that_has_focus_at_launch(wind
     assert window.actions.actionRun.isChecked()
     qtbot.keyClick(focus, Qt.Key.Key_Space)
     assert not window.actions.actionRun.isChecked()
+
+
+def test_clicking_a_state_label_shows_the_whole_state(window, qtbot):
+    key(qtbot, window, Qt.Key.Key_Right, 3)
+    qtbot.waitUntil(lambda: drawn_t(window) == 3, timeout=5000)
+    window.canvas.set_mode("Unfolded")
+    label = window.canvas.unfolded_scene.items_by_id[("s_label", 2)]
+    view = window.canvas.unfolded
+    view.centerOn(label)
+    pos = view.mapFromScene(label.mapToScene(label.boundingRect().center()))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    text = window.inspector.text.toPlainText()
+    assert "state s2" in text.replace("\u2082", "2")
+    assert f"{np.linalg.norm(window.snapshot.s[2]):.4g}" in text

@@ -221,3 +221,16 @@ def test_changing_the_task_rebuilds_its_knobs(experiment_panel):
     assert set(experiment_panel.editors) >= {f"task.{k}" for k in changed[-1].knobs}
     assert "task.gap" not in experiment_panel.editors
     assert "re-initialised" in experiment_panel.message.text()
+
+
+def test_inspector_shows_a_whole_state_and_its_step_jacobian(inspector):
+    snap = make_snapshot(T=6, H=4, t=6, phase="backward", k=1, seed=4)
+    inspector.update_snapshot(snap)
+    inspector.set_selection(Selection("s", j=3, unit=None))
+    text = inspector.text.toPlainText()
+    d = 1 - np.tanh(snap.a[2]) ** 2
+    jac = np.diag(d) @ snap.weights["Ws"].T
+    assert f"{np.linalg.norm(snap.s[3]):.4g}" in text
+    assert f"{np.linalg.norm(jac, 2):.4g}" in text
+    assert f"{snap.gamma * snap.sigma_max:.4g}" in text
+    assert f"{np.linalg.norm(snap.dE_ds[3]):.4g}" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
 
@@ -27,6 +28,20 @@ class TextItem(QGraphicsSimpleTextItem):
         font.setBold(bold)
         self.setFont(font)
         self.setBrush(QBrush(color))
+
+    def make_clickable(self, key, on_click, tip):
+        """Call ``on_click(key, None)`` when the text is clicked (a state's label, say)."""
+        self._key, self._on_click = key, on_click
+        self.setToolTip(tip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event):
+        on_click = getattr(self, "_on_click", None)
+        if on_click is None:
+            event.ignore()
+            return
+        on_click(self._key, None)
+        event.accept()
 
     def set_text(self, text, color=None, center_x=None):
         """Change the text (and colour) only when it differs; True when the text changed.

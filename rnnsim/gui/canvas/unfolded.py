@@ -133,7 +133,10 @@ class UnfoldedScene(QGraphicsScene):
         g, k = self.geometry, self.key
         left = g.block_left(j, k.H)
         self._add(("s", j), VectorItem(("s", j), k.H, self.on_click), QPointF(left, g.y_state), 2)
-        self._label(("s_label", j), sub("s", j), left, g.y_state)
+        label = self._label(("s_label", j), sub("s", j), left, g.y_state)
+        label.make_clickable(("s", j), self.on_click,
+                             "Click: the whole state vector in the Inspector (norms, Φ', the "
+                             "step Jacobian ∂s_t/∂s_{t−1})")
         if g.y_cell is not None:
             self._add(("c", j), VectorItem(("c", j), k.H, self.on_click),
                       QPointF(left, g.y_cell), 2)

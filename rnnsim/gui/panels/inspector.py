@@ -30,6 +30,31 @@ def phi_prime(activation, a):
     return out
 
 
+def state_html(snap, j):
+    """The whole state s_j: its norm and range, Φ' and the step Jacobian, ∂E/∂s_j."""
+    rows = []
+    title = f"<h3>state s<sub>{j}</sub> ({snap.s.shape[1]} units)</h3>"
+    if j > snap.cursor.t:
+        return title + f"<p>Not computed yet: the forward pass is at t = {snap.cursor.t}.</p>"
+    s = np.asarray(snap.s[j], dtype=float)
+    rows += [_row(f"‖s<sub>{j}</sub>‖", _f(float(np.linalg.norm(s)))),
+             _row("mean, min / max", f"{s.mean():.4g}, {s.min():.4g} / {s.max():.4g}")]
+    if j >= 1 and snap.cell == "elman":
+        a = np.asarray(snap.a[j - 1], dtype=float)
+        d = phi_prime(snap.activation, a)  # (H,) Φ'(a_j)
+        jac = d[:, None] * np.asarray(snap.weights["Ws"], dtype=float).T  # diag(Φ')·W_sᵀ
+        rows += [_row(f"mean / max Φ'(a<sub>{j}</sub>)", f"{d.mean():.4g} / {d.max():.4g}"),
+                 _row(f"‖∂s<sub>{j}</sub>/∂s<sub>{j - 1}</sub>‖ = ‖diag(Φ')·W<sub>s</sub>"
+                      "<sup>T</sup>‖", _f(float(np.linalg.norm(jac, 2)))),
+                 _row("lecture's bound γ·σ<sub>max</sub>(W<sub>s</sub>)",
+                      _f(snap.gamma * snap.sigma_max))]
+    grad = snap.dE_ds[j]
+    reached = not np.all(np.isnan(grad))
+    rows.append(_row(f"‖∂E/∂s<sub>{j}</sub>‖", _f(float(np.linalg.norm(grad))) if reached
+                     else "not reached by the backward sweep yet"))
+    return title + "<table>" + "".join(rows) + "</table>"
+
+
 class InspectorPanel(QWidget):
     """Shows the selected unit's s_t, a_t, Φ'(a_t), y_t, ∂E/∂s_t, or a matrix's statistics."""
 
@@ -72,7 +97,10 @@ class InspectorPanel(QWidget):
             html = self._matrix(snap, sel.name)
         else:
             j = current_column(snap.cursor, snap.T) if sel.j is None else sel.j
-            html = self._unit(snap, sel.kind, j, sel.unit)
+            if sel.unit is None and sel.kind == "s":
+                html = state_html(snap, j)
+            else:
+                html = self._unit(snap, sel.kind, j, sel.unit)
         self.text.setHtml(html)
 
     def _unit(self, snap, kind, j, unit):
