@@ -20,9 +20,10 @@ def step_until(sim, phase, k=None):
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
-@pytest.mark.parametrize("bptt_steps", [None, 2])
-def test_stepped_sweep_gives_exactly_the_gradients_of_loss_and_grads(cell, bptt_steps):
-    sim = Simulation(small(cell=cell, bptt_steps=bptt_steps, update_every=2))
+@pytest.mark.parametrize(("bptt_steps", "dtype"), [(None, "float64"), (2, "float64"),
+                                                   (None, "float32")])
+def test_stepped_sweep_gives_exactly_the_gradients_of_loss_and_grads(cell, bptt_steps, dtype):
+    sim = Simulation(small(cell=cell, bptt_steps=bptt_steps, update_every=2, dtype=dtype))
     run = sim.run
     T = run.T
     for t in range(T):
