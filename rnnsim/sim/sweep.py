@@ -199,9 +199,16 @@ class SweepRun:
         """True when every cell has a result."""
         return self.result.completed == self.result.total
 
-    def poll(self) -> list[CellResult]:
-        """Results that arrived since the last call (already entered into ``result``)."""
+    def poll(self, wait: float = 0.0) -> list[CellResult]:
+        """Results that arrived since the last call (already entered into ``result``),
+        waiting up to ``wait`` seconds for the first one."""
         new = []
+        if wait > 0:
+            try:
+                new.append(self._queue.get(timeout=wait))
+                self.result.add(new[0])
+            except queue.Empty:
+                pass
         while True:
             try:
                 cell = self._queue.get_nowait()
@@ -226,12 +233,7 @@ class SweepRun:
                 if should_stop is not None and should_stop():
                     self.cancel()
                     break
-                try:
-                    first = self._queue.get(timeout=interval)
-                except queue.Empty:
-                    continue
-                self._queue.put(first)
-                for cell in self.poll():
+                for cell in self.poll(wait=interval):
                     if progress is not None:
                         progress(self.result.completed, self.result.total, cell)
         except BaseException:
