@@ -9,8 +9,9 @@
 Every command is a ``@Slot``. The worker never touches a widget: it publishes frozen
 Snapshots through ``snapshot_ready`` (and ``latest()``), newest wins. Run mode steps on a
 QTimer living in the worker thread; training runs ``Simulation.train`` and lets queued commands
-in every ~20 ms, so ``pause``/``stop_training``/``stop`` take effect within that time; other
-commands that arrive during training are carried out, in order, when it ends.
+in every ~10 ms between batches, so ``pause``/``stop_training``/``stop`` take effect within
+that time plus the batch being computed; other commands that arrive during training are
+carried out, in order, when it ends.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PySide6.QtCore import (
 from rnnsim.sim import Experiment, Simulation
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while training or running flat out
-EVENTS_INTERVAL = 0.02  # seconds between looks at queued commands while training
+EVENTS_INTERVAL = 0.01  # seconds between looks at queued commands while training
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
 
@@ -198,7 +199,8 @@ class SimulationWorker(QObject):
 
     @Slot()
     def pause(self):
-        """Stop run mode or training (takes effect within ~20 ms during training)."""
+        """Stop run mode or training (during training: before the next batch, within ~10 ms
+        plus the rest of the batch being computed)."""
         if self._training:
             self._stop_training.set()
             self._deferred.append((SimulationWorker._halt_and_publish, ()))
