@@ -264,3 +264,26 @@ def test_closing_during_training_stops_within_one_second(qtbot):
     assert not thread.thread.isRunning()
     assert 0 < thread.worker.sim.updates < 10**7
     driver.deleteLater()
+
+
+def test_the_leak_fixture_finds_and_cleans_up_threads_timers_and_widgets(qapp):
+    from PySide6.QtCore import QThread, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from tests.gui import conftest as leaks
+
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    timer, thread, widget = QTimer(), QThread(), QWidget()
+    timer.start(1000)
+    thread.start()
+    widget.setObjectName("forgotten")
+    widget.show()
+    assert leaks._leaked_timers() == ["QTimer " + hex(id(timer)) + " (interval 1000 ms) "
+                                      "still active"]
+    assert not timer.isActive()
+    assert leaks._leaked_threads() == ["QThread QThread still running"]
+    assert not thread.isRunning()
+    found = leaks._leaked_widgets(before)
+    assert len(found) == 1 and "QWidget 'forgotten' alive" in found[0]
+    assert leaks._leaked_timers() == leaks._leaked_threads() == []
+    assert leaks._leaked_widgets(before) == []
