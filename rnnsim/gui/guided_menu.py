@@ -1,0 +1,126 @@
+"""The Guided menu of the main window: load a preset, compare its variants, sweep its knobs.
+
+    from rnnsim.gui.guided_menu import install_guided_menu
+    install_guided_menu(window)          # once, in MainWindow.__init__
+
+Loading a preset applies its experiment and resets the weights (a preset starts fresh); the
+window title names it. Compare and Sweep windows belong to the main window:
+closing it closes them, and a running sweep's worker processes end.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from rnnsim.sim.presets import list_presets
+
+
+class _CloseViews(QObject):
+    """Closes the guided windows when the main window gets its Close event."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.views: list = []
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Close:
+            self.close_all()
+        return False
+
+    def close_all(self):
+        views, self.views = self.views, []
+        for view in views:
+            view.close()
+
+
+def install_guided_menu(window) -> QMenu:
+    """Add the Guided menu to ``window`` (a MainWindow); returns the menu.
+
+    Actions carry object names: ``actionPreset_<name>``, ``actionCompare_<name>``,
+    ``actionSweep_<name>`` and ``actionSweepCurrent``.
+    """
+    presets = list_presets()
+    menu = window.menuBar().addMenu("&Guided")
+    menu.setObjectName("guidedMenu")
+    menu.setToolTipsVisible(True)
+    closer = _CloseViews(window)
+    window.installEventFilter(closer)
+    window.guided_views = closer
+    for preset in presets:
+        _action(menu, f"actionPreset_{preset.name}", preset.title, preset.explanation,
+                lambda _=False, p=preset: load_preset_into(window, p))
+    menu.addSeparator()
+    compare = menu.addMenu("Compare side by side")
+    compare.setToolTipsVisible(True)
+    for preset in (p for p in presets if len(p.variants) >= 2):
+        labels = " against ".join(v.label for v in preset.variants)
+        _action(compare, f"actionCompare_{preset.name}", f"{preset.title}: {labels}",
+                preset.claim, lambda _=False, p=preset: open_compare(window, p))
+    sweep = menu.addMenu("Sweep")
+    sweep.setToolTipsVisible(True)
+    _action(sweep, "actionSweepCurrent", "Sweep the current experiment…",
+            "A grid over one or two knobs of the experiment in the window",
+            lambda: open_sweep(window, None))
+    for preset in (p for p in presets if p.sweep is not None):
+        plan = preset.sweep
+        axes = plan.x + (f" × {plan.y}" if plan.y else "")
+        _action(sweep, f"actionSweep_{preset.name}", f"{preset.title}: {axes}", preset.claim,
+                lambda _=False, p=preset: open_sweep(window, p))
+    return menu
+
+
+def _action(menu: QMenu, name: str, text: str, tip: str, slot) -> QAction:
+    action = menu.addAction(text)
+    action.setObjectName(name)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    return action
+
+
+def load_preset_into(window, preset) -> None:
+    """Apply ``preset``'s experiment to ``window`` and reset the weights; the window title
+    names the preset and the status bar says what it teaches (until the simulation's own
+    notice about the change replaces it)."""
+    window.apply_experiment(preset.experiment)
+    reset = window.findChild(QAction, "actionReset")
+    if reset is not None:
+        reset.trigger()
+    window.setWindowTitle(f"rnnsim: {preset.title}")
+    window.setToolTip(preset.explanation)
+    window.show_notice(f"{preset.title}: {preset.claim or preset.explanation}")
+
+
+def _own(window, view):
+    view.setParent(window, Qt.WindowType.Window)
+    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.guided_views.views.append(view)
+    view.destroyed.connect(lambda *_: _forget(window, view))
+    view.show()
+    return view
+
+
+def _forget(window, view):
+    views = window.guided_views.views
+    if view in views:
+        views.remove(view)
+
+
+def open_compare(window, preset):
+    """Open a CompareView of ``preset``'s variants, owned by ``window``."""
+    from rnnsim.gui.compare_view import CompareView
+
+    view = CompareView.from_preset(preset)
+    view.resize(1500, 950)
+    return _own(window, view)
+
+
+def open_sweep(window, preset=None):
+    """Open a SweepView of ``preset`` (None: the window's current experiment)."""
+    from rnnsim.gui.sweep_view import SweepView
+
+    view = (SweepView(window.experiment) if preset is None else SweepView.from_preset(preset))
+    view.resize(1100, 760)
+    return _own(window, view)
