@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -90,3 +91,20 @@ def check_array(name, arr, shape, dtype, allow_bool=False) -> np.ndarray:
     if not np.isfinite(arr).all():
         raise ValueError(f"{name}: contains NaN or Inf, expected finite values")
     return arr
+
+
+def check_params(params, shapes: dict, dtype) -> None:
+    """Check a network's parameters: exactly the keys of ``shapes``, each an ndarray of that
+    shape and of ``dtype``. Cheap (no pass over the values); called once per engine call."""
+    if not isinstance(params, Mapping) or params.keys() != shapes.keys():
+        got = sorted(params) if isinstance(params, Mapping) else type(params).__name__
+        raise ValueError(f"params: got {got}, expected a dict with the keys {sorted(shapes)}")
+    for name, shape in shapes.items():
+        p = params[name]
+        if not isinstance(p, np.ndarray) or p.shape != shape or p.dtype != dtype:
+            got = (f"shape {p.shape} dtype {p.dtype.name}" if isinstance(p, np.ndarray)
+                   else type(p).__name__)
+            raise ValueError(
+                f"params[{name!r}]: got {got}, expected an ndarray of shape {shape} and dtype "
+                f"{dtype.name} (the network's)"
+            )

@@ -17,11 +17,11 @@ import numpy as np
 
 from .activations import get_activation
 from .cells import CELLS, get_cell
-from .checks import check_array, check_bptt_steps, check_dtype, check_size, quiet
+from .checks import check_array, check_bptt_steps, check_dtype, check_params, check_size, quiet
 from .init import check_init_name, init_matrix, scale_to_sigma_max
 from .outputs import check_output_loss
 from .sweep import BackwardSweep, gradient_flow
-from .trace import Trace, alloc_block
+from .trace import Trace, Workspace, get_block
 
 __all__ = ["BackwardSweep", "Network", "Trace"]
 
@@ -31,7 +31,13 @@ class Network:
 
     Build one with ``Network.create``. Parameters: ``Wx``, ``Ws``, ``Wy``, ``bs``, ``by``
     for every cell (gated cells stack one block per gate in ``Wx``, ``Ws``, ``bs``; see the
-    cell classes for the block order).
+    cell classes for the block order). Parameters may be updated in place or replaced by
+    arrays of the same shape and dtype; every call checks that once (ValueError naming the
+    parameter otherwise).
+
+    ``loss_and_grads`` and ``gradient_flow`` keep their large work arrays between calls (a
+    per-network workspace: no fresh memory to fault in on every training step); ``forward``
+    and ``sweep`` always return arrays of their own.
     """
 
     def __init__(self, cell, activation, output, loss, n_in, n_hidden, n_out, params, dtype):
@@ -40,6 +46,10 @@ class Network:
         self.dtype = check_dtype(dtype)
         self.output_fn, self.loss_fn = check_output_loss(output, loss)
         self._cell = get_cell(cell)(n_in, n_hidden, get_activation(activation))
+        G = self._cell.width
+        self._param_shapes = {"Wx": (n_in, G), "Ws": (n_hidden, G), "bs": (G,),
+                              "Wy": (n_hidden, n_out), "by": (n_out,)}
+        self._workspace = Workspace()
         self.params = params
 
     @classmethod
@@ -109,6 +119,11 @@ class Network:
         ``c0`` (B, H) is the LSTM's initial cell state (zeros if None; other cells: must be
         None). Returns the Trace.
         """
+        self._check_params()
+        return self._forward(X, s0, c0, None)
+
+    def _forward(self, X, s0, c0, workspace) -> Trace:
+        """forward() without the parameter check; arrays from ``workspace`` unless None."""
         X = check_array("X", X, (None, None, self.n_in), self.dtype)
         T, B = X.shape[:2]
         s0 = self._check_state("s0", s0, B)
@@ -116,7 +131,7 @@ class Network:
             raise ValueError(f"c0: got an array, expected None (cell {self.cell!r} has no c)")
         c0 = self._check_state("c0", c0, B) if c0 is not None else None
         p, cell, H = self.params, self._cell, self.n_hidden
-        bufs = alloc_block({"a": (T, B, cell.width), "s": (T + 1, B, H),
+        bufs = get_block(workspace, "forward", {"a": (T, B, cell.width), "s": (T + 1, B, H),
                             **cell.trace_shapes(T, B)}, self.dtype)
         a, s = bufs["a"], bufs["s"]
         np.dot(X.reshape(T * B, self.n_in), p["Wx"], out=a.reshape(T * B, cell.width))
@@ -145,6 +160,7 @@ class Network:
     @quiet
     def sweep(self, trace, D, mask=None, bptt_steps=None) -> BackwardSweep:
         """A BackwardSweep over ``trace`` (not yet run)."""
+        self._check_params()
         D, mask = self._check_targets(trace, D, mask)
         return BackwardSweep(self, trace, D, mask, check_bptt_steps(bptt_steps))
 
@@ -157,9 +173,13 @@ class Network:
         (float, dict)
             The loss and a dict with the keys of ``params``.
         """
-        check_bptt_steps(bptt_steps)
-        sweep = self.sweep(self.forward(X, s0, c0=c0), D, mask, bptt_steps).run()
-        return sweep.loss, sweep.grads()
+        bptt_steps = check_bptt_steps(bptt_steps)
+        self._check_params()
+        with self._workspace.claim() as ws:
+            trace = self._forward(X, s0, c0, ws)
+            D, mask = self._check_targets(trace, D, mask)
+            sweep = BackwardSweep(self, trace, D, mask, bptt_steps, workspace=ws).run()
+            return sweep.loss, sweep.grads()
 
     @quiet
     def gradient_flow(self, X, D, mask=None, s0=None, *, c0=None) -> np.ndarray:
@@ -168,9 +188,14 @@ class Network:
         E[t] = (1/B) Σ_b mask[t, b]·E_t,b. Row T−1 is the vanishing-gradient curve of the
         last frame.
         """
-        trace = self.forward(X, s0, c0=c0)
-        D, mask = self._check_targets(trace, D, mask)
-        return gradient_flow(self, trace, D, mask)
+        self._check_params()
+        with self._workspace.claim() as ws:
+            trace = self._forward(X, s0, c0, ws)
+            D, mask = self._check_targets(trace, D, mask)
+            return gradient_flow(self, trace, D, mask)
+
+    def _check_params(self):
+        check_params(self.params, self._param_shapes, self.dtype)
 
     def _check_state(self, name, value, B):
         if value is None:

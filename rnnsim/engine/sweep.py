@@ -6,7 +6,7 @@ import numpy as np
 
 from .cells.base import rows_dot
 from .checks import quiet
-from .trace import alloc_block
+from .trace import get_block
 
 
 class BackwardSweep:
@@ -19,6 +19,9 @@ class BackwardSweep:
     j > k; entries the sweep has not reached hold intermediate values (the buffers are
     reused in place), so read only the final ones. ``run()`` does the rest; ``grads()`` returns
     the parameter gradients once done.
+
+    ``workspace`` (a ``trace.Workspace``, or None for arrays of its own) is for
+    ``Network.loss_and_grads``, whose sweep never reaches the caller.
 
     Truncation (``bptt_steps`` = k): frames are cut into chunks [0, k), [k, 2k), …; at a cut
     the gradient reaching s[j·k] (and c[j·k]) from later frames is dropped.
@@ -38,7 +41,7 @@ class BackwardSweep:
     """
 
     @quiet
-    def __init__(self, net, trace, D, mask, bptt_steps):
+    def __init__(self, net, trace, D, mask, bptt_steps, *, workspace=None):
         self.net, self.trace, self.bptt_steps = net, trace, bptt_steps
         T, B = trace.T, trace.B
         p, cell = net.params, net._cell
@@ -46,8 +49,8 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        bufs = alloc_block({"dE_ds": (T + 1, B, net.n_hidden), "dA": (T, B, cell.width)},
-                           net.dtype)
+        bufs = get_block(workspace, "sweep",
+                         {"dE_ds": (T + 1, B, net.n_hidden), "dA": (T, B, cell.width)}, net.dtype)
         self.dE_ds, self.dA = bufs["dE_ds"], bufs["dA"]
         self.dE_ds[0] = 0.0
         rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,20 +34,85 @@ def alloc_block(shapes: dict, dtype) -> dict:
         C-contiguous, non-overlapping views of one buffer, in the order of ``shapes``.
     """
     dtype = np.dtype(dtype)
-    sizes = [int(np.prod(shape)) for shape in shapes.values()]
-    total = sum(sizes)
+    return carve(alloc_flat(block_size(shapes), dtype), shapes)
+
+
+def block_size(shapes: dict) -> int:
+    """Number of elements of a block holding arrays of ``shapes`` (name → shape)."""
+    return sum(int(np.prod(shape)) for shape in shapes.values())
+
+
+def alloc_flat(total: int, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised 1-D array of ``total`` elements, huge-page aligned from 512 KiB on."""
     if total * dtype.itemsize < _PAD_FROM:
-        block = np.empty(total, dtype=dtype)
-    else:
-        nbytes = max(total * dtype.itemsize + _HUGE, _MADVISE_FROM)
-        raw = np.empty(nbytes // dtype.itemsize, dtype=dtype)
-        skip = (-raw.ctypes.data % _HUGE) // dtype.itemsize
-        block = raw[skip:skip + total]
+        return np.empty(total, dtype=dtype)
+    nbytes = max(total * dtype.itemsize + _HUGE, _MADVISE_FROM)
+    raw = np.empty(nbytes // dtype.itemsize, dtype=dtype)
+    skip = (-raw.ctypes.data % _HUGE) // dtype.itemsize
+    return raw[skip:skip + total]
+
+
+def carve(flat: np.ndarray, shapes: dict) -> dict:
+    """Consecutive C-contiguous views of ``flat`` (1-D) with the given shapes, in order."""
     views, start = {}, 0
-    for (name, shape), size in zip(shapes.items(), sizes, strict=True):
-        views[name] = block[start:start + size].reshape(shape)
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        views[name] = flat[start:start + size].reshape(shape)
         start += size
     return views
+
+
+class Workspace:
+    """Memory blocks a network keeps between calls whose arrays never reach the caller.
+
+    ``Network.loss_and_grads`` and ``Network.gradient_flow`` build a Trace and a sweep that
+    die when the call returns; drawing their arrays from here instead of fresh allocations
+    spares the page faults of re-mapping several MB on every training step. One user at a
+    time: ``claim()`` yields the workspace, or None while another call (another thread, or
+    a nested call) holds it; the caller then allocates fresh blocks. Copies and pickles of a
+    workspace are new, empty workspaces.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._flat = {}  # role → 1-D ndarray, reused while large enough and of the same dtype
+
+    def __reduce__(self):
+        return (Workspace, ())
+
+    @contextmanager
+    def claim(self):
+        """Context manager yielding this workspace, or None when it is in use."""
+        if not self._lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            yield self
+        finally:
+            self._lock.release()
+
+    def block(self, role: str, shapes: dict, dtype) -> dict:
+        """Like ``alloc_block``, but views of the block kept for ``role`` (grown when too small).
+
+        The arrays of an earlier ``block(role, ...)`` call are overwritten by the next one.
+        """
+        dtype = np.dtype(dtype)
+        total = block_size(shapes)
+        flat = self._flat.get(role)
+        if flat is None or flat.dtype != dtype or flat.size < total:
+            flat = self._flat[role] = alloc_flat(total, dtype)
+        return carve(flat[:total], shapes)
+
+    def release(self) -> None:
+        """Drop the kept blocks (their memory returns to the allocator)."""
+        self._flat.clear()
+
+
+def get_block(workspace, role: str, shapes: dict, dtype) -> dict:
+    """``workspace.block(role, ...)`` when a workspace is given, else ``alloc_block``."""
+    if workspace is None:
+        return alloc_block(shapes, dtype)
+    return workspace.block(role, shapes, dtype)
 
 
 @dataclass(frozen=True)
