@@ -57,6 +57,13 @@ class SequenceRun:
         self._revealed = 0
         self.grad_flow = None  # (T, T+1) cache for the snapshot
 
+    @property
+    def nbytes(self) -> int:
+        """About the memory this run holds once stepped through (stepped values, Trace,
+        sweep)."""
+        stepped = sum(x.nbytes for x in (self.s, self.a, self.z, self.y, self.E))
+        return 3 * stepped + self.X.nbytes + self.D.nbytes
+
     # ----------------------------------------------------------------- forward
     def forward_step(self) -> None:
         """Process frame t: s[t+1], a[t], y[t], E[t]; after the last frame, the Trace."""

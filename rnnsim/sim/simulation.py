@@ -23,7 +23,8 @@ from .snapshot import Cursor
 from .training import TrainingMixin
 
 UNDO_LIMIT = 5000  # undo records kept
-UNDO_SEQUENCES = 20  # earlier sequences kept on the undo stack (each holds its batch)
+UNDO_SEQUENCES = 20  # earlier sequences kept on the undo stack (each holds its batch) …
+UNDO_BYTES = 256 * 2**20  # … and at most about this much memory of them
 
 
 class Simulation(TrainingMixin):
@@ -223,7 +224,8 @@ class Simulation(TrainingMixin):
         self._undo.append((kind, undo))
         if kind == "sequence":
             self._undo_sequences += 1
-        while len(self._undo) > UNDO_LIMIT or self._undo_sequences > UNDO_SEQUENCES:
+        keep = max(1, min(UNDO_SEQUENCES, UNDO_BYTES // max(self.run.nbytes, 1)))
+        while len(self._undo) > UNDO_LIMIT or self._undo_sequences > keep:
             old_kind, _ = self._undo.popleft()
             if old_kind == "sequence":
                 self._undo_sequences -= 1

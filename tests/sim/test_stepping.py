@@ -168,3 +168,17 @@ def test_stepping_an_overflowing_network_shows_nan_and_the_update_diverges():
     assert sim.diverged and "diverged at update 1: the loss" in sim.message
     assert "no earlier weights" in sim.message and sim.weights_finite()
     assert sim.snapshot().message == sim.message
+
+
+def test_the_undo_stack_keeps_at_most_20_earlier_sequences():
+    sim = Simulation(small(update_every=2))
+    for _ in range(25):
+        sim.run_to_end()
+        sim.run_to_end()
+        sim.new_sequence()
+    assert sim.cursor.sequence == 26
+    backs = 0
+    while sim.step_back():
+        backs += 1
+    assert sim.cursor.sequence == 6 and sim.cursor.t == 0  # 20 sequences back, no further
+    assert backs == 20 * (sim.run.T + (sim.run.T + 1) + 1)
