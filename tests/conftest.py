@@ -6,6 +6,12 @@ import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# No test may read or write the user's own settings (layout, recent files).
+if "RNNSIM_SETTINGS" not in os.environ:
+    import tempfile
+
+    _settings_dir = tempfile.mkdtemp(prefix="rnnsim-test-settings-")
+    os.environ["RNNSIM_SETTINGS"] = os.path.join(_settings_dir, "rnnsim.ini")
 
 import pytest  # noqa: E402
 
