@@ -8,6 +8,7 @@ to a few tens of milliseconds), so the window stays responsive and no thread is 
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -130,6 +131,7 @@ class CompareView(QWidget):
         for label in self.comparison.labels:
             column = QVBoxLayout()
             caption = QLabel(label)
+            caption.setTextFormat(Qt.TextFormat.RichText)
             caption.setStyleSheet(f"color: {FOREGROUND}; font-weight: bold;")
             canvas = NetworkCanvas()
             canvas.set_mode("Unfolded")
@@ -190,10 +192,14 @@ class CompareView(QWidget):
                                strict=True):
             self.flow_curves[label].setData(*positive(flow.lag, flow.norm))
         scores = self.comparison.scores()
+        samples = self.comparison.samples()
         for i, (canvas, snap) in enumerate(zip(self.canvases, self.comparison.snapshots(),
                                                strict=True)):
             canvas.show_snapshot(snap)
-            self.captions[i].setText(self._caption(i, scores[i]))
+            text = self._caption(i, scores[i])
+            if samples is not None:
+                text += f"<br>writes: <tt>“the {html.escape(samples[i], quote=False)}”</tt>"
+            self.captions[i].setText(text)
         self.status.setText(f"{self.comparison.batches} batches each")
 
     def _draw_losses(self):
@@ -203,7 +209,7 @@ class CompareView(QWidget):
     def _caption(self, i: int, scores: dict) -> str:
         sim = self.comparison.sims[i]
         metric = sim.task.primary_metric
-        text = (f"{self.comparison.labels[i]}: {sim.updates} updates, {metric} "
+        text = (f"{html.escape(self.comparison.labels[i])}: {sim.updates} updates, {metric} "
                 f"{scores[metric]:.3f} (chance {sim.task.chance:.3g}), loss {scores['loss']:.3g}")
         if self.comparison.stopped[i]:
             text += " — diverged"

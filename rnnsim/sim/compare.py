@@ -177,6 +177,16 @@ class Comparison:
             out.append({k: float(v) for k, v in scores.items()})
         return out
 
+    def samples(self, n: int = 60, seed_text: str = "the ", temperature: float = 0.5):
+        """Text each network writes after reading ``seed_text`` (tasks that can generate,
+        such as ``text``; None for the others). The same random stream for every network."""
+        task = self.sims[0].task
+        if not hasattr(task, "generate"):
+            return None
+        seed = self.experiments[0].seed
+        return [task.generate(sim.net, seed_text, n, np.random.default_rng([seed, EVAL_SEED]),
+                              temperature) for sim in self.sims]
+
     def snapshots(self) -> list:
         """A frozen Snapshot of every simulation."""
         return [sim.snapshot() for sim in self.sims]

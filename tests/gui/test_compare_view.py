@@ -81,3 +81,16 @@ def test_a_diverged_experiment_is_marked_and_the_other_keeps_training(qtbot):
 def test_comparisons_of_other_sequences_are_refused():
     with pytest.raises(ValueError, match=r"experiments\[1\]\.seed"):
         Comparison([Experiment(), Experiment(seed=1)])
+
+
+def test_a_text_comparison_shows_what_each_network_writes(qtbot):
+    preset = load_preset("text")
+    cmp = Comparison([v.experiment.replace(n_hidden=8) for v in preset.variants],
+                     [v.label for v in preset.variants], eval_batch=8)
+    w = CompareView(cmp, preset.title, batches=4)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.trained, timeout=20000):
+        qtbot.mouseClick(w.train_button, Qt.MouseButton.LeftButton)
+    samples = cmp.samples()
+    for caption, sample in zip(w.captions, samples, strict=True):
+        assert "writes:" in caption.text() and sample[:10] in caption.text()

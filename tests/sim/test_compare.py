@@ -98,3 +98,14 @@ def test_bad_arguments_are_named():
         Comparison([small(), small()]).train(-1)
     with pytest.raises(ValueError, match="lists no experiments to compare"):
         Comparison.from_preset(load_preset("short-memory"))
+
+
+def test_text_comparisons_write_samples_and_others_do_not():
+    text = load_preset("text")
+    cmp = Comparison([v.experiment.replace(n_hidden=8) for v in text.variants])
+    cmp.train(3)
+    samples = cmp.samples(n=30)
+    assert len(samples) == 2 and all(len(s) == 30 for s in samples)
+    assert all(set(s) <= set(cmp.sims[0].task.characters) for s in samples)
+    assert samples == cmp.samples(n=30)  # the same random stream each time
+    assert Comparison([small(), small(cell="gru")]).samples() is None
