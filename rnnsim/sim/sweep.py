@@ -19,6 +19,7 @@ import math
 import multiprocessing
 import os
 import queue
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,6 +132,11 @@ def run_cell(row: int, col: int, experiment_json: str, updates: int,
     return evaluate_cell(row, col, Experiment.from_json(experiment_json), updates, eval_batch)
 
 
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which terminates them (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def _single_threaded_blas():
     """Spawned workers inherit the environment: one BLAS thread each, so K workers use K
@@ -181,7 +187,7 @@ class SweepRun:
             raise RuntimeError("a SweepRun starts once")
         ctx = multiprocessing.get_context("spawn")
         with _single_threaded_blas():
-            self._pool = ctx.Pool(self.workers)
+            self._pool = ctx.Pool(self.workers, initializer=_worker_init)
         self.processes = list(self._pool._pool)
         self.started_at = time.perf_counter()
         spec = self.spec
