@@ -49,12 +49,12 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        bufs = get_block(workspace, "sweep",
-                         {"dE_ds": (T + 1, B, net.n_hidden), "dA": (T, B, cell.width)}, net.dtype)
+        bufs = get_block(workspace, "sweep", {"dE_ds": (T + 1, B, net.n_hidden),
+                         "dA": (T, B, cell.width), **cell.backward_shapes(T, B)}, net.dtype)
         self.dE_ds, self.dA = bufs["dE_ds"], bufs["dA"]
         self.dE_ds[0] = 0.0
         rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t
-        self._prep = cell.prepare_backward(trace, p, coef=self.dA)
+        self._prep = cell.prepare_backward(trace, p, coef=self.dA, bufs=bufs)
         self._carry_buf = np.empty((B, net.n_hidden), dtype=net.dtype)
         self._gs = None  # (B, H) ∂E/∂s[k+1] arriving from frame k+1, or None across a cut
         self._gc = None  # (B, H) ∂E/∂c[k+1] arriving from frame k+1 (LSTM)

@@ -11,6 +11,7 @@ import numpy as np
 _PAD_FROM = 2**19  # blocks from 512 KiB on get huge-page treatment
 _HUGE = 2**21  # the transparent huge page size on x86-64
 _MADVISE_FROM = 2**22  # NumPy asks for transparent huge pages for allocations from 4 MiB on
+_ALIGN = 64  # every array of a block starts on a cache line
 
 
 def alloc_block(shapes: dict, dtype) -> dict:
@@ -21,7 +22,9 @@ def alloc_block(shapes: dict, dtype) -> dict:
     again page by page, which costs more than the arithmetic at the mid sizes. Blocks from
     512 KiB on are over-allocated to at least 4 MiB (so that NumPy marks them for
     transparent huge pages) and start on a 2 MiB boundary, so that the pages actually used
-    are huge pages; the untouched rest costs address space only.
+    are huge pages; the untouched rest costs address space only. Every array starts on a
+    64-byte boundary, so that its alignment (and thus any alignment-dependent choice of a
+    SIMD kernel) is the same for fresh and for workspace blocks.
 
     Parameters
     ----------
@@ -34,31 +37,40 @@ def alloc_block(shapes: dict, dtype) -> dict:
         C-contiguous, non-overlapping views of one buffer, in the order of ``shapes``.
     """
     dtype = np.dtype(dtype)
-    return carve(alloc_flat(block_size(shapes), dtype), shapes)
+    return carve(alloc_flat(block_size(shapes, dtype), dtype), shapes)
 
 
-def block_size(shapes: dict) -> int:
-    """Number of elements of a block holding arrays of ``shapes`` (name → shape)."""
-    return sum(int(np.prod(shape)) for shape in shapes.values())
+def _padded(size: int, dtype: np.dtype) -> int:
+    """``size`` elements rounded up to whole 64-byte lines."""
+    per_line = _ALIGN // dtype.itemsize
+    return -(-size // per_line) * per_line
+
+
+def block_size(shapes: dict, dtype) -> int:
+    """Number of elements of a block holding arrays of ``shapes`` (name → shape), padded."""
+    dtype = np.dtype(dtype)
+    return sum(_padded(int(np.prod(shape)), dtype) for shape in shapes.values())
 
 
 def alloc_flat(total: int, dtype: np.dtype) -> np.ndarray:
-    """An uninitialised 1-D array of ``total`` elements, huge-page aligned from 512 KiB on."""
-    if total * dtype.itemsize < _PAD_FROM:
-        return np.empty(total, dtype=dtype)
-    nbytes = max(total * dtype.itemsize + _HUGE, _MADVISE_FROM)
+    """An uninitialised 1-D array of ``total`` elements on a 64-byte boundary (from 512 KiB
+    on: on a 2 MiB boundary, in a buffer of at least 4 MiB)."""
+    nbytes = total * dtype.itemsize
+    align, nbytes = ((_ALIGN, nbytes + _ALIGN) if nbytes < _PAD_FROM
+                     else (_HUGE, max(nbytes + _HUGE, _MADVISE_FROM)))
     raw = np.empty(nbytes // dtype.itemsize, dtype=dtype)
-    skip = (-raw.ctypes.data % _HUGE) // dtype.itemsize
+    skip = (-raw.ctypes.data % align) // dtype.itemsize
     return raw[skip:skip + total]
 
 
 def carve(flat: np.ndarray, shapes: dict) -> dict:
-    """Consecutive C-contiguous views of ``flat`` (1-D) with the given shapes, in order."""
+    """Consecutive C-contiguous views of ``flat`` (1-D, 64-byte aligned) with the given
+    shapes, in order, each starting on a 64-byte boundary."""
     views, start = {}, 0
     for name, shape in shapes.items():
         size = int(np.prod(shape))
         views[name] = flat[start:start + size].reshape(shape)
-        start += size
+        start += _padded(size, flat.dtype)
     return views
 
 
@@ -97,7 +109,7 @@ class Workspace:
         The arrays of an earlier ``block(role, ...)`` call are overwritten by the next one.
         """
         dtype = np.dtype(dtype)
-        total = block_size(shapes)
+        total = block_size(shapes, dtype)
         flat = self._flat.get(role)
         if flat is None or flat.dtype != dtype or flat.size < total:
             flat = self._flat[role] = alloc_flat(total, dtype)

@@ -211,3 +211,18 @@ def test_parameters_replaced_correctly_are_used():
     net.params = {k: v.copy() for k, v in other.params.items()}
     _assert_same(net.loss_and_grads(X, D, mask, s0), other.loss_and_grads(X, D, mask, s0))
     assert net.loss_and_grads(X, D, mask, s0)[0] != before[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocks_fresh_or_kept_start_every_array_on_a_cache_line(dtype):
+    from rnnsim.engine.trace import Workspace, alloc_block
+
+    shapes = {"a": (3, 5), "b": (7,), "c": (2, 3, 1), "d": (300_000,)}
+    ws = Workspace()
+    for bufs in (alloc_block(shapes, dtype), ws.block("r", shapes, dtype),
+                 ws.block("r", {k: shapes[k] for k in "cab"}, dtype)):
+        assert all(v.ctypes.data % 64 == 0 and v.flags.c_contiguous for v in bufs.values())
+        for i, v in enumerate(bufs.values()):
+            v[...] = i
+        assert [float(v.mean()) for v in bufs.values()] == list(range(len(bufs)))
+    assert ws._flat["r"].ctypes.data % 2**21 == 0  # a large block: on a huge page

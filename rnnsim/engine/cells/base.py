@@ -35,6 +35,14 @@ def rows_dot(a, W, out=None):
     return out
 
 
+def transposed(W, bufs=None, name=None):
+    """A C-contiguous copy of Wᵀ, written into ``bufs[name]`` when ``bufs`` is given."""
+    if bufs is None:
+        return np.ascontiguousarray(W.T)
+    np.copyto(bufs[name], W.T)
+    return bufs[name]
+
+
 class Cell:
     """Base class of the recurrent cells.
 
@@ -84,6 +92,10 @@ class Cell:
         """Shapes of the cell's own per-pass arrays (name → shape), allocated by the network."""
         return {}
 
+    def backward_shapes(self, T, B) -> dict:
+        """Shapes of the scratch arrays ``prepare_backward`` may take as ``bufs`` (name → shape)."""
+        return {"WsT": (self.width, self.n_hidden)}
+
     def begin_forward(self, p, bufs, c0) -> dict:
         """Prepare one forward pass; returns the work dict ``forward_step`` uses.
 
@@ -99,12 +111,13 @@ class Cell:
         """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward."""
         raise NotImplementedError
 
-    def prepare_backward(self, trace, p, coef=None) -> dict:
+    def prepare_backward(self, trace, p, coef=None, bufs=None) -> dict:
         """Precompute, for all steps at once, the local derivatives the backward steps use.
 
         ``coef`` (T, B, G), if given, receives the per-frame coefficients of ∂E/∂a; the
         sweep passes its own ``dA`` so that ``backward_step(t, ..., out_da=dA[t])`` turns
-        coef[t] into ∂E/∂a[t] in place (one large array fewer per sweep).
+        coef[t] into ∂E/∂a[t] in place (one large array fewer per sweep). ``bufs``, if given,
+        holds uninitialised arrays of ``backward_shapes`` to use instead of fresh ones.
         """
         raise NotImplementedError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cell, rows_dot
+from .base import Cell, rows_dot, transposed
 
 
 class ElmanCell(Cell):
@@ -39,9 +39,9 @@ class ElmanCell(Cell):
     def end_forward(self, work):
         return None, {}, {}
 
-    def prepare_backward(self, trace, p, coef=None):
+    def prepare_backward(self, trace, p, coef=None, bufs=None):
         return {"dphi": self.phi.df(trace.a, trace.s[1:], out=coef),  # (T, B, H) Φ'(a[t])
-                "WsT": np.ascontiguousarray(p["Ws"].T)}
+                "WsT": transposed(p["Ws"], bufs, "WsT")}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         da = np.multiply(ds, prep["dphi"][t], out=out_da)

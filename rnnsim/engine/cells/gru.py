@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
-from .base import Cell, rows_dot
+from .base import Cell, rows_dot, transposed
 
 
 class GRUCell(Cell):
@@ -37,6 +37,10 @@ class GRUCell(Cell):
         return {"act": (T, B, 3 * H),  # gate values z, r, n
                 "rs": (T, B, H)}  # r ⊙ s[t]
 
+    def backward_shapes(self, T, B):
+        H = self.n_hidden
+        return {"tmp": (T, B, H), "WzrT": (2 * H, H), "WnT": (H, H)}
+
     def begin_forward(self, p, bufs, c0):
         H, s0 = self.n_hidden, bufs["s"][0]
         return {"Wzr": np.ascontiguousarray(p["Ws"][:, :2 * H]),
@@ -65,21 +69,21 @@ class GRUCell(Cell):
         gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
         return None, gates, {"act": act, "rs": work["rs"]}
 
-    def prepare_backward(self, trace, p, coef=None):
+    def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act = self.n_hidden, trace.cache["act"]
         z, r, n = (act[:, :, j * H:(j + 1) * H] for j in range(3))
         s_prev = trace.s[:-1]
         P = np.empty_like(act) if coef is None else coef  # (T, B, 3H) a_z, a_r (per δrs), a_n
         SIGMOID.df(None, act[:, :, :2 * H], out=P[:, :, :2 * H])
         self.phi.df(trace.a[:, :, 2 * H:], n, out=P[:, :, 2 * H:])
-        tmp = np.subtract(s_prev, n)  # (T, B, H)
+        tmp = np.subtract(s_prev, n, out=None if bufs is None else bufs["tmp"])  # (T, B, H)
         P[:, :, :H] *= tmp
         P[:, :, H:2 * H] *= s_prev
         np.subtract(1.0, z, out=tmp)
         P[:, :, 2 * H:] *= tmp
         Ws = p["Ws"]
-        return {"P": P, "z": z, "r": r, "WzrT": np.ascontiguousarray(Ws[:, :2 * H].T),
-                "WnT": np.ascontiguousarray(Ws[:, 2 * H:].T)}
+        return {"P": P, "z": z, "r": r, "WzrT": transposed(Ws[:, :2 * H], bufs, "WzrT"),
+                "WnT": transposed(Ws[:, 2 * H:], bufs, "WnT")}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden

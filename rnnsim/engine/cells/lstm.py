@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
-from .base import Cell, rows_dot
+from .base import Cell, rows_dot, transposed
 
 
 class LSTMCell(Cell):
@@ -47,6 +47,9 @@ class LSTMCell(Cell):
                 "act": (T, B, 4 * H),  # gate values i, f, o, g
                 "tc": (T, B, H)}  # Φ(c[t+1])
 
+    def backward_shapes(self, T, B):
+        return {**super().backward_shapes(T, B), "K": (T, B, self.n_hidden)}
+
     def begin_forward(self, p, bufs, c0):
         c = bufs["c"]
         c[0] = 0.0 if c0 is None else c0
@@ -72,7 +75,7 @@ class LSTMCell(Cell):
         gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
         return work["c"], gates, {"act": act, "tc": work["tc"]}
 
-    def prepare_backward(self, trace, p, coef=None):
+    def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
         i, f, o, g = (act[:, :, j * H:(j + 1) * H] for j in range(4))
         Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
@@ -82,9 +85,10 @@ class LSTMCell(Cell):
         Q[:, :, H:2 * H] *= trace.c[:-1]
         Q[:, :, 2 * H:3 * H] *= tc
         Q[:, :, 3 * H:] *= i
-        K = self.phi.df(trace.c[1:], tc)  # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
+        # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
+        K = self.phi.df(trace.c[1:], tc, out=None if bufs is None else bufs["K"])
         K *= o
-        return {"Q": Q, "K": K, "f": f, "WsT": np.ascontiguousarray(p["Ws"].T)}
+        return {"Q": Q, "K": K, "f": f, "WsT": transposed(p["Ws"], bufs, "WsT")}
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
