@@ -239,9 +239,11 @@ class SweepRun:
                 if should_stop is not None and should_stop():
                     self.cancel()
                     break
-                for cell in self.poll(wait=interval):
+                new = self.poll(wait=interval)
+                before = self.result.completed - len(new)
+                for i, cell in enumerate(new, start=1):
                     if progress is not None:
-                        progress(self.result.completed, self.result.total, cell)
+                        progress(before + i, self.result.total, cell)
         except BaseException:
             self.cancel()
             raise
