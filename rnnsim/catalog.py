@@ -6,39 +6,16 @@ without ``.json``. The default experiment is the preset ``wolf``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from rnnsim.sim.presets import DEFAULT_PRESET, preset_names, presets_dir
+from rnnsim.sim.presets import load_preset as _load_preset
 
-DEFAULT_PRESET = "wolf"
-
-
-def presets_dir() -> Path:
-    """The folder of the presets (``$RNNSIM_PRESETS`` overrides it)."""
-    override = os.environ.get("RNNSIM_PRESETS")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources" / "presets"
-
-
-def preset_names() -> list[str]:
-    """Names of the presets, sorted (the default first)."""
-    folder = presets_dir()
-    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-    if DEFAULT_PRESET in names:
-        names.remove(DEFAULT_PRESET)
-        names.insert(0, DEFAULT_PRESET)
-    return names
+__all__ = ["DEFAULT_PRESET", "describe_presets", "describe_tasks", "load_preset",
+           "preset_names", "presets_dir"]
 
 
 def load_preset(name: str):
     """The Experiment of preset ``name``; ValueError naming the presets there are."""
-    from rnnsim.sim import load_experiment
-
-    names = preset_names()
-    if name not in names:
-        raise ValueError(f"got {name!r}, expected one of {', '.join(names) or '(none found in '}"
-                         + ("" if names else f"{presets_dir()})"))
-    return load_experiment(presets_dir() / f"{name}.json")
+    return _load_preset(name).experiment
 
 
 def _knob_line(knob) -> str:

@@ -130,7 +130,7 @@ def load_start(args):
         try:
             experiment = catalog.load_preset(args.preset or catalog.DEFAULT_PRESET)
         except ValueError as exc:
-            raise UsageError(f"--preset: {exc}") from None
+            raise UsageError(f"--{exc}") from None  # "preset: got 'x', expected one of ..."
     try:
         return experiment.with_values(parse_settings(args.settings))
     except ValueError as exc:

@@ -81,7 +81,7 @@ def test_train_from_an_experiment_file(tmp_path, capsys, qapp):
     (["--set", "task.gapp=3"], "--set task.gapp: unknown knob"),
     (["--set", "n_hidden"], "--set: got 'n_hidden', expected FIELD=VALUE"),
     (["--set", "lr=fast"], "--set lr"),
-    (["--preset", "nope"], "--preset: got 'nope', expected one of wolf"),
+    (["--preset", "nope"], "--preset: got 'nope', expected one of wolf, "),
     (["--updates", "-1"], "--updates: got -1"),
     (["--scale", "0"], "--scale: got 0"),
 ])

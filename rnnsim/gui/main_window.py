@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 from rnnsim.gui import settings as prefs
 from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.guided_menu import install_guided_menu
 from rnnsim.gui.panels.docks import (
     build_docks,
     build_plots,
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.message, 1)
         build_docks(self)
         self.files = FileMenu(self)
+        install_guided_menu(self)
         build_plots(self)
         self._start_worker()
         self._connect()

@@ -219,7 +219,15 @@ FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Experiment))
 
 
 def default_experiment() -> Experiment:
-    """The app's default experiment: the lecture's wolf-or-dog story with an Elman network."""
+    """The app's default experiment: the preset ``wolf``, the lecture's wolf-or-dog story.
+
+    ``resources/presets/wolf.json`` holds exactly ``Experiment()`` (a test keeps the two equal);
+    without the resources folder (an installed copy without it) the built-in value is used.
+    """
+    from .presets import DEFAULT_PRESET, load_preset, preset_names
+
+    if DEFAULT_PRESET in preset_names():
+        return load_preset(DEFAULT_PRESET).experiment
     return Experiment()
 
 
