@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QStyle
 
 
 class ZoomView(QGraphicsView):
@@ -62,9 +62,22 @@ class ZoomView(QGraphicsView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if self._fitted is not None:
+        if self._fitted is not None and not self._scroll_bar_toggled(event):
             self.fit(self._fitted)
         self.view_changed.emit()
+
+    def _scroll_bar_toggled(self, event):
+        """True when the viewport changed only by a scroll bar appearing or going.
+
+        Refitting then would shrink or grow the scene just enough to toggle the bar again,
+        an endless resize loop on a borderline fit.
+        """
+        old, new = event.oldSize(), event.size()
+        if not old.isValid():
+            return False
+        extent = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        dw, dh = abs(new.width() - old.width()), abs(new.height() - old.height())
+        return (dw, dh) in ((extent, 0), (0, extent))
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0
