@@ -1,4 +1,9 @@
-"""Bounded per-update histories: loss, task metrics, gradient norms, clipping."""
+"""Bounded per-update histories: loss, task metrics, gradient norms, clipping.
+
+The rows live in a deque (``HistoryBuffer.rows``, cheap to append, copy and restore) and are
+mirrored in NumPy columns, so that ``frozen()`` is a few array copies rather than a pass over
+every row in Python: the worker freezes the history for every snapshot (~30 per second).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,126 @@ from .snapshot import History
 LIMIT = 5000  # entries kept; the oldest are dropped first
 
 
+class _Rows(deque):
+    """The rows of a HistoryBuffer; a change made directly (not by ``HistoryBuffer.append``)
+    tells the buffer that its columns must be rebuilt."""
+
+    def __init__(self, changed) -> None:
+        super().__init__()
+        self._changed = changed
+
+
+def _mutator(name):
+    base = getattr(deque, name)
+
+    def method(self, *args):
+        self._changed()
+        return base(self, *args)
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+for _name in ("append", "appendleft", "pop", "popleft", "clear", "extend", "extendleft",
+              "insert", "remove", "rotate", "reverse", "__setitem__", "__delitem__",
+              "__iadd__"):
+    setattr(_Rows, _name, _mutator(_name))
+
+
+class _Columns:
+    """The rows as columns in arrays of twice ``limit`` entries; the live window is
+    ``[start, end)`` and moves to the front when it reaches the end (amortised O(1))."""
+
+    def __init__(self, limit: int) -> None:
+        cap = 2 * limit + 1
+        self.start = self.end = 0
+        self.update = np.zeros(cap, dtype=np.int64)  # (cap,) update numbers
+        self.loss = np.zeros(cap)  # (cap,)
+        self.global_norm = np.zeros(cap)  # (cap,)
+        self.clipped = np.zeros(cap, dtype=bool)  # (cap,)
+        self.metrics: dict[str, np.ndarray] = {}  # name → (cap,), NaN where a row lacks it
+        self.grad_norms: dict[str, np.ndarray] = {}  # param → (cap,)
+        self.counts = ({}, {})  # rows in the window that have each metric / param
+
+    def fixed(self):
+        return self.update, self.loss, self.global_norm, self.clipped
+
+    def push(self, row, dropped) -> None:
+        """Append ``row``; ``dropped`` (or None): the oldest row, which leaves the window."""
+        if self.end == len(self.update):
+            self._compact()
+        i = self.end
+        self.update[i], self.loss[i], self.global_norm[i], self.clipped[i] = \
+            row[0], row[1], row[4], row[5]
+        for cols, counts, values in zip((self.metrics, self.grad_norms), self.counts,
+                                        (row[2], row[3]), strict=True):
+            for col in cols.values():
+                col[i] = np.nan
+            for k, v in values.items():
+                if k not in cols:
+                    cols[k] = np.full(len(self.update), np.nan)
+                    counts[k] = 0
+                cols[k][i] = v
+                counts[k] += 1
+        self.end += 1
+        if dropped is not None:
+            self.start += 1
+            for cols, counts, values in zip((self.metrics, self.grad_norms), self.counts,
+                                            (dropped[2], dropped[3]), strict=True):
+                for k in values:
+                    counts[k] -= 1
+                    if counts[k] == 0:
+                        del counts[k], cols[k]
+
+    @classmethod
+    def from_rows(cls, rows, limit: int) -> _Columns:
+        """Columns holding ``rows`` (at most ``limit`` of them), built column by column."""
+        cols = cls(limit)
+        n = cols.end = len(rows)
+        cols.update[:n] = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        cols.loss[:n] = np.fromiter((r[1] for r in rows), dtype=float, count=n)
+        cols.global_norm[:n] = np.fromiter((r[4] for r in rows), dtype=float, count=n)
+        cols.clipped[:n] = np.fromiter((r[5] for r in rows), dtype=bool, count=n)
+        for j, (columns, counts) in enumerate(zip((cols.metrics, cols.grad_norms), cols.counts,
+                                                  strict=True)):
+            for k in _keys(r[2 + j] for r in rows):
+                columns[k] = np.full(len(cols.update), np.nan)
+                columns[k][:n] = [r[2 + j].get(k, np.nan) for r in rows]
+                counts[k] = sum(k in r[2 + j] for r in rows)
+        return cols
+
+    def _compact(self) -> None:
+        n = self.end - self.start
+        for col in (*self.fixed(), *self.metrics.values(), *self.grad_norms.values()):
+            col[:n] = col[self.start:self.end]
+        self.start, self.end = 0, n
+
+    def history(self) -> History:
+        """A read-only History of copies of the window."""
+        w = slice(self.start, self.end)
+        return History(update=_ro(self.update[w].copy()), loss=_ro(self.loss[w].copy()),
+                       metrics={k: _ro(v[w].copy()) for k, v in self.metrics.items()},
+                       grad_norms={k: _ro(v[w].copy()) for k, v in self.grad_norms.items()},
+                       global_norm=_ro(self.global_norm[w].copy()),
+                       clipped=_ro(self.clipped[w].copy()))
+
+
 class HistoryBuffer:
     """Rows of per-update records, at most ``limit`` of them.
 
     A row is ``(update, loss, metrics, grad_norms, global_norm, clipped)``. ``append`` returns
-    the row it dropped (or None) so that an undo can put it back with ``pop``.
+    the row it dropped (or None) so that an undo can put it back with ``pop``. ``rows`` may
+    be changed directly (an undo restores a saved list of rows); the columns behind
+    ``frozen()`` are then rebuilt once, on the next call.
     """
 
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = int(limit)
-        self.rows: deque[tuple] = deque()
+        self.rows: deque[tuple] = _Rows(self._changed)
+        self._columns: _Columns | None = _Columns(self.limit)
+        self._version = 0
+        self._frozen: tuple[int, History] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -28,9 +143,14 @@ class HistoryBuffer:
     def append(self, update: int, loss: float, metrics: dict[str, float],
                grad_norms: dict[str, float], global_norm: float, clipped: bool):
         """Add a row; return the oldest row if it had to be dropped, else None."""
-        self.rows.append((int(update), float(loss), dict(metrics), dict(grad_norms),
-                          float(global_norm), bool(clipped)))
-        return self.rows.popleft() if len(self.rows) > self.limit else None
+        row = (int(update), float(loss), dict(metrics), dict(grad_norms),
+               float(global_norm), bool(clipped))
+        deque.append(self.rows, row)
+        dropped = deque.popleft(self.rows) if len(self.rows) > self.limit else None
+        self._version += 1
+        if self._columns is not None:
+            self._columns.push(row, dropped)
+        return dropped
 
     def pop(self, dropped=None) -> None:
         """Undo the last ``append`` (``dropped``: the row it returned)."""
@@ -47,21 +167,18 @@ class HistoryBuffer:
         """Drop every row."""
         self.rows.clear()
 
+    def _changed(self) -> None:
+        self._version += 1
+        self._columns = None
+
     def frozen(self) -> History:
-        """The rows as a read-only ``History`` of arrays."""
-        rows = self.rows
-        metric_names = _keys(r[2] for r in rows)
-        param_names = _keys(r[3] for r in rows)
-        return History(
-            update=_ro(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))),
-            loss=_ro(np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))),
-            metrics={m: _ro(np.array([r[2].get(m, np.nan) for r in rows], dtype=float))
-                     for m in metric_names},
-            grad_norms={p: _ro(np.array([r[3].get(p, np.nan) for r in rows], dtype=float))
-                        for p in param_names},
-            global_norm=_ro(np.fromiter((r[4] for r in rows), dtype=float, count=len(rows))),
-            clipped=_ro(np.fromiter((r[5] for r in rows), dtype=bool, count=len(rows))),
-        )
+        """The rows as a read-only ``History`` of arrays (the same object until a change)."""
+        if self._frozen is not None and self._frozen[0] == self._version:
+            return self._frozen[1]
+        if self._columns is None:
+            self._columns = _Columns.from_rows(self.rows, max(self.limit, len(self.rows)))
+        self._frozen = (self._version, self._columns.history())
+        return self._frozen[1]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Flat dict of arrays for NPZ: ``update``, ``loss``, ``global_norm``, ``clipped``,
@@ -72,7 +189,6 @@ class HistoryBuffer:
         out.update({f"metric/{k}": v for k, v in h.metrics.items()})
         out.update({f"grad_norm/{k}": v for k, v in h.grad_norms.items()})
         return out
-
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], limit: int = LIMIT) -> HistoryBuffer:
         """Rebuild from ``to_arrays()`` output; ValueError if lengths or keys disagree."""
