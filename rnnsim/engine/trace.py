@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ def _padded(size: int, dtype: np.dtype) -> int:
 def block_size(shapes: dict, dtype) -> int:
     """Number of elements of a block holding arrays of ``shapes`` (name → shape), padded."""
     dtype = np.dtype(dtype)
-    return sum(_padded(int(np.prod(shape)), dtype) for shape in shapes.values())
+    return sum(_padded(math.prod(shape), dtype) for shape in shapes.values())
 
 
 def alloc_flat(total: int, dtype: np.dtype) -> np.ndarray:
@@ -68,7 +69,7 @@ def carve(flat: np.ndarray, shapes: dict) -> dict:
     shapes, in order, each starting on a 64-byte boundary."""
     views, start = {}, 0
     for name, shape in shapes.items():
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         views[name] = flat[start:start + size].reshape(shape)
         start += _padded(size, flat.dtype)
     return views
