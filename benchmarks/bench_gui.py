@@ -7,8 +7,11 @@
    canvas as it opens (a window of columns around the cursor, texts readable) and fitted to
    the whole network (units merged into nodes when too small). Targets: median < 16 ms at
    T = 50, H = 32 and < 50 ms at T = 200, H = 256.
-2. Lateness: the MainWindow (canvas, panels and plots) trains N updates in its worker thread
-   while a 10 ms QTimer in the GUI thread records how late each tick fires. Target: p95 < 30 ms.
+2. Training with the window: the MainWindow (canvas, panels and every plot shown, untabbed)
+   loads a state with 5000 updates of history (a full plot history) and trains in its worker
+   thread while a 10 ms QTimer in the GUI thread records how late each tick fires (target:
+   p95 < 30 ms); headless training of the same state runs before and after each window run, in
+   the same process, for the throughput ratio window ÷ headless (target: >= 0.8).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py            # both, as in the note
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py --quick    # fewer samples
@@ -108,24 +111,66 @@ def bench_canvas(app, count):
             app.processEvents()
 
 
-def bench_lateness(app, seconds, updates, hide_plots=False, switch_ms=None):
+def trained_state(folder, history):
+    """Save a default experiment trained ``history`` updates (a full plot history) into
+    ``folder``; return the path (the window loads it, the headless runs too)."""
+    from rnnsim.sim import Simulation
+
+    sim = Simulation()
+    sim.train(history)
+    path = os.path.join(folder, "trained.json")
+    sim.save(path)
+    return path
+
+
+def headless_rate(path, seconds):
+    """Updates per second of ``Simulation.train`` without a window, from the saved state."""
+    from rnnsim.sim import Simulation
+
+    sim = Simulation()
+    sim.load(path)
+    start = time.perf_counter()
+    done = sim.train(10**9, should_stop=lambda: time.perf_counter() - start > seconds)
+    return done / (time.perf_counter() - start)
+
+
+def show_every_plot(window):
+    """Untab the plot docks: each gets its own place (right and bottom), all visible."""
+    from PySide6.QtCore import Qt
+
+    docks = window.plots.docks
+    areas = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea)
+    for i, dock in enumerate(docks):
+        window.removeDockWidget(dock)
+        window.addDockWidget(areas[i % 2], dock)
+        dock.show()
+
+
+def window_rate(app, path, seconds, hide_plots, late):
+    """Train in a MainWindow loaded from ``path`` for ``seconds``; the 10 ms probe's
+    lateness goes into ``late``; return (updates per second, window redraw times)."""
     from rnnsim.gui import MainWindow
     from rnnsim.gui.settings import open_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(settings=open_settings(os.path.join(tmp, "s.ini")))
+        window.resize(1800, 1100)
         window.show()
-        if hide_plots and window.plots is not None:
-            for dock in window.plots.docks:
-                dock.hide()
-        if switch_ms is not None:
-            previous_switch = sys.getswitchinterval()
-            sys.setswitchinterval(switch_ms / 1000)
-        end = time.perf_counter() + 2.0
-        while window.snapshot is None and time.perf_counter() < end:
+        if window.plots is not None:
+            if hide_plots:
+                for dock in window.plots.docks:
+                    dock.hide()
+            else:
+                show_every_plot(window)
+        window.cmd_load.emit(path)
+        end = time.perf_counter() + 5.0
+        while (window.snapshot is None or window.snapshot.updates == 0) \
+                and time.perf_counter() < end:
             app.processEvents()
-        late, last = [], [None]
-        interval = 0.010
+        progress = []
+        window.worker.progress.connect(
+            lambda done, _n, _r: progress.append((time.perf_counter(), done)))
+        last, interval = [None], 0.010
 
         def tick():
             now = time.perf_counter()
@@ -136,28 +181,60 @@ def bench_lateness(app, seconds, updates, hide_plots=False, switch_ms=None):
         timer = QTimer()
         timer.setInterval(int(interval * 1000))
         timer.timeout.connect(tick)
-        window.train_n.setValue(updates)
+        window.train_n.setValue(10**6)
+        start = time.perf_counter()
         window.actions.actionTrain.trigger()
         timer.start()
-        start = time.perf_counter()
         while time.perf_counter() - start < seconds:
             app.processEvents()
             time.sleep(0.001)
         timer.stop()
-        if switch_ms is not None:
-            sys.setswitchinterval(previous_switch)
-        done = window.snapshot.updates
-        draws = np.array(window.draw_times) * 1e3
+        draws = list(window.draw_times)
         window.close()
         window.deleteLater()
         app.processEvents()
+    t_end, done = progress[-1] if progress else (start + seconds, 0)
+    return done / (t_end - start), draws
+
+
+def bench_lateness(app, seconds, runs, hide_plots=False, switch_ms=None):
+    """Alternate headless runs and window runs of the same saved state (5000 updates of
+    history behind it, as many as the plots keep); print lateness and the throughput ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = trained_state(tmp, 5000)
+        if switch_ms is not None:
+            previous_switch = sys.getswitchinterval()
+            sys.setswitchinterval(switch_ms / 1000)
+        late, draws, ratios, rates, headless = [], [], [], [], []
+        try:
+            for _ in range(runs):
+                before = headless_rate(path, seconds)
+                late_run = []
+                rate, d = window_rate(app, path, seconds, hide_plots, late_run)
+                after = headless_rate(path, seconds)
+                late.extend(late_run)
+                draws.extend(d)
+                rates.append(rate)
+                headless.append((before + after) / 2)
+                ratios.append(rate / headless[-1])
+                ms = np.array(late_run) * 1e3
+                print(f"  run: {rate:.0f} updates/s with the window, {headless[-1]:.0f} "
+                      f"headless (ratio {ratios[-1]:.2f}); lateness p95 "
+                      f"{np.percentile(ms, 95):.1f} ms")
+        finally:
+            if switch_ms is not None:
+                sys.setswitchinterval(previous_switch)
     ms = np.array(late) * 1e3
-    what = "canvas and panels, plots hidden" if hide_plots else "canvas, panels and plots"
+    what = "canvas and panels, plots hidden" if hide_plots else "canvas, panels, every plot shown"
     switch = f", GIL switch interval {switch_ms} ms" if switch_ms is not None else ""
-    print(f"\nGUI event loop while training ({seconds:.0f} s, {done} updates done, "
-          f"{done / seconds:.0f} updates/s, window with {what}{switch})")
+    print(f"\nGUI event loop while training ({runs} runs of {seconds:.0f} s, window with "
+          f"{what}{switch}, 5000 updates of history)")
     print(f"  10 ms timer lateness: median {np.median(ms):.1f} ms, p95 "
           f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)")
+    print(f"  training: median {np.median(rates):.0f} updates/s with the window, "
+          f"{np.median(headless):.0f} headless; median ratio {np.median(ratios):.2f} "
+          "(target >= 0.8)")
+    draws = np.array(draws) * 1e3
     if draws.size:
         print(f"  window redraw per snapshot: median {np.median(draws):.1f} ms, p95 "
               f"{np.percentile(draws, 95):.1f} ms over {draws.size} snapshots")
@@ -176,7 +253,8 @@ def main(argv=None):
     if args.only in (None, "canvas"):
         bench_canvas(app, 15 if args.quick else 40)
     if args.only in (None, "lateness"):
-        bench_lateness(app, 3.0 if args.quick else 8.0, 100_000, args.hide_plots, args.switch_ms)
+        bench_lateness(app, 3.0 if args.quick else 5.0, 2 if args.quick else 3, args.hide_plots,
+                       args.switch_ms)
 
 
 if __name__ == "__main__":

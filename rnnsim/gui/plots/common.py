@@ -68,6 +68,38 @@ def pen(index: int, width: float = 2.0, alpha: int = 255, style=Qt.PenStyle.Soli
     return pg.mkPen(color, width=width, style=style)
 
 
+class OpaqueGridAxis(pg.AxisItem):
+    """An axis whose ticks and grid lines are drawn opaque, in the colour their translucent
+    pen would give on the white background, behind the curves.
+
+    Qt strokes translucent grid lines slowly (~3 ms per axis and repaint, most of a plot's
+    repaint); opaque ones of the same look cost a fraction of that.
+    """
+
+    def __init__(self, orientation, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self._pens = {}  # rgba → opaque pen
+
+    def generateDrawSpecs(self, p):
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis, ticks, texts = specs
+        # faintest first: where levels coincide (log axes) the stronger line is drawn last
+        return axis, [(self._opaque(pen_), a, b) for pen_, a, b in reversed(ticks)], texts
+
+    def _opaque(self, pen_):
+        color = pen_.color()
+        key = (color.rgba(), pen_.widthF())
+        if key not in self._pens:
+            a = color.alphaF()
+            rgb = (round(a * c + (1 - a) * 255) for c in color.getRgb()[:3])
+            opaque = pg.QtGui.QPen(pen_)
+            opaque.setColor(pg.mkColor(*rgb))
+            self._pens[key] = opaque
+        return self._pens[key]
+
+
 def dashed(color: str = "#555555", width: float = 1.5):
     """A dashed reference-line pen."""
     return pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
@@ -76,6 +108,9 @@ def dashed(color: str = "#555555", width: float = 1.5):
 def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
                legend: bool = False, log_x: bool = False, log_y: bool = False):
     """Give ``plot`` a title, axis labels (units in the label text), a grid and dark ink."""
+    plot.setAxisItems({side: OpaqueGridAxis(side) for side in ("left", "bottom")})
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setZValue(-200)  # opaque grid lines under the view box's items
     plot.setTitle(title, color=FOREGROUND, size="11pt")
     for side in ("left", "bottom", "top", "right"):
         axis = plot.getAxis(side)
