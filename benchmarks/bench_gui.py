@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 SIZES = ((50, 32), (200, 256))  # (T, H)
@@ -185,9 +185,9 @@ def window_rate(app, path, seconds, hide_plots, late):
         start = time.perf_counter()
         window.actions.actionTrain.trigger()
         timer.start()
-        while time.perf_counter() - start < seconds:
-            app.processEvents()
-            time.sleep(0.001)
+        loop = QEventLoop()  # as app.exec() runs it: waiting for events without the GIL
+        QTimer.singleShot(round(1000 * seconds), loop.quit)
+        loop.exec()
         timer.stop()
         draws = list(window.draw_times)
         window.close()
