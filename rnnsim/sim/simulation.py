@@ -9,6 +9,7 @@ undo records. ``train(n)`` is the fast path: n updates without per-step records.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 
 import numpy as np
@@ -18,6 +19,7 @@ from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 from .build_snapshot import FlowTimer, build_snapshot
 from .experiment import Experiment, default_experiment
 from .history import HistoryBuffer
+from .samples import SampleCache
 from .sequence import SequenceRun
 from .snapshot import Cursor
 from .training import TrainingMixin
@@ -56,6 +58,7 @@ class Simulation(TrainingMixin):
                              "Experiment")
         self.message = ""
         self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
+        self.samples = SampleCache()  # text the network writes (tasks that generate)
         self._build(experiment, net=None)
 
     # ----------------------------------------------------------------- building
@@ -268,8 +271,16 @@ class Simulation(TrainingMixin):
         ``flow_budget`` (seconds): when the gradient flow of the shown batch is not computed
         yet and would take longer than this, the snapshot's ``grad_flow`` is None (the worker
         uses this while training). None: always computed (once per batch).
+
+        For a task that generates text, ``extras["generated"]`` is a
+        ``samples.GeneratedText`` of the current weights (rewritten at most once a second
+        while training, i.e. when ``flow_budget`` is given).
         """
-        return build_snapshot(self, flow_budget)
+        snap = build_snapshot(self, flow_budget)
+        generated = self.samples.get(self, throttle=flow_budget is not None)
+        if generated is None:
+            return snap
+        return dataclasses.replace(snap, extras={**snap.extras, "generated": generated})
 
     def save(self, path) -> None:
         """Save experiment, weights and training state (see ``persistence.save``)."""
