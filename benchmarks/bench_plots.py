@@ -6,7 +6,8 @@
 Part 1 draws real snapshots (a Simulation of the wolf task) into each plot of a shown,
 offscreen window: ``show_snapshot`` (setData/setImage) alone, and followed by a synchronous
 repaint of the plot. Part 2 trains in the SimulationWorker thread with every plot visible at
-once, PlotDocks.update on each published snapshot, and a 10 ms probe timer on the GUI thread:
+once (after 5000 updates, a full plot history), PlotDocks.update on each published snapshot,
+the GUI thread waiting in its event loop as app.exec() does, and a 10 ms probe timer on it:
 it prints the probe's lateness (actual interval − 10 ms) and the training rate relative to the
 same training without a window. It measures and prints; it asserts nothing.
 """
@@ -22,7 +23,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from rnnsim.gui.plots import PlotDocks
@@ -98,16 +99,18 @@ def headless_rate(experiment, n, seconds=None, snapshots=False):
     return done / (time.perf_counter() - start)
 
 
-def bench_training(app, docks, seconds_per_run):
+def bench_training(app, docks, seconds_per_run, history):
     from rnnsim.gui.worker import WorkerThread
 
     print(f"\nPart 2: training in the worker thread for ~{seconds_per_run:g} s, every plot "
           "visible; headless runs of the same updates before and after")
-    for case, (values, _) in CASES.items():
+    for case, (values, share) in CASES.items():
+        history_n = max(50, int(history * share))
         experiment = Experiment().with_values(values)
         n = max(20, int(headless_rate(experiment, None, 1.0) * seconds_per_run))
         before = headless_rate(experiment, n)
         worker_thread = WorkerThread(experiment)
+        worker_thread.worker.sim.train(history_n)  # a full plot history (thread not started yet)
         worker_thread.worker.snapshot_ready.connect(docks.update,
                                                     Qt.ConnectionType.QueuedConnection)
         lateness, clock, state = [], QElapsedTimer(), {"done": False, "start": 0.0}
@@ -119,8 +122,10 @@ def bench_training(app, docks, seconds_per_run):
             lateness.append(max(0.0, clock.restart() - PROBE_MS))
 
         probe.timeout.connect(tick)
+        loop = QEventLoop()  # waits as app.exec() does, without holding the GIL
         worker_thread.worker.state_changed.connect(
-            lambda s, state=state: state.update(done=True, end=time.perf_counter())
+            lambda s, state=state, loop=loop: (state.update(done=True, end=time.perf_counter()),
+                                               loop.quit())
             if s == "idle" and state["start"] else None, Qt.ConnectionType.QueuedConnection)
         worker_thread.start()
         draws_before = len(docks.draw_times)
@@ -129,9 +134,8 @@ def bench_training(app, docks, seconds_per_run):
         probe.start()
         state["start"] = time.perf_counter()
         _invoke_train(worker_thread, n)
-        while not state["done"]:
-            app.processEvents()
-            time.sleep(0.0005)
+        if not state["done"]:
+            loop.exec()
         probe.stop()
         seconds = state["end"] - state["start"]
         worker_thread.close()
@@ -141,7 +145,7 @@ def bench_training(app, docks, seconds_per_run):
         with_snaps = headless_rate(experiment, n, snapshots=True)
         lat = sorted(lateness)
         p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
-        print(f"\n  {case}, {n} updates")
+        print(f"\n  {case}, {n} updates after {history_n} (the history the plots show)")
         print(f"  GUI-thread lateness of a {PROBE_MS} ms timer: median "
               f"{statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
               f"({len(lat)} ticks)")
@@ -191,7 +195,7 @@ def main(argv=None):
         if args.part != 2:
             bench_draw(app, docks, 10 if args.quick else 40, 1000 if args.quick else 5000)
         if args.part != 1:
-            bench_training(app, docks, 2.0 if args.quick else 6.0)
+            bench_training(app, docks, 2.0 if args.quick else 6.0, 1000 if args.quick else 5000)
     finally:
         win.close()
         win.deleteLater()
