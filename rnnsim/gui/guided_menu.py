@@ -81,10 +81,14 @@ def _action(menu: QMenu, name: str, text: str, tip: str, slot) -> QAction:
 
 
 def load_preset_into(window, preset) -> None:
-    """Apply ``preset``'s experiment to ``window`` and reset the weights; the window title
-    names the preset and the status bar says what it teaches (until the simulation's own
+    """Apply ``preset``'s experiment to ``window`` and reset the weights; the header above the
+    canvas shows its title, explanation and claim, the window title names the preset and the
+    status bar says what it teaches (until the simulation's own
     notice about the change replaces it)."""
     window.apply_experiment(preset.experiment)
+    header = getattr(window, "header", None)
+    if header is not None:
+        header.set_experiment(preset.experiment, claim=preset.claim)
     reset = window.findChild(QAction, "actionReset")
     if reset is not None:
         reset.trigger()

@@ -17,10 +17,13 @@ from rnnsim.gui.panels.docks import (
     default_sizes,
     hide_stale_tab_bars,
 )
+from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.worker import WorkerThread
 
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
+PLOT_HEIGHT = 340  # default height of the tabbed plot docks along the bottom (pixels)
+PLOT_MIN_HEIGHT = 300  # a plot (heatmap over traces, axes and legend) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 
 
@@ -74,7 +77,9 @@ class MainWindow(QMainWindow):
         self.draw_times = []  # seconds spent drawing each snapshot (for the benchmark)
         self.actions = Actions(self)
         self.canvas = NetworkCanvas()
-        self.setCentralWidget(self.canvas)
+        self.header = ExperimentHeader()
+        self.header.set_experiment(self.experiment)
+        self.setCentralWidget(with_header(self.header, self.canvas))
         build_toolbar(self, SPEEDS)
         self._on_speed(self.speed.value(), send=False)
         self.status = StatusFields(self.statusBar())
@@ -93,10 +98,19 @@ class MainWindow(QMainWindow):
         self._timer.start()
         self.resize(1500, 940)
         default_sizes(self)
+        self._give_plots_room()
         prefs.restore_layout(self.settings, self)
         self.canvas.unfolded.setFocus()  # arrows and Space drive the simulation from the start
 
     # ----------------------------------------------------------------- building
+    def _give_plots_room(self):
+        """The plot docks (tabbed along the bottom) get room enough to read every plot."""
+        if self.plots is None or not self.plots.docks:
+            return
+        for dock in self.plots.docks:
+            dock.widget().setMinimumHeight(PLOT_MIN_HEIGHT)
+        self.resizeDocks([self.plots.docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
+
     def _start_worker(self):
         self.worker_thread = WorkerThread(self.experiment, self)
         self.worker = self.worker_thread.worker
@@ -176,6 +190,7 @@ class MainWindow(QMainWindow):
 
     def _on_experiment_changed(self, experiment):
         self.experiment = experiment
+        self.header.set_experiment(experiment)
         prefs.remember_experiment(self.settings, experiment.to_json())
         self.cmd_apply.emit(experiment)
 
@@ -253,6 +268,7 @@ class MainWindow(QMainWindow):
         self.sequence_panel.update_snapshot(snap)
         self.inspector.update_snapshot(snap)
         self.lecture.update_snapshot(snap)
+        self.samples.update_snapshot(snap)
         if self.plots is not None:
             self.plots.update(snap)
         if snap.message:
@@ -261,6 +277,8 @@ class MainWindow(QMainWindow):
         if snap.experiment is not None and snap.experiment != self.experiment_panel.experiment:
             self.experiment = snap.experiment
             self.experiment_panel.set_experiment(snap.experiment)
+        if snap.experiment is not None:
+            self.header.set_experiment(snap.experiment)
         self.draw_times.append(time.perf_counter() - start)
         del self.draw_times[:-1000]
 

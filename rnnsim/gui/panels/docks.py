@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 from rnnsim.gui.panels.experiment import ExperimentPanel
 from rnnsim.gui.panels.inspector import InspectorPanel
 from rnnsim.gui.panels.lecture import LecturePanel
+from rnnsim.gui.panels.samples import SamplesPanel
 from rnnsim.gui.panels.sequence import SequencePanel
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -25,10 +26,11 @@ def _dock(window, title, widget, area, name):
 
 
 def build_docks(window):
-    """Create the Experiment (left), Sequence (top), Inspector and Lecture (right) panels.
+    """Create the Experiment (left), Sequence (top), Inspector and Lecture (right) panels, and
+    Generated text (right, below them; shown while the task writes text).
 
-    Sets ``window.experiment_panel``, ``sequence_panel``, ``inspector``, ``lecture`` and
-    ``window.docks`` (name → QDockWidget).
+    Sets ``window.experiment_panel``, ``sequence_panel``, ``inspector``, ``lecture``,
+    ``samples`` and ``window.docks`` (name → QDockWidget).
     """
     window.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
                           | QMainWindow.DockOption.AllowNestedDocks)
@@ -43,6 +45,14 @@ def build_docks(window):
                           "sequenceDock"),
         "inspector": _dock(window, "Inspector", window.inspector, RIGHT, "inspectorDock"),
     }
+    window.samples = SamplesPanel()
+    samples = QDockWidget("Generated text", window)
+    samples.setObjectName("samplesDock")
+    samples.setWidget(window.samples)
+    window.addDockWidget(RIGHT, samples, Qt.Orientation.Vertical)  # below, not tabbed
+    samples.hide()
+    window.samples.dock = samples
+    window.docks["samples"] = samples
     lecture = QDockWidget("Lecture", window)
     lecture.setObjectName("lectureDock")
     lecture.setWidget(window.lecture)
