@@ -1,5 +1,8 @@
 """The network canvas, driven by hand-built Snapshots (no Simulation needed)."""
 
+import dataclasses
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -227,3 +230,27 @@ def test_clicking_a_state_label_selects_the_whole_state(canvas, qtbot):
     with qtbot.waitSignal(canvas.selected) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert blocker.args == [Selection("s", j=2, unit=None)]
+
+
+@pytest.mark.parametrize("zoom", [0.15, 0.3, 0.45, 0.6, 1.0])
+def test_token_labels_of_neighbouring_columns_never_overlap(canvas, zoom):
+    canvas.set_mode("Unfolded")
+    snap = make_snapshot(T=40, H=4, t=40)
+    long = tuple(f"{'flower' if j % 2 else 'beaver'}-{j}-and-more" for j in range(40))
+    canvas.show_snapshot(dataclasses.replace(snap, input_tokens=long))
+    canvas.unfolded.zoom(zoom / canvas.unfolded.scale_factor())
+    assert canvas.unfolded.scale_factor() == pytest.approx(zoom)
+    scene = canvas.unfolded_scene
+    scene.refresh_texts(range(1, 41))
+    shown = {j: (name, item) for j in range(1, 41) for name in ("caption", "token")
+             if (item := scene.items_by_id[(name, j)]).isVisible() and item.text()}
+    assert sorted(shown) == list(range(1, 41))  # one label per column, elided, not dropped
+    rects = [item.sceneBoundingRect() for _, item in shown.values()]
+    for left, right in itertools.pairwise(rects):
+        assert left.right() < right.left(), (left, right)
+    screen = [canvas.unfolded.mapFromScene(r).boundingRect() for r in rects]
+    for left, right in itertools.pairwise(screen):
+        assert not left.intersects(right)
+    for j, (name, item) in shown.items():
+        full = long[j - 1] if name == "token" else f"{j} {long[j - 1]}"
+        assert item.text().endswith("…") and full.startswith(item.text()[:-1])

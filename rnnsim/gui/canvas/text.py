@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
 
 from rnnsim.gui.canvas.items import lod_of
@@ -22,6 +22,7 @@ class TextItem(QGraphicsSimpleTextItem):
     def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
         super().__init__(text)
         self._text, self._color = text, QColor(color)
+        self._request = (text, None)  # (text asked for, max_width) of the shown text
         self.detail_range = (min_px / max(size, 1.0), max_lod or float("inf"))
         font = QFont("DejaVu Sans")
         font.setPointSizeF(size)
@@ -43,11 +44,27 @@ class TextItem(QGraphicsSimpleTextItem):
         on_click(self._key, None)
         event.accept()
 
-    def set_text(self, text, color=None, center_x=None):
+    def fitted(self, text, max_width):
+        """``text`` elided ("…") to at most ``max_width`` scene pixels; "" when not even
+        "…" fits. The font scales with the zoom like the scene, so it fits at every zoom."""
+        metrics = QFontMetricsF(self.font())
+        if metrics.horizontalAdvance(text) <= max_width:
+            return text
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max_width)
+        return elided if elided and metrics.horizontalAdvance(elided) <= max_width else ""
+
+    def set_text(self, text, color=None, center_x=None, max_width=None):
         """Change the text (and colour) only when it differs; True when the text changed.
 
-        With ``center_x`` the text is centred on that x (scene coordinates of the parent).
+        With ``center_x`` the text is centred on that x (scene coordinates of the parent);
+        with ``max_width`` it is elided to that width (hidden when nothing fits).
         """
+        if max_width is not None:
+            request = (text, max_width)
+            if request == self._request:
+                text = self._text
+            else:
+                self._request, text = request, self.fitted(text, max_width)
         changed = text != self._text
         if changed:
             self._text = text

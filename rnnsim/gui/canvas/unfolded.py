@@ -178,7 +178,7 @@ class UnfoldedScene(QGraphicsScene):
                                        key=("W", "Wy"), on_click=self.on_click), z=1)
         token = TextItem("", size=9.5, bold=True)
         self._add(("token", j), token, QPointF(cx, g.y_token))
-        caption = TextItem(f"{j}", size=min(30.0, g.pitch / 6.5), color=QColor(60, 60, 60),
+        caption = TextItem(f"{j}", size=min(30.0, g.pitch / 8.0), color=QColor(60, 60, 60),
                            min_px=0, max_lod=CAPTIONS_BELOW)
         self._add(("caption", j), caption, QPointF(cx, g.y_token))
         self._add(("pred", j), TextItem("", size=8.5), QPointF(cx, g.y_text + 14))

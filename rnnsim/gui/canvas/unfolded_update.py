@@ -16,6 +16,7 @@ RIGHT = QColor(20, 120, 50)
 WRONG = QColor(190, 30, 30)
 NEUTRAL = QColor(70, 70, 70)
 FUTURE = QColor(170, 170, 170)
+LABEL_GAP = 12.0  # scene pixels kept free between the token labels of neighbouring columns
 
 
 def current_column(cursor, T):
@@ -101,10 +102,11 @@ class UnfoldedUpdater:
         masked = bool(snap.mask[j - 1])
         token = snap.input_tokens[j - 1] if j - 1 < len(snap.input_tokens) else ""
         cx = self.scene.geometry.center_x(j)
-        items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE, cx)
+        room = self.scene.geometry.pitch - LABEL_GAP  # neighbouring labels never touch
+        items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE, cx, room)
         if not full:
             return
-        items[("token", j)].set_text(token, NEUTRAL if done else FUTURE, cx)
+        items[("token", j)].set_text(token, NEUTRAL if done else FUTURE, cx, room)
         if not done:
             items[("pred", j)].set_text("")
             items[("E", j)].set_text("")
