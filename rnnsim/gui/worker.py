@@ -34,7 +34,7 @@ from PySide6.QtCore import (
 from rnnsim.sim import Experiment, Simulation
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
-TRAIN_PUBLISH_INTERVAL = 1 / 15  # while training: drawing them takes the GIL from training
+TRAIN_PUBLISH_INTERVAL = 1 / 10  # while training: drawing them takes the GIL from training
 EVENTS_INTERVAL = 0.01  # seconds between looks at queued commands while training
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
@@ -350,7 +350,7 @@ class SimulationWorker(QObject):
     # ----------------------------------------------------------------- publishing
     def _publish(self, coalesce: bool = False) -> None:
         """Build and publish a snapshot; with ``coalesce``, only if the last one is older than
-        1/30 s (1/15 s while training) and than ten times what building it took (snapshots
+        1/30 s (1/10 s while training) and than ten times what building it took (snapshots
         cost at most ~10 %)."""
         now = time.perf_counter()
         interval = TRAIN_PUBLISH_INTERVAL if self._training else PUBLISH_INTERVAL
