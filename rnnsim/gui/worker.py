@@ -36,6 +36,7 @@ from rnnsim.sim import Experiment, Simulation
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
 TRAIN_PUBLISH_INTERVAL = 1 / 10  # while training: drawing them takes the GIL from training
 EVENTS_INTERVAL = 0.01  # seconds between looks at queued commands while training
+PROGRESS_INTERVAL = 0.1  # seconds between progress signals while training (the last always goes)
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
 
@@ -105,6 +106,8 @@ class SimulationWorker(QObject):
         self._build_s = 0.0  # seconds the last snapshot took to build
         self.training_ended_at = 0.0  # time.perf_counter() when the last train() returned
         self._last_events = 0.0
+        self._last_progress = 0.0
+        self._progress_held = None  # (done, total, rate) not yet signalled
         # A first snapshot as soon as the worker's thread runs its event loop (a posted call
         # moves with the object when it is moved to that thread).
         QMetaObject.invokeMethod(self, "publish", Qt.ConnectionType.QueuedConnection)
@@ -248,6 +251,7 @@ class SimulationWorker(QObject):
         try:
             self.sim.train(total, callback=lambda p: self._on_progress(p, total),
                            should_stop=self._should_stop)
+            self._emit_progress(time.perf_counter())  # the last figures, if held back
         finally:
             self._training = False
             self.training_ended_at = time.perf_counter()
@@ -273,8 +277,17 @@ class SimulationWorker(QObject):
         return self._stop_training.is_set()
 
     def _on_progress(self, p, total):
-        self.progress.emit(p.done, total, p.rate)
+        now = time.perf_counter()
+        self._progress_held = (p.done, total, p.rate)
+        if p.done >= total or now - self._last_progress >= PROGRESS_INTERVAL:
+            self._emit_progress(now)
         self._publish(coalesce=True)
+
+    def _emit_progress(self, now):
+        if self._progress_held is not None:
+            self._last_progress = now
+            self.progress.emit(*self._progress_held)
+            self._progress_held = None
 
     def _run_deferred(self):
         """Carry out the commands that arrived during training, oldest first (a deferred

@@ -234,3 +234,27 @@ def test_inspector_shows_a_whole_state_and_its_step_jacobian(inspector):
     assert f"{np.linalg.norm(jac, 2):.4g}" in text
     assert f"{snap.gamma * snap.sigma_max:.4g}" in text
     assert f"{np.linalg.norm(snap.dE_ds[3]):.4g}" in text
+
+
+def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_stale(qtbot):
+    import dataclasses
+
+    from rnnsim.gui.panels.lecture import NUMBERS_INTERVAL_MS
+
+    panel = LecturePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    base = make_snapshot(T=4, phase="backward", k=1)
+    first, second, third = (dataclasses.replace(base, sigma_max=v) for v in (1.2345, 2.3456, 7.7654))
+    panel.update_snapshot(first)
+    shown = panel.text.toPlainText()
+    assert f"{first.gamma * 1.2345:.3g}" in shown
+    panel.update_snapshot(second)  # same concept, new numbers, within the interval: held
+    panel.update_snapshot(third)
+    assert panel.text.toPlainText() == shown
+    assert f"{third.gamma * 7.7654:.3g}" not in shown
+    qtbot.waitUntil(lambda: f"{third.gamma * 7.7654:.3g}" in panel.text.toPlainText(),
+                    timeout=NUMBERS_INTERVAL_MS + 1000)
+    assert not panel._refresh.isActive()
+    panel.update_snapshot(make_snapshot(T=4, t=2))  # a new concept shows at once
+    assert panel.current == "state"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
+
+NUMBERS_INTERVAL_MS = 500  # rewrite at most this often while only the numbers change
 
 
 class LecturePanel(QWidget):
@@ -28,6 +32,11 @@ class LecturePanel(QWidget):
         self.current = None
         self._key = None
         self._snapshot = None
+        self._pending = None  # (key, section, values) held back by the interval
+        self._last_render = float("-inf")
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.timeout.connect(self._show_pending)
         self.text.setHtml(self.render(None))
 
     def update_snapshot(self, snapshot):
@@ -46,10 +55,27 @@ class LecturePanel(QWidget):
                   "M": getattr(snapshot.experiment, "update_every", 1),
                   "clipped": "yes" if snapshot.clipped else "no"}
         key = (section, tuple(values.values()))
-        if key != self._key:
-            self._key, self.current = key, section
-            self.text.setHtml(self.render(section, values))
-            self.text.scrollToAnchor(section)
+        if key == self._key:
+            return
+        waited_ms = (time.monotonic() - self._last_render) * 1000
+        if section == self.current and waited_ms < NUMBERS_INTERVAL_MS:
+            self._pending = (key, section, values)
+            if not self._refresh.isActive():
+                self._refresh.start(int(NUMBERS_INTERVAL_MS - waited_ms) + 1)
+            return
+        self._show(key, section, values)
+
+    def _show(self, key, section, values):
+        self._refresh.stop()
+        self._pending = None
+        self._key, self.current = key, section
+        self._last_render = time.monotonic()
+        self.text.setHtml(self.render(section, values))
+        self.text.scrollToAnchor(section)
+
+    def _show_pending(self):
+        if self._pending is not None:
+            self._show(*self._pending)
 
     def showEvent(self, event):
         super().showEvent(event)
