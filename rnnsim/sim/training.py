@@ -140,7 +140,7 @@ class TrainingMixin:
         (= ``net.loss_and_grads``). The sequence being stepped is abandoned; an update that is
         due is applied first. Afterwards the display shows a new sequence run forward. The
         loss and gradient norms of every update enter the history; the task's metrics those of
-        updates 1..100 and every 10th after (NaN for the others; see ``_sampled_metrics``).
+        updates 1..100 and every 10th after (NaN for the others; see ``_scored``).
 
         Parameters
         ----------
@@ -200,28 +200,32 @@ class TrainingMixin:
         X, D, mask, _ = batch
         X, D, mask = X.astype(dt, copy=False), D.astype(dt, copy=False), \
             mask.astype(dt, copy=False)
-        trace = net.forward(X)
-        sweep = net.sweep(trace, D, mask, self.experiment.bptt_steps).run()
-        metrics = self._sampled_metrics(trace.y, D, mask)
+        bptt = self.experiment.bptt_steps
+        if self._scored(self.updates + 1):
+            trace = net.forward(X)
+            sweep = net.sweep(trace, D, mask, bptt).run()
+            loss, grads = sweep.loss, sweep.grads()
+            metrics = self.task.score(trace.y, D, mask)
+        else:  # the same numbers, bit for bit, in the network's reused workspace
+            loss, grads = net.loss_and_grads(X, D, mask, bptt_steps=bptt)
+            metrics = {}
         self.sequence += 1
         if self.accumulator.M == 1:
-            return self._apply_update(sweep.grads(), sweep.loss, metrics, check_weights=False)
-        self._stats.append((sweep.loss, metrics))
-        if not self.accumulator.add(sweep.grads()):
+            return self._apply_update(grads, loss, metrics, check_weights=False)
+        self._stats.append((loss, metrics))
+        if not self.accumulator.add(grads):
             return None
         return self.apply_pending(check_weights=False)
 
-    def _sampled_metrics(self, y, D, mask) -> dict:
-        """The task's metrics of a batch if the update it goes into is scored, else {}.
+    @staticmethod
+    def _scored(update: int) -> bool:
+        """Whether the task's metrics of the batch going into ``update`` are computed.
 
         Updates 1..METRICS_ALWAYS and every METRICS_EVERY-th after are scored; the others'
         metrics are NaN in the history. The schedule depends on the update number only, so
         histories are reproducible.
         """
-        update = self.updates + 1
-        if update > METRICS_ALWAYS and update % METRICS_EVERY:
-            return {}
-        return self.task.score(y, D, mask)
+        return update <= METRICS_ALWAYS or update % METRICS_EVERY == 0
 
     def _show_batch(self, batch) -> None:
         """Make ``batch`` (None: a fresh one) the displayed sequence, run forward."""
