@@ -50,7 +50,6 @@ def test_without_x_the_preset_runs_its_own_sweep(tmp_path, capsys):
     (["--x", "lr=0.1", "--y", "cell=rnn"], r"--y: y \(cell\): cell: got 'rnn'"),
     (["--experiment", "missing.json", "--x", "lr=0.1"], "--experiment: missing.json"),
     (["--preset", "nope"], "--preset: "),
-    (["--preset", "wolf"], "--x: required"),
     (["--x", "lr=0.1", "--workers", "0"], "--workers: got 0"),
     (["--x", "lr=0.1", "--updates", "0"], "--updates: got 0"),
 ])
@@ -59,3 +58,13 @@ def test_usage_errors_exit_2_and_name_the_option(tmp_path, capsys, args, message
     err = capsys.readouterr().err
     assert err.startswith("rnnsim sweep: error: ")
     assert re.search(message, err)
+
+
+def test_an_experiment_without_a_planned_sweep_needs_x(tmp_path, capsys):
+    from rnnsim.sim import Experiment
+
+    path = tmp_path / "exp.json"
+    path.write_text(Experiment().to_json())
+    assert main(["--experiment", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnsim sweep: error: ") and "--x: required" in err
