@@ -13,7 +13,7 @@ if "RNNSIM_SETTINGS" not in os.environ:
     _settings_dir = tempfile.mkdtemp(prefix="rnnsim-test-settings-")
     os.environ["RNNSIM_SETTINGS"] = os.path.join(_settings_dir, "rnnsim.ini")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)

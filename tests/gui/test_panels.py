@@ -245,7 +245,8 @@ def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_sta
     qtbot.addWidget(panel)
     panel.show()
     base = make_snapshot(T=4, phase="backward", k=1)
-    first, second, third = (dataclasses.replace(base, sigma_max=v) for v in (1.2345, 2.3456, 7.7654))
+    first, second, third = (dataclasses.replace(base, sigma_max=v)
+                            for v in (1.2345, 2.3456, 7.7654))
     panel.update_snapshot(first)
     shown = panel.text.toPlainText()
     assert f"{first.gamma * 1.2345:.3g}" in shown
