@@ -30,6 +30,17 @@ class UsageError(Exception):
     """A command-line mistake: printed as ``rnnsim <cmd>: error: ...``, exit status 2."""
 
 
+def add_start_arguments(parser, set_help: str) -> None:
+    """``--preset NAME | --experiment FILE`` and ``--set FIELD=VALUE`` (read by ``load_start``)."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME",
+                        help="start from a preset (`rnnsim presets`; default: wolf)")
+    source.add_argument("--experiment", metavar="FILE",
+                        help="start from an experiment JSON saved by rnnsim")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        dest="settings", help=set_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``rnnsim`` and its sub-commands."""
     parser = argparse.ArgumentParser(
@@ -46,15 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         "writes: every plot (PNG, SVG, CSV), the network (PNG, SVG), experiment.json, "
         "weights.npz, metrics.json, report.md and report.html. Progress goes to stderr; the "
         "last line on stdout is {\"updates\": N, \"metrics\": {...}}.")
-    source = train.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME",
-                        help="start from a preset (`rnnsim presets`; default: wolf)")
-    source.add_argument("--experiment", metavar="FILE",
-                        help="start from an experiment JSON saved by rnnsim")
-    train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                       dest="settings",
-                       help="change a field (cell=lstm, lr=0.003, clip_norm=none) or a task "
-                       "knob (task.gap=30); repeatable")
+    add_start_arguments(train, "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
+                        "task knob (task.gap=30); repeatable")
     train.add_argument("--updates", type=int, default=200, metavar="N",
                        help="weight updates to apply (default 200)")
     train.add_argument("--out", required=True, metavar="DIR", help="folder to write into")

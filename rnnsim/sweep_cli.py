@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from rnnsim.cli import UsageError, headless_qt, load_start
+from rnnsim.cli import UsageError, add_start_arguments, headless_qt, load_start
 
 DESCRIPTION = ("Train a grid of experiments headless in parallel worker processes: every "
                "combination of the --x values (columns) and --y values (rows), each from the "
@@ -31,13 +31,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``sweep`` sub-command to ``rnnsim``'s sub-parsers ``sub``."""
     p = sub.add_parser("sweep", help="train a grid over one or two fields and draw a heatmap",
                        description=DESCRIPTION)
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME",
-                        help="start from a preset (`rnnsim presets`; default: wolf)")
-    source.add_argument("--experiment", metavar="FILE",
-                        help="start from an experiment JSON saved by rnnsim")
-    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                   dest="settings", help="change a field of the starting experiment; repeatable")
+    add_start_arguments(p, "change a field of the starting experiment; repeatable")
     p.add_argument("--x", metavar="FIELD=V1,V2,...",
                    help="the columns: a field or task.<knob> and its values (default: the "
                    "preset's sweep)")

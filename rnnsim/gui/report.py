@@ -6,6 +6,8 @@ import datetime as _dt
 import html
 import json
 
+from rnnsim.sim.sweep_grid import value_label
+
 
 def experiment_settings(experiment) -> list[tuple[str, str]]:
     """(name, value) rows of every experiment field, knobs as ``task.<knob>``."""
@@ -15,18 +17,11 @@ def experiment_settings(experiment) -> list[tuple[str, str]]:
         if name in ("schema", "title", "description"):
             continue
         if name == "knobs" and isinstance(value, dict):
-            rows += [(f"task.{k}", _fmt(v)) for k, v in value.items()]
+            rows += [(f"task.{k}", value_label(v)) for k, v in value.items()]
         else:
-            rows.append((name, _fmt(value)))
+            rows.append((name, value_label(value)))
     return rows
 
-
-def _fmt(value) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def plot_caption(plot) -> str:
@@ -63,7 +58,7 @@ def report_markdown(experiment, results: dict, plots, canvas_files) -> str:
         lines += [experiment.description, ""]
     lines += ["## Results", "", "| quantity | value |", "|---|---|",
               f"| weight updates | {results.get('updates', '')} |"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in results.get("metrics", {}).items()]
+    lines += [f"| {k} | {value_label(v)} |" for k, v in results.get("metrics", {}).items()]
     lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in experiment_settings(experiment)]
     lines += ["", "## Figures", ""]
@@ -79,7 +74,7 @@ def report_html(experiment, results: dict, plots, canvas_files) -> str:
     """The same report as a standalone HTML page (pictures linked, not embedded)."""
     e = html.escape
     rows = [("weight updates", str(results.get("updates", "")))]
-    rows += [(k, _fmt(v)) for k, v in results.get("metrics", {}).items()]
+    rows += [(k, value_label(v)) for k, v in results.get("metrics", {}).items()]
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              f"<title>{e(_title(experiment))}</title>",
              "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#202020}"
