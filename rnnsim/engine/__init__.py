@@ -16,6 +16,13 @@ from .diagnostics import (
     singular_values,
 )
 from .gradcheck import GradcheckResult, gradcheck
+from .gradients import (
+    GradientAccumulator,
+    clip_by_norm,
+    clip_by_value,
+    global_norm,
+    grad_norms,
+)
 from .init import INITIALIZERS, init_matrix, scale_to_sigma_max
 from .network import BackwardSweep, Network, Trace
 from .optim import (
@@ -23,14 +30,10 @@ from .optim import (
     SGD,
     Adagrad,
     Adam,
-    GradientAccumulator,
     Momentum,
     Nesterov,
     Optimizer,
     RMSprop,
-    clip_by_norm,
-    clip_by_value,
-    global_norm,
     make_optimizer,
 )
 from .outputs import LOSSES, OUTPUTS, check_output_loss
@@ -66,6 +69,7 @@ __all__ = [
     "get_activation",
     "get_cell",
     "global_norm",
+    "grad_norms",
     "gradcheck",
     "init_matrix",
     "jacobian_norms",

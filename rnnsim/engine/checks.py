@@ -4,6 +4,7 @@ what was given and what is accepted. Nothing is broadcast silently."""
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from collections.abc import Mapping
 
@@ -108,3 +109,40 @@ def check_params(params, shapes: dict, dtype) -> None:
                 f"params[{name!r}]: got {got}, expected an ndarray of shape {shape} and dtype "
                 f"{dtype.name} (the network's)"
             )
+
+
+# ------------------------------------------------------------ optimiser arguments
+UNIT = "in [0, 1)"
+POSITIVE = "a finite number > 0"
+
+
+def check_number(arg: str, value: object, rule: str) -> float:
+    """Return ``value`` as a float after checking it against ``rule``."""
+    ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+    x = float(value) if ok else math.nan
+    if rule == UNIT:
+        ok = ok and 0.0 <= x < 1.0
+    else:
+        ok = ok and math.isfinite(x) and x > 0.0
+    if not ok:
+        raise ValueError(f"{arg}: got {value!r}, expected {rule}")
+    return x
+
+
+def check_grads(params: Mapping[str, np.ndarray],
+                grads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Check that ``grads`` matches ``params`` and return it cast to the params' dtypes."""
+    if set(grads) != set(params):
+        raise ValueError(
+            f"grads: got keys {sorted(grads)}, expected the keys of params {sorted(params)}"
+        )
+    out = {}
+    for name, p in params.items():
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise ValueError(f"params[{name!r}]: got {type(p).__name__} "
+                             f"{getattr(p, 'dtype', '')}, expected a float ndarray")
+        g = np.asarray(grads[name])
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{name!r}]: got shape {g.shape}, expected {p.shape}")
+        out[name] = g.astype(p.dtype, copy=False)
+    return out

@@ -165,13 +165,17 @@ class Network:
         return BackwardSweep(self, trace, D, mask, check_bptt_steps(bptt_steps))
 
     @quiet
-    def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None):
+    def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None,
+                       return_y=False):
         """E and its gradients by (truncated) BPTT: forward + sweep(...).run() + grads().
+
+        With ``return_y`` the outputs y (T, B, n_out) of the forward pass come too (a new
+        array), e.g. to score the batch without running it forward again.
 
         Returns
         -------
-        (float, dict)
-            The loss and a dict with the keys of ``params``.
+        (float, dict) or (float, dict, ndarray)
+            The loss, a dict with the keys of ``params`` [, y].
         """
         bptt_steps = check_bptt_steps(bptt_steps)
         self._check_params()
@@ -179,6 +183,8 @@ class Network:
             trace = self._forward(X, s0, c0, ws)
             D, mask = self._check_targets(trace, D, mask)
             sweep = BackwardSweep(self, trace, D, mask, bptt_steps, workspace=ws).run()
+            if return_y:
+                return sweep.loss, sweep.grads(), trace.y.copy()
             return sweep.loss, sweep.grads()
 
     @quiet

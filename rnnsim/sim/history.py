@@ -2,7 +2,9 @@
 
 The rows live in a deque (``HistoryBuffer.rows``, cheap to append, copy and restore) and are
 mirrored in NumPy columns, so that ``frozen()`` is a few array copies rather than a pass over
-every row in Python: the worker freezes the history for every snapshot (~30 per second).
+every row in Python: the worker freezes the history for every snapshot (~30 per second). The
+columns catch up with the rows appended since the last ``frozen()`` in one vectorised step,
+so training (thousands of appends a second) does not pay for them row by row.
 """
 
 from __future__ import annotations
@@ -61,32 +63,39 @@ class _Columns:
     def fixed(self):
         return self.update, self.loss, self.global_norm, self.clipped
 
-    def push(self, row, dropped) -> None:
-        """Append ``row``; ``dropped`` (or None): the oldest row, which leaves the window."""
-        if self.end == len(self.update):
+    def push(self, entries) -> None:
+        """Append the rows of ``entries``, a list of ``(row, dropped)`` in the order of the
+        appends (``dropped``: the oldest row, which left the window with it, or None)."""
+        rows = [e[0] for e in entries]
+        k = len(rows)
+        if self.end + k > len(self.update):
             self._compact()
-        i = self.end
-        self.update[i], self.loss[i], self.global_norm[i], self.clipped[i] = \
-            row[0], row[1], row[4], row[5]
-        for cols, counts, values in zip((self.metrics, self.grad_norms), self.counts,
-                                        (row[2], row[3]), strict=True):
+        i, j = self.end, self.end + k
+        for col, pos, dtype in zip(self.fixed(), (0, 1, 4, 5), (np.int64, float, float, bool),
+                                   strict=True):
+            col[i:j] = np.fromiter((r[pos] for r in rows), dtype=dtype, count=k)
+        for cols, counts, pos in zip((self.metrics, self.grad_norms), self.counts, (2, 3),
+                                     strict=True):
+            values = [r[pos] for r in rows]
             for col in cols.values():
-                col[i] = np.nan
-            for k, v in values.items():
-                if k not in cols:
-                    cols[k] = np.full(len(self.update), np.nan)
-                    counts[k] = 0
-                cols[k][i] = v
-                counts[k] += 1
-        self.end += 1
-        if dropped is not None:
+                col[i:j] = np.nan
+            for key in _keys(values):
+                if key not in cols:
+                    cols[key] = np.full(len(self.update), np.nan)
+                    counts[key] = 0
+                cols[key][i:j] = [v.get(key, np.nan) for v in values]
+                counts[key] += sum(key in v for v in values)
+        self.end = j
+        for _, dropped in entries:
+            if dropped is None:
+                continue
             self.start += 1
             for cols, counts, values in zip((self.metrics, self.grad_norms), self.counts,
                                             (dropped[2], dropped[3]), strict=True):
-                for k in values:
-                    counts[k] -= 1
-                    if counts[k] == 0:
-                        del counts[k], cols[k]
+                for key in values:
+                    counts[key] -= 1
+                    if counts[key] == 0:
+                        del counts[key], cols[key]
 
     @classmethod
     def from_rows(cls, rows, limit: int) -> _Columns:
@@ -134,6 +143,7 @@ class HistoryBuffer:
         self.limit = int(limit)
         self.rows: deque[tuple] = _Rows(self._changed)
         self._columns: _Columns | None = _Columns(self.limit)
+        self._pending: list[tuple] = []  # (row, dropped) of appends not yet in the columns
         self._version = 0
         self._frozen: tuple[int, History] | None = None
 
@@ -148,8 +158,11 @@ class HistoryBuffer:
         deque.append(self.rows, row)
         dropped = deque.popleft(self.rows) if len(self.rows) > self.limit else None
         self._version += 1
-        if self._columns is not None:
-            self._columns.push(row, dropped)
+        if self._columns is not None:  # the columns catch up in frozen(), many rows at once
+            if len(self._pending) < self.limit:
+                self._pending.append((row, dropped))
+            else:  # rebuilding them from the rows is as cheap by now
+                self._columns, self._pending = None, []
         return dropped
 
     def pop(self, dropped=None) -> None:
@@ -169,7 +182,7 @@ class HistoryBuffer:
 
     def _changed(self) -> None:
         self._version += 1
-        self._columns = None
+        self._columns, self._pending = None, []
 
     def frozen(self) -> History:
         """The rows as a read-only ``History`` of arrays (the same object until a change)."""
@@ -177,6 +190,9 @@ class HistoryBuffer:
             return self._frozen[1]
         if self._columns is None:
             self._columns = _Columns.from_rows(self.rows, max(self.limit, len(self.rows)))
+        elif self._pending:
+            self._columns.push(self._pending)
+        self._pending = []
         self._frozen = (self._version, self._columns.history())
         return self._frozen[1]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnsim.engine import clip_by_norm, clip_by_value
+from rnnsim.engine import clip_by_norm, clip_by_value, grad_norms
 
 CALLBACK_INTERVAL = 0.03  # seconds between progress callbacks of train()
 METRICS_ALWAYS = 100  # train() scores every update up to this update number, then …
@@ -23,12 +23,6 @@ class Progress:
     total: int
     rate: float
     elapsed: float
-
-
-def _norm(g: np.ndarray) -> float:
-    """‖g‖₂ over all entries, computed as ``engine.global_norm`` does (sqrt of x·x, float64)."""
-    x = np.ravel(g).astype(np.float64, copy=False)
-    return math.sqrt(float(x.dot(x)))
 
 
 class TrainingMixin:
@@ -55,7 +49,7 @@ class TrainingMixin:
         is caught here, and ``train`` scans the weights once at its end.
         """
         exp, params = self.experiment, self.net.params
-        norms = {k: _norm(g) for k, g in grads.items()}
+        norms = grad_norms(grads)
         total = math.hypot(*norms.values())  # = engine.global_norm(grads), bit for bit
         if not (math.isfinite(loss) and math.isfinite(total)):
             if not self.weights_finite():
@@ -68,8 +62,7 @@ class TrainingMixin:
         if exp.clip_norm is not None and (clipped or total > exp.clip_norm):
             grads, _, by_norm = clip_by_norm(grads, exp.clip_norm)
             clipped = clipped or by_norm
-        self._good = ({k: p.copy() for k, p in params.items()}, self.optimizer.state_dict(),
-                      self.updates)
+        self._checkpoint()
         deltas = self.optimizer.step(params, grads)
         self.updates += 1
         self.delta_weights, self.grad_norms, self.clipped = deltas, norms, clipped
@@ -77,6 +70,13 @@ class TrainingMixin:
         if check_weights and not self.weights_finite():
             return self._weights_diverged()
         return True
+
+    def _checkpoint(self) -> None:
+        """Keep the weights, optimiser state and update count as they are now in ``_good``:
+        what a divergence rolls back to. The optimiser's slot arrays need no copy (its steps
+        replace them, see ``Optimizer.state_dict``)."""
+        self._good = ({k: p.copy() for k, p in self.net.params.items()},
+                      self.optimizer.state_dict(copy=False), self.updates)
 
     def weights_finite(self) -> bool:
         """True when no weight is NaN or Inf."""
@@ -115,7 +115,7 @@ class TrainingMixin:
     def _capture(self):
         """A closure that restores every update-related value to what it is now."""
         params = {k: p.copy() for k, p in self.net.params.items()}
-        opt, acc = self.optimizer.state_dict(), self.accumulator.state_dict()
+        opt, acc = self.optimizer.state_dict(copy=False), self.accumulator.state_dict()
         values = (list(self._stats), self.delta_weights, self.grad_norms, self.clipped,
                   self.updates, list(self.history.rows), self._good, self.message)
 
@@ -176,19 +176,23 @@ class TrainingMixin:
     def _train_loop(self, n, callback, should_stop, start) -> None:
         """Updates until n are done, ``should_stop()`` or divergence."""
         last = start
-        done, batch = 0, None
+        done, batch, size = 0, None, self.experiment.batch_size
         while done < n and not (should_stop is not None and should_stop()):
+            due = callback is not None and time.perf_counter() - last >= CALLBACK_INTERVAL
             if self.update_due:
                 ok = self.apply_pending(check_weights=False)
             else:
-                batch = self._sample()
+                # a batch that may be shown keeps the generator's state before it (saved with
+                # the run); the others need not pay for reading that state
+                batch = self._sample() if due or batch is None else \
+                    (*self.task.sample(size, self.rng), None)
                 ok = self._train_batch(batch)
                 if ok is None:
                     continue
             if not ok:
                 break
             done += 1
-            if callback is not None and time.perf_counter() - last >= CALLBACK_INTERVAL:
+            if due and batch is not None and batch[3] is not None:
                 last = time.perf_counter()
                 self._show_batch(batch)
                 callback(Progress(done, n, done / (last - start), last - start))
@@ -202,11 +206,9 @@ class TrainingMixin:
             mask.astype(dt, copy=False)
         bptt = self.experiment.bptt_steps
         if self._scored(self.updates + 1):
-            trace = net.forward(X)
-            sweep = net.sweep(trace, D, mask, bptt).run()
-            loss, grads = sweep.loss, sweep.grads()
-            metrics = self.task.score(trace.y, D, mask)
-        else:  # the same numbers, bit for bit, in the network's reused workspace
+            loss, grads, y = net.loss_and_grads(X, D, mask, bptt_steps=bptt, return_y=True)
+            metrics = self.task.score(y, D, mask)
+        else:
             loss, grads = net.loss_and_grads(X, D, mask, bptt_steps=bptt)
             metrics = {}
         self.sequence += 1

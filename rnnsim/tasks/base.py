@@ -188,8 +188,9 @@ def check_scored(y, D, mask):
 
 def masked_mean(values, weights) -> float:
     """Σ w·v / Σ w, or NaN when no weight is positive."""
-    total = float(np.sum(weights))
-    return float(np.sum(values * weights) / total) if total > 0 else float("nan")
+    weights = np.asarray(weights)
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total > 0 else float("nan")
 
 
 def class_accuracy(y, D, mask) -> float:

@@ -150,8 +150,10 @@ class CustomTask(Task):
         self._mask = np.zeros((T, N))
         for j, (X, D, mask) in enumerate(seqs):
             self._X[:len(X), j], self._D[:len(X), j], self._mask[:len(X), j] = X, D, mask
-        if not self._mask.any():
-            raise ValueError(f"{source}: no frame has a target; expected at least one")
+        empty = np.flatnonzero(~self._mask.any(axis=0))
+        if empty.size:  # a batch of such sequences would have nothing to learn or score
+            raise ValueError(f"{source}: sequence {empty[0] + 1} has no frame with a target; "
+                             "expected at least one target in every sequence")
 
     @property
     def count(self) -> int:

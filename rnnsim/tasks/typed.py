@@ -82,6 +82,9 @@ def _sequence(part: str, line: int, start: int, source: str) -> TypedSequence:
         raise syntax_error(source, line, targets[len(inputs)].column,
                            f"{len(targets)} targets for {len(inputs)} inputs; expected at "
                            "most one target per input frame")
+    if all(t.text == NO_TARGET for t in targets):
+        raise syntax_error(source, line, targets[0].column, f"every target is '{NO_TARGET}'; "
+                           "expected at least one target per sequence")
     _check_inputs(inputs, source)
     padded = [None] * (len(inputs) - len(targets)) + [
         None if t.text == NO_TARGET else t for t in targets]

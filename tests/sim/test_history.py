@@ -60,6 +60,21 @@ def test_frozen_matches_rows_through_appends_drops_undo_and_restores(limit):
         check(buf)
 
 
+@pytest.mark.parametrize(("limit", "seed"), [(1, 0), (5, 1), (20, 2), (64, 3)])
+def test_columns_catch_up_with_many_appends_between_freezes(limit, seed):
+    """Training appends thousands of rows between two snapshots: the columns take them (and
+    the rows they pushed out) in one step, or are rebuilt when more than ``limit`` waited."""
+    rng = np.random.default_rng(seed)
+    buf, update = HistoryBuffer(limit), 0
+    for _ in range(60):
+        for _ in range(int(rng.integers(0, 3 * limit + 2))):
+            update += 1
+            buf.append(*random_row(rng, update))
+        if rng.random() < 0.1 and len(buf):
+            buf.truncate(buf.rows[-1][0] - 1)
+        check(buf)
+
+
 def test_frozen_is_reused_until_a_change_and_copies_are_independent():
     buf = HistoryBuffer(4)
     buf.append(1, 0.5, {"acc": 1.0}, {"Ws": 2.0}, 2.0, False)

@@ -91,7 +91,8 @@ def test_unknown_token_names_line_and_column(text, message):
     ("a b; lonely", r"line 1, column 5: one token and no '->'"),
     ("a _ b -> c", r"line 1, column 3: '_' as an input"),
     ("  # only a comment", r"sequences: got .*, expected at least one sequence"),
-    ("a -> _", r"sequences: no frame has a target"),
+    ("a -> _", r"sequences: line 1, column 6: every target is ._.; expected at least one"),
+    ("a b; c -> _", r"line 1, column 11: every target is"),
 ])
 def test_typed_syntax_errors_name_line_and_column(text, message):
     with pytest.raises(ValueError, match=message):

@@ -72,7 +72,7 @@ def test_output_knob_is_checked_against_the_targets(tmp_path):
     ("d:a\n1\n", r"line 1: no input column"),
     ("x:a,d:b\n", r"line 2: no data rows"),
     ("\n\n", r"is empty"),
-    ("x:a,d:b\n1,\n2,\n", r"no frame has a target"),
+    ("x:a,d:b\n1,\n2,\n", r"sequence 1 has no frame with a target"),
 ])
 def test_bad_csv_names_line_and_column(tmp_path, text, message):
     with pytest.raises(ValueError, match=r"path: '.*data.csv'.*" + message):
