@@ -15,6 +15,7 @@ from rnnsim.engine.optim import (
     clip_by_norm,
     clip_by_value,
     global_norm,
+    grad_norms,
     make_optimizer,
 )
 
@@ -120,6 +121,40 @@ def test_state_dict_round_trip_through_npz_continues_bit_identically(name):
     _run(second, params, seq[3:])
     for k in start:
         assert np.array_equal(params[k], ref_params[k])
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_an_uncopied_state_dict_stays_the_state_it_was_taken_at(name):
+    """state_dict(copy=False) shares the slot arrays; later steps replace them, never write
+    into them, so the dict is a checkpoint that load_state_dict rolls back to exactly."""
+    rng = np.random.default_rng(1)
+    seq = _grads_seq(rng, 5)
+    opt = make_optimizer(name, 0.05)
+    params = {"Ws": rng.normal(size=(3, 3)), "bs": rng.normal(size=3)}
+    _run(opt, params, seq[:2])
+    shared, copied = opt.state_dict(copy=False), opt.state_dict()
+    before = {k: v.copy() for k, v in params.items()}
+    _run(opt, params, seq[2:])
+    assert set(shared) == set(copied)
+    for k, v in copied.items():
+        assert np.array_equal(shared[k], v), k
+    opt.load_state_dict(shared)  # roll back, then the same steps again: the same weights
+    after = {k: v.copy() for k, v in params.items()}
+    _run(opt, before, seq[2:])
+    for k in params:
+        assert np.array_equal(before[k], after[k])
+
+
+def test_grad_norms_make_up_the_global_norm_bit_for_bit():
+    rng = np.random.default_rng(2)
+    for dtype in ("float64", "float32"):
+        grads = {"a": rng.normal(size=(7, 5)).astype(dtype),
+                 "b": rng.normal(size=9).astype(dtype)[::2]}  # a strided view too
+        norms = grad_norms(grads)
+        assert list(norms) == ["a", "b"]
+        for k, g in grads.items():
+            assert math.isclose(norms[k], np.linalg.norm(g.astype(np.float64)), rel_tol=1e-14)
+        assert math.hypot(*norms.values()) == global_norm(grads)
 
 
 def test_state_dict_is_flat_and_holds_step_and_hyper_parameters():

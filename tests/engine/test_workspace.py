@@ -83,6 +83,17 @@ def test_repeated_calls_stay_bit_identical_to_forward_and_sweep(cell, dtype):
 
 
 @pytest.mark.parametrize("cell", CELL_NAMES)
+def test_return_y_gives_the_forward_outputs_and_the_same_gradients(cell):
+    net = Network.create(cell, 3, 4, 3, seed=4)
+    X, D, mask, s0 = make_data(net, 6, 2, np.random.default_rng(5))
+    loss, grads, y = net.loss_and_grads(X, D, mask, s0, return_y=True)
+    _assert_same((loss, grads), _fresh_loss_and_grads(net, X, D, mask, s0, None))
+    assert np.array_equal(y, net.forward(X, s0).y)
+    net.loss_and_grads(X * 3.0, D, mask, s0, return_y=True)  # y is not the workspace's array
+    assert np.array_equal(y, net.forward(X, s0).y)
+
+
+@pytest.mark.parametrize("cell", CELL_NAMES)
 def test_gradient_flow_is_the_same_with_and_without_the_workspace(cell):
     net = Network.create(cell, 2, 4, 2, seed=4)
     X, D, mask, s0 = make_data(net, 6, 2, np.random.default_rng(4))
