@@ -78,6 +78,7 @@ class Simulation(TrainingMixin):
         self.clipped = False
         self._stats: list[tuple[float, dict]] = []  # (loss, metrics) of accumulated batches
         self._good = None  # state before the last applied update (divergence rollback)
+        self._unshown = None  # a batch of train() to show as ``run`` in the next snapshot()
         self.diverged = False  # the last train() or update stopped on NaN/Inf
         self._undo: deque = deque()
         self._undo_sequences = 0
@@ -276,6 +277,9 @@ class Simulation(TrainingMixin):
         ``samples.GeneratedText`` of the current weights (rewritten at most once a second
         while training, i.e. when ``flow_budget`` is given).
         """
+        if self._unshown is not None:  # the batch train() trained on when it called back
+            batch, self._unshown = self._unshown, None
+            self._show_batch(batch)
         snap = build_snapshot(self, flow_budget)
         generated = self.samples.get(self, throttle=flow_budget is not None)
         if generated is None:

@@ -147,7 +147,8 @@ class TrainingMixin:
         n : int
             Updates to apply (>= 0).
         callback : callable or None
-            ``callback(Progress)``, at most every ~30 ms and once at the end.
+            ``callback(Progress)``, at most every ~30 ms and once at the end. A
+            ``snapshot()`` taken in it shows the batch just trained on, run forward.
         should_stop : callable or None
             Checked before every batch; training stops when it returns True.
 
@@ -166,6 +167,7 @@ class TrainingMixin:
             self._train_loop(n, callback, should_stop, start)
             if not self.diverged and not self.weights_finite():
                 self._weights_diverged()
+            self._unshown = None
             self._show_batch(None)
         done = max(0, self.updates - first)
         if callback is not None:
@@ -194,7 +196,7 @@ class TrainingMixin:
             done += 1
             if due and batch is not None and batch[3] is not None:
                 last = time.perf_counter()
-                self._show_batch(batch)
+                self._unshown = batch  # run forward only if a snapshot() asks for it
                 callback(Progress(done, n, done / (last - start), last - start))
 
     def _train_batch(self, batch):
