@@ -22,8 +22,8 @@ from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.worker import WorkerThread
 
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
-PLOT_HEIGHT = 340  # default height of the tabbed plot docks along the bottom (pixels)
-PLOT_MIN_HEIGHT = 300  # a plot (heatmap over traces, axes and legend) stays readable above this
+PLOT_HEIGHT = 290  # default height of the tabbed plot docks along the bottom (pixels)
+PLOT_MIN_HEIGHT = 230  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 
 

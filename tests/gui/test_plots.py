@@ -324,3 +324,53 @@ def test_training_plot_joins_metrics_recorded_every_kth_update(make):
     measured = sparse[9::10]  # updates 10, 20, ...: the last 20 updates hold two of them
     expected = [np.mean(measured[max(0, i - 1):i + 1]) for i in range(len(measured))]
     np.testing.assert_allclose(data(plot.metric_smooth[0])[1], expected)
+
+
+# ---------------------------------------------------------------------- arrangement
+def _cell(plot, item):
+    """(row, column) of ``item`` in the plot's layout, None when it is not in it."""
+    cells = plot.graphics.ci.items.get(item)
+    return tuple(cells[0]) if cells else None
+
+
+@pytest.mark.parametrize(("cls", "first", "second"), [
+    (ActivationsPlot, "heat", "trace_plot"),
+    (TrainingPlot, "loss_plot", "metric_plot"),
+])
+def test_panels_go_side_by_side_in_a_wide_dock_and_back_when_tall(make, qtbot, cls, first,
+                                                                  second):
+    plot = make(cls, make_plot_snapshot())
+    plot.show()
+    a, b = getattr(plot, first), getattr(plot, second)
+    assert plot.arrangement == "tall" and _cell(plot, a) == (0, 0) and _cell(plot, b) == (1, 0)
+    plot.resize(1500, 280)  # the tabbed docks along the bottom of the window
+    qtbot.waitUntil(lambda: plot.arrangement == "wide")
+    assert _cell(plot, a) == (0, 0) and _cell(plot, b) == (0, 1)
+    qtbot.wait(20)
+    # both panels use the height: neither is squeezed under the other
+    assert a.geometry().height() > 150 and b.geometry().height() > 120
+    plot.show_snapshot(make_plot_snapshot())  # still draws
+    with plot.laid_out() as rect:  # exports keep the stacked layout of EXPORT_SIZE
+        assert plot.arrangement == "tall" and rect.width() == 960
+    assert plot.arrangement == "wide" and _cell(plot, b) == (0, 1)
+    plot.resize(700, 600)
+    qtbot.waitUntil(lambda: plot.arrangement == "tall")
+    assert _cell(plot, b) == (1, 0)
+
+
+def test_weights_go_in_one_row_when_wide(make, qtbot):
+    plot = make(WeightsPlot, make_plot_snapshot())
+    plot.show()
+    plot.resize(1500, 280)
+    qtbot.waitUntil(lambda: plot.arrangement == "wide")
+    assert {_cell(plot, p)[0] for p in plot.plots.values()} == {0}
+    assert sorted(_cell(plot, p)[1] for p in plot.plots.values()) == list(range(6))
+
+
+def test_the_loss_plot_has_its_own_x_label_beside_the_metrics(make, qtbot):
+    plot = make(TrainingPlot, make_plot_snapshot())
+    plot.show()
+    assert plot.loss_plot.getAxis("bottom").labelText == ""  # stacked: shared with metrics
+    plot.resize(1500, 280)
+    qtbot.waitUntil(lambda: plot.arrangement == "wide")
+    assert plot.loss_plot.getAxis("bottom").labelText == "weight update n (updates)"

@@ -86,8 +86,9 @@ class ActivationsPlot(PlotView):
         self.traces = [curve(self.trace_plot, None, pen(i), symbol="o", symbolSize=5,
                              symbolBrush=pen(i).color(), symbolPen=None)
                        for i in range(MAX_TRACES)]
-        self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.arrange([(self.heat, 0, 0), (self.trace_plot, 1, 0)],
+                     [(self.heat, 0, 0), (self.trace_plot, 0, 1)],
+                     tall_rows={0: (3, None), 1: (2, None)})
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, snap):

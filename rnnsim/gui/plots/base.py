@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from rnnsim.gui.plots.common import Table, style_plot
 
 EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
+WIDE = 2.2  # a plot wider than this many times its height puts its panels side by side
 
 
 class PlotView(QWidget):
@@ -38,6 +39,9 @@ class PlotView(QWidget):
         layout.setSpacing(0)
         layout.addLayout(self.controls)
         layout.addWidget(self.graphics, 1)
+        self._arrangements = {}  # "tall"/"wide" → [(item, row, col)], see ``arrange``
+        self._rows = {}  # "tall"/"wide" → {row: (stretch, max height or None)}
+        self.arrangement = "tall"
         self._build()
         from rnnsim.gui.plots.menus import install_plot_menu
 
@@ -65,6 +69,52 @@ class PlotView(QWidget):
         plot = self.graphics.addPlot(row=row, col=col)
         return style_plot(plot, title, x_label, y_label, **style)
 
+    def arrange(self, tall, wide, tall_rows=None, wide_rows=None):
+        """Let the panels move with the plot's shape: ``tall`` and ``wide`` list
+        ``(item, row, col)`` for each layout (e.g. heatmap over traces in a tall dock, beside
+        them in a wide one, such as the tabbed docks along the bottom of the window). The
+        ``*_rows`` give ``{row: (stretch, max height or None)}``. Starts tall."""
+        self._arrangements = {"tall": list(tall), "wide": list(wide)}
+        self._rows = {"tall": dict(tall_rows or {}), "wide": dict(wide_rows or {})}
+        self._apply_rows("tall")
+
+    def arrangement_for(self, width, height) -> str:
+        """"wide" or "tall": the arrangement for a plot of ``width`` × ``height`` pixels."""
+        return "wide" if width > WIDE * max(1, height) else "tall"
+
+    def set_arrangement(self, name):
+        """Put the panels in arrangement ``name`` ("tall" or "wide"; no-op without ``arrange``)."""
+        if not self._arrangements or name == self.arrangement:
+            return
+        ci = self.graphics.ci
+        for item, *_ in self._arrangements[self.arrangement]:
+            ci.removeItem(item)
+        for item, row, col in self._arrangements[name]:
+            ci.addItem(item, row=row, col=col)
+        self._apply_rows(name)
+        self.arrangement = name
+        self._arranged(name)
+
+    def _arranged(self, name):
+        """Hook: the panels were just put in arrangement ``name``."""
+
+    def _apply_rows(self, name):
+        layout = self.graphics.ci.layout
+        used = {row for _, row, _ in self._arrangements[name]}
+        for row in range(max(used | {layout.rowCount() - 1}) + 1):
+            # a row left empty by the other arrangement takes no room
+            stretch, high = self._rows[name].get(row, (1, None) if row in used else (0, 0))
+            layout.setRowStretchFactor(row, stretch)
+            layout.setRowMaximumHeight(row, 1e6 if high is None else high)
+            if row not in used:
+                layout.setRowMinimumHeight(row, 0)
+                layout.setRowSpacing(row, 0)
+
+    def resizeEvent(self, event):
+        """Pick the arrangement for the new shape."""
+        super().resizeEvent(event)
+        self.set_arrangement(self.arrangement_for(self.width(), self.height()))
+
     @contextlib.contextmanager
     def laid_out(self, size=None):
         """Lay the plot out at ``size`` (default ``EXPORT_SIZE``) while the block renders it.
@@ -74,6 +124,8 @@ class PlotView(QWidget):
         Yields the scene rectangle to render.
         """
         w, h = size or EXPORT_SIZE
+        shown = self.arrangement
+        self.set_arrangement(self.arrangement_for(w, h))
         rect = QRectF(0, 0, w, h)
         view, ci = self.graphics, self.graphics.ci
         old_scene, old_geometry = view.sceneRect(), ci.geometry()
@@ -83,6 +135,7 @@ class PlotView(QWidget):
         try:
             yield rect
         finally:
+            self.set_arrangement(shown)
             self._layout(old_scene, old_geometry)
             for box, (x, y), auto in ranges:  # an aspect-locked box widened its range
                 box.setRange(xRange=x, yRange=y, padding=0)

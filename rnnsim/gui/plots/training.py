@@ -6,7 +6,15 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import SMOOTH_WINDOW, Table, curve, dashed, legend_below, pen
+from rnnsim.gui.plots.common import (
+    FOREGROUND,
+    SMOOTH_WINDOW,
+    Table,
+    curve,
+    dashed,
+    legend_below,
+    pen,
+)
 
 MAX_METRICS = 6
 
@@ -44,7 +52,10 @@ class TrainingPlot(PlotView):
                                  pen(0, 2.5), downsample=True)
         self.metric_plot = self.add_plot(1, 0, "task metrics", "weight update n (updates)",
                                          "metric (task score)")
-        legend_below(self, self.metric_plot, 2, 0)
+        legend = legend_below(self, self.metric_plot, 2, 0)
+        self.arrange([(self.loss_plot, 0, 0), (self.metric_plot, 1, 0), (legend, 2, 0)],
+                     [(self.loss_plot, 0, 0), (self.metric_plot, 0, 1), (legend, 1, 1)],
+                     tall_rows={2: (0, 60)}, wide_rows={1: (0, 60)})
         self.metric_plot.setXLink(self.loss_plot)
         self.metric_raw = [curve(self.metric_plot, None, pen(i + 1, 1, alpha=90),
                                  downsample=True) for i in range(MAX_METRICS)]
@@ -56,6 +67,11 @@ class TrainingPlot(PlotView):
         self.metric_plot.addItem(self.chance)
         self._legend_key = None
         self.smoothed = {}  # name → smoothed array last drawn
+
+    def _arranged(self, name):
+        # stacked, the loss plot shares the metrics plot's x axis label; beside it, its own
+        self.loss_plot.setLabel("bottom", "weight update n (updates)" if name == "wide" else "",
+                                color=FOREGROUND, **{"font-size": "10pt"})
 
     def _draw(self, snap):
         h = snap.history

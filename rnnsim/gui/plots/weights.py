@@ -38,6 +38,11 @@ class WeightsPlot(PlotView):
                 plot.addItem(image)
                 store[key] = image
                 self.plots[prefix + key] = plot
+        n = len(MATRICES)
+        self.arrange([(self.plots[p + k], r, c) for c, (k, *_) in enumerate(MATRICES)
+                      for r, p in enumerate(("", "Δ"))],
+                     [(self.plots[p + k], 0, c + r * n) for c, (k, *_) in enumerate(MATRICES)
+                      for r, p in enumerate(("", "Δ"))])
         self.bar = colorbar(cmap, "W[i, j]")
         self.bar.setImageItem(list(self.images.values()), insert_in=self.plots["Wy"])
         self.delta_bar = colorbar(cmap, "ΔW[i, j]")
