@@ -245,7 +245,11 @@ def test_plot_docks_interface(window):
     assert all(d.objectName().startswith("plotDock_") for d in docks.docks)
 
 
-def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot):
+def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot,
+                                                                          monkeypatch):
+    import rnnsim.gui.plots.docks as docks_module
+
+    monkeypatch.setattr(docks_module, "CPU_SHARE", 0.3)  # shorter pauses: this tests the order
     _, docks = window
     drawn = []
     for plot in docks.plots.values():
@@ -264,6 +268,25 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
     assert all(s is third for _, s in drawn) and len(drawn) == len(docks.plots)
     ticks = docks.draw_times[-len(docks.plots):]
     assert len(docks.draw_times) == 1 + len(docks.plots) and max(ticks) < sum(ticks)
+
+
+def test_the_redraw_budget_counts_every_paint_of_every_plot(window, qtbot):
+    """pyqtgraph paints in Python (holding the GIL that training needs) also when ranges
+    settle after a redraw: the pause after a redraw covers those paints too."""
+    from rnnsim.gui.plots.docks import CPU_SHARE
+
+    _, docks = window
+    plot = docks.plots["training"]
+    before = plot.graphics.paint_seconds
+    plot.show_snapshot(make_plot_snapshot())
+    plot.graphics.viewport().repaint()
+    assert plot.graphics.paint_seconds > before  # its paint events are timed
+    docks._pause(0.0)  # everything painted so far is accounted for
+    factor = (1 - CPU_SHARE) / CPU_SHARE
+    assert docks._pause(0.002) == pytest.approx(0.002 * factor)
+    plot.graphics.paint_seconds += 0.05  # a paint after the redraw was timed
+    assert docks._pause(0.002) == pytest.approx(0.05 * factor)
+    assert docks._pause(0.002) == pytest.approx(0.002 * factor)  # counted once
 
 
 def test_hidden_docks_are_drawn_when_shown_or_refreshed(window, qtbot):

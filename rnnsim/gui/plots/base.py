@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -12,6 +13,18 @@ from rnnsim.gui.plots.common import Table, style_plot
 
 EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 WIDE = 2.2  # a plot wider than this many times its height puts its panels side by side
+
+
+class _TimedLayoutWidget(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget that adds up the seconds its paint events take (pyqtgraph paints
+    in Python, holding the GIL the training thread needs): ``PlotDocks`` budgets with it."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event):
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds += time.perf_counter() - start
 
 
 class PlotView(QWidget):
@@ -29,7 +42,7 @@ class PlotView(QWidget):
         super().__init__(parent)
         self.setObjectName(f"{self.name}Plot")
         self.snapshot = None
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = _TimedLayoutWidget()
         self.graphics.setBackground("w")
         self.graphics.ci.setContentsMargins(6, 6, 12, 6)
         self.controls = QHBoxLayout()
