@@ -3,7 +3,7 @@
 The bare loop is what training costs without the simulator: per update, draw a batch from the
 task, ``net.loss_and_grads``, ``clip_by_norm``, ``optimizer.step``. ``Simulation.train`` does
 that plus its bookkeeping: task metrics (updates 1..100, then every 10th), per-matrix
-gradient norms, the divergence checks and rollback copy, the bounded history, and at the end
+gradient norms, the divergence checks and rollback checkpoint, the bounded history, and at the end
 a fresh sequence run forward for the display. Both run in alternating blocks
 (``_util.alternate``); the table shows the median time per update, the ratio
 Simulation / bare loop of the medians (target: overhead <= 10 %) and of the fastest calls

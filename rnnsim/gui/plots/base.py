@@ -119,9 +119,9 @@ class PlotView(QWidget):
             stretch, high = self._rows[name].get(row, (1, None) if row in used else (0, 0))
             layout.setRowStretchFactor(row, stretch)
             layout.setRowMaximumHeight(row, 1e6 if high is None else high)
+            layout.setRowSpacing(row, layout.verticalSpacing() if row in used else 0)
             if row not in used:
                 layout.setRowMinimumHeight(row, 0)
-                layout.setRowSpacing(row, 0)
 
     def resizeEvent(self, event):
         """Pick the arrangement for the new shape."""
