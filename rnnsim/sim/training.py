@@ -186,15 +186,14 @@ class TrainingMixin:
             else:
                 # a batch that may be shown keeps the generator's state before it (saved with
                 # the run); the others need not pay for reading that state
-                batch = self._sample() if due or batch is None else \
-                    (*self.task.sample(size, self.rng), None)
+                batch = self._sample() if due else (*self.task.sample(size, self.rng), None)
                 ok = self._train_batch(batch)
                 if ok is None:
                     continue
             if not ok:
                 break
             done += 1
-            if due and batch is not None and batch[3] is not None:
+            if due and batch is not None and batch[3] is not None:  # not a held-over batch
                 last = time.perf_counter()
                 self._unshown = batch  # run forward only if a snapshot() asks for it
                 callback(Progress(done, n, done / (last - start), last - start))

@@ -110,15 +110,20 @@ def test_a_bad_value_is_refused_visibly_and_changes_nothing(window, qtbot):
     assert window.snapshot.experiment == before
 
 
+def click_scene_point(qtbot, window, item, point):
+    """Left-click ``point`` (in ``item``'s coordinates) on the unfolded canvas."""
+    view = window.canvas.unfolded
+    view.centerOn(item)
+    pos = view.mapFromScene(item.mapToScene(point))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
 def test_clicking_a_unit_shows_its_values_in_the_inspector(window, qtbot):
     key(qtbot, window, Qt.Key.Key_Right, 2)
     qtbot.waitUntil(lambda: drawn_t(window) == 2, timeout=5000)
     window.canvas.set_mode("Unfolded")
     item = window.canvas.unfolded_scene.items_by_id[("s", 2)]
-    view = window.canvas.unfolded
-    view.centerOn(item)
-    pos = view.mapFromScene(item.mapToScene(item.unit_center(3)))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    click_scene_point(qtbot, window, item, item.unit_center(3))
     assert window.canvas.selection == Selection("s", j=2, unit=3)
     snap = window.snapshot
     text = window.inspector.text.toPlainText()
@@ -286,10 +291,7 @@ def test_clicking_a_state_label_shows_the_whole_state(window, qtbot):
     qtbot.waitUntil(lambda: drawn_t(window) == 3, timeout=5000)
     window.canvas.set_mode("Unfolded")
     label = window.canvas.unfolded_scene.items_by_id[("s_label", 2)]
-    view = window.canvas.unfolded
-    view.centerOn(label)
-    pos = view.mapFromScene(label.mapToScene(label.boundingRect().center()))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    click_scene_point(qtbot, window, label, label.boundingRect().center())
     text = window.inspector.text.toPlainText()
     assert "state s2" in text.replace("\u2082", "2")
     assert f"{np.linalg.norm(window.snapshot.s[2]):.4g}" in text

@@ -92,7 +92,7 @@ class PlotView(QWidget):
         self._apply_rows("tall")
 
     def arrangement_for(self, width, height) -> str:
-        """"wide" or "tall": the arrangement for a plot of ``width`` × ``height`` pixels."""
+        """The arrangement ("wide" or "tall") for a plot of ``width`` × ``height`` pixels."""
         return "wide" if width > WIDE * max(1, height) else "tall"
 
     def set_arrangement(self, name):
