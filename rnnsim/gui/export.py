@@ -1,7 +1,7 @@
 """Export plots, the network canvas and whole runs: PNG, SVG, CSV, JSON, NPZ and a report.
 
-Every file is written under a temporary name in the destination folder and moved into place
-with ``os.replace``: a failed export leaves no half-written file behind.
+Every file is written atomically (``rnnsim.sim.atomic``): a failed export leaves no
+half-written file behind.
 
     export_plot(plots["gradient_flow"], "out/gradient_flow.png", "png", scale=2)
     export_all("out", window, progress=lambda done, total, what: ...)
@@ -14,20 +14,15 @@ import csv
 import io
 import json
 import os
-import tempfile
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
 
 from rnnsim.gui.render import canvas_scenes, plot_png, plot_svg, scene_png, scene_svg
+from rnnsim.sim import atomic as sim_atomic
 
 FORMATS = ("png", "svg", "csv")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file
-
-
 class ExportError(OSError):
     """An export could not be written (the message says which file and why)."""
 
@@ -37,25 +32,16 @@ class ExportError(OSError):
 def atomic_path(path):
     """Yield a temporary path next to ``path``; move it onto ``path`` if the block succeeds.
 
-    On any error the temporary file is removed and an ``ExportError`` naming ``path`` is raised.
+    ``rnnsim.sim.atomic.atomic_path``, with every failure reported as an ``ExportError``
+    naming ``path`` (the temporary file is removed).
     """
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
-                                   dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        if isinstance(exc, ExportError) or not isinstance(exc, Exception):
-            raise
+        with sim_atomic.atomic_path(path) as tmp:
+            yield tmp
+    except ExportError:
+        raise
+    except Exception as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ExportError(f"cannot write {path}: {reason}") from exc
 

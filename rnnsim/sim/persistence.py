@@ -2,7 +2,7 @@
 
 ``save(sim, "run.json")`` writes the experiment to ``run.json`` and the state beside it to
 ``run.npz``; ``save(sim, "run.npz")`` writes only the NPZ (which carries the experiment too).
-Every file is written atomically: a temporary file in the same folder, then ``os.replace``.
+Every file is written atomically (``rnnsim.sim.atomic``).
 ``load`` checks everything (names, shapes, dtypes, counts) against the experiment before any
 of it is applied, so a refused file (ValueError) leaves the simulation as it was.
 """
@@ -10,13 +10,12 @@ of it is applied, so a refused file (ValueError) leaves the simulation as it was
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from .experiment import Experiment
 
 FORMAT = "rnnsim-state"
@@ -152,19 +151,7 @@ def _npz_bytes(arrays) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic.write_bytes(path, data)
 
 
 save_state = save

@@ -18,8 +18,9 @@ import os
 import sys
 import time
 
-from rnnsim.cli import UsageError, add_start_arguments, headless_qt, load_start
+from rnnsim.cli.common import UsageError, add_start_arguments, headless_qt, load_start
 
+NAME = "sweep"
 DESCRIPTION = ("Train a grid of experiments headless in parallel worker processes: every "
                "combination of the --x values (columns) and --y values (rows), each from the "
                "same starting experiment. Writes grid.csv, heatmap.png and heatmap.svg into "
@@ -29,7 +30,7 @@ DESCRIPTION = ("Train a grid of experiments headless in parallel worker processe
 
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``sweep`` sub-command to ``rnnsim``'s sub-parsers ``sub``."""
-    p = sub.add_parser("sweep", help="train a grid over one or two fields and draw a heatmap",
+    p = sub.add_parser(NAME, help="train a grid over one or two fields and draw a heatmap",
                        description=DESCRIPTION)
     add_start_arguments(p, "change a field of the starting experiment; repeatable")
     p.add_argument("--x", metavar="FIELD=V1,V2,...",
@@ -97,7 +98,7 @@ def _preset_plan(args):
         raise UsageError(f"--preset: {exc}") from None
 
 
-def sweep(args) -> int:
+def run(args) -> int:
     """Run ``rnnsim sweep`` with parsed ``args``; return the exit status."""
     from rnnsim.sim.sweep import SweepRun, write_csv
 
@@ -164,12 +165,12 @@ def _say(args, text: str) -> None:
 
 
 def main(argv=None) -> int:
-    """``python -m rnnsim.sweep_cli ...``: the sweep command on its own."""
+    """``python -m rnnsim.cli.sweep ...``: the sweep command on its own."""
     parser = argparse.ArgumentParser(prog="rnnsim")
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sweep", *(sys.argv[1:] if argv is None else argv)])
     try:
-        return sweep(args)
+        return run(args)
     except UsageError as exc:
         print(f"rnnsim sweep: error: {exc}", file=sys.stderr)
         return 2

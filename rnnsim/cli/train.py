@@ -9,12 +9,42 @@ import time
 
 import numpy as np
 
-from rnnsim.cli import UsageError, headless_qt, load_start, print_result
+from rnnsim.cli.common import (
+    UsageError,
+    add_start_arguments,
+    headless_qt,
+    load_start,
+    print_result,
+)
 
+NAME = "train"
 EVAL_SEED = 2  # the evaluation batch is drawn from default_rng([seed, EVAL_SEED])
 
 
-def train(args) -> int:
+
+def add_parser(sub):
+    """Add ``train`` to ``rnnsim``'s sub-parsers ``sub``."""
+    train = sub.add_parser(
+        NAME, help="train headless and write every figure, the data and a report",
+        description="Train without a window, then write into DIR what File ▸ Export all "
+        "writes: every plot (PNG, SVG, CSV), the network (PNG, SVG), experiment.json, "
+        "weights.npz, metrics.json, report.md and report.html. Progress goes to stderr; the "
+        "last line on stdout is {\"updates\": N, \"metrics\": {...}}.")
+    add_start_arguments(train, "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
+                        "task knob (task.gap=30); repeatable")
+    train.add_argument("--updates", type=int, default=200, metavar="N",
+                       help="weight updates to apply (default 200)")
+    train.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    train.add_argument("--scale", type=float, default=2.0, metavar="S",
+                       help="PNG resolution: pixels per screen pixel (default 2)")
+    train.add_argument("--eval-batch", type=int, default=512, metavar="B",
+                       help="sequences in the evaluation batch of the final metrics "
+                       "(default 512)")
+    train.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return train
+
+
+def run(args) -> int:
     """Run ``rnnsim train`` with parsed ``args``; return the exit status."""
     _check_numbers(args)
     experiment = load_start(args)

@@ -1,4 +1,4 @@
-"""``rnnsim sweep`` (rnnsim/sweep_cli.py): files written, the preset's own sweep, usage errors."""
+"""``rnnsim sweep`` (rnnsim/cli/sweep.py): files written, the preset's own sweep, usage errors."""
 
 import csv
 import json
@@ -8,7 +8,7 @@ import re
 import pytest
 from PySide6.QtGui import QImage
 
-from rnnsim.sweep_cli import main
+from rnnsim.cli.sweep import main
 
 
 def test_sweep_writes_the_grid_and_both_heatmaps(tmp_path, capsys):

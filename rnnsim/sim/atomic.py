@@ -1,0 +1,65 @@
+"""Atomic file writes: a temporary file beside the target, then ``os.replace``.
+
+The one place where rnnsim writes a file that must never be seen half-written (saved states,
+experiments, exports, the files of ``rnnsim train``). A reader sees either the old file or the
+new one; a failure at any point (an exception, a full disk, Ctrl-C) removes the temporary file
+and leaves the old file as it was. The new file gets the mode any other file would get under
+the process's umask (``mkstemp`` alone would make it 0600).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+
+#: Temporary files are named ``.<name>.<random><TEMP_SUFFIX>`` in the target's folder.
+TEMP_SUFFIX = ".tmp"
+
+
+def umask_mode(base: int = 0o666) -> int:
+    """The mode a new file gets from ``open()`` under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return base & ~mask
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, fsync: bool = True) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` if the block succeeds.
+
+    The block writes the temporary file by name (``np.savez``, ``QImage.save``, ...). On any
+    exception the temporary file is removed and the exception propagates unchanged.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX,
+                               dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        if fsync:
+            _fsync(tmp)
+        os.chmod(tmp, umask_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def _fsync(path: str) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())

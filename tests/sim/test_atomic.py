@@ -1,0 +1,35 @@
+"""``rnnsim.sim.atomic``: the one atomic-write helper."""
+
+import os
+
+import pytest
+
+from rnnsim.sim import atomic
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "state.npz"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic.atomic_path(target) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(b"half")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.npz"]
+
+
+def test_a_write_replaces_the_file_with_the_umask_mode(tmp_path):
+    target = tmp_path / "state.npz"
+    old = os.umask(0o027)
+    try:
+        atomic.write_bytes(target, b"new")
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.npz"]
+
+
+def test_write_text_is_utf8(tmp_path):
+    atomic.write_text(tmp_path / "a.txt", "s_t = Φ(x_t·W_x)")
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "s_t = Φ(x_t·W_x)"
