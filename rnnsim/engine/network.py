@@ -16,12 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import get_activation
+from .bptt import BackwardSweep, gradient_flow
 from .cells import CELLS, get_cell
 from .checks import check_array, check_bptt_steps, check_dtype, check_params, check_size, quiet
 from .init import check_init_name, init_matrix, scale_to_sigma_max
 from .outputs import check_output_loss
-from .sweep import BackwardSweep, gradient_flow
-from .trace import Trace, Workspace, get_block
+from .trace import Trace
+from .workspace import Workspace, get_block
 
 __all__ = ["BackwardSweep", "Network", "Trace"]
 

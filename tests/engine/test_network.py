@@ -198,7 +198,7 @@ def test_each_forward_and_sweep_owns_its_arrays():
 
 
 def test_alloc_block_gives_separate_contiguous_views():
-    from rnnsim.engine.trace import alloc_block
+    from rnnsim.engine.workspace import alloc_block
 
     for size in (3, 200_000):  # below and above the padding threshold
         bufs = alloc_block({"a": (size, 2), "b": (4,), "c": (2, 3, 5)}, np.float32)

@@ -226,7 +226,7 @@ def test_parameters_replaced_correctly_are_used():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_blocks_fresh_or_kept_start_every_array_on_a_cache_line(dtype):
-    from rnnsim.engine.trace import Workspace, alloc_block
+    from rnnsim.engine.workspace import Workspace, alloc_block
 
     shapes = {"a": (3, 5), "b": (7,), "c": (2, 3, 1), "d": (300_000,)}
     ws = Workspace()

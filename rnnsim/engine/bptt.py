@@ -6,7 +6,7 @@ import numpy as np
 
 from .cells.base import rows_dot
 from .checks import quiet
-from .trace import get_block
+from .workspace import get_block
 
 
 class BackwardSweep:
