@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
+from rnnsim.gui.panels.lecture_code import CodeView
 from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
 
 NUMBERS_INTERVAL_MS = 500  # rewrite at most this often while only the numbers change
@@ -15,7 +16,9 @@ NUMBERS_INTERVAL_MS = 500  # rewrite at most this often while only the numbers c
 class LecturePanel(QWidget):
     """Shows the lecture's concepts; the one that matches the current phase is highlighted.
 
-    ``show_requested(name)`` is emitted when a link such as W_s is clicked (name "Ws").
+    Two tabs: *Concepts* (each formula with its live numbers) and *Code* (the lecture-time
+    reference source of the current step, ``CodeView``). ``show_requested(name)`` is emitted
+    when a link such as W_s is clicked (name "Ws").
     """
 
     show_requested = Signal(str)
@@ -26,9 +29,17 @@ class LecturePanel(QWidget):
         self.text.setObjectName("lectureText")
         self.text.setOpenLinks(False)
         self.text.anchorClicked.connect(self._on_link)
+        self.code = CodeView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("lectureTabs")
+        self.tabs.addTab(self.text, "Concepts")
+        self.tabs.addTab(self.code, "Code")
+        self.tabs.setTabToolTip(1, "BPTT as plain NumPy in the lecture's time (x_1..x_T, s_0), "
+                                "with the values of the current step")
+        self.tabs.currentChanged.connect(self._on_tab)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.text)
+        layout.addWidget(self.tabs)
         self.current = None
         self._key = None
         self._snapshot = None
@@ -47,6 +58,9 @@ class LecturePanel(QWidget):
         """
         self._snapshot = snapshot
         if not self.isVisible():
+            return
+        if self.tabs.currentWidget() is self.code:
+            self.code.update_snapshot(snapshot)
             return
         section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
         if snapshot.cell in ("lstm", "gru") and section == "state":
@@ -72,6 +86,10 @@ class LecturePanel(QWidget):
         self._last_render = time.monotonic()
         self.text.setHtml(self.render(section, values))
         self.text.scrollToAnchor(section)
+
+    def _on_tab(self, _index):
+        if self._snapshot is not None and self.isVisible():
+            self.update_snapshot(self._snapshot)
 
     def _show_pending(self):
         if self._pending is not None:
