@@ -43,7 +43,8 @@ def build_snapshot(sim, flow_budget: float | None = None) -> Snapshot:
         cell=net.cell,
         activation=net.activation,
         gamma=gamma_of(net.activation),
-        input_tokens=tuple(task.input_token(x) for x in X0),
+        input_tokens=_strip_labels(run, task, X0, D0),
+        nearest_tokens=tuple(task.input_token(x) for x in X0),
         target_tokens=tuple(task.output_token(d) for d in D0),
         output_names=tuple(task.output_names),
         X=fz(X0),
@@ -74,6 +75,14 @@ def build_snapshot(sim, flow_budget: float | None = None) -> Snapshot:
         message=sim.message,
         extras={"update_every": exp.update_every, "batch_size": run.B},
     )
+
+
+def _strip_labels(run, task, X0, D0) -> tuple[str, ...]:
+    """The strip's words: the typed words of a probe, else the task's ``frame_labels``."""
+    typed = getattr(run, "words", None)
+    if typed is not None:
+        return tuple(typed)
+    return tuple(task.frame_labels(X0, D0, run.mask[:, 0]))
 
 
 _SPECTRA = weakref.WeakKeyDictionary()  # network → (W_s block it was computed from, sv, eig)

@@ -100,6 +100,9 @@ class Snapshot:
     primary_metric: str
     message: str = ""  # a notice for the user (divergence, re-initialisation), else ""
     extras: dict[str, Any] = field(default_factory=dict)  # task-specific (generated text, ...)
+    # (T,) the name nearest to each input x_t (the Inspector's; the strip shows input_tokens,
+    # which never name an answer the input does not show, e.g. the wolf story's last animal)
+    nearest_tokens: tuple[str, ...] = ()
 
 
 def frozen_copy(array: np.ndarray | None) -> np.ndarray | None:

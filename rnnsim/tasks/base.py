@@ -160,6 +160,12 @@ class Task:
         """One target frame d (n_out,) as a word: the name of its hot unit, ``·`` if none."""
         return one_hot_name(d, self.output_names)
 
+    def frame_labels(self, X, D, mask) -> tuple[str, ...]:
+        """The words the sequence strip shows for one sequence X (T, n_in), D (T, n_out),
+        mask (T,): what each frame is, never an answer the input does not show (a task whose
+        input words could give a target away overrides this). Default: ``input_token``."""
+        return tuple(self.input_token(x) for x in X)
+
 
 def check_batch(batch: int) -> int:
     """``batch`` as an int >= 1, or ValueError naming it."""

@@ -103,7 +103,18 @@ class WolfTask(Task):
                 "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
                 "context_accuracy": masked_mean(hit[0], mask[0] > 0)}
 
+    def frame_labels(self, X, D, mask):
+        """The story's words: each frame's own name (bear or cow, then the fillers), and the
+        last animal always ``wolf/dog``, whatever its noisy features are nearest to: naming
+        it would give the answer away (the Inspector shows the nearest name)."""
+        T = len(X)
+        return tuple(AMBIGUOUS if t == T - 1 else
+                     NAMES[int(np.argmax(D[t]))] if np.any(D[t]) else self.input_token(X[t])
+                     for t in range(T))
+
     def input_token(self, x):
-        """The name whose noise-free features are nearest to x (``wolf/dog``: the ambiguous one)."""
+        """The name whose noise-free features are nearest to x (``wolf/dog``: the ambiguous one).
+
+        For the Inspector: on the strip, ``frame_labels`` names the frames."""
         d = np.sum((self._token_points - np.asarray(x, dtype=np.float64)) ** 2, axis=1)
         return self._token_names[int(np.argmin(d))]

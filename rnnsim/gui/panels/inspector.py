@@ -115,6 +115,9 @@ class InspectorPanel(QWidget):
         if kind == "x":
             rows.append(_row(f"x<sub>{j}</sub>[{unit}]", _f(float(snap.X[frame, unit]))))
             rows.append(_row("token", snap.input_tokens[frame]))
+            nearest = snap.nearest_tokens[frame] if frame < len(snap.nearest_tokens) else ""
+            if nearest and nearest != snap.input_tokens[frame]:
+                rows.append(_row("features nearest to", nearest))
         elif kind == "y":
             name = snap.output_names[unit] if unit < len(snap.output_names) else str(unit)
             rows.append(_row(f"y<sub>{j}</sub>[{unit}] ({name})", _f(float(snap.y[frame, unit]))))
