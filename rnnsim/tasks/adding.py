@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Knob, Task, check_batch, check_scored, masked_mean, mean_square
+from .base import Knob, Task, check_batch, check_scored, masked_mean, mean_square, number_word
 
 #: Mean square error of always answering 1 (the expected sum): Var(u1 + u2) = 2/12.
 BASELINE_MSE = 1.0 / 6.0
@@ -61,6 +61,23 @@ class AddingTask(Task):
                 "accuracy": masked_mean(err < TOLERANCE, mask),
                 "baseline_mse": masked_mean(base ** 2, mask),
                 "baseline_accuracy": masked_mean(base < TOLERANCE, mask)}
+
+    def input_words(self):
+        """Numbers: a value, starred when marked (``0.42*``)."""
+        return ()
+
+    def target_words(self):
+        return ()
+
+    def encode_input(self, word):
+        """``0.42`` → (0.42, 0); ``0.42*`` → (0.42, 1): a marked value."""
+        marked = word.endswith("*")
+        return np.array([number_word(word[:-1] if marked else word, "input", self),
+                         1.0 if marked else 0.0])
+
+    def encode_target(self, word):
+        """The sum, a number."""
+        return np.array([number_word(word, "target", self)])
 
     def input_token(self, x):
         """The value with two decimals, starred when marked (``0.42*``)."""

@@ -128,6 +128,11 @@ class Task:
     primary_metric = "accuracy"
     #: Network settings (Experiment field → value) measured to learn the task; may be empty.
     recommended: ClassVar[dict[str, Any]] = {}
+    #: How a typed sequence is cut into frames: "words" (split at spaces) or "characters".
+    typed_as = "words"
+    #: The input every sequence of the task ends with, added to a typed question that ends
+    #: elsewhere (the wolf story's ambiguous animal); None for most tasks.
+    question_word: str | None = None
 
     def __init__(self, **values: Any) -> None:
         self.values = check_knobs(self.name, self.knobs, values)
@@ -160,11 +165,58 @@ class Task:
         """One target frame d (n_out,) as a word: the name of its hot unit, ``·`` if none."""
         return one_hot_name(d, self.output_names)
 
+    # ----------------------------------------------------------------- typed words
+    def input_words(self) -> tuple[str, ...]:
+        """The words a typed input frame may be (offered as completions); () when the inputs
+        are numbers. Default: the input units' names, and ``·`` for an empty frame."""
+        return (*self.input_names, BLANK)
+
+    def target_words(self) -> tuple[str, ...]:
+        """The words a typed target may be; () when targets are numbers."""
+        return tuple(self.output_names)
+
+    def encode_input(self, word: str) -> np.ndarray:
+        """The input frame x (n_in,) that ``word`` stands for; ValueError naming the word and
+        what is accepted. Default: the one-hot vector of the unit named ``word``."""
+        if word == BLANK:
+            return np.zeros(self.n_in)
+        return one_hot(self._word_at(word, self.input_names, "input"), self.n_in)
+
+    def encode_target(self, word: str) -> np.ndarray:
+        """The target d (n_out,) that ``word`` stands for (ValueError as ``encode_input``)."""
+        return one_hot(self._word_at(word, self.output_names, "target"), self.n_out)
+
+    def _word_at(self, word, names, role) -> int:
+        if word not in names:
+            raise unknown_word(word, role, self)
+        return names.index(word)
+
     def frame_labels(self, X, D, mask) -> tuple[str, ...]:
         """The words the sequence strip shows for one sequence X (T, n_in), D (T, n_out),
         mask (T,): what each frame is, never an answer the input does not show (a task whose
         input words could give a target away overrides this). Default: ``input_token``."""
         return tuple(self.input_token(x) for x in X)
+
+
+def unknown_word(word: str, role: str, task: Task) -> ValueError:
+    """The ValueError for a typed word outside the task's vocabulary (names the word and
+    lists the vocabulary, shortened when long)."""
+    words = task.input_words() if role == "input" else task.target_words()
+    listed = ", ".join(words[:40]) + (f", … ({len(words)} in all)" if len(words) > 40 else "")
+    return ValueError(f"unknown word {word!r}: not an {role} of task {task.name!r}; its "
+                      f"{role} words: {listed}")
+
+
+def number_word(word: str, role: str, task: Task) -> float:
+    """``word`` as a finite number, or ValueError naming it (tasks whose frames are values)."""
+    try:
+        value = float(word)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value):
+        raise ValueError(f"unknown word {word!r}: the {role}s of task {task.name!r} are "
+                         "numbers such as 0.5 or -1.2")
+    return value
 
 
 def check_batch(batch: int) -> int:

@@ -188,6 +188,31 @@ class CustomTask(Task):
                 "final_accuracy": masked_mean(hit[last, np.arange(B)],
                                               mask[last, np.arange(B)] > 0)}
 
+    def input_words(self):
+        """The typed tokens (CSV frames are vectors: none)."""
+        return tuple(self._in_index) if self._in_vectors is not None else ()
+
+    def target_words(self):
+        return tuple(self._out_index) if self._in_vectors is not None else ()
+
+    def encode_input(self, word):
+        """The vector of a typed token (ValueError for CSV data, whose frames are vectors)."""
+        return self._in_vectors[self._word_index(word, self._in_index, "input")].copy()
+
+    def encode_target(self, word):
+        """The one-hot target of a typed token."""
+        return np.eye(self.n_out)[self._word_index(word, self._out_index, "target")]
+
+    def _word_index(self, word, index, role):
+        if self._in_vectors is None:
+            raise ValueError(f"unknown word {word!r}: this custom task's frames are vectors "
+                             "from a CSV file, not words")
+        if word not in index:
+            from .base import unknown_word
+
+            raise unknown_word(word, role, self)
+        return index[word]
+
     def input_token(self, x):
         """The token whose vector is x (typed), or the values of a CSV frame."""
         x = np.asarray(x, dtype=np.float64)

@@ -143,6 +143,13 @@ class ReberTask(Task):
             out["final_accuracy"] = float(np.mean(right[recall, np.arange(B)]))
         return out
 
+    def encode_target(self, word):
+        """The legal next symbols joined by ``|`` (``T|P``) as a multi-hot target."""
+        d = np.zeros(self.n_out)
+        for part in word.split("|"):
+            d[self._word_at(part, SYMBOLS, "target")] = 1.0
+        return d
+
     def output_token(self, d):
         """The legal next symbols joined by ``|`` (``T|P``), ``·`` on padding."""
         names = [s for s, v in zip(SYMBOLS, d, strict=True) if v > 0.5]

@@ -48,6 +48,21 @@ class TemporalXorTask(Task):
         y, D, mask = check_scored(y, D, mask)
         return {"accuracy": masked_mean(np.all((y > 0.5) == (D > 0.5), axis=-1), mask)}
 
+    def input_words(self):
+        """The bits ``0`` and ``1``."""
+        return ("0", "1")
+
+    def target_words(self):
+        return ("0", "1")
+
+    def encode_input(self, word):
+        """``0`` or ``1``, the bit x_t."""
+        return np.array([float(self._word_at(word, ("0", "1"), "input"))])
+
+    def encode_target(self, word):
+        """``0`` or ``1``, the target bit."""
+        return np.array([float(self._word_at(word, ("0", "1"), "target"))])
+
     def input_token(self, x):
         """The bit, ``0`` or ``1``."""
         return "1" if x[0] > 0.5 else "0"

@@ -34,6 +34,15 @@ class TextTask(Task):
         Knob("length", "int", 50, 2, 1000, help="Characters per sequence T."),
         Knob("lowercase", "bool", False, help="Lower-case the text (a smaller alphabet)."),
     )
+    typed_as = "characters"
+
+    def encode_input(self, word):
+        """One typed character (space, newline, tab as typed or as drawn: ␣ ↵ ⇥)."""
+        return super().encode_input(shown(word))
+
+    def encode_target(self, word):
+        """The next character, typed as ``encode_input`` takes it."""
+        return super().encode_target(shown(word))
 
     def _setup(self):
         path = self.values["path"] or DEFAULT_CORPUS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Knob, Task, check_batch, check_scored, mean_square
+from .base import Knob, Task, check_batch, check_scored, mean_square, number_word
 
 SHAPES = ("sine", "square", "sawtooth")
 #: Mean of the squared wave over a period: the mse of always predicting 0 (the wave's mean).
@@ -69,6 +69,21 @@ class WaveformTask(Task):
         zero = mean_square(np.zeros_like(D), D, mask)
         still = mean_square(D[:-1], D[1:], mask[1:]) if D.shape[0] > 1 else float("nan")
         return {"mse": mean_square(y, D, mask), "baseline_mse": zero, "persistence_mse": still}
+
+    def input_words(self):
+        """Numbers (the wave's values)."""
+        return ()
+
+    def target_words(self):
+        return ()
+
+    def encode_input(self, word):
+        """The value x_t, a number."""
+        return np.array([number_word(word, "input", self)])
+
+    def encode_target(self, word):
+        """The next value, a number."""
+        return np.array([number_word(word, "target", self)])
 
     def input_token(self, x):
         """The value with two decimals."""

@@ -103,6 +103,18 @@ class WolfTask(Task):
                 "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
                 "context_accuracy": masked_mean(hit[0], mask[0] > 0)}
 
+    question_word = AMBIGUOUS
+
+    def input_words(self):
+        """The story's names and ``wolf/dog``, the ambiguous animal."""
+        return (*NAMES, AMBIGUOUS)
+
+    def encode_input(self, word):
+        """The noise-free features of a name (``wolf/dog``: midway between dog and wolf)."""
+        if word == AMBIGUOUS:
+            return MIDPOINT.copy()
+        return PROTOTYPES[self._word_at(word, NAMES, "input")].copy()
+
     def frame_labels(self, X, D, mask):
         """The story's words: each frame's own name (bear or cow, then the fillers), and the
         last animal always ``wolf/dog``, whatever its noisy features are nearest to: naming
