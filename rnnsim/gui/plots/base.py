@@ -9,9 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from rnnsim.gui.plots.common import Table, style_plot
+from rnnsim.gui.plots.common import EXPORT_SIZE, Table, style_plot
+from rnnsim.gui.plots.menus import install_plot_menu
 
-EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 WIDE = 2.2  # a plot wider than this many times its height puts its panels side by side
 
 
@@ -56,8 +56,6 @@ class PlotView(QWidget):
         self._rows = {}  # "tall"/"wide" → {row: (stretch, max height or None)}
         self.arrangement = "tall"
         self._build()
-        from rnnsim.gui.plots.menus import install_plot_menu
-
         install_plot_menu(self)
 
     # ------------------------------------------------------------------ subclass hooks

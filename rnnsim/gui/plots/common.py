@@ -8,6 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
+
 #: Curve colours (colour-blind safe, Okabe–Ito), in the order curves are added.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#F0E442")

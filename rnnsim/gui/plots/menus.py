@@ -9,6 +9,9 @@ import os
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
+from rnnsim.gui.export import ExportError, canvas_scenes, export_canvas, export_plot
+from rnnsim.gui.plots.common import EXPORT_SIZE
+
 SCALES = (1, 2, 3, 4)
 
 
@@ -45,8 +48,6 @@ def _suggest(stem, ext):
 
 def _run(parent, write):
     """Call ``write()``; show any error to the user. Returns the paths written or None."""
-    from rnnsim.gui.export import ExportError
-
     try:
         written = write()
     except (ExportError, OSError, ValueError) as exc:
@@ -59,13 +60,9 @@ def _run(parent, write):
 
 def export_plot_interactive(plot, fmt, parent=None):
     """Ask where (and for PNG at what scale) and export ``plot``; errors are shown."""
-    from rnnsim.gui.export import export_plot
-
     parent = parent or plot
     scale = 1
     if fmt == "png":
-        from rnnsim.gui.plots.base import EXPORT_SIZE
-
         scale = dialogs.scale(parent, *EXPORT_SIZE)
         if scale is None:
             return None
@@ -78,8 +75,6 @@ def export_plot_interactive(plot, fmt, parent=None):
 
 def export_canvas_interactive(canvas, fmt, parent=None):
     """Ask where (and for PNG at what scale) and export the network canvas."""
-    from rnnsim.gui.export import export_canvas
-
     parent = parent or canvas
     scale = 1
     if fmt == "png":
@@ -95,8 +90,6 @@ def export_canvas_interactive(canvas, fmt, parent=None):
 
 
 def _scenes(canvas):
-    from rnnsim.gui.export import canvas_scenes
-
     return canvas_scenes(canvas)
 
 
