@@ -7,10 +7,13 @@
     rnnsim sweep [--x FIELD=V1,V2,... [--y FIELD=...]] ... --out DIR   a grid, a heatmap
     rnnsim probe --experiment STATE --sequence "bear tree squirrel -> wolf"
                                              a trained network on your own sequence
+    rnnsim animate [--preset NAME | --experiment FILE] [--set ...] [--train N] --out FILE
+                                             one sequence's step-through: GIF, MP4, frames
     rnnsim tasks                             the tasks and their knobs
     rnnsim presets                           the presets
 
-One module per sub-command (``gui``, ``train``, ``probe``, ``sweep``, ``tasks``, ``presets``), each
+One module per sub-command (``gui``, ``train``, ``probe``, ``sweep``, ``tasks``, ``presets``,
+``animate``), each
 with ``NAME``, ``add_parser(sub)`` and ``run(args) -> int``; ``common`` holds what they
 share. A new sub-command is a new module added to ``SUBCOMMANDS``. ``train`` prints progress
 on stderr and, last on stdout, one JSON line ``{"updates": N, "metrics": {...}}``. Usage
@@ -22,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rnnsim.cli import gui, presets, probe, sweep, tasks, train
+from rnnsim.cli import animate, gui, presets, probe, sweep, tasks, train
 from rnnsim.cli.common import (
     EXIT_USAGE,
     UsageError,
@@ -37,7 +40,7 @@ __all__ = ["EXIT_USAGE", "UsageError", "add_start_arguments", "build_parser", "h
            "load_start", "main", "parse_settings", "print_result"]
 
 #: The sub-commands in the order ``rnnsim --help`` lists them (``gui`` is handled first).
-SUBCOMMANDS = (train, probe, sweep, tasks, presets)
+SUBCOMMANDS = (train, probe, sweep, tasks, presets, animate)
 COMMANDS = (gui.NAME, *(module.NAME for module in SUBCOMMANDS))
 
 

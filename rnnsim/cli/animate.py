@@ -1,0 +1,164 @@
+"""``rnnsim animate``: record one sequence's step-through as GIF, WebP, APNG, MP4 or frames."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from rnnsim.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_start_arguments,
+    headless_qt,
+    load_start,
+    parse_settings,
+)
+
+NAME = "animate"
+EXIT_INTERRUPTED = 130
+
+
+def add_parser(sub):
+    """Add ``animate`` to ``rnnsim``'s sub-parsers ``sub``."""
+    from rnnsim.gui.animation.options import CONTENTS, FORMATS, GRAD_OF, VIEWS
+
+    formats = ", ".join(f"{ext} ({what})" for ext, what in FORMATS.items())
+    p = sub.add_parser(
+        NAME, help="record the step-through of one sequence as GIF, WebP, APNG, MP4 or frames",
+        description="Train N updates (or open a saved run.npz), then record one sequence the "
+        "way the window's Step button shows it: every forward step, every step of the "
+        "backward sweep, the weight update. The file name's extension picks the format: "
+        f"{formats}. Frame sequences are numbered: --out frames/f.png writes f_0001.png, …. "
+        "MP4 needs the optional extra rnnsim[video]. Progress goes to stderr; the last line "
+        "on stdout is {\"frames\": N, \"files\": [...]}.")
+    add_start_arguments(p, "change a field (cell=lstm) or a task knob (task.gap=30); "
+                        "repeatable")
+    p.add_argument("--train", type=int, default=0, metavar="N",
+                   help="weight updates to train before recording (default 0)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    p.add_argument("--content", choices=CONTENTS, default="canvas",
+                   help="the canvas alone, or with the activations and gradient-flow plots "
+                   "beside it (default canvas)")
+    p.add_argument("--view", choices=VIEWS, default="both",
+                   help="folded and unfolded network side by side, or one of them (default both)")
+    p.add_argument("--grad-of", choices=GRAD_OF, default="E",
+                   help="backward arrows: ‖∂E/∂s_k‖ of the whole loss E, or of the last "
+                   "frame's loss E_T (default E)")
+    p.add_argument("--parts", default="forward,backward,update", metavar="LIST",
+                   help="steps to record: forward, backward, update, comma-separated "
+                   "(default all three)")
+    p.add_argument("--fps", type=float, default=4.0, help="steps per second (default 4)")
+    p.add_argument("--hold-first", type=float, default=1.5, metavar="S",
+                   help="seconds the first frame stays (default 1.5)")
+    p.add_argument("--hold-last", type=float, default=2.5, metavar="S",
+                   help="seconds the last frame stays (default 2.5)")
+    p.add_argument("--width", type=int, default=1280, metavar="PX",
+                   help="frame width in pixels, 320..1920 (default 1280)")
+    p.add_argument("--height", type=int, default=0, metavar="PX",
+                   help="frame height in pixels, 180..1440 (default width·9/16)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return p
+
+
+def run(args) -> int:
+    """Run ``rnnsim animate`` with parsed ``args``; return the exit status."""
+    from rnnsim.gui.animation.options import AnimationOptions, format_of
+
+    try:
+        format_of(args.out)
+        options = AnimationOptions(content=args.content, view=args.view, grad_of=args.grad_of,
+                                   parts=args.parts, fps=args.fps, hold_first=args.hold_first,
+                                   hold_last=args.hold_last, width=args.width,
+                                   height=args.height)
+    except ValueError as exc:
+        raise UsageError(f"--{str(exc).replace('_', '-')}") from None
+    if args.train < 0:
+        raise UsageError(f"--train: got {args.train}, expected a whole number >= 0")
+    say = _Progress(args.quiet)
+    sim = _simulation(args, say)
+    headless_qt()
+    from PySide6.QtWidgets import QApplication
+
+    from rnnsim.gui.animation import Cancelled, MissingExtra, record
+
+    app = QApplication.instance() or QApplication(["rnnsim"])
+    say.line(f"recording {sim.experiment.title!r} ({', '.join(options.parts)}) into {args.out}")
+    try:
+        written = record(sim, options, args.out, progress=say.frame)
+    except MissingExtra as exc:
+        print(f"rnnsim animate: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        say.finish()
+        print("rnnsim animate: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (Cancelled, OSError, ValueError) as exc:
+        say.finish()
+        print(f"rnnsim animate: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        app.processEvents()
+    say.finish()
+    say.line(f"wrote {len(written)} file(s), {say.frames} frames in {say.elapsed():.1f} s")
+    print(json.dumps({"frames": say.frames, "files": written}), flush=True)
+    return EXIT_OK
+
+
+def _simulation(args, say):
+    """The recording's own simulation: a preset/experiment trained --train updates, or a
+    saved state (``run.npz``) with --set applied."""
+    from rnnsim.sim.recording import rewind, simulation_for_recording
+
+    if args.experiment and os.path.splitext(args.experiment)[1].lower() == ".npz":
+        try:
+            sim = simulation_for_recording(state=args.experiment)
+            settings = parse_settings(args.settings)
+            if settings:
+                sim.apply(sim.experiment.with_values(settings))
+        except ValueError as exc:
+            raise UsageError(f"--experiment: {exc}") from None
+    else:
+        sim = simulation_for_recording(load_start(args))
+    if args.train:
+        say.line(f"training {args.train} updates first")
+        sim.train(args.train)
+        if sim.message:
+            say.line(sim.message)
+    rewind(sim)
+    return sim
+
+
+class _Progress:
+    """A progress line on stderr: rewritten in place on a terminal, every 10 % otherwise."""
+
+    def __init__(self, quiet):
+        self.quiet, self.tty = quiet, sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.frames, self._tenth, self._open = 0, -1, False
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def line(self, text):
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def frame(self, done, total):
+        self.frames = done
+        if self.quiet:
+            return
+        text = f"frame {done}/{total} ({100 * done / max(total, 1):.0f} %)"
+        if self.tty:
+            print(f"\r{text}  ", end="", file=sys.stderr, flush=True)
+            self._open = True
+        elif (tenth := 10 * done // max(total, 1)) != self._tenth:
+            self._tenth = tenth
+            print(text, file=sys.stderr, flush=True)
+
+    def finish(self):
+        if self._open:
+            print(file=sys.stderr)
+            self._open = False

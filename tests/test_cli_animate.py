@@ -1,0 +1,59 @@
+"""``rnnsim animate``: a recording from a preset, an experiment or a saved run; its errors."""
+
+import json
+import sys
+
+from PIL import Image
+
+from rnnsim import cli
+from rnnsim.sim import Experiment, Simulation
+
+TINY = ["--set", "task.gap=0", "--set", "n_hidden=3", "--set", "batch_size=2"]
+
+
+def test_animate_trains_then_records_and_ends_with_a_json_line(tmp_path, capsys, qapp):
+    out = tmp_path / "sweep.gif"
+    code = cli.main(["animate", *TINY, "--train", "4", "--parts", "backward", "--width", "320",
+                     "--view", "unfolded", "--grad-of", "E_T", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result == {"frames": 1 + 3, "files": [str(out)]}
+    assert "frame 4/4 (100 %)" in captured.err and "training 4 updates first" in captured.err
+    with Image.open(out) as im:
+        assert im.n_frames == 4 and im.size == (320, 180)
+
+
+def test_animate_opens_a_saved_run(tmp_path, capsys, qapp):
+    sim = Simulation(Experiment(n_hidden=3, batch_size=2).with_values({"task.gap": "0"}))
+    sim.train(2)
+    sim.save(tmp_path / "run.npz")
+    code = cli.main(["animate", "--experiment", str(tmp_path / "run.npz"), "--parts", "update",
+                     "--width", "320", "--quiet", "--out", str(tmp_path / "f.png")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err == ""
+    files = json.loads(captured.out)["files"]
+    assert [p.rsplit("/", 1)[1] for p in files] == ["f_0001.png", "f_0002.png"]
+
+
+def test_animate_refuses_bad_input_with_status_2(tmp_path, capsys):
+    for args, words in ((["--out", str(tmp_path / "a.avi")], "--out: got"),
+                        (["--parts", "sideways", "--out", str(tmp_path / "a.gif")], "--parts"),
+                        (["--width", "4000", "--out", str(tmp_path / "a.gif")], "--width"),
+                        (["--preset", "nope", "--out", str(tmp_path / "a.gif")], "--preset")):
+        assert cli.main(["animate", *args]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("rnnsim animate: error: ") and words in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_animate_mp4_without_the_video_extra_says_so_in_one_line(tmp_path, capsys, monkeypatch,
+                                                                 qapp):
+    monkeypatch.setitem(sys.modules, "av", None)
+    code = cli.main(["animate", *TINY, "--quiet", "--width", "320",
+                     "--out", str(tmp_path / "a.mp4")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "pip install 'rnnsim[video]'" in err
+    assert list(tmp_path.iterdir()) == []
