@@ -11,7 +11,17 @@ touched) and streamed to the file's writer one at a time.
 
 from rnnsim.gui.animation.encoders import VIDEO_EXTRA, MissingExtra, open_writer
 from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
-from rnnsim.gui.animation.record import Cancelled, Recording, record
+
+_DRAWING = ("Cancelled", "Recording", "record")  # Qt loads only when these are used
+
+
+def __getattr__(name):
+    if name in _DRAWING:
+        import importlib
+
+        return getattr(importlib.import_module("rnnsim.gui.animation.recorder"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["FORMATS", "VIDEO_EXTRA", "AnimationOptions", "Cancelled", "MissingExtra",
            "Recording", "format_of", "open_writer", "record"]
