@@ -20,6 +20,7 @@ from .bptt import BackwardSweep, gradient_flow
 from .cells import CELLS, get_cell
 from .checks import check_array, check_bptt_steps, check_dtype, check_params, check_size, quiet
 from .init import check_init_name, init_matrix, scale_to_sigma_max
+from .memory import check_memory
 from .outputs import check_output_loss
 from .trace import Trace
 from .workspace import Workspace, get_block
@@ -90,6 +91,7 @@ class Network:
         dt = check_dtype(dtype)
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed: got {seed!r}, expected a non-negative integer")
+        _check_weights_memory(get_cell(cell), n_in, n_hidden, n_out, dt)
         rng = np.random.default_rng(seed)
         net = cls(cell, activation, output, loss, n_in, n_hidden, n_out, {}, dt)
         p = net._cell.init_params(rng, init, dt)
@@ -132,6 +134,7 @@ class Network:
             raise ValueError(f"c0: got an array, expected None (cell {self.cell!r} has no c)")
         c0 = self._check_state("c0", c0, B) if c0 is not None else None
         p, cell, H = self.params, self._cell, self.n_hidden
+        self._check_trace_memory(T, B)
         bufs = get_block(workspace, "forward", {"a": (T, B, cell.width), "s": (T + 1, B, H),
                             **cell.trace_shapes(T, B)}, self.dtype)
         a, s = bufs["a"], bufs["s"]
@@ -201,6 +204,16 @@ class Network:
             D, mask = self._check_targets(trace, D, mask)
             return gradient_flow(self, trace, D, mask)
 
+    def _check_trace_memory(self, T, B):
+        """ValueError (not MemoryError) when one pass over (T, B) would not fit the ceiling."""
+        cell, H = self._cell, self.n_hidden
+        shapes = cell.trace_shapes(T, B)
+        elements = (T * B * (cell.width + 2 * self.n_out) + (T + 1) * B * H
+                    + sum(int(np.prod(s, dtype=float)) for s in shapes.values()))
+        check_memory("forward", 2.0 * elements * self.dtype.itemsize,
+                     f"a batch of T={T} frames × B={B} sequences with n_hidden={H} "
+                     f"({self.cell}, {self.dtype.name})")
+
     def _check_params(self):
         check_params(self.params, self._param_shapes, self.dtype)
 
@@ -233,3 +246,12 @@ class Network:
             raise ValueError(f"mask: got negative values (min {mask.min()}), expected "
                              "weights >= 0 (1 counts a frame, 0 ignores it)")
         return D, mask
+
+
+def _check_weights_memory(cell_class, n_in, n_hidden, n_out, dtype) -> None:
+    """ValueError naming the sizes when the weights (and initialising them) would not fit."""
+    width = cell_class.blocks * n_hidden
+    count = float(n_in + n_hidden + 1) * width + float(n_hidden + 1) * n_out
+    check_memory("Network.create", 4.0 * count * dtype.itemsize,
+                 f"n_in={n_in}, n_hidden={n_hidden}, n_out={n_out} ({cell_class.name}, "
+                 f"{dtype.name}: {count:.3g} weights)")

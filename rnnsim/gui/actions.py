@@ -35,9 +35,11 @@ SPECS = {
         "Reset", "reset.svg", QKeySequence("Ctrl+R"), False,
         "Re-initialise W_x, W_s, W_y, b_s, b_y from the seed and clear the history."),
     "actionOpen": ("Open…", "open.svg", QKeySequence.StandardKey.Open, False,
-                   "Open an experiment (JSON) and its weights if saved beside it."),
+                   "Open a saved simulation (.npz: experiment, weights, optimiser state, "
+                   "history) or an experiment's settings (.json)."),
     "actionSave": ("Save…", "save.svg", QKeySequence.StandardKey.Save, False,
-                   "Save the experiment (JSON) with its weights and optimiser state (NPZ)."),
+                   "Save the simulation into one file (.npz): the experiment, the weights, the "
+                   "optimiser state and the history, to continue exactly where it stands."),
     "actionExportAll": (
         "Export all…", "export.svg", QKeySequence("Ctrl+E"), False,
         "Write every plot, the canvas, their data (CSV), the experiment, the weights and a "
@@ -111,8 +113,19 @@ def build_toolbar(window, speeds):
     return bar
 
 
+STATE_FILTER = "Saved simulations (*.npz)"
+OPEN_FILTER = ("Simulations and experiments (*.npz *.json);;Saved simulations (*.npz);;"
+               "Experiment settings (*.json)")
+EXPERIMENT_FILTER = "Experiment settings (*.json)"
+
+
+def with_suffix(path: str, suffix: str) -> str:
+    """``path`` ending in ``suffix`` (appended when the user typed a name without it)."""
+    return path if path.lower().endswith(suffix) else path + suffix
+
+
 class FileMenu:
-    """The File menu: open, save, recent files, export all, quit.
+    """The File menu: open, save, recent files, export experiment, export all, quit.
 
     Parameters
     ----------
@@ -140,6 +153,12 @@ class FileMenu:
         self.export_menu = menu.addMenu("&Export")
         self.export_menu.setObjectName("exportMenu")
         self.export_menu.addAction(a.actionExportAll)
+        self.export_experiment_action = self.export_menu.addAction("Export &experiment…")
+        self.export_experiment_action.setObjectName("actionExportExperiment")
+        self.export_experiment_action.setToolTip(
+            "Write the experiment's settings alone (JSON, no weights): to share, edit or run "
+            "with `rnnsim train --experiment`.")
+        self.export_experiment_action.triggered.connect(self._on_export_experiment)
         menu.addSeparator()
         quit_action = menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -169,12 +188,27 @@ class FileMenu:
         self.refresh_recent()
 
     def save_experiment(self, path):
-        """Save the experiment (JSON) and its weights and optimiser state (NPZ) to ``path``."""
+        """Save the simulation into the one state file ``path`` (``.npz`` appended if
+        missing)."""
         from rnnsim.gui.settings import add_recent_file
 
-        self.window.cmd_save.emit(str(path))
+        path = with_suffix(str(path), ".npz")
+        self.window.cmd_save.emit(path)
         add_recent_file(self.window.settings, path)
         self.refresh_recent()
+
+    def export_experiment(self, path):
+        """Write the experiment's settings (JSON, no state) to ``path``."""
+        from rnnsim.sim import save_experiment
+
+        w = self.window
+        path = with_suffix(str(path), ".json")
+        try:
+            save_experiment(w.experiment, path)
+        except (OSError, ValueError) as exc:
+            w.show_notice(f"Export failed: {exc}", error=True)
+        else:
+            w.show_notice(f"Exported the experiment's settings to {path}")
 
     def reopen_last_experiment(self):
         """Apply the experiment remembered from the last session (QSettings)."""
@@ -214,16 +248,21 @@ class FileMenu:
             w.status.show_progress(None)
 
     def _on_open(self):
-        path, _ = self._dialog.getOpenFileName(self.window, "Open experiment", "",
-                                               "Experiments (*.json)")
+        path, _ = self._dialog.getOpenFileName(self.window, "Open", "", OPEN_FILTER)
         if path:
             self.window.open_experiment(path)
 
     def _on_save(self):
-        path, _ = self._dialog.getSaveFileName(self.window, "Save experiment", "experiment.json",
-                                               "Experiments (*.json)")
+        path, _ = self._dialog.getSaveFileName(self.window, "Save the simulation", "run.npz",
+                                               STATE_FILTER)
         if path:
             self.window.save_experiment(path)
+
+    def _on_export_experiment(self):
+        path, _ = self._dialog.getSaveFileName(self.window, "Export the experiment's settings",
+                                               "experiment.json", EXPERIMENT_FILTER)
+        if path:
+            self.export_experiment(path)
 
     def _on_export_all(self):
         folder = self._dialog.getExistingDirectory(self.window, "Export everything into")

@@ -284,12 +284,17 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- files
     def open_experiment(self, path):
-        """Load an experiment (and its weights when saved beside it) from ``path``."""
+        """Open a saved simulation (``.npz``) or an experiment's settings (``.json``)."""
         self.files.open_experiment(path)
 
     def save_experiment(self, path):
-        """Save the experiment (JSON) and its weights and optimiser state (NPZ) to ``path``."""
+        """Save the simulation (experiment, weights, optimiser state, history) into the one
+        state file ``path`` (``.npz``)."""
         self.files.save_experiment(path)
+
+    def export_experiment(self, path):
+        """Write the experiment's settings alone (JSON) to ``path``."""
+        self.files.export_experiment(path)
 
     def reopen_last_experiment(self):
         """Apply the experiment remembered from the last session (QSettings)."""

@@ -322,7 +322,7 @@ class SimulationWorker(QObject):
     @Slot(str)
     @command
     def save(self, path):
-        """Save experiment and state (``.json`` + ``.npz`` beside it, or ``.npz``)."""
+        """Save the simulation into the one state file ``path`` (``.npz``)."""
         self.sim.save(path)
         self.message.emit(f"Saved {path}.")
 

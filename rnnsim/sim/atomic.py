@@ -49,6 +49,31 @@ def atomic_path(path, *, fsync: bool = True) -> Iterator[str]:
         raise
 
 
+def remove_stale(path, older_than: float) -> list[str]:
+    """Remove temporary files of earlier writes to ``path`` (a process killed during a write
+    leaves its temporary file behind) last modified before ``older_than`` (``time.time()``).
+
+    Returns the names removed. Temporary files of writes still under way (newer) are kept.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(path)}."
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+            continue
+        full = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            if os.stat(full).st_mtime < older_than:
+                os.remove(full)
+                removed.append(name)
+    return removed
+
+
 def write_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as f:

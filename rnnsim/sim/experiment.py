@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ from . import checks
 from .values import parse_field, parse_knob
 
 SCHEMA = 1
+MAX_JSON_CHARS = 4_000_000  # an experiment's JSON (a larger custom data set: a file path)
+MAX_JSON_DEPTH = 32  # nesting of objects and arrays in an experiment's JSON
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 #: Hyper-parameters each optimiser takes, by field name (the engine's names).
 OPTIMIZER_HYPER = {"sgd": (), "momentum": ("beta",), "nesterov": ("beta",),
@@ -108,6 +113,11 @@ class Experiment:
     def __post_init__(self):
         for name, value in _validated(self).items():
             object.__setattr__(self, name, value)
+        size = len(self.to_json(indent=None))
+        if size > MAX_JSON_CHARS:
+            raise ValueError(f"experiment: {size} characters as JSON, at most "
+                             f"{MAX_JSON_CHARS} accepted (give a large data set as a file: "
+                             "task.path)")
 
     def __hash__(self):
         return hash(self.to_json())
@@ -207,7 +217,9 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str) -> Experiment:
-        """Parse JSON text written by ``to_json``."""
+        """Parse JSON text written by ``to_json``; ValueError above ``MAX_JSON_CHARS``
+        characters or ``MAX_JSON_DEPTH`` levels of nesting (checked before parsing)."""
+        check_json_text(text)
         try:
             data = json.loads(text)
         except (TypeError, json.JSONDecodeError) as exc:
@@ -216,6 +228,22 @@ class Experiment:
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Experiment))
+
+
+def check_json_text(text) -> None:
+    """ValueError when ``text`` is too long or nested too deeply for an experiment."""
+    if not isinstance(text, str):
+        raise ValueError(f"experiment JSON: got {type(text).__name__}, expected text")
+    if len(text) > MAX_JSON_CHARS + 10_000:  # room for indentation
+        raise ValueError(f"experiment JSON: {len(text)} characters, at most {MAX_JSON_CHARS} "
+                         "accepted")
+    depth = deepest = 0
+    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            raise ValueError(f"experiment JSON: nested more than {MAX_JSON_DEPTH} levels "
+                             "deep, expected an object of fields")
 
 
 def default_experiment() -> Experiment:
@@ -256,12 +284,23 @@ def _validated(exp: Experiment) -> dict[str, Any]:
         "seed": checks.integer("seed", exp.seed, 0, 2**63 - 1),
         "dtype": checks.choice("dtype", exp.dtype, DTYPES),
     }
-    v.update(_validated_task(exp))
+    task_values, task = _validated_task(exp)
+    v.update(task_values)
+    _check_memory(v, task)
     return v
 
 
-def _validated_task(exp: Experiment) -> dict[str, Any]:
-    """Check task, knobs, output and loss by making the task."""
+def _check_memory(v: dict[str, Any], task) -> None:
+    """The configuration's peak memory (``memory.estimate``) must fit the ceiling."""
+    from .memory import check_estimate, estimate_sizes, frames
+
+    check_estimate(estimate_sizes(cell=v["cell"], n_in=task.n_in, n_hidden=v["n_hidden"],
+                                  n_out=task.n_out, T=frames(task), B=v["batch_size"],
+                                  dtype=v["dtype"], optimizer=v["optimizer"]))
+
+
+def _validated_task(exp: Experiment):
+    """Check task, knobs, output and loss by making the task; returns (values, task)."""
     from rnnsim.tasks import TASKS, make_task
 
     checks.choice("task", exp.task, tuple(TASKS))
@@ -275,4 +314,4 @@ def _validated_task(exp: Experiment) -> dict[str, Any]:
             raise ValueError(f"{name}: got {given!r}, but task {exp.task!r} needs {wanted!r} "
                              f"(leave {name} unset to take the task's)")
         out[name] = wanted
-    return out
+    return out, task

@@ -1,40 +1,53 @@
-"""Saving and loading experiments (JSON) and training state (NPZ, never pickle).
+"""Saving and loading: a simulation is one state file (NPZ, never pickle); an experiment is JSON.
 
-``save(sim, "run.json")`` writes the experiment to ``run.json`` and the state beside it to
-``run.npz``; ``save(sim, "run.npz")`` writes only the NPZ (which carries the experiment too).
-Every file is written atomically (``rnnsim.sim.atomic``).
-``load`` checks everything (names, shapes, dtypes, counts) against the experiment before any
-of it is applied, so a refused file (ValueError) leaves the simulation as it was.
+``save(sim, "run.npz")`` writes everything needed to continue exactly (the experiment, the
+weights, the optimiser and accumulator state, the history, the cursor) into that one file,
+atomically (``rnnsim.sim.atomic``): whatever happens during a save, the file on disk is the
+old state or the new one. ``save_experiment(exp, "e.json")`` writes the settings alone.
+
+``load(sim, "run.npz")`` reads the state file within bounds (``state_file``: no member is
+decompressed before its name, shape and dtype are checked against the stored experiment) and
+checks every value (``state_check``) before any of it is applied, so a refused file
+(ValueError) leaves the simulation as it was. ``load(sim, "e.json")`` loads an experiment;
+a state file of the same name beside it (the pairs older versions saved) is loaded with it
+only when its stored experiment is the same, otherwise the load is refused naming the field
+that differs.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 from . import atomic
-from .experiment import Experiment
+from .experiment import FIELD_NAMES, MAX_JSON_CHARS, Experiment
 
 FORMAT = "rnnsim-state"
 SCHEMA = 1
 PHASES = ("forward", "backward", "update")
+STATE_SUFFIX = ".npz"
+MAX_JSON_BYTES = 4 * MAX_JSON_CHARS + 100_000  # UTF-8 bytes of an experiment file
 
 
 # --------------------------------------------------------------------------- experiments
 def save_experiment(experiment: Experiment, path) -> None:
     """Write ``experiment`` as JSON to ``path`` atomically."""
-    _atomic_write(Path(path), experiment.to_json().encode("utf-8") + b"\n")
+    atomic.write_bytes(Path(path), experiment.to_json().encode("utf-8") + b"\n")
 
 
 def load_experiment(path) -> Experiment:
     """Read an experiment JSON file; ValueError naming the file when it cannot be used."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise ValueError(f"{size} bytes, at most {MAX_JSON_BYTES} accepted for an "
+                             "experiment")
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the experiment ({exc})") from None
     try:
         return Experiment.from_json(text)
@@ -44,29 +57,31 @@ def load_experiment(path) -> Experiment:
 
 # --------------------------------------------------------------------------- state
 def state_path(path) -> Path:
-    """The NPZ that holds the state for ``path`` (``x.json`` → ``x.npz``)."""
+    """The state file that goes with ``path`` (``x.json`` → ``x.npz``)."""
     path = Path(path)
-    return path if path.suffix == ".npz" else path.with_suffix(".npz")
+    return path if path.suffix == STATE_SUFFIX else path.with_suffix(STATE_SUFFIX)
 
 
 def save(sim, path) -> None:
-    """Save ``sim``: JSON + NPZ for a ``.json`` path, the NPZ alone for ``.npz``."""
+    """Save ``sim`` into the one state file ``path`` (``.npz``), atomically.
+
+    Temporary files of earlier saves to ``path`` that were killed midway are removed.
+    """
     path = Path(path)
-    if path.suffix not in (".json", ".npz"):
-        raise ValueError(f"path: got {str(path)!r}, expected a file name ending in .json or "
-                         ".npz")
-    arrays = state_arrays(sim)
-    if path.suffix == ".json":
-        save_experiment(sim.experiment, path)
-    _atomic_write(state_path(path), _npz_bytes(arrays))
+    if path.suffix != STATE_SUFFIX:
+        raise ValueError(f"path: got {str(path)!r}, expected a state file name ending in "
+                         f"{STATE_SUFFIX} (the experiment alone: save_experiment, File ▸ "
+                         "Export experiment…)")
+    started = time.time()
+    data = _npz_bytes(state_arrays(sim))
+    atomic.remove_stale(path, started)
+    atomic.write_bytes(path, data)
 
 
 def load(sim, path) -> str:
-    """Load into ``sim`` what ``save`` wrote; returns a message.
-
-    A ``.json`` path loads the experiment and, if present, the NPZ beside it (whose weights
-    must fit that experiment); an ``.npz`` path loads the experiment stored inside it.
-    """
+    """Load into ``sim`` a state file (``.npz``) or an experiment (``.json``); returns a
+    message. See the module docstring for the checks; a refused file raises ValueError and
+    changes nothing."""
     path = Path(path)
     if path.suffix == ".json":
         experiment = load_experiment(path)
@@ -75,14 +90,41 @@ def load(sim, path) -> str:
             sim.message = ""
             sim._build(experiment, net=None)
             return f"Loaded {path.name} (no saved weights beside it: weights initialised)."
-        arrays = read_npz(npz)
+        stored, arrays = read_state(npz)
+        _check_pair(path, experiment, npz, stored)
     else:
         npz = path
-        arrays = read_npz(path)
-        experiment = _stored_experiment(arrays, path)
+        experiment, arrays = read_state(path)
     restore = check_state(arrays, experiment, npz)
     restore(sim)
     return f"Loaded {path.name}: {sim.updates} updates."
+
+
+def read_state(path):
+    """(experiment, arrays) of a state file, read within bounds (see ``state_file``)."""
+    from .state_file import read_state as read
+
+    return read(path)
+
+
+def _check_pair(json_path: Path, experiment, npz: Path, stored) -> None:
+    """An old ``x.json`` + ``x.npz`` pair opens only when both hold the same experiment."""
+    if stored == experiment:
+        return
+    mine, theirs = experiment.to_dict(), stored.to_dict()
+    field = next(k for k in FIELD_NAMES if mine[k] != theirs[k])
+    a, b = mine[field], theirs[field]
+    if field == "knobs":
+        knob = next(k for k in sorted({*a, *b}) if a.get(k) != b.get(k))
+        field, a, b = f"task.{knob}", a.get(knob), b.get(knob)
+    raise ValueError(f"{json_path.name} and {npz.name} do not belong together, nothing was "
+                     f"loaded: {field} is {_short(a)} in {json_path.name} but {_short(b)} in "
+                     f"{npz.name} (open {npz.name} alone for its saved state)")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def state_arrays(sim) -> dict[str, np.ndarray]:
@@ -113,13 +155,8 @@ def state_arrays(sim) -> dict[str, np.ndarray]:
 
 
 def read_npz(path) -> dict[str, np.ndarray]:
-    """Every array of an NPZ file (no pickle); ValueError when it is missing or corrupt."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{Path(path).name}: not a readable rnnsim state file (corrupt or "
-                         f"truncated?): {exc}") from None
+    """Every array of a state file, read within bounds; ValueError when it cannot be used."""
+    return read_state(path)[1]
 
 
 def check_state(arrays, experiment: Experiment, path):
@@ -129,16 +166,8 @@ def check_state(arrays, experiment: Experiment, path):
     name = Path(path).name
     try:
         return build_restore(arrays, experiment)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
         raise ValueError(f"{name}: refused, nothing was loaded: {exc}") from None
-
-
-def _stored_experiment(arrays, path) -> Experiment:
-    try:
-        return Experiment.from_json(str(arrays["experiment"][()]))
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ValueError(f"{Path(path).name}: refused, the stored experiment is unusable: "
-                         f"{exc}") from None
 
 
 # --------------------------------------------------------------------------- files
@@ -148,10 +177,6 @@ def _npz_bytes(arrays) -> bytes:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    atomic.write_bytes(path, data)
 
 
 save_state = save

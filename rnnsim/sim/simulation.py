@@ -19,14 +19,13 @@ from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 from .build_snapshot import FlowTimer, build_snapshot
 from .experiment import Experiment, default_experiment
 from .history import HistoryBuffer
+from .memory import UNDO_BYTES, UNDO_SEQUENCES
 from .samples import SampleCache
 from .sequence import SequenceRun
 from .snapshot import Cursor
 from .training import TrainingMixin
 
-UNDO_LIMIT = 5000  # undo records kept
-UNDO_SEQUENCES = 20  # earlier sequences kept on the undo stack (each holds its batch) …
-UNDO_BYTES = 256 * 2**20  # … and at most about this much memory of them
+UNDO_LIMIT = 5000  # undo records kept (UNDO_SEQUENCES, UNDO_BYTES: see memory.py)
 
 
 class Simulation(TrainingMixin):

@@ -12,6 +12,7 @@ from .history import HistoryBuffer
 from .sequence import SequenceRun
 
 FORMAT, SCHEMA = "rnnsim-state", 1
+SECOND_MOMENTS = ("v", "sum_sq", "mean_sq")  # optimiser slots that hold sums of g² (>= 0)
 
 
 def build_restore(arrays: dict[str, np.ndarray], experiment):
@@ -38,7 +39,7 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     if int(accum.get("M", 0)) != experiment.update_every:
         raise ValueError(f"accumulator: saved with M = {accum.get('M')}, the experiment has "
                          f"update_every = {experiment.update_every}")
-    _check_slots(accum, net.params, ("sum",), skip=("M", "count"))
+    _check_slots(accum, net.params, ("sum",), skip=("M", "count"), where="accum/")
     accumulator.load_state_dict(accum)
     history = HistoryBuffer.from_arrays(_group(arrays, "history/"))
     stats = _stats(_group(arrays, "stats/"), accumulator.count)
@@ -84,8 +85,9 @@ def _load_params(net, params):
         p[...] = got
 
 
-def _check_slots(state, params, slots, skip=("step", "lr")):
-    """Every ``slot/param`` array must name a parameter and have its shape and dtype."""
+def _check_slots(state, params, slots, skip=("step", "lr"), where="optim/"):
+    """Every ``slot/param`` array must name a parameter, have its shape and dtype, and be
+    finite; second-moment slots (Adam's v, RMSprop's and Adagrad's sums of g²) >= 0."""
     for key, value in state.items():
         slot, _, name = key.partition("/")
         if key in skip or slot not in slots:
@@ -93,8 +95,13 @@ def _check_slots(state, params, slots, skip=("step", "lr")):
         p = params.get(name)
         if p is None or value.shape != p.shape or value.dtype != p.dtype:
             want = "no such parameter" if p is None else f"{p.dtype} {p.shape}"
-            raise ValueError(f"state {key}: the file has {value.dtype} {value.shape}, "
+            raise ValueError(f"state {where}{key}: the file has {value.dtype} {value.shape}, "
                              f"expected {want}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"state {where}{key}: contains NaN or Inf, expected finite values")
+        if slot in SECOND_MOMENTS and np.any(value < 0):
+            raise ValueError(f"state {where}{key}: has negative entries (min {value.min():.3g}), "
+                             "expected a running sum of squares >= 0")
 
 
 def _stats(stats, count):
@@ -162,6 +169,6 @@ def _good(good, experiment, net):
     optim = _group(good, "optim/")
     optimizer = make_optimizer(experiment.optimizer, experiment.lr,
                                **experiment.optimizer_hyper())
-    _check_slots(optim, net.params, optimizer.slot_names)
+    _check_slots(optim, net.params, optimizer.slot_names, where="good/optim/")
     optimizer.load_state_dict(optim)
     return copy.params, optimizer.state_dict(), _count(good, "updates", 0)

@@ -167,8 +167,8 @@ def test_no_command_opens_a_dialog(window, qtbot):
 
 
 def test_layout_and_recent_files_are_remembered(window, tmp_path, qtbot):
-    path = tmp_path / "exp.json"
-    window.save_experiment(str(path))
+    window.save_experiment(str(tmp_path / "exp"))
+    path = tmp_path / "exp.npz"  # the state file's suffix is added
     qtbot.waitUntil(path.exists, timeout=5000)
     window.close()
     settings = open_settings(tmp_path / "settings.ini")

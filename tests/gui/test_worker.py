@@ -195,11 +195,11 @@ def test_reset_apply_save_and_load(wt, qtbot, tmp_path):
     snap = d.sync(qtbot)
     assert snap.updates == 20
     trained = snap.weights["Ws"].copy()
-    d.save.emit(str(tmp_path / "run.json"))
+    d.save.emit(str(tmp_path / "run.npz"))
     d.reset.emit()
     snap = d.sync(qtbot)
     assert snap.updates == 0 and not np.array_equal(snap.weights["Ws"], trained)
-    d.load.emit(str(tmp_path / "run.json"))
+    d.load.emit(str(tmp_path / "run.npz"))
     snap = d.sync(qtbot)
     assert snap.updates == 20 and np.array_equal(snap.weights["Ws"], trained)
     d.apply_experiment.emit(small(lr=0.05))

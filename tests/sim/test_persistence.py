@@ -19,12 +19,15 @@ from .helpers import assert_same, assert_weights_equal, weights
 @pytest.mark.parametrize("changes", [{}, {"cell": "lstm", "update_every": 3,
                                           "optimizer": "momentum"}])
 def test_save_load_and_continue_equals_never_saving(tmp_path, suffix, changes):
+    """One state file; an old JSON + NPZ pair (same experiment) opens as well."""
     a = Simulation(small(**changes))
     a.train(5)
     for _ in range(3):  # mid-way through a sequence, with gradients pending for M = 3
         a.run_to_end()
+    a.save(tmp_path / "run.npz")
+    if suffix == ".json":
+        save_experiment(a.experiment, tmp_path / "run.json")
     path = tmp_path / f"run{suffix}"
-    a.save(path)
     b = Simulation(small(n_hidden=2, task=a.experiment.task))
     msg = b.load(path)
     assert "Loaded" in msg
@@ -70,26 +73,34 @@ def _assert_refused(sim, path, match):
 def test_mismatched_files_are_refused_and_change_nothing(tmp_path):
     a = Simulation(small(n_hidden=4))
     a.train(2)
-    a.save(tmp_path / "a.json")
+    a.save(tmp_path / "a.npz")
     sim = Simulation(small())
     sim.train(1)
     sim.step()
-    # the experiment beside the weights says 6 hidden units, the weights have 4
+    # an old pair: the experiment beside the weights says 6 hidden units, the weights have 4
     save_experiment(small(n_hidden=6), tmp_path / "a.json")
-    n_in = sim.task.n_in
     _assert_refused(sim, tmp_path / "a.json",
-                    rf"a.npz: refused.*weights Wx.*\({n_in}, 4\).*\({n_in}, 6\)")
-    # another optimiser's state
+                    "a.json and a.npz do not belong together.*n_hidden is 6 in a.json but 4 "
+                    "in a.npz")
+    # another optimiser, another M, another knob: each named
     save_experiment(small(n_hidden=4, optimizer="rmsprop"), tmp_path / "a.json")
-    _assert_refused(sim, tmp_path / "a.json", "a.npz: refused")
-    # another M
+    _assert_refused(sim, tmp_path / "a.json", "optimizer is 'rmsprop' in a.json but 'adam'")
     save_experiment(small(n_hidden=4, update_every=2), tmp_path / "a.json")
-    _assert_refused(sim, tmp_path / "a.json", "update_every = 2")
+    _assert_refused(sim, tmp_path / "a.json", "update_every is 2 in a.json but 1")
+    save_experiment(small(n_hidden=4, knobs={"gap": 5}), tmp_path / "a.json")
+    _assert_refused(sim, tmp_path / "a.json", "task.gap is 5 in a.json but")
+    # weights that do not fit the experiment stored with them
+    arrays = dict(np.load(tmp_path / "a.npz"))
+    arrays["experiment"] = np.array(small(n_hidden=6).to_json(indent=None))
+    np.savez(tmp_path / "six.npz", **arrays)
+    n_in = sim.task.n_in
+    _assert_refused(sim, tmp_path / "six.npz",
+                    rf"six.npz: refused.*param/Wx.*\({n_in}, 4\).*\({n_in}, 6\)")
     # a weight array renamed
     arrays = dict(np.load(tmp_path / "a.npz"))
     arrays["param/Wz"] = arrays.pop("param/Wx")
     np.savez(tmp_path / "renamed.npz", **arrays)
-    _assert_refused(sim, tmp_path / "renamed.npz", "weights: the file has")
+    _assert_refused(sim, tmp_path / "renamed.npz", "unknown member 'param/Wz'")
     # a NaN weight
     arrays = dict(np.load(tmp_path / "a.npz"))
     arrays["param/Ws"] = arrays["param/Ws"].copy()
@@ -98,7 +109,7 @@ def test_mismatched_files_are_refused_and_change_nothing(tmp_path):
     _assert_refused(sim, tmp_path / "nan.npz", "Ws: contain NaN")
     # not an rnnsim file at all
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
-    _assert_refused(sim, tmp_path / "other.npz", "refused")
+    _assert_refused(sim, tmp_path / "other.npz", "not an rnnsim state file")
 
 
 def test_corrupt_and_truncated_files_are_refused_and_change_nothing(tmp_path):
@@ -113,7 +124,7 @@ def test_corrupt_and_truncated_files_are_refused_and_change_nothing(tmp_path):
     flipped = bytearray(data)
     flipped[_payload_offset(data, "param/Ws.npy") + 140] ^= 0xFF  # a byte of W_s itself
     (tmp_path / "flip.npz").write_bytes(bytes(flipped))
-    _assert_refused(sim, tmp_path / "flip.npz", "flip.npz")
+    _assert_refused(sim, tmp_path / "flip.npz", "flip.npz: not a readable.*CRC")
     (tmp_path / "empty.npz").write_bytes(b"")
     _assert_refused(sim, tmp_path / "empty.npz", "not a readable")
     (tmp_path / "broken.json").write_text("{not json")
@@ -150,6 +161,8 @@ def test_saving_is_atomic_and_never_pickles(tmp_path, monkeypatch):
         assert all(data[k].dtype != object for k in data.files)
     with pytest.raises(ValueError, match="path: got"):
         sim.save(tmp_path / "s.txt")
+    with pytest.raises(ValueError, match=r"ending in \.npz.*Export experiment"):
+        sim.save(tmp_path / "s.json")
 
 
 def test_loaded_experiment_is_validated():
