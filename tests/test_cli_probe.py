@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnsim import cli
-from rnnsim.sim import Experiment, Simulation
+from rnnsim.sim import Experiment, Simulation, save_experiment
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def trained(tmp_path_factory):
     sim = Simulation(Experiment())
     sim.train(300)
     sim.save(folder / "run.npz")
-    sim.save(folder / "run.json")
+    save_experiment(sim.experiment, folder / "run.json")  # an old pair: same experiment
     return sim, folder
 
 
