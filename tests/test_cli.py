@@ -19,7 +19,8 @@ PLOTS = ("activations", "gradient_flow", "training", "grad_norms", "saturation",
 EXPECTED = ({f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")}
             | {"gradient_flow_matrix.csv", "saturation_histogram.csv", "network_unfolded.png",
                "network_unfolded.svg", "network_folded.png", "network_folded.svg",
-               "experiment.json", "weights.npz", "metrics.json", "report.md", "report.html"})
+               "experiment.json", "weights.npz", "metrics.json", "report.md", "report.html",
+               "report.pdf"})
 
 
 def last_json_line(text):

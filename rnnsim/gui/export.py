@@ -148,7 +148,8 @@ def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None,
 
     Writes every plot as ``<name>.png`` (``scale`` × its size), ``<name>.svg`` and
     ``<name>.csv``; the canvas as PNG and SVG; ``experiment.json``; ``weights.npz``;
-    ``metrics.json``; and ``report.md`` / ``report.html`` with the pictures and settings.
+    ``metrics.json``; ``report.md`` / ``report.html`` with the pictures and settings; and
+    ``report.pdf``, the printable handout (``report_pdf``).
 
     Parameters
     ----------
@@ -201,6 +202,8 @@ def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None,
                                         save_weights, results, scale)
     jobs.append(("report", lambda: _write_reports(folder, experiment, results, figures,
                                                   canvas_files)))
+    jobs.append(("report.pdf", lambda: _report_pdf(folder, experiment, results, snapshot, plots,
+                                                    canvas)))
     written = []
     for i, (what, job) in enumerate(jobs):
         written += job()
@@ -276,3 +279,10 @@ def _write_reports(folder, experiment, results, figures, canvas_files):
     write_text(paths[0], report_markdown(experiment, results, figures, canvas_files))
     write_text(paths[1], report_html(experiment, results, figures, canvas_files))
     return paths
+
+
+def _report_pdf(folder, experiment, results, snapshot, plots, canvas):
+    from rnnsim.gui.report_pdf import write_report_pdf
+
+    return write_report_pdf(os.path.join(folder, "report.pdf"), experiment, results,
+                            snapshot=snapshot, plots=plots, canvas=canvas)
