@@ -46,12 +46,13 @@ def describe_tasks() -> str:
 
 def describe_presets() -> str:
     """Every preset: name, title, description and its main settings."""
-    names = preset_names()
-    if not names:
+    from rnnsim.sim.presets import list_presets
+
+    if not preset_names():
         return f"no presets found in {presets_dir()}"
     blocks = []
-    for name in names:
-        exp = load_preset(name)
+    for preset in list_presets():  # a broken one: a warning line on stderr, skipped
+        name, exp = preset.name, preset.experiment
         knobs = ", ".join(f"task.{k}={v}" for k, v in exp.knobs.items())
         clip = "none" if exp.clip_norm is None else f"{exp.clip_norm:g}"
         blocks.append(

@@ -239,6 +239,9 @@ class Network:
         self._check_trace(trace)
         T, B = trace.T, trace.B
         D = check_array("D", D, (T, B, self.n_out), self.dtype)
+        if self.loss_name != "mse" and (D < 0).any():
+            raise ValueError(f"D: got negative targets (min {D.min():.3g}), expected targets "
+                             f">= 0 for loss {self.loss_name!r} (class probabilities)")
         if mask is None:
             return D, np.ones((T, B), dtype=self.dtype)
         mask = check_array("mask", mask, (T, B), self.dtype, allow_bool=True)

@@ -10,6 +10,8 @@ closing it closes them, and a running sweep's worker processes end.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
@@ -41,7 +43,12 @@ def install_guided_menu(window) -> QMenu:
     Actions carry object names: ``actionPreset_<name>``, ``actionCompare_<name>``,
     ``actionSweep_<name>`` and ``actionSweepCurrent``.
     """
-    presets = list_presets()
+    problems = []
+    presets = list_presets(on_error=problems.append)
+    for line in problems:  # a broken preset file: one line each, the rest works
+        print(f"rnnsim: warning: {line}", file=sys.stderr, flush=True)
+    if problems:
+        window.show_notice("; ".join(problems), error=True)
     menu = window.menuBar().addMenu("&Guided")
     menu.setObjectName("guidedMenu")
     menu.setToolTipsVisible(True)

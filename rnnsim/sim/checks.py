@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
+
+#: Characters no text may hold (XML and SVG cannot carry them): C0/C1 controls except tab
+#: and newline, surrogates, U+FFFE and U+FFFF.
+CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def choice(field: str, value, accepted) -> str:
@@ -70,4 +75,8 @@ def text(field: str, value, limit: int = 10_000) -> str:
         shown = value if not isinstance(value, str) else f"{len(value)} characters"
         raise ValueError(f"{field}: got {shown!r}, expected a string of at most {limit} "
                          "characters")
+    bad = CONTROL.search(value.replace("\r", ""))
+    if bad:
+        raise ValueError(f"{field}: control character {bad.group()!r} at position "
+                         f"{bad.start() + 1}; expected printable text")
     return value

@@ -159,8 +159,12 @@ class Experiment:
         """A validated copy with values given by dotted path (``"lr"``, ``"task.gap"``).
 
         Values may be strings (as typed on the command line: ``"0.01"``, ``"none"``,
-        ``"true"``); they are parsed by the field's or the knob's type.
+        ``"true"``); they are parsed by the field's or the knob's type. A new task or new
+        knob values take the task's output and loss unless ``values`` sets them (a CSV of
+        0/1 targets needs sigmoid, a typed one softmax).
         """
+        from rnnsim.tasks import TASKS
+
         changes: dict[str, Any] = {}
         knob_items = []
         for path, value in values.items():
@@ -171,17 +175,21 @@ class Experiment:
                 knob_items.append((path.split(".", 1)[1], value))
             else:
                 changes[path] = parse_field(path, value, FIELD_NAMES)
-        base = self.replace(**changes) if changes else self
         if not knob_items:
-            return base
-        knobs = dict(base.knobs)
-        specs = {k.name: k for k in base.make_task().knobs}
+            return self.replace(**changes) if changes else self
+        task = changes.get("task", self.task)
+        if task not in TASKS:
+            return self.replace(**changes)  # names the unknown task
+        specs = {k.name: k for k in TASKS[task].knobs}
+        knobs = dict(changes.get("knobs", self.knobs if task == self.task else {}))
         for name, value in knob_items:
             if name not in specs:
-                raise ValueError(f"task.{name}: unknown knob of task {base.task!r}; accepted: "
+                raise ValueError(f"task.{name}: unknown knob of task {task!r}; accepted: "
                                  f"{', '.join(sorted(specs)) or 'none'}")
             knobs[name] = parse_knob(f"task.{name}", value, specs[name])
-        return base.replace(knobs=knobs)
+        for name in ("output", "loss"):
+            changes.setdefault(name, None)
+        return self.replace(**{**changes, "knobs": knobs})
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
@@ -252,10 +260,13 @@ def default_experiment() -> Experiment:
     ``resources/presets/wolf.json`` holds exactly ``Experiment()`` (a test keeps the two equal);
     without the resources folder (an installed copy without it) the built-in value is used.
     """
-    from .presets import DEFAULT_PRESET, load_preset, preset_names
+    from .presets import DEFAULT_PRESET, load_preset, preset_names, warn
 
     if DEFAULT_PRESET in preset_names():
-        return load_preset(DEFAULT_PRESET).experiment
+        try:
+            return load_preset(DEFAULT_PRESET).experiment
+        except ValueError as exc:
+            warn(f"preset {DEFAULT_PRESET!r} skipped: {exc}; using the built-in default")
     return Experiment()
 
 

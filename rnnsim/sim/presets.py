@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,9 +108,25 @@ def preset_names() -> list[str]:
     return names
 
 
-def list_presets() -> list[Preset]:
-    """Every preset, in ``preset_names()`` order."""
-    return [load_preset(name) for name in preset_names()]
+def warn(text: str) -> None:
+    """One warning line on stderr: ``rnnsim: warning: ...``."""
+    print(f"rnnsim: warning: {text}", file=sys.stderr, flush=True)
+
+
+def list_presets(on_error=warn) -> list[Preset]:
+    """Every usable preset, in ``preset_names()`` order.
+
+    A preset whose files cannot be used is skipped: ``on_error`` gets one line naming it and
+    the reason (default: printed on stderr; None: silent).
+    """
+    out = []
+    for name in preset_names():
+        try:
+            out.append(load_preset(name))
+        except ValueError as exc:
+            if on_error is not None:
+                on_error(f"preset {name!r} skipped: {exc}")
+    return out
 
 
 def load_preset(name: str) -> Preset:
@@ -131,7 +148,7 @@ def load_preset(name: str) -> Preset:
     guide = _read_guide(guide_path) if guide_path.is_file() else {}
     try:
         return _build(name, experiment, guide)
-    except ValueError as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"{guide_path}: {exc}") from None
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .typed import CONTROL, MAX_FRAMES
+
 
 @dataclass(frozen=True)
 class CsvData:
@@ -34,6 +36,9 @@ def _header(row, source):
     kinds, names = [], []
     for col, cell in enumerate(row, start=1):
         name = cell.strip()
+        if CONTROL.search(cell):
+            raise ValueError(f"{_where(source, 1, col)}: column name {cell!r} has a control "
+                             "character; expected printable names")
         if name == "seq" and "seq" not in kinds:
             kinds.append("seq")
         elif name[:2] in ("x:", "d:") and name[2:].strip():
@@ -99,6 +104,9 @@ def parse_csv(text: str, source: str) -> CsvData:
             groups.append([])
         key, fresh = seq, False
         groups[-1].append((x, d, m, line))
+        if len(groups[-1]) > MAX_FRAMES:
+            raise ValueError(f"{_where(source, line)}: more than {MAX_FRAMES} frames in one "
+                             f"sequence; at most {MAX_FRAMES} accepted")
     if not groups:
         raise ValueError(f"{_where(source, 2)}: no data rows; expected one row per frame "
                          "after the header")

@@ -85,6 +85,7 @@ class CustomTask(Task):
             self._in_vectors = np.eye(len(seen))
             self._in_index = self._out_index = seen
         self.n_in, self.n_out = len(self.input_names), len(self.output_names)
+        self._check_size(max(len(s.inputs) for s in seqs), len(seqs), source)
         self._store([self._encode(s, source) for s in seqs], source)
 
     def _wolf_vocabulary(self):
@@ -139,12 +140,16 @@ class CustomTask(Task):
         return wanted
 
     # ------------------------------------------------------------------ data
-    def _store(self, seqs, source):
-        T, N = max(len(s[0]) for s in seqs), len(seqs)
+    def _check_size(self, T, N, source):
+        """Refuse data whose padded arrays would exceed MAX_VALUES, before encoding it."""
         if T * N * (self.n_in + self.n_out) > MAX_VALUES:
             raise ValueError(f"{source}: {N} sequences of up to {T} frames with "
                              f"{self.n_in} + {self.n_out} units are too large; at most "
                              f"{MAX_VALUES} values accepted")
+
+    def _store(self, seqs, source):
+        T, N = max(len(s[0]) for s in seqs), len(seqs)
+        self._check_size(T, N, source)
         self._X = np.zeros((T, N, self.n_in))  # every sequence, padded at the end
         self._D = np.zeros((T, N, self.n_out))
         self._mask = np.zeros((T, N))

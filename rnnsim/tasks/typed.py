@@ -13,6 +13,11 @@ from dataclasses import dataclass
 ARROW = "->"
 NO_TARGET = "_"
 _TOKEN = re.compile(r"\S+")
+#: Characters no token may hold (SVG, XML and the report cannot carry them): C0/C1 controls
+#: other than tab, surrogates, U+FFFE and U+FFFF.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+MAX_FRAMES = 10_000  # frames of one sequence
+MAX_SEQUENCES = 100_000
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,16 @@ def syntax_error(source: str, line: int, column: int, what: str) -> ValueError:
     return ValueError(f"{source}: line {line}, column {column}: {what}")
 
 
-def _tokens(text: str, line: int, offset: int) -> list[Token]:
-    return [Token(m.group(), line, offset + m.start() + 1) for m in _TOKEN.finditer(text)]
+def _tokens(text: str, line: int, offset: int, source: str = "sequences") -> list[Token]:
+    """The tokens of ``text``; stops reading (ValueError) past ``MAX_FRAMES`` of them."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        if len(out) > MAX_FRAMES:
+            raise syntax_error(source, line, offset + m.start() + 1, f"more than "
+                               f"{MAX_FRAMES} tokens in one sequence; at most {MAX_FRAMES} "
+                               "frames accepted (end a sequence with ';' or a new line)")
+        out.append(Token(m.group(), line, offset + m.start() + 1))
+    return out
 
 
 def _segments(line_text: str):
@@ -53,10 +66,18 @@ def _segments(line_text: str):
 def parse_typed(text: str, source: str = "sequences") -> list[TypedSequence]:
     """Parse the typed syntax; ValueError names ``source``, the line and the column."""
     out = []
-    for number, line_text in enumerate(text.splitlines() or [""], start=1):
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        bad = CONTROL.search(line_text.rstrip("\r"))
+        if bad:
+            raise syntax_error(source, number, bad.start() + 1, f"control character "
+                               f"{bad.group()!r}; expected printable tokens")
         for start, part in _segments(line_text):
             if part.strip():
                 out.append(_sequence(part, number, start, source))
+                if len(out) > MAX_SEQUENCES:
+                    raise syntax_error(source, number, start + 1, f"more than "
+                                       f"{MAX_SEQUENCES} sequences; at most {MAX_SEQUENCES} "
+                                       "accepted")
     if not out:
         raise ValueError(f"{source}: got {text[:60]!r}, expected at least one sequence such as "
                          "'bear tree squirrel -> wolf'")
@@ -66,13 +87,13 @@ def parse_typed(text: str, source: str = "sequences") -> list[TypedSequence]:
 def _sequence(part: str, line: int, start: int, source: str) -> TypedSequence:
     arrow = part.find(ARROW)
     if arrow < 0:
-        return _next_token(_tokens(part, line, start), line, start, source)
+        return _next_token(_tokens(part, line, start, source), line, start, source)
     again = part.find(ARROW, arrow + len(ARROW))
     if again >= 0:
         raise syntax_error(source, line, start + again + 1, f"a second '{ARROW}'; expected "
                            f"one '{ARROW}' per sequence (end a sequence with ';')")
-    inputs = _tokens(part[:arrow], line, start)
-    targets = _tokens(part[arrow + len(ARROW):], line, start + arrow + len(ARROW))
+    inputs = _tokens(part[:arrow], line, start, source)
+    targets = _tokens(part[arrow + len(ARROW):], line, start + arrow + len(ARROW), source)
     where = start + arrow + 1
     if not inputs:
         raise syntax_error(source, line, where, f"no input tokens before '{ARROW}'")

@@ -14,7 +14,7 @@ def _preset_claims() -> dict[tuple[str, str], str]:
     try:
         from rnnsim.sim.presets import list_presets
 
-        return {(p.title, p.explanation): p.claim for p in list_presets()}
+        return {(p.title, p.explanation): p.claim for p in list_presets(on_error=None)}
     except (OSError, ValueError):
         return {}
 

@@ -1,0 +1,101 @@
+"""Issue 12's smaller defects, one test each: control characters, --set task=..., negative
+cross-entropy targets, broken presets, custom data that is too long."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from rnnsim import cli
+from rnnsim.engine import Network
+from rnnsim.sim import Experiment
+from rnnsim.sim.presets import list_presets, presets_dir
+
+
+@pytest.mark.parametrize(("values", "match"), [
+    ({"task": "custom", "task.sequences": "a\x01b -> c"},
+     r"sequences: line 1, column 2: control character '\\x01'"),
+    ({"task": "custom", "task.sequences": "a b -> c\nbear\x1btree -> wolf"},
+     r"line 2, column 5: control character '\\x1b'"),
+    ({"title": "mine\x07"}, r"title: control character '\\x07' at position 5"),
+])
+def test_control_characters_are_refused_with_line_and_column(values, match):
+    """`a\\x01b -> c` trained, then the SVG export failed (ExpatError): now refused when read."""
+    with pytest.raises(ValueError, match=match):
+        Experiment().with_values(values)
+
+
+def test_control_characters_in_csv_column_names_are_refused(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x:a\x02,d:y\n1,0\n")
+    with pytest.raises(ValueError, match=r"line 1, column 1: column name .* control"):
+        Experiment(task="custom", knobs={"path": str(path)})
+
+
+def test_set_task_takes_the_new_tasks_output_and_loss(tmp_path):
+    """A CSV of 0/1 targets through --set: sigmoid and binary cross-entropy, not the old
+    task's softmax."""
+    path = tmp_path / "multi.csv"
+    path.write_text("x:a,d:y,d:z\n0,1,0\n1,0,1\n0,1,1\n")
+    exp = Experiment().with_values({"task": "custom", "task.path": str(path)})
+    assert (exp.output, exp.loss) == ("sigmoid", "binary_cross_entropy")
+    typed = exp.with_values({"task.path": "", "task.sequences": "a b -> c"})
+    assert (typed.output, typed.loss) == ("softmax", "cross_entropy")
+    with pytest.raises(ValueError, match="output: got 'softmax', but task 'custom' needs "
+                       "'sigmoid'"):
+        Experiment().with_values({"task": "custom", "task.path": str(path),
+                                  "output": "softmax"})
+
+
+def test_set_task_through_the_command_line(tmp_path, capsys):
+    path = tmp_path / "multi.csv"
+    path.write_text("x:a,d:y,d:z\n0,1,0\n1,0,1\n0,1,1\n")
+    args = cli.build_parser().parse_args(
+        ["train", "--set", "task=custom", "--set", f"task.path={path}", "--out", "x"])
+    assert cli.load_start(args).output == "sigmoid"
+
+
+def test_negative_cross_entropy_targets_are_refused():
+    net = Network.create(n_in=2, n_hidden=3, n_out=2, seed=1)
+    X, D = np.zeros((3, 1, 2)), np.array([[[1.0, -1.0]]] * 3)
+    with pytest.raises(ValueError, match=r"D: got negative targets \(min -1\).*cross_entropy"):
+        net.loss_and_grads(X, D)
+    mse = Network.create(n_in=2, n_hidden=3, n_out=2, output="linear", loss="mse")
+    loss, _ = mse.loss_and_grads(X, D)  # negative regression targets are fine
+    assert loss > 0
+
+
+@pytest.fixture
+def broken_presets(tmp_path, monkeypatch):
+    shutil.copy(presets_dir() / "wolf.json", tmp_path / "wolf.json")
+    (tmp_path / "broken.json").write_text('{"schema": 1, "n_hidden": "many"')
+    monkeypatch.setenv("RNNSIM_PRESETS", str(tmp_path))
+    return tmp_path
+
+
+def test_a_broken_preset_is_skipped_with_one_warning_line(broken_presets, capsys):
+    assert [p.name for p in list_presets()] == ["wolf"]
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("rnnsim: warning: preset 'broken' skipped: ")
+    assert "broken.json" in err[0]
+    assert cli.main(["presets"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("wolf (default)") and "broken" not in out.out
+    assert len(out.err.splitlines()) == 1 and "broken.json" in out.err
+
+
+def test_a_broken_default_preset_falls_back_to_the_built_in_default(broken_presets, capsys):
+    from rnnsim.sim import default_experiment
+
+    (broken_presets / "wolf.json").write_text("{")
+    assert default_experiment() == Experiment()
+    assert "preset 'wolf' skipped" in capsys.readouterr().err
+
+
+def test_a_typed_sequence_too_long_stops_reading_at_the_limit(tmp_path):
+    """A 20 MB typed sequence (T ~ 10⁷) parsed for 134 s, then MemoryError."""
+    path = tmp_path / "long.txt"
+    path.write_text("a " * 5_000_000 + "-> b\n")
+    with pytest.raises(ValueError, match=r"line 1, column 20003: more than 10000 tokens in "
+                       "one sequence"):
+        Experiment(task="custom", knobs={"path": str(path)})
