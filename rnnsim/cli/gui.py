@@ -1,6 +1,9 @@
-"""``rnnsim gui`` (and ``rnnsim`` alone): the window. Its options are the window's own."""
+"""``rnnsim gui`` (and ``rnnsim`` alone, and ``rnnsim-gui``): the window. Its options are the
+window's own."""
 
 from __future__ import annotations
+
+import sys
 
 NAME = "gui"
 
@@ -12,8 +15,10 @@ def add_parser(sub):
 
 
 def is_gui_argument(arg: str) -> bool:
-    """The window's own arguments: an experiment file or an option other than --help."""
-    return arg.endswith(".json") or (arg.startswith("-") and arg not in ("-h", "--help"))
+    """The window's own arguments: an experiment or state file, or an option other than
+    --help and --version."""
+    return arg.endswith((".json", ".npz")) or (
+        arg.startswith("-") and arg not in ("-h", "--help", "--version"))
 
 
 def run_argv(argv: list[str]) -> int:
@@ -21,3 +26,8 @@ def run_argv(argv: list[str]) -> int:
     from rnnsim.gui import run  # Qt loads only for the window
 
     return run(argv)
+
+
+def main() -> int:
+    """``rnnsim-gui [FILE] [options]``: the window (a GUI script: no console on Windows)."""
+    return run_argv(sys.argv[1:])

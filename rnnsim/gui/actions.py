@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+from rnnsim import package_data
+
+ICONS = package_data.path("icons")
 
 # objectName: (text, icon, shortcut, checkable, tooltip)
 SPECS = {

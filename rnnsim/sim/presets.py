@@ -1,6 +1,7 @@
 """Presets: experiments that reproduce the lecture's claims, with what to compare and sweep.
 
-A preset is two files in ``resources/presets`` (``$RNNSIM_PRESETS`` overrides the folder):
+A preset is two files in ``resources/presets`` (the package data, ``rnnsim.package_data``;
+``$RNNSIM_PRESETS`` overrides the folder):
 
 - ``<name>.json``: the experiment (``Experiment.to_json()``), whose ``title`` and
   ``description`` are the preset's title and short explanation;
@@ -30,6 +31,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rnnsim import package_data
 
 from .experiment import Experiment
 from .persistence import load_experiment
@@ -95,7 +98,7 @@ def presets_dir() -> Path:
     override = os.environ.get("RNNSIM_PRESETS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "resources" / "presets"
+    return package_data.path("presets")
 
 
 def preset_names() -> list[str]:

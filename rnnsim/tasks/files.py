@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnnsim import package_data
+
 #: The corpus written for this project; the text task's default.
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "resources" / "corpora" / "memory.txt"
+DEFAULT_CORPUS = package_data.path("corpora", "memory.txt")
 MAX_BYTES = 20_000_000
 
 
