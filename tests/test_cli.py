@@ -19,7 +19,7 @@ PLOTS = ("activations", "gradient_flow", "training", "grad_norms", "saturation",
 EXPECTED = ({f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")}
             | {"gradient_flow_matrix.csv", "saturation_histogram.csv", "network_unfolded.png",
                "network_unfolded.svg", "network_folded.png", "network_folded.svg",
-               "experiment.json", "weights.npz", "metrics.json", "report.md", "report.html",
+               "experiment.json", "run.npz", "metrics.json", "report.md", "report.html",
                "report.pdf"})
 
 
@@ -100,7 +100,7 @@ def test_unwritable_out_folder_fails_without_traceback(tmp_path, capsys, qapp):
     blocker.write_text("x")
     code = cli.main(["train", "--updates", "1", "--quiet", "--out", str(blocker / "run")])
     captured = capsys.readouterr()
-    assert code == 1 and "cannot write into" in captured.err and captured.out == ""
+    assert code == 2 and "--out: cannot create" in captured.err and captured.out == ""
     assert os.listdir(tmp_path) == ["file.txt"]
 
 

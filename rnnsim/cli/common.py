@@ -1,20 +1,82 @@
-"""Helpers shared by the sub-commands: usage errors, ``--preset/--experiment/--set``, the
-last JSON line, and headless Qt."""
+"""Helpers shared by the sub-commands: exit codes, one-line errors, ``--preset/--experiment/
+--set``, ``--out`` checks, the last JSON line, and headless Qt."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
+import tempfile
 
 from rnnsim import catalog
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+#: Exit codes of every sub-command (the contract scripts rely on).
+EXIT_OK = 0  # done
+EXIT_FAILED = 1  # failed (a file could not be written, the display is unusable, ...)
+EXIT_USAGE = 2  # a command-line mistake or refused input
+EXIT_DIVERGED = 3  # training diverged (what there is was still written)
+EXIT_INTERRUPTED = 130  # Ctrl-C (what there is was still written where the command says so)
 
 
 class UsageError(Exception):
     """A command-line mistake: printed as ``rnnsim <cmd>: error: ...``, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit status 2):
+    ``rnnsim train: error: argument --updates: invalid int value: 'x' (rnnsim train --help)``.
+    Sub-parsers made with ``add_subparsers`` are Parsers too."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
+def error_line(command: str, exc: BaseException) -> str:
+    """``rnnsim <command>: error: <what went wrong>`` on one line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    else:
+        what = str(exc) or type(exc).__name__
+    what = " ".join(what.split())
+    return f"rnnsim {command}: error: {what}"
+
+
+def check_out(path, option: str = "--out") -> str:
+    """Make sure the output folder ``path`` can be written, before any work; return it absolute.
+
+    The folder is created if missing (its parent must exist); a file in its place, a missing
+    parent or a folder without write permission is a UsageError naming ``option``.
+    """
+    out = os.path.abspath(os.fspath(path))
+    parent = os.path.dirname(out)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"{option}: {out} is a file, expected a folder")
+    if not os.path.isdir(out):
+        if not os.path.isdir(parent):
+            what = "is not a folder" if os.path.exists(parent) else "does not exist"
+            raise UsageError(f"{option}: cannot create {out}: its parent {parent} {what}")
+        try:
+            os.mkdir(out)
+        except OSError as exc:
+            raise UsageError(f"{option}: cannot create {out}: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".rnnsim-write-test.", dir=out)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        raise UsageError(f"{option}: cannot write into {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def quiet_broken_pipe() -> None:
+    """After a BrokenPipeError (``rnnsim presets | head -3``): send the rest of stdout to
+    /dev/null so that the interpreter's last flush raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def add_start_arguments(parser, set_help: str) -> None:
@@ -23,7 +85,8 @@ def add_start_arguments(parser, set_help: str) -> None:
     source.add_argument("--preset", metavar="NAME",
                         help="start from a preset (`rnnsim presets`; default: wolf)")
     source.add_argument("--experiment", metavar="FILE",
-                        help="start from an experiment JSON saved by rnnsim")
+                        help="start from an experiment JSON saved by rnnsim, or a state "
+                        "(run.npz)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         dest="settings", help=set_help)
 
@@ -41,12 +104,15 @@ def parse_settings(items) -> dict[str, str]:
 
 
 def load_start(args):
-    """The experiment ``train`` starts from: a preset, a file, or the preset ``wolf``."""
+    """The experiment to start from: a preset, an experiment file (or the experiment inside
+    a state file, ``run.npz``), or the preset ``wolf``."""
     from rnnsim.sim import load_experiment
+    from rnnsim.sim.resume import is_state_file, stored_experiment
 
     if args.experiment:
+        read = stored_experiment if is_state_file(args.experiment) else load_experiment
         try:
-            experiment = load_experiment(args.experiment)
+            experiment = read(args.experiment)
         except ValueError as exc:
             raise UsageError(f"--experiment: {exc}") from None
     else:
@@ -60,10 +126,11 @@ def load_start(args):
         raise UsageError(f"--set {exc}") from None
 
 
-def print_result(updates: int, metrics: dict) -> None:
-    """The last stdout line: ``{"updates": N, "metrics": {...}}``."""
+def print_result(updates: int, metrics: dict, **extra) -> None:
+    """The last stdout line: ``{"updates": N, "metrics": {...}}`` and any ``extra`` keys
+    (``"interrupted": true``)."""
     clean = {k: (None if v != v else float(v)) for k, v in metrics.items()}
-    print(json.dumps({"updates": int(updates), "metrics": clean}), flush=True)
+    print(json.dumps({"updates": int(updates), "metrics": clean, **extra}), flush=True)
 
 
 def headless_qt() -> None:

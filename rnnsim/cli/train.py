@@ -3,40 +3,51 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import tempfile
+import threading
 import time
 
 import numpy as np
 
 from rnnsim.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
     UsageError,
     add_start_arguments,
+    check_out,
+    error_line,
     headless_qt,
     load_start,
+    parse_settings,
     print_result,
 )
 
 NAME = "train"
 EVAL_SEED = 2  # the evaluation batch is drawn from default_rng([seed, EVAL_SEED])
-
+STATE_FILE = "run.npz"  # the whole state: File ▸ Open loads it, --experiment continues it
 
 
 def add_parser(sub):
     """Add ``train`` to ``rnnsim``'s sub-parsers ``sub``."""
     train = sub.add_parser(
         NAME, help="train headless and write every figure, the data and a report",
-        description="Train without a window, then write into DIR what File ▸ Export all "
-        "writes: every plot (PNG, SVG, CSV), the network (PNG, SVG), experiment.json, "
-        "weights.npz, metrics.json, report.md and report.html. Progress goes to stderr; the "
-        "last line on stdout is {\"updates\": N, \"metrics\": {...}}.")
+        description="Train without a window, then write into DIR the state (run.npz: open "
+        "it in the window with `rnnsim gui DIR/run.npz`, continue it with `rnnsim train "
+        "--experiment DIR/run.npz --updates N`), experiment.json, metrics.json, every plot "
+        "(PNG, SVG, CSV), the network (PNG, SVG), report.md and report.html. Progress goes "
+        "to stderr; the last line on stdout is {\"updates\": N, \"metrics\": {...}}. "
+        "Ctrl-C stops at the next update and writes everything trained so far (exit 130).")
     add_start_arguments(train, "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
                         "task knob (task.gap=30); repeatable")
     train.add_argument("--updates", type=int, default=200, metavar="N",
-                       help="weight updates to apply (default 200)")
-    train.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+                       help="weight updates to apply (default 200; from a run.npz: N more)")
+    train.add_argument("--out", required=True, metavar="DIR",
+                       help="folder to write into (created if missing; its parent must exist)")
     train.add_argument("--scale", type=float, default=2.0, metavar="S",
-                       help="PNG resolution: pixels per screen pixel (default 2)")
+                       help="PNG resolution: pixels per screen pixel (default 2; a figure too "
+                       "large at S is drawn at the largest scale that fits)")
     train.add_argument("--eval-batch", type=int, default=512, metavar="B",
                        help="sequences in the evaluation batch of the final metrics "
                        "(default 512)")
@@ -47,27 +58,88 @@ def add_parser(sub):
 def run(args) -> int:
     """Run ``rnnsim train`` with parsed ``args``; return the exit status."""
     _check_numbers(args)
-    experiment = load_start(args)
+    sim = start_simulation(args)
+    out = check_out(args.out)  # before any training: a bad --out costs nothing
     headless_qt()
-    from rnnsim.sim import Simulation
-
-    sim = Simulation(experiment)
     say = _Reporter(args.quiet)
-    say.line(f"training {experiment.title!r}: task={experiment.task} cell={experiment.cell} "
-             f"H={experiment.n_hidden}, {args.updates} updates")
-    sim.train(args.updates, callback=say.progress)
+    with StopOnInterrupt(say) as stop:
+        _train(sim, args.updates, say, stop)
+        results = _results(sim, args.eval_batch, say, stop.requested)
+        code = write_outputs(sim, out, args.scale, results, say)
+    extra = {"interrupted": True} if stop.requested else {}
+    print_result(sim.updates, results["metrics"], **extra)
+    if code != EXIT_OK:
+        return code
+    return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+
+
+def start_simulation(args):
+    """The Simulation to train: a preset or experiment, or a saved state continued."""
+    from rnnsim.sim import Simulation
+    from rnnsim.sim.resume import is_state_file, load_run
+
+    if not (args.experiment and is_state_file(args.experiment)):
+        return Simulation(load_start(args))
+    try:
+        sim = load_run(args.experiment)
+    except ValueError as exc:
+        raise UsageError(f"--experiment: {exc}") from None
+    settings = parse_settings(args.settings)
+    if settings:
+        try:
+            experiment = sim.experiment.with_values(settings)
+        except ValueError as exc:
+            raise UsageError(f"--set {exc}") from None
+        sim.apply(experiment)
+    return sim
+
+
+def _train(sim, updates, say, stop):
+    exp = sim.experiment
+    more = f"{updates} more updates after {sim.updates}" if sim.updates else f"{updates} updates"
+    say.line(f"training {exp.title!r}: task={exp.task} cell={exp.cell} H={exp.n_hidden}, {more}")
+    sim.train(updates, callback=say.progress, should_stop=lambda: stop.requested)
     say.finish()
     if sim.message:
         say.line(sim.message)
-    results = evaluate(sim, args.eval_batch)
+    if stop.requested:
+        say.line(f"interrupted after update {sim.updates}; writing what is trained")
+
+
+def _results(sim, eval_batch, say, interrupted):
+    results = evaluate(sim, eval_batch)
     results["training_seconds"] = say.elapsed
-    say.line("metrics on a fresh batch of "
-             f"{args.eval_batch}: " + ", ".join(f"{k}={v:.4g}" for k, v in
-                                                results["metrics"].items()))
-    code = _export(sim, args, results, say)
-    if code == 0:
-        print_result(sim.updates, results["metrics"])
-    return code
+    if interrupted:
+        results["interrupted"] = True
+    say.line(f"metrics on a fresh batch of {eval_batch}: " + ", ".join(
+        f"{k}={v:.4g}" for k, v in results["metrics"].items()))
+    return results
+
+
+class StopOnInterrupt:
+    """While active, the first Ctrl-C (SIGINT) only sets ``requested`` (training stops at the
+    next update and everything is written); a second one raises KeyboardInterrupt."""
+
+    def __init__(self, say):
+        self.say, self.requested, self._previous = say, False, None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+    def _on_sigint(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.say.finish()
+        print("rnnsim train: Ctrl-C: stopping at the next update and writing what is trained "
+              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
 
 def _check_numbers(args):
@@ -97,37 +169,37 @@ def evaluate(sim, batch: int) -> dict:
             "primary_metric": sim.task.primary_metric, "chance": float(sim.task.chance)}
 
 
-def _export(sim, args, results, say) -> int:
-    """Show one sequence forward and backward, then export everything into ``args.out``."""
-    from rnnsim.gui.export import ExportError
+def write_outputs(sim, out, scale, results, say) -> int:
+    """Write the state first (``run.npz``), then the data, figures and report into ``out``.
 
-    out = os.path.abspath(args.out)
+    The state and ``metrics.json`` are written whatever happens to the figures: a figure that
+    cannot be drawn is skipped with a warning line. Returns the exit status.
+    """
     try:
-        os.makedirs(out, exist_ok=True)
-        fd, weights_tmp = tempfile.mkstemp(prefix=".weights.", suffix=".npz", dir=out)
-        os.close(fd)
-    except OSError as exc:
-        print(f"rnnsim train: error: cannot write into {out}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 1
+        sim.save(os.path.join(out, STATE_FILE))  # the trained state, before the display sweep
+    except (OSError, ValueError) as exc:
+        print(error_line(NAME, exc), file=sys.stderr)
+        return EXIT_FAILED
     try:
-        sim.save(weights_tmp)  # the trained state, before the display sweep adds a gradient
-        for _ in range(3):
-            if sim.run.swept:
-                break
-            sim.run_to_end()
-        written = _render(sim, out, args.scale, results, weights_tmp, say)
-    except (ExportError, OSError, ValueError) as exc:
-        print(f"rnnsim train: error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if os.path.exists(weights_tmp):
-            os.remove(weights_tmp)
-    say.line(f"wrote {len(written)} files into {out}")
-    return 0
+        show_one_sequence(sim)
+        written = _render(sim, out, scale, results, say)
+    except (OSError, ValueError) as exc:
+        print(error_line(NAME, exc), file=sys.stderr)
+        return EXIT_FAILED
+    say.line(f"wrote {len(written) + 1} files into {out}; open the run with: rnnsim gui "
+             f"{os.path.join(out, STATE_FILE)}")
+    return EXIT_OK
 
 
-def _render(sim, out, scale, results, weights_tmp, say):
+def show_one_sequence(sim, sweeps: int = 3) -> None:
+    """Step the shown sequence forward and through its backward sweep (for the figures)."""
+    for _ in range(sweeps):
+        if sim.run.swept:
+            break
+        sim.run_to_end()
+
+
+def _render(sim, out, scale, results, say):
     from PySide6.QtWidgets import QApplication
 
     from rnnsim.gui.canvas import NetworkCanvas
@@ -144,8 +216,8 @@ def _render(sim, out, scale, results, weights_tmp, say):
         docks.plots["gradient_flow"].show_matrix.setChecked(True)
         docks.update(snapshot)
         return export_all(out, plots=docks, canvas=canvas, experiment=sim.experiment,
-                          snapshot=snapshot, results=results, scale=scale,
-                          save_weights=lambda path: os.replace(weights_tmp, path),
+                          snapshot=snapshot, results=results, scale=scale, weights=False,
+                          data_files=[STATE_FILE], warn=say.warning,
                           progress=lambda done, total, what: say.step(done, total, what))
     finally:
         for widget in [canvas, *docks.docks]:
@@ -164,10 +236,16 @@ class _Reporter:
         self.start = time.perf_counter()
         self.elapsed = 0.0
         self._tenth = -1
+        self._open = False  # a progress line without its newline yet (terminal)
 
     def line(self, text):
         if not self.quiet:
             print(text, file=sys.stderr, flush=True)
+
+    def warning(self, text):
+        """A warning line (shown even with --quiet)."""
+        self.finish()
+        print(f"rnnsim train: warning: {text}", file=sys.stderr, flush=True)
 
     def progress(self, p):
         self.elapsed = p.elapsed
@@ -177,19 +255,22 @@ class _Reporter:
         if self.quiet:
             return
         if self.tty:
+            self._open = True
             print(f"\r{text}  ", end="", file=sys.stderr, flush=True)
         elif tenth != self._tenth:
             self._tenth = tenth
             print(text, file=sys.stderr, flush=True)
 
     def finish(self):
-        if self.tty and not self.quiet:
+        if self.tty and not self.quiet and self._open:
             print(file=sys.stderr)
+        self._open = False
 
     def step(self, done, total, what):
         if self.quiet:
             return
         if self.tty:
+            self._open = done != total
             print(f"\rexporting {done}/{total}: {what:<28}", end="", file=sys.stderr,
                   flush=True)
             if done == total:

@@ -84,11 +84,31 @@ def sharp_heatmaps(plot):
             item.setRect(rect)
 
 
+class TooLarge(ValueError):
+    """A PNG would be larger than MAX_PIXELS on a side at the asked scale.
+
+    Attributes
+    ----------
+    scale : float
+        The asked scale.
+    size : (int, int)
+        The image's pixels at that scale.
+    fit : float
+        The largest scale at which it fits.
+    """
+
+    def __init__(self, scale: float, width: int, height: int, fit: float):
+        super().__init__(f"scale: got {scale:g}, which makes a {width}×{height} image; "
+                         f"expected at most {MAX_PIXELS} pixels on the longest side")
+        self.scale, self.size, self.fit = scale, (width, height), fit
+
+
 def _pixels(rect: QRectF, scale: float) -> tuple[int, int]:
     width, height = round(rect.width() * scale), round(rect.height() * scale)
     if max(width, height) > MAX_PIXELS:
-        raise ValueError(f"scale: got {scale}, which makes a {width}×{height} image; expected "
-                         f"at most {MAX_PIXELS} pixels on the longest side")
+        longest = max(rect.width(), rect.height())
+        fit = int(1000 * MAX_PIXELS / longest) / 1000  # rounded down: it fits
+        raise TooLarge(scale, width, height, fit)
     return max(width, 1), max(height, 1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import re
 
 from rnnsim.sim.sweep_grid import value_label
 
@@ -24,6 +25,28 @@ def experiment_settings(experiment) -> list[tuple[str, str]]:
 
 
 
+#: Characters that mean something in Markdown wherever they stand (CommonMark lets a backslash
+#: make any ASCII punctuation literal).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|&~])")
+#: ... and at the start of a line: headings, quotes, lists, numbered lists.
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=]+|\d+[.)])(?=\s|$)", re.MULTILINE)
+DEFAULT_FILES = ("experiment.json", "weights.npz", "metrics.json")
+
+
+def md_text(text) -> str:
+    """``text`` as literal Markdown: markup characters backslash-escaped, each line break
+    kept as ``<br>`` (so a paragraph or a table cell stays one block)."""
+    text = _MD_INLINE.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _MD_LINE_START.sub(lambda m: m.group(1) + "".join(f"\\{c}" if not c.isdigit()
+                                                             else c for c in m.group(2)), text)
+    return "<br>".join(line.strip() for line in text.split("\n"))
+
+
+def html_text(text) -> str:
+    """``text`` as literal HTML (``<``, ``>``, ``&`` and quotes escaped), line breaks kept."""
+    return "<br>".join(html.escape(line) for line in str(text).splitlines() or [""])
+
+
 def plot_caption(plot) -> str:
     """The plot's one-line description (first line of its class docstring)."""
     doc = (type(plot).__doc__ or plot.title).strip()
@@ -41,7 +64,8 @@ def _title(experiment) -> str:
     return getattr(experiment, "title", "") or "rnnsim run"
 
 
-def report_markdown(experiment, results: dict, plots, canvas_files) -> str:
+def report_markdown(experiment, results: dict, plots, canvas_files,
+                    files=DEFAULT_FILES) -> str:
     """The report as Markdown.
 
     Parameters
@@ -51,26 +75,38 @@ def report_markdown(experiment, results: dict, plots, canvas_files) -> str:
         ``{"updates": N, "metrics": {...}, ...}`` as written to ``metrics.json``.
     plots : list of (stem, title, caption, csv file names)
     canvas_files : list of (stem, title)
+    files : sequence of str
+        The data files beside the report (experiment, state or weights, metrics).
+
+    Everything the user typed (title, description, settings such as a custom sequence) is
+    escaped (``md_text``): a ``|`` or a line break cannot break a table.
     """
-    lines = [f"# {_title(experiment)}", "",
+    lines = [f"# {md_text(_title(experiment))}", "",
              f"Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.", ""]
     if getattr(experiment, "description", ""):
-        lines += [experiment.description, ""]
+        lines += [md_text(experiment.description), ""]
     lines += ["## Results", "", "| quantity | value |", "|---|---|",
-              f"| weight updates | {results.get('updates', '')} |"]
-    lines += [f"| {k} | {value_label(v)} |" for k, v in results.get("metrics", {}).items()]
+              f"| weight updates | {md_text(results.get('updates', ''))} |"]
+    lines += [f"| {md_text(k)} | {md_text(value_label(v))} |"
+              for k, v in results.get("metrics", {}).items()]
     lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in experiment_settings(experiment)]
+    lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in experiment_settings(experiment)]
     lines += ["", "## Figures", ""]
     for png, title, caption, others in _figures(plots, canvas_files):
-        links = ", ".join(f"[{o}]({o})" for o in others)
-        lines += [f"### {title}", "", f"![{title}]({png})", "",
-                  (f"{caption} " if caption else "") + f"Also: {links}.", ""]
-    lines += ["Files: `experiment.json` (open it in rnnsim), `weights.npz`, `metrics.json`.", ""]
+        links = ", ".join(f"[{md_text(o)}]({o})" for o in others)
+        lines += [f"### {md_text(title)}", "", f"![{md_text(title)}]({png})", "",
+                  (f"{md_text(caption)} " if caption else "") + f"Also: {links}.", ""]
+    lines += [f"Files: {_file_list(files, '`{}`')}.", ""]
     return "\n".join(lines)
 
 
-def report_html(experiment, results: dict, plots, canvas_files) -> str:
+def _file_list(files, pattern) -> str:
+    notes = {"experiment.json": " (open it in rnnsim)", "run.npz": " (open it in rnnsim, or "
+             "continue it with rnnsim train --experiment run.npz)"}
+    return ", ".join(pattern.format(f) + notes.get(f, "") for f in files)
+
+
+def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FILES) -> str:
     """The same report as a standalone HTML page (pictures linked, not embedded)."""
     e = html.escape
     rows = [("weight updates", str(results.get("updates", "")))]
@@ -83,7 +119,7 @@ def report_html(experiment, results: dict, plots, canvas_files) -> str:
              f"<h1>{e(_title(experiment))}</h1>",
              f"<p>Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>"]
     if getattr(experiment, "description", ""):
-        parts.append(f"<p>{e(experiment.description)}</p>")
+        parts.append(f"<p>{html_text(experiment.description)}</p>")
     parts += ["<h2>Results</h2>", _table(("quantity", "value"), rows),
               "<h2>Settings</h2>", _table(("setting", "value"), experiment_settings(experiment)),
               "<h2>Figures</h2>"]
@@ -91,16 +127,15 @@ def report_html(experiment, results: dict, plots, canvas_files) -> str:
         links = ", ".join(f"<a href='{e(o)}'>{e(o)}</a>" for o in others)
         parts += [f"<h3>{e(title)}</h3>", f"<img src='{e(png)}' alt='{e(title)}'>",
                   f"<p>{e(caption)} Also: {links}.</p>"]
-    parts += ["<p>Files: <a href='experiment.json'>experiment.json</a> (open it in rnnsim), "
-              "<a href='weights.npz'>weights.npz</a>, "
-              "<a href='metrics.json'>metrics.json</a>.</p>", "</body></html>", ""]
+    links = _file_list([e(f) for f in files], "<a href='{0}'>{0}</a>")
+    parts += [f"<p>Files: {links}.</p>", "</body></html>", ""]
     return "\n".join(parts)
 
 
 def _table(header, rows) -> str:
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>"
                    for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 

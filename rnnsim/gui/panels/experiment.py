@@ -36,10 +36,9 @@ class ExperimentPanel(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("experimentMessage")
         self.message.setWordWrap(True)
-        self.form_holder = QWidget()
-        scroll = QScrollArea()
+        self.form_holder = None
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form_holder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message)
@@ -47,12 +46,17 @@ class ExperimentPanel(QWidget):
         self._build()
 
     def _build(self):
-        old = self.form_holder.layout()
+        # A new form on a new holder; the old holder (with every label and editor of the old
+        # form) is deleted later: the combo box whose signal asked for this may still be
+        # emitting (deleting it now crashes PySide6 6.9).
+        old = self.scroll.takeWidget()
         if old is not None:
-            QWidget().setLayout(old)  # reparent the old layout so it is deleted
+            old.hide()
+            old.deleteLater()
         for editor in self.editors.values():
             editor.deleteLater()
         self.editors = {}
+        self.form_holder = QWidget()
         form = QFormLayout(self.form_holder)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         exp = self.experiment
@@ -65,6 +69,7 @@ class ExperimentPanel(QWidget):
         form.addRow(heading)
         for name, value, choices, tip in knob_specs(exp):
             self._add_editor(form, f"task.{name}", value, choices, tip)
+        self.scroll.setWidget(self.form_holder)
 
     def _add_editor(self, form, name, value, choices, tip):
         editor = FieldEditor(name, value, self._check, choices=choices, parent=self)
