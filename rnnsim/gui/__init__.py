@@ -6,13 +6,13 @@ without building the whole window module.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 import time
 
-__all__ = ["MainWindow", "parse_args", "render_after_steps", "run"]
+__all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run",
+           "setup_application"]
 
 
 def __getattr__(name):
@@ -24,14 +24,18 @@ def __getattr__(name):
 
 
 def parse_args(argv):
-    """Parse ``[gui] [EXPERIMENT.json] [--screenshot PNG] [--steps N] [--experiment FILE]``."""
+    """Parse ``[gui] [EXPERIMENT.json | STATE.npz] [--screenshot PNG] [--steps N]
+    [--experiment FILE]``."""
+    from rnnsim.cli.common import Parser
+
     argv = list(argv)
     if argv and argv[0] == "gui":
         argv = argv[1:]
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnsim gui", description="Open the rnnsim window (the wolf story by default).")
-    parser.add_argument("experiment_path", nargs="?", metavar="EXPERIMENT.json",
-                        help="an experiment saved from the app or by `rnnsim train`")
+    parser.add_argument("experiment_path", nargs="?", metavar="FILE",
+                        help="an experiment (.json) saved from the app, or a state (.npz, e.g. "
+                        "DIR/run.npz written by `rnnsim train --out DIR`: opens it trained)")
     parser.add_argument("--experiment", dest="experiment_file", metavar="FILE",
                         help="same as EXPERIMENT.json")
     parser.add_argument("--screenshot", metavar="PNG",
@@ -56,35 +60,78 @@ def run(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from rnnsim.gui.system_check import xcb_problem
+
+    problem = xcb_problem()
+    if problem:  # Qt would abort (exit 134) naming one library at most
+        print(problem, file=sys.stderr)
+        return 1
+    try:
+        experiment, state = _read_start(args.experiment)
+    except ValueError as exc:
+        print(f"rnnsim gui: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from rnnsim.gui.settings import open_settings
-    from rnnsim.sim import load_experiment
 
-    try:
-        experiment = load_experiment(args.experiment) if args.experiment else None
-    except ValueError as exc:
-        print(f"rnnsim gui: error: {exc}", file=sys.stderr)
-        return 2
     app = QApplication.instance() or QApplication(["rnnsim"])
+    setup_application(app)
     from rnnsim.gui.main_window import MainWindow
 
     if args.screenshot:
         with tempfile.TemporaryDirectory() as tmp:
             window = MainWindow(experiment, settings=open_settings(os.path.join(tmp, "s.ini")))
             try:
-                render_after_steps(window, args.steps, args.screenshot)
+                if state:
+                    window.open_experiment(state)
+                render_after_steps(window, args.steps, args.screenshot, extra=int(bool(state)))
             finally:
                 window.shutdown()
                 window.deleteLater()
                 app.processEvents()
         return 0
     window = MainWindow(experiment)
+    if state:
+        window.open_experiment(state)
     window.show()
     return app.exec()
 
 
-def render_after_steps(window, steps, path, timeout=60.0):
+def _read_start(path):
+    """(experiment or None, state file to load or None) of the window's FILE argument."""
+    from rnnsim.sim import load_experiment
+    from rnnsim.sim.resume import is_state_file, stored_experiment
+
+    if not path:
+        return None, None
+    if is_state_file(path):
+        return stored_experiment(path), os.path.abspath(path)
+    return load_experiment(path), None
+
+
+def app_icon():
+    """The application's icon (``resources/icons/rnnsim.svg``) as a QIcon."""
+    from PySide6.QtGui import QIcon
+
+    from rnnsim import package_data
+
+    return QIcon(str(package_data.path("icons", "rnnsim.svg")))
+
+
+def setup_application(app) -> None:
+    """Name, version, icon and desktop entry of the application (window titles, task bars,
+    the desktop's window-to-entry matching)."""
+    from rnnsim import __version__
+
+    app.setApplicationName("rnnsim")
+    app.setApplicationDisplayName("rnnsim")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("rnnsim")
+    app.setWindowIcon(app_icon())
+
+
+def render_after_steps(window, steps, path, timeout=60.0, extra=0):
     """Take ``steps`` steps in ``window``, draw the result and save it as a PNG at ``path``.
 
     Raises
@@ -93,11 +140,13 @@ def render_after_steps(window, steps, path, timeout=60.0):
         When the image cannot be written to ``path``.
     TimeoutError
         When the simulation does not answer within ``timeout`` seconds.
+
+    ``extra``: snapshots to wait for besides those (1 when a state file is being loaded).
     """
     from PySide6.QtCore import QCoreApplication
 
     window.show()
-    expected = 1 + int(steps)  # the first snapshot, then one per step
+    expected = 1 + int(steps) + int(extra)  # the first snapshot, then one per step
     for _ in range(int(steps)):
         window.cmd_step.emit()
     deadline = time.perf_counter() + timeout

@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
+from rnnsim.gui import app_icon
 from rnnsim.gui import settings as prefs
 from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
     def __init__(self, experiment=None, settings=None):
         super().__init__()
         self.setWindowTitle("rnnsim: the lecture's recurrent network, step by step")
+        self.setWindowIcon(app_icon())
         self.settings = settings if settings is not None else prefs.open_settings()
         self.experiment = experiment if experiment is not None else default_experiment()
         self.snapshot = None

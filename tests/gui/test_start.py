@@ -1,0 +1,75 @@
+"""How the window starts: a saved run opens trained (``rnnsim gui DIR/run.npz``), the
+application's name, version and icon, and the check for the xcb system libraries."""
+
+import numpy as np
+
+import rnnsim.gui as gui
+from rnnsim import __version__, package_data
+from rnnsim.gui import system_check
+from rnnsim.sim import Experiment, Simulation
+
+
+def test_a_saved_run_opens_trained(qapp, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
+    sim = Simulation(Experiment(n_hidden=5, seed=4))
+    sim.train(7)
+    state = tmp_path / "run.npz"
+    sim.save(state)
+    seen = {}
+    render = gui.render_after_steps
+
+    def spy(window, steps, path, timeout=60.0, extra=0):
+        render(window, steps, path, timeout, extra)
+        seen["updates"], seen["weights"] = window.snapshot.updates, window.snapshot.weights
+        seen["icon"] = not window.windowIcon().isNull()
+
+    monkeypatch.setattr(gui, "render_after_steps", spy)
+    assert gui.run([str(state), "--screenshot", str(tmp_path / "w.png")]) == 0
+    assert seen["updates"] == 7 and seen["icon"]
+    assert np.array_equal(seen["weights"]["Ws"], sim.net.params["Ws"])
+    assert qapp.applicationName() == "rnnsim" and qapp.applicationVersion() == __version__
+    assert not qapp.windowIcon().isNull()
+
+
+def test_a_state_file_that_is_not_one_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "run.npz"
+    bad.write_text("no")
+    assert gui.run([str(bad), "--screenshot", str(tmp_path / "w.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnsim gui: error: run.npz") and err.count("\n") == 1
+
+
+def test_the_icon_and_the_desktop_entry_ship_with_the_package():
+    assert package_data.path("icons", "rnnsim.svg").read_text().startswith("<svg")
+    entry = package_data.path("rnnsim.desktop").read_text()
+    assert "Exec=rnnsim-gui %f" in entry and "Icon=rnnsim" in entry
+    assert entry.startswith("[Desktop Entry]\nType=Application\n")
+
+
+def test_xcb_is_checked_only_where_qt_will_use_it():
+    assert system_check.uses_xcb({"DISPLAY": ":0"}, "linux")
+    assert system_check.uses_xcb({"QT_QPA_PLATFORM": "xcb"}, "linux")
+    assert not system_check.uses_xcb({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux")
+    assert not system_check.uses_xcb({"DISPLAY": ":0", "WAYLAND_DISPLAY": "w-0"}, "linux")
+    assert not system_check.uses_xcb({}, "linux")
+    assert not system_check.uses_xcb({"DISPLAY": ":0"}, "win32")
+
+
+def test_missing_xcb_libraries_are_named_with_the_install_line():
+    absent = {"libxcb-cursor.so.0", "libxcb-keysyms.so.1"}
+
+    def load(name):
+        if name in absent:
+            raise OSError(f"{name}: cannot open shared object file")
+
+    line = system_check.xcb_problem({"DISPLAY": ":0"}, load=load)
+    assert line == ("rnnsim: error: the window needs system libraries that are missing: "
+                    "libxcb-cursor0, libxcb-keysyms1; install them with: sudo apt-get install "
+                    "-y libxcb-cursor0 libxcb-keysyms1")
+    assert system_check.xcb_problem({"DISPLAY": ":0"}, load=lambda name: None) is None
+
+
+def test_the_window_exits_1_before_qt_when_a_library_is_missing(monkeypatch, capsys):
+    monkeypatch.setattr(system_check, "xcb_problem", lambda: "rnnsim: error: missing x")
+    assert gui.run([]) == 1
+    assert capsys.readouterr().err == "rnnsim: error: missing x\n"
