@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .experiment import Experiment
-from .persistence import read_npz
+from .persistence import read_state
 
 
 def is_state_file(path) -> bool:
@@ -24,13 +24,9 @@ def is_state_file(path) -> bool:
 
 
 def stored_experiment(path) -> Experiment:
-    """The experiment saved inside the state file ``path``; ValueError naming the file."""
-    arrays = read_npz(path)
-    try:
-        return Experiment.from_json(str(arrays["experiment"][()]))
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ValueError(f"{Path(path).name}: not an rnnsim state file, or its experiment is "
-                         f"unusable: {exc}") from None
+    """The experiment saved inside the state file ``path`` (read within bounds by
+    ``persistence.read_state``); ValueError naming the file when it cannot be used."""
+    return read_state(path)[0]
 
 
 def load_run(path):
