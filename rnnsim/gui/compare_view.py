@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.common import FOREGROUND, curve, pen, positive, style_plot
 from rnnsim.sim.compare import Comparison
 
@@ -210,7 +211,8 @@ class CompareView(QWidget):
         sim = self.comparison.sims[i]
         metric = sim.task.primary_metric
         text = (f"{html.escape(self.comparison.labels[i])}: {sim.updates} updates, {metric} "
-                f"{scores[metric]:.3f} (chance {sim.task.chance:.3g}), loss {scores['loss']:.3g}")
+                f"{number(scores[metric])} (chance {number(sim.task.chance)}), "
+                f"loss {number(scores['loss'])}")
         if self.comparison.stopped[i]:
             text += " — diverged"
             self.captions[i].setToolTip(self.comparison.stopped[i])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
 
 from rnnsim.gui import app_icon
 from rnnsim.gui import settings as prefs
@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self.status = StatusFields(self.statusBar())
         self.message = QLabel("")
         self.message.setObjectName("status_message")
+        # the fields keep their width; a long notice is cut (its whole text in the tooltip)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.message, 1)
         build_docks(self)
         self.files = FileMenu(self)
@@ -250,6 +252,7 @@ class MainWindow(QMainWindow):
     def show_notice(self, text, error=False):
         """Show ``text`` in the status bar (red when ``error``)."""
         self.message.setText(text)
+        self.message.setToolTip(text)
         self.message.setStyleSheet("color: #b00020;" if error else "")
 
     @property
@@ -275,6 +278,7 @@ class MainWindow(QMainWindow):
             self.plots.update(snap)
         if snap.message:
             self.message.setText(snap.message)
+            self.message.setToolTip(snap.message)
             self.message.setStyleSheet("color: #8a4b00;")
         if snap.experiment is not None and snap.experiment != self.experiment_panel.experiment:
             self.experiment = snap.experiment

@@ -7,6 +7,7 @@ import html
 import json
 import re
 
+from rnnsim.gui.number_format import number
 from rnnsim.sim.sweep_grid import value_label
 
 
@@ -87,7 +88,7 @@ def report_markdown(experiment, results: dict, plots, canvas_files,
         lines += [md_text(experiment.description), ""]
     lines += ["## Results", "", "| quantity | value |", "|---|---|",
               f"| weight updates | {md_text(results.get('updates', ''))} |"]
-    lines += [f"| {md_text(k)} | {md_text(value_label(v))} |"
+    lines += [f"| {md_text(k)} | {number(v)} |"
               for k, v in results.get("metrics", {}).items()]
     lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in experiment_settings(experiment)]
@@ -110,7 +111,7 @@ def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FI
     """The same report as a standalone HTML page (pictures linked, not embedded)."""
     e = html.escape
     rows = [("weight updates", str(results.get("updates", "")))]
-    rows += [(k, value_label(v)) for k, v in results.get("metrics", {}).items()]
+    rows += [(k, number(v)) for k, v in results.get("metrics", {}).items()]
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              f"<title>{e(_title(experiment))}</title>",
              "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#202020}"

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from rnnsim.gui.number_format import fixed, number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import FOREGROUND, Table, colorbar, colormap
 from rnnsim.sim.sweep_grid import value_label
@@ -66,7 +67,7 @@ class SweepHeatmap(PlotView):
         self._label_axes(result)
         self.bar.setLevels(levels)
         better = "lower is better" if result.metric_name in LOWER_IS_BETTER else \
-            f"chance {result.chance:.3g}"
+            f"chance {number(result.chance)}"
         self.bar.axis.setLabel(f"{result.metric_name} ({better})", color=FOREGROUND,
                                **{"font-size": "10pt"})
         done = f"{result.completed}/{result.total} cells"
@@ -100,7 +101,7 @@ class SweepHeatmap(PlotView):
             if state == "pending":
                 continue
             value = result.grid[r, c]
-            text = f"{value:.2f}" if state == "done" else state
+            text = fixed(value) if state == "done" else state
             light = state == "done" and (value - low) / (high - low) < 0.6
             item = pg.TextItem(text, color="#FFFFFF" if light else FOREGROUND, anchor=(0.5, 0.5))
             item.setPos(c, r)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.sweep_heatmap import SweepHeatmap
 from rnnsim.sim.sweep import SweepRun, SweepSpec
 from rnnsim.sim.sweep_grid import value_label
@@ -183,7 +184,8 @@ class SweepView(QWidget):
         if run.done:
             self._timer.stop()
             self._set_running(False)
-            self.status.setText(f"done: {run.result.total} cells in {run.result.seconds:.1f} s")
+            seconds = number(run.result.seconds, 3)
+            self.status.setText(f"done: {run.result.total} cells in {seconds} s")
             self.finished.emit(run.result)
 
     def cancel(self) -> None:

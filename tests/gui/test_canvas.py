@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from rnnsim.gui.canvas import NetworkCanvas, Selection
 from rnnsim.gui.canvas.items import PITCH, VectorItem
+from rnnsim.gui.number_format import number
 from tests.gui.snapshots import make_snapshot
 
 
@@ -56,7 +57,7 @@ def test_predictions_over_y_are_the_top_outputs(canvas):
     y = snap.y[1]
     best = int(np.argmax(y))
     assert text.splitlines()[0] == f"{names[best]} {y[best]:.2f}"
-    assert canvas.unfolded_scene.items_by_id[("E", 2)].text().endswith(f"{snap.E[1]:.3f}")
+    assert canvas.unfolded_scene.items_by_id[("E", 2)].text().endswith(number(snap.E[1]))
 
 
 def test_backward_sweep_draws_gradient_right_to_left_on_a_log_scale(canvas):

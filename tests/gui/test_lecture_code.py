@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnsim.engine import reference
+from rnnsim.gui.number_format import vector
 from rnnsim.gui.panels import lecture_code
 from rnnsim.gui.panels.lecture import LecturePanel
 from rnnsim.sim import Experiment, Simulation
@@ -37,8 +38,8 @@ def test_the_code_follows_the_step_from_forward_to_bptt_to_the_update(panel):
     assert "s[t] = f(a[t])" in _highlighted_line(view)
     assert view.formula.text().endswith("s_t = Φ(a_t)")
     values = view.values.toPlainText()
-    assert f"{snap.input_tokens[1]} {lecture_code.vector_text(snap.X[1])}" in values
-    assert lecture_code.vector_text(snap.s[2]) in values
+    assert f"{snap.input_tokens[1]} {vector(snap.X[1])}" in values
+    assert vector(snap.s[2]) in values
     assert "s_2" in values and "E_2" in values
     sim.run_to_end()  # forward done: the sweep is next
     while sim.cursor.phase != "backward":
@@ -64,9 +65,9 @@ def test_the_forward_values_are_the_references_numbers(panel):
         {k: np.asarray(v) for k, v in snap.weights.items()},
         reference.lecture_time(snap.X[:, None, :]), snap.s[0][None, :], snap.activation)
     rows = dict(lecture_code.step_values(snap))
-    assert rows["s_3"] == lecture_code.vector_text(s[3][0])
-    assert rows["a_3"] == lecture_code.vector_text(a[3][0])
-    assert rows["y_3"] == lecture_code.vector_text(y[3][0])
+    assert rows["s_3"] == vector(s[3][0])
+    assert rows["a_3"] == vector(a[3][0])
+    assert rows["y_3"] == vector(y[3][0])
 
 
 def test_an_lstm_shows_its_step_and_a_chosen_function_stays(panel):
@@ -94,6 +95,6 @@ def test_comments_are_found_outside_strings_only():
 
 
 def test_numbers_are_finite_safe():
-    assert lecture_code.vector_text([np.nan, np.inf, -np.inf, 1.234567]) == \
+    assert vector([np.nan, np.inf, -np.inf, 1.234567]) == \
         "[nan, inf, −inf, 1.235]"
-    assert lecture_code.vector_text(np.arange(8.0)).endswith("… (8 entries)]")
+    assert vector(np.arange(8.0)).endswith("… (8 entries)]")

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from rnnsim.gui.canvas import Selection
+from rnnsim.gui.number_format import number
 from rnnsim.gui.panels.fields import FieldEditor
 from rnnsim.gui.panels.inspector import InspectorPanel, phi_prime
 from rnnsim.gui.panels.lecture import LecturePanel
@@ -95,7 +96,7 @@ def test_lecture_follows_the_phase_and_links_to_weights(qtbot):
     snap = make_snapshot(T=4, phase="backward", k=1)
     panel.update_snapshot(snap)
     assert panel.current == "bptt"
-    assert f"{snap.gamma * snap.sigma_max:.3g}" in panel.text.toPlainText()
+    assert number(snap.gamma * snap.sigma_max) in panel.text.toPlainText()
     from PySide6.QtCore import QUrl
 
     with qtbot.waitSignal(panel.show_requested) as blocker:
@@ -249,12 +250,12 @@ def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_sta
                             for v in (1.2345, 2.3456, 7.7654))
     panel.update_snapshot(first)
     shown = panel.text.toPlainText()
-    assert f"{first.gamma * 1.2345:.3g}" in shown
+    assert number(first.gamma * 1.2345) in shown
     panel.update_snapshot(second)  # same concept, new numbers, within the interval: held
     panel.update_snapshot(third)
     assert panel.text.toPlainText() == shown
-    assert f"{third.gamma * 7.7654:.3g}" not in shown
-    qtbot.waitUntil(lambda: f"{third.gamma * 7.7654:.3g}" in panel.text.toPlainText(),
+    assert number(third.gamma * 7.7654) not in shown
+    qtbot.waitUntil(lambda: number(third.gamma * 7.7654) in panel.text.toPlainText(),
                     timeout=NUMBERS_INTERVAL_MS + 1000)
     assert not panel._refresh.isActive()
     panel.update_snapshot(make_snapshot(T=4, t=2))  # a new concept shows at once

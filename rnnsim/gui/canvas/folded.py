@@ -16,6 +16,7 @@ from rnnsim.gui.canvas.notation import html_sub
 from rnnsim.gui.canvas.readout import prediction_text
 from rnnsim.gui.canvas.text import Detail, HtmlItem, TextItem
 from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.number_format import sci
 
 BLUE = QColor(20, 60, 140)
 GREEN = QColor(20, 120, 50)
@@ -212,7 +213,7 @@ class FoldedScene(QGraphicsScene):
         self._last_updates = snap.updates
         for name in ("Wx", "Ws", "Wy"):
             norm = self._delta_norm(snap.delta_weights.get(name))
-            items[f"{name}_delta"].set_text(f"‖ΔW‖ = {norm:.1e}" if norm else "")
+            items[f"{name}_delta"].set_text(f"‖ΔW‖ = {sci(norm)}" if norm else "")
             color = GREEN if just_updated else GREY
             items[name].set_style(color, 3.0 if just_updated else 1.6)
         text = f"update {snap.updates} applied" if just_updated else f"updates: {snap.updates}"

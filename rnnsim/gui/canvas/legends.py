@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from rnnsim.gui.canvas.colors import strip_image
+from rnnsim.gui.number_format import tick_labels
 
 
 def _ticks(scale):
-    """Tick values (in the scale's own units) and their labels."""
+    """Tick values (in the scale's own units) and their labels; none for a broken scale."""
+    lo, hi = scale.lo, scale.hi
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], []
     if scale.log:
-        lo, hi = int(scale.lo), int(scale.hi)
+        lo, hi = math.floor(lo), math.ceil(hi)
         step = max(1, -(-(hi - lo) // 3))
         values = list(range(lo, hi + 1, step))
         return values, [f"1e{v}" for v in values]
-    mid = (scale.lo + scale.hi) / 2
-    values = [scale.lo, mid, scale.hi]
-    return values, [f"{v:g}" for v in values]
+    values = [lo, (lo + hi) / 2, hi]
+    return values, tick_labels(values)
 
 
 class LegendBar(QWidget):
@@ -45,6 +50,12 @@ class LegendBar(QWidget):
 
     def paintEvent(self, event):
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()  # even if drawing failed: an active painter breaks the backing store
+
+    def _paint(self, painter):
         painter.fillRect(self.rect(), QColor(252, 252, 252))
         painter.setFont(self._font)
         x = 12.0
@@ -60,10 +71,18 @@ class LegendBar(QWidget):
             painter.drawRect(bar)
             values, labels = _ticks(scale)
             span = (scale.hi - scale.lo) or 1.0
-            for v, label in zip(values, labels, strict=True):
+            last = len(values) - 1
+            for i, (v, label) in enumerate(zip(values, labels, strict=True)):
                 px = x + (v - scale.lo) / span * bar_w
-                painter.drawLine(int(px), 27, int(px), 30)
-                painter.drawText(QRectF(px - 25, 30, 50, 14), Qt.AlignmentFlag.AlignHCenter,
-                                 label)
+                if not math.isfinite(px):
+                    continue
+                painter.drawLine(QPointF(px, 27), QPointF(px, 30))
+                # the end labels stay inside the bar's span: neighbours never overlap
+                align = (Qt.AlignmentFlag.AlignLeft if i == 0 else
+                         Qt.AlignmentFlag.AlignRight if i == last else
+                         Qt.AlignmentFlag.AlignHCenter)
+                box = (QRectF(px, 30, bar_w / 2, 14) if i == 0 else
+                       QRectF(px - bar_w / 2, 30, bar_w / 2, 14) if i == last else
+                       QRectF(px - bar_w / 4, 30, bar_w / 2, 14))
+                painter.drawText(box, align, label)
             x += bar_w + 44
-        painter.end()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnsim.gui.number_format import fixed
+
 PROBABILISTIC = ("softmax", "sigmoid")
 
 
@@ -42,5 +44,5 @@ def prediction_text(y, names, kind, top=2):
     """Lines of text for the top predictions of one frame ("bear 0.80\\ncow 0.20")."""
     if len(y) == 1:
         name = names[0] if names else "y"
-        return f"{name} {float(y[0]):.2f}"
-    return "\n".join(f"{n} {v:.2f}" for n, v in top_predictions(y, names, kind, top))
+        return f"{name} {fixed(y[0])}"
+    return "\n".join(f"{n} {fixed(v)}" for n, v in top_predictions(y, names, kind, top))

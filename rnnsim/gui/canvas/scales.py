@@ -29,11 +29,12 @@ class Scales:
         "last" draws ‖∂E_T/∂s_j‖, the last frame's loss alone (the lecture's ∂E_N/∂s_i, from
         the batch's gradient flow G[T−1, j]), revealed as far as the sweep has come.
         """
-        s = np.asarray(snapshot.s)
-        relu_top = float(np.nanmax(s)) if s.size else 1.0
+        s = np.asarray(snapshot.s, dtype=float)
+        finite = s[np.isfinite(s)]
+        relu_top = float(finite.max()) if finite.size else 1.0  # a diverged state is inf/nan
         state = activation_scale(snapshot.activation, hi=relu_top)
         x = np.asarray(snapshot.X)
-        top = float(np.nanmax(np.abs(x))) if x.size else 1.0
+        top = float(np.nanmax(np.abs(x))) if x.size and not np.isnan(x).all() else 1.0
         top = 1.0 if not np.isfinite(top) or top <= 1.0 else float(np.ceil(top))
         inputs = ColorScale(-top, top, DIVERGING, title="x_t")
         kind = output_kind(snapshot)
@@ -41,7 +42,8 @@ class Scales:
             outputs = probability_scale()
         else:
             y = np.asarray(snapshot.y)
-            m = float(np.nanmax(np.abs(y))) if y.size else 1.0
+            y = y[np.isfinite(y)]
+            m = float(np.max(np.abs(y))) if y.size else 1.0
             m = m if np.isfinite(m) and m > 0 else 1.0
             outputs = ColorScale(-m, m, DIVERGING, title="y_t")
         with np.errstate(invalid="ignore"):

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from rnnsim.gui.canvas.layout import GATE_NAMES
 from rnnsim.gui.canvas.readout import prediction_text, top_predictions
+from rnnsim.gui.number_format import number, sci
 
 DONE = QColor(95, 95, 95)
 TODO = QColor(210, 210, 210)
@@ -118,8 +119,8 @@ class UnfoldedUpdater:
         color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
         pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color, cx)
         e = items[("E", j)]
-        e.set_text(f"E{_sub(j)} = {float(snap.E[j - 1]):.3f}" if masked else f"E{_sub(j)} —",
-                   None, cx)
+        e.set_text(f"E{_sub(j)} = {number(snap.E[j - 1])}" if masked else f"E{_sub(j)} —",
+                   None, cx, room)
 
     def _gradients(self, snap, scales):
         items = self.scene.items_by_id
@@ -133,7 +134,7 @@ class UnfoldedUpdater:
             _show(arrow, flows)
             if flows:
                 arrow.set_style(QColor.fromRgba(int(colors[j])), 1.0 + 6.0 * float(frac[j]))
-                text.set_text(f"{norms[j]:.1e}")
+                text.set_text(sci(norms[j]))
             else:
                 text.set_text("")
             _show(items[("cut", j)], j in cuts)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from rnnsim.engine import get_activation
 from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.number_format import fixed, number
 
 PARAM_ROLE = {"Wx": "input → state", "Ws": "state → state (the recurrence)",
               "Wy": "state → output", "bs": "state bias", "by": "output bias"}
 
 
-def _f(v):
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4g}"
+_f = number
+
+
+def _spectral_norm(M):
+    """The largest singular value of ``M`` (nan when ``M`` holds nan or inf: no SVD)."""
+    return float(np.linalg.norm(M, 2)) if np.all(np.isfinite(M)) else float("nan")
 
 
 def _row(name, value):
@@ -38,14 +41,14 @@ def state_html(snap, j):
         return title + f"<p>Not computed yet: the forward pass is at t = {snap.cursor.t}.</p>"
     s = np.asarray(snap.s[j], dtype=float)
     rows += [_row(f"‖s<sub>{j}</sub>‖", _f(float(np.linalg.norm(s)))),
-             _row("mean, min / max", f"{s.mean():.4g}, {s.min():.4g} / {s.max():.4g}")]
+             _row("mean, min / max", f"{_f(s.mean())}, {_f(s.min())} / {_f(s.max())}")]
     if j >= 1 and snap.cell == "elman":
         a = np.asarray(snap.a[j - 1], dtype=float)
         d = phi_prime(snap.activation, a)  # (H,) Φ'(a_j)
         jac = d[:, None] * np.asarray(snap.weights["Ws"], dtype=float).T  # diag(Φ')·W_sᵀ
-        rows += [_row(f"mean / max Φ'(a<sub>{j}</sub>)", f"{d.mean():.4g} / {d.max():.4g}"),
+        rows += [_row(f"mean / max Φ'(a<sub>{j}</sub>)", f"{_f(d.mean())} / {_f(d.max())}"),
                  _row(f"‖∂s<sub>{j}</sub>/∂s<sub>{j - 1}</sub>‖ = ‖diag(Φ')·W<sub>s</sub>"
-                      "<sup>T</sup>‖", _f(float(np.linalg.norm(jac, 2)))),
+                      "<sup>T</sup>‖", _f(_spectral_norm(jac))),
                  _row("lecture's bound γ·σ<sub>max</sub>(W<sub>s</sub>)",
                       _f(snap.gamma * snap.sigma_max))]
     grad = snap.dE_ds[j]
@@ -159,7 +162,7 @@ class InspectorPanel(QWidget):
         y = snap.y[frame]
         order = np.argsort(-y, kind="stable")[:5]
         names = snap.output_names
-        return ", ".join(f"{names[i] if i < len(names) else i} {y[i]:.2f}" for i in order)
+        return ", ".join(f"{names[i] if i < len(names) else i} {fixed(y[i])}" for i in order)
 
     def _matrix(self, snap, name):
         W = snap.weights.get(name)
@@ -170,15 +173,15 @@ class InspectorPanel(QWidget):
         shape = " × ".join(map(str, W.shape))
         rows = [_row("role", PARAM_ROLE.get(name, name)), _row("shape", shape),
                 _row("mean", _f(float(W.mean()))), _row("std", _f(float(W.std()))),
-                _row("min / max", f"{W.min():.4g} / {W.max():.4g}"),
+                _row("min / max", f"{_f(W.min())} / {_f(W.max())}"),
                 _row("‖W‖ (Frobenius)", _f(float(np.linalg.norm(W))))]
         if name == "Ws":
             rows.append(_row("σ<sub>max</sub>(W<sub>s</sub>)", _f(snap.sigma_max)))
             bound = snap.gamma * snap.sigma_max
             trend = "vanishes" if bound < 1 else "may explode"
             rows.append(_row("γ·σ<sub>max</sub> (lecture's bound)",
-                             f"{bound:.4g}: the gradient {trend} like "
-                             f"({bound:.3g})<sup>lag</sup>"))
+                             f"{_f(bound)}: the gradient {trend} like "
+                             f"({_f(bound)})<sup>lag</sup>"))
             rows.append(_row("|eigenvalue| max", _f(float(np.max(np.abs(snap.eigenvalues))))))
         if dW is not None:
             rows.append(_row("‖ΔW‖ of the last update", _f(float(np.linalg.norm(dW)))))

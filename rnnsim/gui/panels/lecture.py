@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.panels.lecture_code import CodeView
 from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
 
@@ -65,7 +66,7 @@ class LecturePanel(QWidget):
         section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
         if snapshot.cell in ("lstm", "gru") and section == "state":
             section = snapshot.cell
-        values = {"bound": f"{snapshot.gamma * snapshot.sigma_max:.3g}",
+        values = {"bound": number(snapshot.gamma * snapshot.sigma_max),
                   "M": getattr(snapshot.experiment, "update_every", 1),
                   "clipped": "yes" if snapshot.clipped else "no"}
         key = (section, tuple(values.values()))

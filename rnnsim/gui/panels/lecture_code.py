@@ -9,7 +9,6 @@ and the values of the current step t of the shown sequence are listed below it.
 from __future__ import annotations
 
 import inspect
-import math
 import re
 
 import numpy as np
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnsim.engine import reference
+from rnnsim.gui.number_format import number, vector
 
 FOLLOW = "Follow the step"
 #: function name → (its object, the substring of the line that the current step executes)
@@ -46,7 +46,6 @@ FUNCTIONS = {
     "lstm_bptt": (reference.lstm_bptt, "dc = dc_later"),
     "gradient_through_time": (reference.gradient_through_time, "grad = grad @"),
 }
-SHOWN_ENTRIES = 6  # entries of a vector listed before "…"
 
 
 def function_for(cell: str, phase: str) -> str:
@@ -73,9 +72,9 @@ def line_formula(name: str) -> str:
 def current_line(name: str) -> int:
     """0-based line of ``source_of(name)`` that the current step executes."""
     marker = FUNCTIONS[name][1]
-    for number, line in enumerate(source_of(name).splitlines()):
+    for index, line in enumerate(source_of(name).splitlines()):
         if marker in line:
-            return number
+            return index
     raise LookupError(f"{name}: no line contains {marker!r}")
 
 
@@ -145,24 +144,6 @@ def _format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFo
     return fmt
 
 
-def vector_text(v) -> str:
-    """A short row vector: the first entries at 4 significant digits, then its length."""
-    v = np.asarray(v, dtype=float).ravel()
-    shown = ", ".join(number_text(x) for x in v[:SHOWN_ENTRIES])
-    more = f", … ({v.size} entries)" if v.size > SHOWN_ENTRIES else ""
-    return f"[{shown}{more}]"
-
-
-def number_text(x) -> str:
-    """4 significant digits; nan and ±inf spelled out."""
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "−inf"
-    return f"{x:.4g}"
-
-
 def step_values(snapshot) -> list[tuple[str, str]]:
     """(name, value) rows of the current step of ``snapshot``, in lecture time (t from 1)."""
     cursor = snapshot.cursor
@@ -172,18 +153,18 @@ def step_values(snapshot) -> list[tuple[str, str]]:
         return _update_values(snapshot)
     t = cursor.t  # forward steps done: s_0 .. s_t are known
     if t == 0:
-        return [("t", "0 (no frame yet)"), ("s_0", vector_text(snapshot.s[0]))]
+        return [("t", "0 (no frame yet)"), ("s_0", vector(snapshot.s[0]))]
     rows = [("t", f"{t} of {len(snapshot.X)}"),
-            (f"x_{t}", f"{snapshot.input_tokens[t - 1]}  {vector_text(snapshot.X[t - 1])}"),
-            (f"s_{t - 1}", vector_text(snapshot.s[t - 1])),
-            (f"a_{t}", vector_text(snapshot.a[t - 1])),
-            (f"s_{t}", vector_text(snapshot.s[t])),
-            (f"y_{t}", vector_text(snapshot.y[t - 1]))]
+            (f"x_{t}", f"{snapshot.input_tokens[t - 1]}  {vector(snapshot.X[t - 1])}"),
+            (f"s_{t - 1}", vector(snapshot.s[t - 1])),
+            (f"a_{t}", vector(snapshot.a[t - 1])),
+            (f"s_{t}", vector(snapshot.s[t])),
+            (f"y_{t}", vector(snapshot.y[t - 1]))]
     if snapshot.cell == "lstm" and snapshot.c is not None:
-        rows.insert(4, (f"c_{t}", vector_text(snapshot.c[t])))
-        rows.insert(4, (f"f_{t}", vector_text(snapshot.gates["f"][t - 1])))
+        rows.insert(4, (f"c_{t}", vector(snapshot.c[t])))
+        rows.insert(4, (f"f_{t}", vector(snapshot.gates["f"][t - 1])))
     if snapshot.mask[t - 1]:
-        rows.append((f"E_{t}", number_text(snapshot.E[t - 1])))
+        rows.append((f"E_{t}", number(snapshot.E[t - 1])))
     return rows
 
 
@@ -194,9 +175,9 @@ def _backward_values(snapshot) -> list[tuple[str, str]]:
         return [("t", f"{T} (the sweep starts at the last frame)")]
     grad = snapshot.dE_ds[t]
     return [("t", f"{t} (sweeping back from {T})"),
-            (f"∂E/∂s_{t}", vector_text(grad)),
-            (f"‖∂E/∂s_{t}‖", number_text(np.linalg.norm(grad))),
-            ("bound per step γ·σ_max(W_s)", number_text(snapshot.gamma * snapshot.sigma_max))]
+            (f"∂E/∂s_{t}", vector(grad)),
+            (f"‖∂E/∂s_{t}‖", number(np.linalg.norm(grad))),
+            ("bound per step γ·σ_max(W_s)", number(snapshot.gamma * snapshot.sigma_max))]
 
 
 def _update_values(snapshot) -> list[tuple[str, str]]:
@@ -204,9 +185,9 @@ def _update_values(snapshot) -> list[tuple[str, str]]:
     delta = snapshot.delta_weights.get("Ws")
     return [("updates so far", str(snapshot.updates)),
             ("gradients in the sum", f"{snapshot.pending} of M = {exp.update_every}"),
-            ("η (lr)", number_text(exp.lr)),
+            ("η (lr)", number(exp.lr)),
             ("‖ΔW_s‖ of the last update",
-             number_text(np.linalg.norm(delta)) if delta is not None else "—"),
+             number(np.linalg.norm(delta)) if delta is not None else "—"),
             ("clipped", "yes" if snapshot.clipped else "no")]
 
 

@@ -6,6 +6,8 @@ import html
 
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from rnnsim.gui.number_format import number
+
 STYLE = "font-family:DejaVu Sans Mono,monospace;font-size:11pt;white-space:pre-wrap"
 NONE = "Only the text task writes text: load the preset <i>Next-character prediction</i>."
 
@@ -56,7 +58,7 @@ class SamplesPanel(QWidget):
             return
         self.info.setText(f"After {generated.updates} updates, reading the seed "
                           f"“{html.escape(generated.seed_text)}” and sampling at temperature "
-                          f"{generated.temperature:g}:")
+                          f"{number(generated.temperature)}:")
         body = (f"<span style='color:#b00020'>{html.escape(generated.error)}</span>"
                 if generated.error else _visible(generated.text))
         self.text.setHtml(f"<p style='{STYLE}'>"

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-import math
 import time
 
+import numpy as np
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+
+from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.number_format import number
+
+
+def shown_sequence_loss(snap):
+    """E = Σ_t E_t of the displayed sequence over the frames computed so far (nan before any)."""
+    t = snap.cursor.t
+    E, mask = np.asarray(snap.E, dtype=float)[:t], np.asarray(snap.mask, dtype=bool)[:t]
+    return float(np.sum(E[mask[:E.size]])) if t and mask[:E.size].any() else float("nan")
+
+
+def loss_text(snap):
+    """The loss as what it is: E of the shown sequence, and the mean over the batch of B."""
+    batch = getattr(snap.experiment, "batch_size", None)
+    of = f"of B = {batch}" if batch else "over the batch"
+    return (f"E = {number(shown_sequence_loss(snap))} (this sequence) · "
+            f"mean {of}: {number(snap.loss)}")
 
 
 class StatusFields:
@@ -18,12 +36,13 @@ class StatusFields:
                           ("t", "Forward steps done in this sequence: s_0 … s_t are known"),
                           ("phase", "forward pass, backward sweep (BPTT) or weight update"),
                           ("updates", "Weight updates applied since the reset"),
-                          ("loss", "E of the current sequence (mean over the batch)"),
+                          ("loss", "E = Σ_t E_t of the sequence on the canvas (frames computed "
+                           "so far), and the training loss: the mean of E over the B "
+                           "sequences of the batch (once the forward pass is complete)"),
                           ("rate", "Weight updates per second")):
             label = QLabel("")
             label.setObjectName(f"status_{name}")
             label.setToolTip(tip)
-            label.setMinimumWidth(70)
             status_bar.addPermanentWidget(label)
             self.labels[name] = label
         self.progress = QProgressBar()
@@ -53,10 +72,10 @@ class StatusFields:
         """Fill the labels from ``snap``."""
         self._update_rate(snap.updates, time.perf_counter() if now is None else now)
         c = snap.cursor
-        loss = "—" if snap.loss is None or math.isnan(snap.loss) else f"{snap.loss:.4f}"
-        values = {"sequence": f"sequence {c.sequence}", "t": f"t = {c.t}",
+        values = {"sequence": f"sequence {c.sequence}",
+                  "t": f"t = {current_column(c, snap.T)}",
                   "phase": f"phase: {c.phase}", "updates": f"updates: {snap.updates}",
-                  "loss": f"loss E = {loss}", "rate": f"{self.rate:.1f} updates/s"}
+                  "loss": loss_text(snap), "rate": f"{number(self.rate, 3)} updates/s"}
         for name, text in values.items():
             if self.labels[name].text() != text:
                 self.labels[name].setText(text)
@@ -79,4 +98,4 @@ class StatusFields:
         now = time.perf_counter() if now is None else now
         if self._rate_t is not None and self.rate and now - self._rate_t > 1.0:
             self.rate = 0.0
-            self.labels["rate"].setText(f"{self.rate:.1f} updates/s")
+            self.labels["rate"].setText(f"{number(self.rate, 3)} updates/s")

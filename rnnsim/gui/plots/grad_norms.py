@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import Table, curve, dashed, legend_below, pen, positive
 
@@ -49,7 +50,7 @@ class GradNormsPlot(PlotView):
         self.threshold.setVisible(clip is not None)
         if clip is not None:
             self.threshold.setValue(np.log10(clip))
-            self.threshold.label.setFormat(f"clip threshold = {clip:g}")
+            self.threshold.label.setFormat(f"clip threshold = {number(clip)}")
 
     def tables(self):
         if self.snapshot is None:

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QLabel
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import (
     Table,
@@ -118,13 +119,14 @@ class GradientFlowPlot(PlotView):
             x, y = positive(*curves[key]) if key in curves else ([], [])
             item.setData(x, y)
             item.setVisible(key in curves)
-        labels = {"bound": f"bound (γ·σ_max(W_s))^lag, γ·σ_max(W_s) = {factor:.3g}"}
+        labels = {"bound": f"bound (γ·σ_max(W_s))^lag, γ·σ_max(W_s) = {number(factor)}"}
         set_legend(self.plot, [(item, labels.get(key, item.opts["name"]))
                                for key, item in self._items().items() if key in curves])
         self.curves = curves
         self._draw_cuts(snap)
         self.plot.setXRange(0, max(T, 1), padding=0.02)
-        self.note.setText(f"γ·σ_max(W_s) = {snap.gamma:g}·{snap.sigma_max:.3g} = {factor:.3g}"
+        self.note.setText(f"γ·σ_max(W_s) = {number(snap.gamma)}·{number(snap.sigma_max)} = "
+                          f"{number(factor)}"
                           + ("" if snap.cell == "elman" else
                              f"  (the lecture's bound is for the Elman cell, not {snap.cell})"))
         if self.show_matrix.isChecked():

@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnsim.engine import get_activation
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import Table, curve, dashed, pen
 
@@ -77,7 +78,7 @@ class SaturationPlot(PlotView):
         cur_f = act.f(current)
         self.now.setData(current, act.df(current, cur_f))
         self.gamma.setValue(snap.gamma)
-        self.gamma.label.setFormat(f"γ = max Φ' = {snap.gamma:g}")
+        self.gamma.label.setFormat(f"γ = max Φ' = {number(snap.gamma)}")
         self.plot.setTitle(f"Φ = {snap.activation}: Φ(a), Φ'(a) and where the pre-activations "
                            f"{PRE.get(snap.cell, 'a_t')} are", color="#202020", size="11pt")
         top = max(1.05, float(np.nanmax(f)) if snap.activation != "relu" else 1.05)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import Table, curve, dashed, pen, set_legend
 
@@ -52,10 +53,10 @@ class SpectrumPlot(PlotView):
         distinct = bool(np.isfinite(inv) and inv != 1.0)
         self.inverse_gamma.setVisible(distinct)
         set_legend(self.plane, [(self.unit, "unit circle |λ| = 1" + ("" if distinct else " = 1/γ")),
-                                *([(self.inverse_gamma, f"circle |λ| = 1/γ = {inv:g}")]
+                                *([(self.inverse_gamma, f"circle |λ| = 1/γ = {number(inv)}")]
                                   if distinct else []),
                                 (self.sigma_circle, f"circle |λ| = σ_max(W_s) = "
-                                                    f"{snap.sigma_max:.3g}"),
+                                                    f"{number(snap.sigma_max)}"),
                                 (self.eig, "eigenvalues λ_i")])
         if np.isfinite(inv):
             self.inverse_gamma.setData(inv * CIRCLE.real, inv * CIRCLE.imag)
@@ -67,7 +68,7 @@ class SpectrumPlot(PlotView):
         self.inv_line.setVisible(distinct)
         self.one.label.setFormat("1" if distinct else "1 = 1/γ")
         self.inv_line.setValue(inv if distinct else 1.0)
-        self.inv_line.label.setFormat(f"1/γ = {inv:g}")
+        self.inv_line.label.setFormat(f"1/γ = {number(inv)}")
         top = max(float(sv.max()) if sv.size else 1.0, 1.0, inv if np.isfinite(inv) else 1.0)
         self.sv_plot.setYRange(0, top * 1.1, padding=0)
         self.sv_plot.setXRange(-0.5, max(sv.size - 0.5, 0.5), padding=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import (
     FOREGROUND,
@@ -93,7 +94,7 @@ class TrainingPlot(PlotView):
             smooth.setVisible(i < len(names))
         self._set_legend(names)
         self.chance.setValue(snap.chance)
-        self.chance.label.setFormat(f"chance {snap.primary_metric} = {snap.chance:.3g}")
+        self.chance.label.setFormat(f"chance {snap.primary_metric} = {number(snap.chance)}")
         self.chance.setVisible(bool(np.isfinite(snap.chance)))
 
     @staticmethod

@@ -1,0 +1,107 @@
+"""A diverged network leaves a readable window: no exception, no Qt warning, short numbers.
+
+The preset ``exploding`` (ReLU, σ_max(W_s) = 2, SGD without clipping) overflows within a few
+updates. The window is driven there as a user would (Train N, then Run and Step through the
+overflowing sequence) and every number it draws is checked for legibility.
+"""
+
+import math
+import os
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QFontMetricsF
+
+from rnnsim.gui.canvas.legends import _ticks
+from rnnsim.gui.number_format import fixed, number, sci, vector
+from rnnsim.gui.settings import open_settings
+
+HARMLESS = ("propagateSizeHints",)  # the offscreen platform's own notice
+LONGEST_NUMBER = len("−1.234e-123")
+
+
+def test_numbers_are_short_and_finite_safe():
+    assert number(4.0015249403990047e143) == "4.002e143"
+    assert number(8.899123) == "8.899"
+    assert number(float("nan")) == "nan"
+    assert number(math.inf) == "inf" and number(-math.inf) == "−inf"
+    assert number(None) == "—"
+    assert number(np.int64(300)) == "300"
+    assert sci(1.5e-7) == "1.5e-7" and sci(float("nan")) == "nan"
+    assert fixed(0.8) == "0.80" and fixed(3e200) == "3e200"
+    assert vector([np.nan, np.inf, -np.inf, 1.234567]) == "[nan, inf, −inf, 1.235]"
+    for x in (1e-300, -7.25e299, 123456789.0, 1 / 3):
+        assert len(number(x)) <= LONGEST_NUMBER
+
+
+@pytest.fixture
+def exploding(qtbot, tmp_path):
+    from rnnsim.catalog import load_preset
+    from rnnsim.gui import MainWindow
+
+    experiment = load_preset("exploding")
+    assert experiment.clip_norm is None and experiment.clip_value is None
+    win = MainWindow(experiment, settings=open_settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=15000)
+    yield win
+    win.close()
+
+
+def _legend_labels_fit(legend):
+    metrics = QFontMetricsF(legend._font)
+    n = max(len(legend.scales), 1)
+    bar_w = int(max(60, min(legend.BAR_W, (legend.width() - 24 - 44 * n) / n)))
+    for title, scale in legend.scales:
+        assert math.isfinite(scale.lo) and math.isfinite(scale.hi), title
+        _, labels = _ticks(scale)
+        assert labels, f"{title}: no tick labels"
+        for label in labels:
+            assert metrics.horizontalAdvance(label) <= bar_w / 2, (title, label)
+
+
+@pytest.mark.slow
+def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, qtlog,
+                                                              tmp_path):
+    win = exploding
+    win.train_n.setValue(200)
+    win.actions.actionTrain.trigger()
+    qtbot.waitUntil(lambda: "diverged" in win.message.text(), timeout=60000)
+    qtbot.waitUntil(lambda: win.worker.state == "idle", timeout=30000)
+    # run through the overflowing sequences (states of 1e100 and more, then inf and nan)
+    win.speed.setValue(len(win.speed_values) - 1)
+    win.actions.actionRun.trigger()
+    qtbot.waitUntil(lambda: win.snapshot.cursor.sequence >= 4, timeout=30000)
+    win.actions.actionRun.trigger()
+    qtbot.waitUntil(lambda: win.worker.state == "idle", timeout=10000)
+    for _ in range(win.snapshot.T + 3):  # forward to the end and into the backward sweep
+        win.actions.actionStep.trigger()
+    qtbot.waitUntil(lambda: win.snapshot.cursor.phase != "forward", timeout=10000)
+    qtbot.wait(300)
+    win.draw_newest()
+    shot = win.grab()
+    shot.save(str(os.environ.get("RNNSIM_KEEP_SHOT", tmp_path / "diverged.png")))
+    assert not shot.isNull()
+
+    snap = win.snapshot
+    s = np.asarray(snap.s, dtype=float)
+    assert np.nanmax(np.abs(s)) > 1e30 or not np.isfinite(s).all(), "it did not diverge"
+    _legend_labels_fit(win.canvas.legend)
+    for part in win.status.text().split("  "):
+        assert len(part) < 80, part
+    for word in win.status.labels["loss"].text().replace(":", " ").split():
+        assert len(word) <= LONGEST_NUMBER, word
+    items = win.canvas.unfolded_scene.items_by_id
+    room = win.canvas.unfolded_scene.geometry.pitch
+    for j in range(1, snap.T + 1):
+        for name in ("E", "grad_text"):
+            item = items[(name, j)]
+            assert item.boundingRect().width() <= room, (name, j, item.text())
+    for plot in win.plots.plots.values():
+        plot.show_snapshot(snap)
+    problems = [r.message for r in qtlog.records
+                if not any(h in r.message for h in HARMLESS)]
+    assert problems == []
