@@ -8,10 +8,15 @@
 
 Every command is a ``@Slot``. The worker never touches a widget: it publishes frozen
 Snapshots through ``snapshot_ready`` (and ``latest()``), newest wins. Run mode steps on a
-QTimer living in the worker thread; training runs ``Simulation.train`` and lets queued commands
-in every ~10 ms between batches, so ``pause``/``stop_training``/``stop`` take effect within
-that time plus the batch being computed; other commands that arrive during training are
-carried out, in order, when it ends.
+QTimer living in the worker thread. Training is a ``TrainingSession`` run in chunks of
+``CHUNK_SECONDS``: after each chunk the worker posts itself the next one, so every command that
+arrived meanwhile is an ordinary queued slot, handled in order between two chunks (no
+``processEvents`` inside the worker, no queue of our own). ``pause`` and ``stop_training`` end
+the training there; a command that changes the simulation (step, reset, apply, load, …) ends
+it too, keeping the updates done, and then runs; ``publish``, ``set_speed`` and ``stop`` do
+not. ``request_stop_training`` (thread-safe) stops the chunk being computed before its next
+batch. ``sync(token)`` answers once every command sent before it is done, a training
+included.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import threading
 import time
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QMetaObject,
     QObject,
     Qt,
@@ -35,27 +39,40 @@ from rnnsim.sim import Experiment, Simulation
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
 TRAIN_PUBLISH_INTERVAL = 1 / 10  # while training: drawing them takes the GIL from training
-EVENTS_INTERVAL = 0.01  # seconds between looks at queued commands while training
+CHUNK_SECONDS = 0.01  # training runs in chunks this long; commands are handled between them
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals while training (the last always goes)
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
 
 
 def command(method):
-    """Run a command slot: deferred while training, ValueError/RuntimeError → ``error``."""
+    """A command slot that changes the simulation: it ends a training first (keeping the
+    updates done); ValueError/RuntimeError/OSError → ``error`` and a fresh snapshot."""
 
     @functools.wraps(method)
     def wrapper(self, *args):
-        if self._training:
-            self._deferred.append((method, args))
-            return
-        try:
-            method(self, *args)
-        except (ValueError, RuntimeError, OSError) as exc:
-            self.error.emit(str(exc))
-            self._publish()
+        self._end_training()
+        _guarded(self, method, args)
 
     return wrapper
+
+
+def passive(method):
+    """A command slot that leaves a training running (errors as for ``command``)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        _guarded(self, method, args)
+
+    return wrapper
+
+
+def _guarded(worker, method, args) -> None:
+    try:
+        method(worker, *args)
+    except (ValueError, RuntimeError, OSError) as exc:
+        worker.error.emit(str(exc))
+        worker._publish()
 
 
 class SimulationWorker(QObject):
@@ -83,6 +100,7 @@ class SimulationWorker(QObject):
     """
 
     snapshot_ready = Signal(object)
+    _next_chunk = Signal()  # queued to itself: the next chunk of a training
     progress = Signal(int, int, float)
     error = Signal(str)
     message = Signal(str)
@@ -95,22 +113,21 @@ class SimulationWorker(QObject):
         self._lock = threading.Lock()
         self._latest = None
         self._stop_training = threading.Event()
-        self._training = False
-        self._deferred: list = []  # (function, args) of commands that came during training
-        self._draining = False
-        self._quitting = False
+        self._session = None  # the TrainingSession being run in chunks, or None
+        self._synced_after_training: list[int] = []  # sync tokens answered when it ends
         self._timer: QTimer | None = None
         self._speed = 5.0
         self._running = False
         self._last_publish = 0.0
         self._build_s = 0.0  # seconds the last snapshot took to build
-        self.training_ended_at = 0.0  # time.perf_counter() when the last train() returned
-        self._last_events = 0.0
+        self.clock = time.perf_counter  # seconds; tests replace it with a fake clock
+        self.training_ended_at = 0.0  # clock() when the last training ended
         self._last_progress = 0.0
         self._progress_held = None  # (done, total, rate) not yet signalled
         # A first snapshot as soon as the worker's thread runs its event loop (a posted call
         # moves with the object when it is moved to that thread).
         QMetaObject.invokeMethod(self, "publish", Qt.ConnectionType.QueuedConnection)
+        self._next_chunk.connect(self._train_chunk, Qt.ConnectionType.QueuedConnection)
 
     # ----------------------------------------------------------------- thread-safe
     def latest(self):
@@ -121,6 +138,10 @@ class SimulationWorker(QObject):
     def request_stop_training(self) -> None:
         """Ask a running ``train`` to stop (thread-safe; takes effect before the next batch)."""
         self._stop_training.set()
+
+    @property
+    def _training(self) -> bool:
+        return self._session is not None
 
     @property
     def state(self) -> str:
@@ -172,7 +193,7 @@ class SimulationWorker(QObject):
 
     # ----------------------------------------------------------------- run mode
     @Slot(float)
-    @command
+    @passive
     def set_speed(self, steps_per_second):
         """Run-mode speed in steps per second (0: as fast as possible)."""
         speed = float(steps_per_second)
@@ -203,16 +224,11 @@ class SimulationWorker(QObject):
 
     @Slot()
     def pause(self):
-        """Stop run mode or training (during training: before the next batch, within ~10 ms
-        plus the rest of the batch being computed)."""
+        """Stop run mode or training (a training ends between two chunks, keeping the updates
+        done)."""
         if self._training:
-            self._stop_training.set()
-            self._deferred.append((SimulationWorker._halt_and_publish, ()))
-            return
-        self._halt_and_publish()
-
-    def _halt_and_publish(self):
-        if self._halt_run():
+            self._end_training()
+        elif self._halt_run():
             self._publish()
 
     def _interval(self) -> int:
@@ -242,42 +258,53 @@ class SimulationWorker(QObject):
     @Slot(int)
     @command
     def train(self, n):
-        """Apply n updates as fast as possible (``pause``/``stop_training`` stop early)."""
+        """Apply n updates as fast as possible, in chunks (``pause``/``stop_training`` and
+        any command that changes the simulation end it early)."""
         self._halt_run()
         self._stop_training.clear()
-        self._training = True
-        self.state_changed.emit(self.state)
         total = int(n)
-        try:
-            self.sim.train(total, callback=lambda p: self._on_progress(p, total),
-                           should_stop=self._should_stop)
-            self._emit_progress(time.perf_counter())  # the last figures, if held back
-        finally:
-            self._training = False
-            self.training_ended_at = time.perf_counter()
-            self._stop_training.clear()
-            self.state_changed.emit(self.state)
-        if self._quitting:
-            return
-        if self.sim.message:
-            self.error.emit(self.sim.message)
-        self._publish()
-        self._run_deferred()
+        self._session = self.sim.begin_training(
+            total, callback=lambda p: self._on_progress(p, total))
+        self.state_changed.emit(self.state)
+        self._next_chunk.emit()
 
     @Slot()
     def stop_training(self):
-        """Stop a running ``train`` (no effect otherwise)."""
-        self._stop_training.set()
+        """End a running ``train`` (no effect otherwise)."""
+        self._end_training()
 
-    def _should_stop(self) -> bool:
-        now = time.perf_counter()
-        if now - self._last_events >= EVENTS_INTERVAL:
-            self._last_events = now
-            QCoreApplication.processEvents()
-        return self._stop_training.is_set()
+    @Slot()
+    def _train_chunk(self):
+        session = self._session
+        if session is None:  # ended by a command that came before this chunk
+            return
+        session.run(CHUNK_SECONDS, should_stop=self._stop_training.is_set)
+        if session.over or self._stop_training.is_set():
+            self._end_training()
+        else:
+            self._next_chunk.emit()  # queued behind the commands that arrived meanwhile
+
+    def _end_training(self) -> None:
+        """Finish the training session (if any): progress, state, notice, snapshot, syncs."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            session.finish()
+            self._emit_progress(self.clock())  # the last figures, if held back
+        finally:
+            self.training_ended_at = self.clock()
+            self._stop_training.clear()
+            self.state_changed.emit(self.state)
+        if self.sim.message:
+            self.error.emit(self.sim.message)
+        self._publish()
+        tokens, self._synced_after_training = self._synced_after_training, []
+        for token in tokens:
+            self.synced.emit(token)
 
     def _on_progress(self, p, total):
-        now = time.perf_counter()
+        now = self.clock()
         self._progress_held = (p.done, total, p.rate)
         if p.done >= total or now - self._last_progress >= PROGRESS_INTERVAL:
             self._emit_progress(now)
@@ -288,19 +315,6 @@ class SimulationWorker(QObject):
             self._last_progress = now
             self.progress.emit(*self._progress_held)
             self._progress_held = None
-
-    def _run_deferred(self):
-        """Carry out the commands that arrived during training, oldest first (a deferred
-        ``train`` defers further commands to the end of this same queue)."""
-        if self._draining:
-            return
-        self._draining = True
-        try:
-            while self._deferred and not self._training:
-                method, args = self._deferred.pop(0)
-                command(method)(self, *args)
-        finally:
-            self._draining = False
 
     # ----------------------------------------------------------------- configuration
     @Slot()
@@ -335,24 +349,28 @@ class SimulationWorker(QObject):
         self._publish()
 
     @Slot()
-    @command
+    @passive
     def publish(self):
         """Publish a snapshot of the current state now."""
         self._publish()
 
     @Slot(int)
-    @command
+    @passive
     def sync(self, token):
-        """Publish a snapshot, then emit ``synced(token)``: every earlier command is done."""
+        """Publish a snapshot, then emit ``synced(token)`` once every earlier command is done
+        (a training: when it ends)."""
+        if self._training:
+            self._synced_after_training.append(int(token))
+            return
         self._publish()
         self.synced.emit(int(token))
 
     @Slot()
     def stop(self):
         """Stop everything and quit this worker's thread."""
-        self._quitting = True
         self._stop_training.set()
-        self._deferred.clear()
+        self._session = None  # what was trained stays; nothing more is drawn or published
+        self._synced_after_training.clear()
         self._running = False
         if self._timer is not None:
             self._timer.stop()
@@ -365,12 +383,12 @@ class SimulationWorker(QObject):
         """Build and publish a snapshot; with ``coalesce``, only if the last one is older than
         1/30 s (1/10 s while training) and than ten times what building it took (snapshots
         cost at most ~10 %)."""
-        now = time.perf_counter()
+        now = self.clock()
         interval = TRAIN_PUBLISH_INTERVAL if self._training else PUBLISH_INTERVAL
         if coalesce and now - self._last_publish < max(interval, 10 * self._build_s):
             return
         snapshot = self.sim.snapshot(flow_budget=FLOW_BUDGET if self._training else None)
-        self._last_publish = time.perf_counter()
+        self._last_publish = self.clock()
         self._build_s = self._last_publish - now
         with self._lock:
             self._latest = snapshot

@@ -157,46 +157,21 @@ class TrainingMixin:
         int
             Updates applied (fewer than n when stopped or diverged; see ``message``).
         """
+        session = self.begin_training(n, callback)
+        session.run(should_stop=should_stop)
+        return session.finish()
+
+    def begin_training(self, n: int, callback=None) -> TrainingSession:
+        """Start ``train(n, callback)`` as a session to run in chunks (see TrainingSession).
+
+        ``train`` is ``begin_training`` + one ``run()`` + ``finish()``; running the session in
+        chunks of any length gives the same weights, history and display, bit for bit.
+        """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n: got {n!r}, expected an integer >= 0")
         self._clear_undo()
         self.message, self.diverged = "", False
-        start = time.perf_counter()
-        first = self.updates
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._train_loop(n, callback, should_stop, start)
-            if not self.diverged and not self.weights_finite():
-                self._weights_diverged()
-            self._unshown = None
-            self._show_batch(None)
-        done = max(0, self.updates - first)
-        if callback is not None:
-            elapsed = time.perf_counter() - start
-            callback(Progress(done, n, done / elapsed if elapsed > 0 else 0.0, elapsed))
-        return done
-
-    def _train_loop(self, n, callback, should_stop, start) -> None:
-        """Updates until n are done, ``should_stop()`` or divergence."""
-        last = start
-        done, batch, size = 0, None, self.experiment.batch_size
-        while done < n and not (should_stop is not None and should_stop()):
-            due = callback is not None and time.perf_counter() - last >= CALLBACK_INTERVAL
-            if self.update_due:
-                ok = self.apply_pending(check_weights=False)
-            else:
-                # a batch that may be shown keeps the generator's state before it (saved with
-                # the run); the others need not pay for reading that state
-                batch = self._sample() if due else (*self.task.sample(size, self.rng), None)
-                ok = self._train_batch(batch)
-                if ok is None:
-                    continue
-            if not ok:
-                break
-            done += 1
-            if due and batch is not None and batch[3] is not None:  # not a held-over batch
-                last = time.perf_counter()
-                self._unshown = batch  # run forward only if a snapshot() asks for it
-                callback(Progress(done, n, done / (last - start), last - start))
+        return TrainingSession(self, int(n), callback)
 
     def _train_batch(self, batch):
         """Forward + sweep over one batch; None while gradients are still being gathered,
@@ -237,3 +212,84 @@ class TrainingMixin:
         run = self._new_run(batch)
         run.run_forward()
         self.run = run
+
+
+class TrainingSession:
+    """One ``train(n)`` cut into chunks: ``run(budget_s)`` until it returns True, ``finish()``.
+
+    A worker thread runs one chunk, handles the commands that arrived meanwhile, and runs the
+    next: no command waits longer than a chunk, and nothing but this object holds the state
+    of the training in between. Created by ``Simulation.begin_training``.
+    """
+
+    def __init__(self, sim, n: int, callback=None) -> None:
+        self.sim, self.total, self.callback = sim, n, callback
+        self.done = 0
+        self.start = time.perf_counter()
+        self._first = sim.updates
+        self._last_callback = self.start
+        self.finished = False
+
+    @property
+    def over(self) -> bool:
+        """True when every update is done or training diverged (``finish()`` is next)."""
+        return self.done >= self.total or self.sim.diverged
+
+    def run(self, budget_s: float | None = None, should_stop=None) -> bool:
+        """Apply updates until ``budget_s`` seconds have passed (None: no limit; at least one
+        batch per call), all are done, ``should_stop()`` (checked before every batch) or
+        divergence; True when ``over``."""
+        if self.finished:
+            raise RuntimeError("run: the session is finished; begin a new one")
+        sim = self.sim
+        end = None if budget_s is None else time.perf_counter() + budget_s
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while not self.over and not (should_stop is not None and should_stop()):
+                if not self._one_update(sim):
+                    break
+                if end is not None and time.perf_counter() >= end:
+                    break
+        return self.over
+
+    def _one_update(self, sim) -> bool:
+        """One update (or one more gathered batch); False when training diverged."""
+        due = (self.callback is not None
+               and time.perf_counter() - self._last_callback >= CALLBACK_INTERVAL)
+        batch = None
+        if sim.update_due:
+            ok = sim.apply_pending(check_weights=False)
+        else:
+            # a batch that may be shown keeps the generator's state before it (saved with the
+            # run); the others need not pay for reading that state
+            size = sim.experiment.batch_size
+            batch = sim._sample() if due else (*sim.task.sample(size, sim.rng), None)
+            ok = sim._train_batch(batch)
+            if ok is None:
+                return True
+        if not ok:
+            return False
+        self.done += 1
+        if due and batch is not None and batch[3] is not None:  # not a held-over batch
+            now = self._last_callback = time.perf_counter()
+            sim._unshown = batch  # run forward only if a snapshot() asks for it
+            self.callback(Progress(self.done, self.total, self.done / (now - self.start),
+                                   now - self.start))
+        return True
+
+    def finish(self) -> int:
+        """End the session: scan the weights, show a fresh sequence; the updates applied."""
+        if self.finished:
+            raise RuntimeError("finish: the session is finished already")
+        self.finished = True
+        sim = self.sim
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if not sim.diverged and not sim.weights_finite():
+                sim._weights_diverged()
+            sim._unshown = None
+            sim._show_batch(None)
+        done = max(0, sim.updates - self._first)
+        if self.callback is not None:
+            elapsed = time.perf_counter() - self.start
+            self.callback(Progress(done, self.total, done / elapsed if elapsed > 0 else 0.0,
+                                   elapsed))
+        return done

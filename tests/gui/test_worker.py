@@ -111,29 +111,14 @@ def test_run_steps_at_the_set_speed_and_pause_stops_it(wt, qtbot):
     d.set_speed.emit(20.0)
     d.run.emit()
     qtbot.waitUntil(lambda: bool(d.states and d.states[-1][1] == "running"), timeout=2000)
+    assert wt.worker._timer.interval() == 50  # 20 steps a second
     start = d.sync(qtbot).cursor
-    qtbot.wait(500)
+    qtbot.waitUntil(lambda: d.snapshots[-1].cursor != start, timeout=5000)
     d.pause.emit()
     snap = d.sync(qtbot)
-    steps = (snap.cursor.sequence - start.sequence) * 100 + snap.cursor.t - start.t
-    assert d.states[-1][1] == "idle"
-    assert 4 <= steps <= 16 or snap.cursor.sequence != start.sequence  # ~10 steps in 0.5 s
+    assert d.states[-1][1] == "idle" and snap.cursor != start
     qtbot.wait(150)
     assert d.sync(qtbot).cursor == snap.cursor  # nothing moves once paused
-
-
-def test_run_flat_out_publishes_at_most_about_30_snapshots_a_second(wt, qtbot):
-    d = wt.driver
-    d.set_speed.emit(0.0)
-    d.run.emit()
-    qtbot.waitUntil(lambda: bool(d.states and d.states[-1][1] == "running"), timeout=2000)
-    n0, t0 = len(d.snapshots), time.perf_counter()
-    qtbot.wait(600)
-    n, elapsed = len(d.snapshots) - n0, time.perf_counter() - t0
-    d.pause.emit()
-    snap = d.sync(qtbot)
-    assert snap.cursor.sequence > 3  # many steps were taken
-    assert 3 <= n <= 30 * elapsed + 3
 
 
 def test_train_reports_progress_and_ends_with_the_updates_done(wt, qtbot):
@@ -147,46 +132,92 @@ def test_train_reports_progress_and_ends_with_the_updates_done(wt, qtbot):
     assert [s for _, s in d.states][-2:] == ["training", "idle"]
 
 
-def test_training_publishes_at_most_about_30_snapshots_a_second(wt, qtbot):
-    d = wt.driver
-    n0 = len(d.snapshots)
-    d.train.emit(10**7)
-    qtbot.waitUntil(lambda: bool(d.states and d.states[-1][1] == "training"), timeout=2000)
-    t0 = time.perf_counter()
-    qtbot.wait(700)
-    n, elapsed = len(d.snapshots) - n0, time.perf_counter() - t0
-    d.stop_training.emit()
-    qtbot.waitUntil(lambda: bool(d.states[-1][1] == "idle"), timeout=2000)
-    assert 5 <= n <= 30 * elapsed + 3
-    assert d.sync(qtbot).updates > 0
-
-
 @pytest.mark.parametrize("command", ["pause", "stop_training"])
-def test_pause_and_stop_training_take_effect_within_50_ms(wt, qtbot, command):
+def test_pause_and_stop_training_end_the_training_between_two_chunks(wt, qtbot, command):
     d = wt.driver
-    latencies = []
-    for _ in range(3):
-        d.train.emit(10**7)
-        qtbot.waitUntil(lambda: bool(d.progress and d.states[-1][1] == "training"), timeout=2000)
-        qtbot.wait(60)
-        sent = time.perf_counter()
-        getattr(d, command).emit()
-        qtbot.waitUntil(lambda: bool(d.states[-1][1] == "idle"), timeout=2000)
-        latencies.append(wt.worker.training_ended_at - sent)  # when the worker stopped
-    assert sorted(latencies)[1] < 0.05, latencies
+    d.train.emit(10**7)
+    qtbot.waitUntil(lambda: bool(d.progress and d.states[-1][1] == "training"), timeout=5000)
+    getattr(d, command).emit()
+    snap = d.sync(qtbot)
+    assert d.states[-1][1] == "idle"
+    assert 0 < snap.updates < 10**7
+    assert d.progress[-1][1] == snap.updates  # the last progress names what was done
+    qtbot.wait(100)
+    assert d.sync(qtbot).updates == snap.updates  # nothing trains after the stop
 
 
-def test_commands_sent_during_training_run_after_it_in_order(wt, qtbot):
+def test_a_command_during_training_ends_it_keeping_its_updates_then_runs(wt, qtbot):
     d = wt.driver
     d.train.emit(10**7)
     qtbot.waitUntil(lambda: bool(d.states and d.states[-1][1] == "training"), timeout=2000)
     d.step.emit()
     d.step.emit()
-    d.stop_training.emit()
     snap = d.sync(qtbot)
-    assert snap.updates > 0
+    assert snap.updates > 0 and d.states[-1][1] == "idle"
     # training ends on a new sequence run forward (t = T); then came the two steps
     assert (snap.cursor.t, snap.cursor.phase, snap.cursor.k) == (snap.T, "backward", snap.T - 2)
+
+
+def test_sync_during_training_answers_when_it_ends(wt, qtbot):
+    d = wt.driver
+    d.train.emit(40)
+    snap = d.sync(qtbot, timeout=20_000)
+    assert snap.updates == 40 and d.states[-1][1] == "idle"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def bare_worker(qapp):
+    """A worker without a thread, its clock fake: publishing is tested by the clock."""
+    from rnnsim.gui.worker import SimulationWorker
+
+    worker = SimulationWorker(small())
+    worker.clock = FakeClock()
+    published = []
+    worker.snapshot_ready.connect(published.append)
+    yield worker, published
+    worker.deleteLater()
+
+
+@pytest.mark.parametrize(("training", "per_second"), [(False, 30), (True, 10)])
+def test_snapshots_are_coalesced_to_30_a_second_and_10_while_training(bare_worker, training,
+                                                                      per_second):
+    from rnnsim.gui import worker as worker_module
+
+    worker, published = bare_worker
+    if training:
+        worker._session = worker.sim.begin_training(10)
+    for _ in range(2000):  # 2 s of fake time, a coalescable publish every millisecond
+        worker.clock.now += 0.001
+        worker._publish(coalesce=True)
+    interval = (worker_module.TRAIN_PUBLISH_INTERVAL if training
+                else worker_module.PUBLISH_INTERVAL)
+    assert interval == pytest.approx(1 / per_second)
+    assert len(published) == pytest.approx(2 / interval, abs=1)
+    worker.clock.now += 0.001
+    worker._publish()  # not coalesced: always published
+    assert published[-1] is worker.latest()
+    worker._session = None
+
+
+def test_progress_is_signalled_at_most_ten_times_a_second_and_the_last_always(bare_worker):
+    from rnnsim.sim.training import Progress
+
+    worker, _ = bare_worker
+    progress = []
+    worker.progress.connect(lambda *a: progress.append(a))
+    for done in range(1, 1001):  # 1 s of fake time
+        worker.clock.now += 0.001
+        worker._on_progress(Progress(done, 1000, 1000.0, done / 1000), 1000)
+    assert 10 <= len(progress) <= 11
+    assert progress[-1][:2] == (1000, 1000)
 
 
 def test_reset_apply_save_and_load(wt, qtbot, tmp_path):
@@ -240,8 +271,7 @@ def test_a_random_stream_of_1000_commands_never_deadlocks(wt, qtbot):
     d.pause.emit()
     snap = d.sync(qtbot, timeout=20_000)
     assert not d.errors
-    start = time.perf_counter()
-    assert wt.close(timeout_ms=1000) and time.perf_counter() - start < 1.0
+    assert wt.close(timeout_ms=1000)  # the thread ended within the second it was given
     sim = wt.worker.sim  # the thread has ended: safe to look inside
     assert snap.cursor == sim.cursor and snap.updates == sim.updates
     assert all(np.all(np.isfinite(w)) for w in sim.net.params.values())
@@ -258,9 +288,7 @@ def test_closing_during_training_stops_within_one_second(qtbot):
     thread.start()
     driver.train.emit(10**7)
     qtbot.waitUntil(lambda: bool(driver.progress), timeout=5000)
-    start = time.perf_counter()
-    assert thread.close(timeout_ms=1000)
-    assert time.perf_counter() - start < 1.0
+    assert thread.close(timeout_ms=1000)  # the thread ended within the second it was given
     assert not thread.thread.isRunning()
     assert 0 < thread.worker.sim.updates < 10**7
     driver.deleteLater()

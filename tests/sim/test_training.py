@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnsim.engine import Network, clip_by_norm, make_optimizer
-from rnnsim.sim import Simulation
+from rnnsim.sim import Experiment, Simulation
 
 from .conftest import small
 from .helpers import assert_weights_equal, weights
@@ -182,3 +182,35 @@ def test_train_scores_the_first_100_updates_and_every_10th_after():
     expected = (h.update <= 100) | (h.update % 10 == 0)
     assert np.array_equal(scored, expected)
     assert np.all(np.isfinite(h.loss)) and np.all(np.isfinite(h.global_norm))
+
+
+@pytest.mark.parametrize("update_every", [1, 3])
+def test_training_in_chunks_equals_one_call_bit_for_bit(update_every):
+    exp = Experiment(n_hidden=8, batch_size=4, update_every=update_every, seed=5)
+    whole, chunked = Simulation(exp), Simulation(exp)
+    whole.step()
+    chunked.step()
+    assert whole.train(23) == 23
+    session = chunked.begin_training(23)
+    chunks = 0
+    while not session.run(budget_s=0.0):  # one batch per chunk
+        chunks += 1
+    assert session.finish() == 23
+    assert chunks >= 22
+    for name, w in whole.net.params.items():
+        assert np.array_equal(w, chunked.net.params[name]), name
+    assert np.array_equal(whole.history.frozen().loss, chunked.history.frozen().loss)
+    assert whole.cursor == chunked.cursor
+    assert np.array_equal(whole.snapshot().s, chunked.snapshot().s)
+
+
+def test_a_session_stops_when_asked_and_cannot_be_finished_twice():
+    sim = Simulation(Experiment(n_hidden=4, batch_size=2))
+    session = sim.begin_training(100)
+    assert session.run(should_stop=lambda: session.done >= 7) is False
+    assert session.done == 7 and not session.over
+    assert session.finish() == 7 and sim.updates == 7
+    with pytest.raises(RuntimeError, match="finished"):
+        session.finish()
+    with pytest.raises(RuntimeError, match="finished"):
+        session.run()
