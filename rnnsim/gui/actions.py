@@ -44,6 +44,10 @@ SPECS = {
         "Export all…", "export.svg", QKeySequence("Ctrl+E"), False,
         "Write every plot, the canvas, their data (CSV), the experiment, the weights and a "
         "report into a folder."),
+    "actionExportAnimation": (
+        "Export animation…", "export.svg", QKeySequence("Ctrl+Shift+E"), False,
+        "Record one sequence step by step (forward pass, BPTT sweep, weight update) as an "
+        "animated GIF, WebP or APNG, an MP4 video or numbered PNG/SVG frames."),
 }
 
 
@@ -153,6 +157,7 @@ class FileMenu:
         self.export_menu = menu.addMenu("&Export")
         self.export_menu.setObjectName("exportMenu")
         self.export_menu.addAction(a.actionExportAll)
+        self.export_menu.addAction(a.actionExportAnimation)
         self.export_experiment_action = self.export_menu.addAction("Export &experiment…")
         self.export_experiment_action.setObjectName("actionExportExperiment")
         self.export_experiment_action.setToolTip(
@@ -166,6 +171,7 @@ class FileMenu:
         a.actionOpen.triggered.connect(self._on_open)
         a.actionSave.triggered.connect(self._on_save)
         a.actionExportAll.triggered.connect(self._on_export_all)
+        a.actionExportAnimation.triggered.connect(self._on_export_animation)
         self.refresh_recent()
 
     def refresh_recent(self):
@@ -263,6 +269,11 @@ class FileMenu:
                                                "experiment.json", EXPERIMENT_FILTER)
         if path:
             self.export_experiment(path)
+
+    def _on_export_animation(self):
+        from rnnsim.gui.animation.dialog import export_animation
+
+        export_animation(self.window)
 
     def _on_export_all(self):
         folder = self._dialog.getExistingDirectory(self.window, "Export everything into")
