@@ -12,6 +12,7 @@ from rnnsim.gui import settings as prefs
 from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.guided_menu import install_guided_menu
+from rnnsim.gui.keys import StepKeys
 from rnnsim.gui.panels.docks import (
     build_docks,
     build_plots,
@@ -104,6 +105,10 @@ class MainWindow(QMainWindow):
         default_sizes(self)
         self._give_plots_room()
         prefs.restore_layout(self.settings, self)
+        self.step_keys = StepKeys(self, {Qt.Key.Key_Right: self.actions.actionStep,
+                                         Qt.Key.Key_Left: self.actions.actionStepBack,
+                                         Qt.Key.Key_Space: self.actions.actionRun},
+                                  home=self.canvas.unfolded)
         self.canvas.unfolded.setFocus()  # arrows and Space drive the simulation from the start
 
     # ----------------------------------------------------------------- building
