@@ -3,33 +3,24 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import tempfile
 
 from rnnsim import catalog
-
-#: Exit codes of every sub-command (the contract scripts rely on).
-EXIT_OK = 0  # done
-EXIT_FAILED = 1  # failed (a file could not be written, the display is unusable, ...)
-EXIT_USAGE = 2  # a command-line mistake or refused input
-EXIT_DIVERGED = 3  # training diverged (what there is was still written)
-EXIT_INTERRUPTED = 130  # Ctrl-C (what there is was still written where the command says so)
+from rnnsim.usage import (  # noqa: F401  (re-exported: the sub-commands import them from here)
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+)
 
 
 class UsageError(Exception):
     """A command-line mistake: printed as ``rnnsim <cmd>: error: ...``, exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line on stderr (exit status 2):
-    ``rnnsim train: error: argument --updates: invalid int value: 'x' (rnnsim train --help)``.
-    Sub-parsers made with ``add_subparsers`` are Parsers too."""
-
-    def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
 def error_line(command: str, exc: BaseException) -> str:

@@ -26,7 +26,7 @@ def __getattr__(name):
 def parse_args(argv):
     """Parse ``[gui] [EXPERIMENT.json | STATE.npz] [--screenshot PNG] [--steps N]
     [--experiment FILE]``."""
-    from rnnsim.cli.common import Parser
+    from rnnsim.usage import Parser
 
     argv = list(argv)
     if argv and argv[0] == "gui":
