@@ -24,9 +24,9 @@ def test_sweep_writes_the_grid_and_both_heatmaps(tmp_path, capsys):
     assert len(summary["grid"]) == 2 and len(summary["grid"][0]) == 3
     assert "  6/6 update_every=" in captured.err
     rows = list(csv.reader((out / "grid.csv").open()))
-    assert rows[0][:3] == ["update_every", "cell", "final_accuracy"]
+    assert rows[0][:4] == ["update_every", "cell", "seed", "final_accuracy"]
     assert {tuple(r[:2]) for r in rows[1:]} == {(x, y) for x in "124" for y in ("elman", "gru")}
-    assert all(r[5] == "3" for r in rows[1:])
+    assert all(r[6] == "3" for r in rows[1:])
     image = QImage(str(out / "heatmap.png"))
     assert image.width() >= 1280 and image.height() >= 800
     svg = (out / "heatmap.svg").read_text()

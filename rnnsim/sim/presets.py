@@ -40,7 +40,7 @@ from .persistence import load_experiment
 DEFAULT_PRESET = "wolf"
 GUIDE_SCHEMA = 1
 GUIDE_KEYS = ("schema", "claim", "updates", "compare", "sweep")
-SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates")
+SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates", "threshold")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class SweepPlan:
     y: str | None = None
     y_values: tuple = ()
     updates: int = 200
+    threshold: float | None = None  # the claim's line on the primary metric (seeds judged)
 
 
 @dataclass(frozen=True)
@@ -205,11 +206,11 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
     if not isinstance(spec, dict) or set(spec) - set(SWEEP_KEYS) or not {"x", "x_values"} <= set(
             spec):
         raise ValueError(f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
-                         "y_values, updates")
+                         "y_values, updates, threshold")
     from .sweep import SweepSpec
 
     plan = SweepPlan(x=spec["x"], x_values=tuple(spec["x_values"]), y=spec.get("y"),
                      y_values=tuple(spec.get("y_values", ())),
-                     updates=spec.get("updates", 200))
+                     updates=spec.get("updates", 200), threshold=spec.get("threshold"))
     SweepSpec.from_plan(base, plan)  # validates every value (ValueError names it)
     return plan

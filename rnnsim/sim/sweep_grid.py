@@ -1,4 +1,10 @@
-"""One sweep cell's training and score, and the grid of results (see ``sweep.py``)."""
+"""One sweep run's training and score, and the grid of results (see ``sweep.py``).
+
+A sweep has up to three axes: x (columns), y (rows) and z (layers, drawn as small multiples),
+and N seeds per cell. A *run* is one (cell, seed); a *cell* is one (layer, row, column) and
+aggregates its seeds: mean, standard deviation, min and max of the metric, and whether the
+seeds disagree about the claim (some meet ``threshold``, some do not).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 EVAL_SEED = 2  # evaluation batch from default_rng([seed, EVAL_SEED]), as `rnnsim train` does
+LOWER_IS_BETTER = ("mse", "loss", "bits_per_char")
+STATES = ("pending", "done", "diverged", "failed")
 
 
 @dataclass(frozen=True)
 class CellResult:
-    """The outcome of one cell: row ``row`` (y value), column ``col`` (x value)."""
+    """The outcome of one run: cell (``layer``, ``row``, ``col``), seed number ``seed``."""
 
     row: int
     col: int
@@ -23,13 +31,25 @@ class CellResult:
     diverged: bool
     seconds: float
     message: str = ""  # the simulation's divergence message or the error
+    layer: int = 0  # index of the z value
+    seed: int = 0  # index of the seed (its experiment seed is base.seed + seed)
 
     @classmethod
-    def failed(cls, row: int, col: int, message: str) -> CellResult:
-        return cls(row, col, math.nan, math.nan, 0, False, 0.0, message)
+    def failed(cls, row: int, col: int, message: str, layer: int = 0,
+               seed: int = 0) -> CellResult:
+        return cls(row, col, math.nan, math.nan, 0, False, 0.0, message, layer, seed)
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return self.layer, self.row, self.col, self.seed
+
+    @property
+    def state(self) -> str:
+        return "diverged" if self.diverged else "failed" if math.isnan(self.metric) else "done"
 
 
-def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int) -> CellResult:
+def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int,
+                  layer: int = 0, seed: int = 0) -> CellResult:
     """Train ``experiment`` for ``updates`` updates and score it on a fresh batch."""
     from .simulation import Simulation
 
@@ -38,7 +58,7 @@ def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int)
     sim.train(updates)
     if sim.diverged:
         return CellResult(row, col, math.nan, math.nan, sim.updates, True,
-                          time.perf_counter() - start, sim.message)
+                          time.perf_counter() - start, sim.message, layer, seed)
     rng = np.random.default_rng([experiment.seed, EVAL_SEED])
     X, D, mask = sim.task.sample(eval_batch, rng)
     dt = sim.net.dtype
@@ -47,76 +67,233 @@ def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int)
         metric = sim.task.score(sim.net.forward(X).y, D, mask)[sim.task.primary_metric]
         loss = sim.net.loss(X, D, mask)
     return CellResult(row, col, float(metric), float(loss), sim.updates, False,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, "", layer, seed)
 
 
 class SweepResult:
-    """The grid of a sweep, filled in as cells finish.
+    """The runs of a sweep and their aggregate per cell, filled in as runs finish.
 
     Attributes
     ----------
-    x, y : str, str or None
-        The swept fields.
-    x_values, y_values : tuple
+    x, y, z : str, str or None, str or None
+        The swept fields (columns, rows, layers).
+    x_values, y_values, z_values : tuple
+        ``(None,)`` for an axis that is not swept.
+    seeds : tuple of int
+        The experiment seed of each seed number.
     metric_name : str
-        The task's primary metric; ``chance`` is its chance level.
-    grid : ndarray
-        (rows, columns) = (len(y_values), len(x_values)) final metric; NaN while pending, for
-        a diverged cell and for a failed one.
-    loss : ndarray
-        (rows, columns) loss on the evaluation batch.
+        The task's primary metric; ``chance`` its chance level (NaN when unknown).
+    threshold : float or None
+        The claim's line: a seed meets it with metric >= threshold (<= for a metric where
+        lower is better); None: no claim to check.
+    values, loss : ndarray
+        (layers, rows, cols, seeds) metric and loss of every run; NaN while pending, for a
+        diverged run and for a failed one.
     state : ndarray
-        (rows, columns) of str: "pending", "done", "diverged" or "failed".
-    cells : dict
-        (row, col) → CellResult.
+        (layers, rows, cols, seeds) of str: "pending", "done", "diverged" or "failed".
+    runs : dict
+        (layer, row, col, seed) → CellResult.
     """
 
-    def __init__(self, x, x_values, y, y_values, metric_name, chance, updates):
-        self.x, self.x_values, self.y, self.y_values = x, tuple(x_values), y, tuple(y_values)
+    def __init__(self, x, x_values, y, y_values, metric_name, chance, updates, z=None,
+                 z_values=(None,), seeds=(0,), threshold=None):
+        self.x, self.y, self.z = x, y, z
+        self.x_values, self.y_values = tuple(x_values), tuple(y_values) if y else (None,)
+        self.z_values = tuple(z_values) if z else (None,)
+        self.seeds = tuple(seeds)
         self.metric_name, self.chance, self.updates = metric_name, float(chance), updates
-        shape = (len(self.y_values), len(self.x_values))
-        self.grid = np.full(shape, np.nan)  # (rows, cols) final metric
-        self.loss = np.full(shape, np.nan)  # (rows, cols) evaluation loss
-        self.state = np.full(shape, "pending", dtype=object)  # (rows, cols)
-        self.cells: dict[tuple[int, int], CellResult] = {}
+        self.threshold = None if threshold is None else float(threshold)
+        shape = (len(self.z_values), len(self.y_values), len(self.x_values), len(self.seeds))
+        self.values = np.full(shape, np.nan)  # (layers, rows, cols, seeds) metric
+        self.loss = np.full(shape, np.nan)  # (layers, rows, cols, seeds) evaluation loss
+        self.state = np.full(shape, "pending", dtype=object)  # (layers, rows, cols, seeds)
+        self.runs: dict[tuple[int, int, int, int], CellResult] = {}
         self.seconds = math.nan
 
     @classmethod
     def empty(cls, spec) -> SweepResult:
         task = spec.base.make_task()
-        return cls(spec.x, spec.x_values, spec.y, spec.y_values if spec.y else (None,),
-                   task.primary_metric, task.chance, spec.updates)
+        return cls(spec.x, spec.x_values, spec.y, spec.y_values, task.primary_metric,
+                   task.chance, spec.updates, spec.z, spec.z_values, spec.seed_values,
+                   spec.claim_threshold(task))
+
+    # ----------------------------------------------------------------- sizes
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(layers, rows, cols)."""
+        return self.values.shape[:3]
 
     @property
     def total(self) -> int:
-        return self.grid.size
+        """Runs in the sweep: cells × seeds."""
+        return self.values.size
 
     @property
     def completed(self) -> int:
-        return len(self.cells)
+        return len(self.runs)
 
-    def add(self, cell: CellResult) -> None:
-        """Enter ``cell`` into the grid."""
-        self.cells[(cell.row, cell.col)] = cell
-        self.grid[cell.row, cell.col] = cell.metric
-        self.loss[cell.row, cell.col] = cell.loss
-        self.state[cell.row, cell.col] = ("diverged" if cell.diverged else
-                                          "failed" if math.isnan(cell.metric) else "done")
+    @property
+    def lower_is_better(self) -> bool:
+        return self.metric_name in LOWER_IS_BETTER
+
+    def add(self, run: CellResult) -> None:
+        """Enter ``run`` into the grid (a later run of the same key replaces it)."""
+        key = run.key
+        self.runs[key] = run
+        self.values[key] = run.metric
+        self.loss[key] = run.loss
+        self.state[key] = run.state
+
+    # ----------------------------------------------------------------- per cell
+    @property
+    def mean(self) -> np.ndarray:
+        """(layers, rows, cols) mean metric over the seeds that trained; NaN: none did."""
+        return _reduce(np.mean, self.values)
+
+    @property
+    def std(self) -> np.ndarray:
+        """(layers, rows, cols) standard deviation over seeds (ddof 1; 0 for one seed)."""
+        def sd(a, axis):
+            n = a.shape[axis]
+            return np.std(a, axis=axis, ddof=1) if n > 1 else np.zeros(a.shape[:axis])
+        return _reduce(sd, self.values)
+
+    @property
+    def low(self) -> np.ndarray:
+        """(layers, rows, cols) the smallest metric over seeds."""
+        return _reduce(np.min, self.values)
+
+    @property
+    def high(self) -> np.ndarray:
+        """(layers, rows, cols) the largest metric over seeds."""
+        return _reduce(np.max, self.values)
+
+    def counts(self, state: str) -> np.ndarray:
+        """(layers, rows, cols) number of seeds in ``state``."""
+        return (self.state == state).sum(axis=3)
+
+    @property
+    def cell_state(self) -> np.ndarray:
+        """(layers, rows, cols) of str: "pending" (no seed finished), "running" (some did, one
+        trained), "done" (all finished, one trained), "diverged" or "failed" (every finished
+        seed did so)."""
+        pending = self.counts("pending")
+        out = np.full(self.shape, "failed", dtype=object)
+        out[self.counts("diverged") > 0] = "diverged"
+        out[self.counts("done") > 0] = "done"
+        out[pending > 0] = "running"
+        out[pending == len(self.seeds)] = "pending"
+        return out
+
+    @property
+    def meets(self) -> np.ndarray:
+        """(layers, rows, cols) seeds that meet the claim (a diverged seed does not)."""
+        if self.threshold is None:
+            return np.zeros(self.shape, dtype=int)
+        with np.errstate(invalid="ignore"):
+            ok = (self.values <= self.threshold) if self.lower_is_better else (
+                self.values >= self.threshold)
+        return (ok & (self.state == "done")).sum(axis=3)
+
+    @property
+    def disagree(self) -> np.ndarray:
+        """(layers, rows, cols) True where some finished seeds meet the claim and some do not."""
+        if self.threshold is None:
+            return np.zeros(self.shape, dtype=bool)
+        judged = self.counts("done") + self.counts("diverged")
+        meets = self.meets
+        return (meets > 0) & (meets < judged)
+
+    def cell_summary(self, layer: int, row: int, col: int) -> str:
+        """One line on a cell's seeds (tooltips, the CLI): mean, spread, how many met."""
+        n = len(self.seeds)
+        done = int(self.counts("done")[layer, row, col])
+        parts = []
+        if done:
+            parts.append(f"mean {self.mean[layer, row, col]:.3f}, sd "
+                         f"{self.std[layer, row, col]:.3f}, min {self.low[layer, row, col]:.3f}"
+                         f" – max {self.high[layer, row, col]:.3f} over {done} of {n} seeds")
+        for state in ("diverged", "failed", "pending"):
+            k = int(self.counts(state)[layer, row, col])
+            if k:
+                parts.append(f"{k} {state}")
+        if self.threshold is not None and done + int(self.counts("diverged")[layer, row, col]):
+            sign = "<=" if self.lower_is_better else ">="
+            parts.append(f"{int(self.meets[layer, row, col])} meet {self.metric_name} {sign} "
+                         f"{self.threshold:g}")
+        return "; ".join(parts)
+
+    # ----------------------------------------------------------------- CSV
+    def key_header(self) -> list[str]:
+        """The key columns of both CSVs: x, then y and z when swept."""
+        return [self.x] + ([self.y] if self.y else []) + ([self.z] if self.z else [])
+
+    def run_header(self) -> list[str]:
+        """The header of ``grid.csv``: keys, ``seed``, the metric, loss, state, updates,
+        seconds, message."""
+        return [*self.key_header(), "seed", self.metric_name, "loss", "state", "updates",
+                "seconds", "message"]
+
+    def run_row(self, run: CellResult) -> list:
+        """The ``grid.csv`` row of ``run``."""
+        return [*self._keys(run.layer, run.row, run.col), self.seeds[run.seed],
+                _num(run.metric), _num(run.loss), run.state, run.updates,
+                f"{run.seconds:.3f}", run.message]
 
     def rows(self) -> list[list]:
-        """CSV rows: a header, then one row per cell in row-major order.
+        """``grid.csv`` as rows: the header, then one row per finished run, in key order."""
+        return [self.run_header()] + [self.run_row(self.runs[k]) for k in sorted(self.runs)]
 
-        Columns: the x field, the y field (when there is one), the metric, ``loss``,
-        ``state``, ``updates``, ``seconds``, ``message``. Pending cells are left out.
+    def summary_rows(self) -> list[list]:
+        """``summary.csv`` as rows: the header, then one row per cell with a finished seed.
+
+        Columns: the keys, ``seeds`` (finished), ``mean``, ``sd``, ``min``, ``max`` of the
+        metric, ``diverged``, ``failed``, ``state``, ``meets_claim`` and ``disagree`` (empty
+        without a threshold).
         """
-        head = [self.x] + ([self.y] if self.y else []) + [
-            self.metric_name, "loss", "state", "updates", "seconds", "message"]
+        head = [*self.key_header(), "seeds", "mean", "sd", "min", "max", "diverged", "failed",
+                "state", "meets_claim", "disagree"]
         out: list[list] = [head]
-        for (r, c), cell in sorted(self.cells.items()):
-            keys = [_text(self.x_values[c])] + ([_text(self.y_values[r])] if self.y else [])
-            out.append([*keys, _num(cell.metric), _num(cell.loss), self.state[r, c],
-                        cell.updates, f"{cell.seconds:.3f}", cell.message])
+        mean, sd, low, high = self.mean, self.std, self.low, self.high
+        states, meets, disagree = self.cell_state, self.meets, self.disagree
+        pending = self.counts("pending")
+        n = len(self.seeds)
+        for (l, r, c), state in np.ndenumerate(states):
+            if state == "pending":
+                continue
+            claim = ["", ""] if self.threshold is None else [
+                int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
+            out.append([*self._keys(l, r, c), n - int(pending[l, r, c]), _num(mean[l, r, c]),
+                        _num(sd[l, r, c]), _num(low[l, r, c]), _num(high[l, r, c]),
+                        int(self.counts("diverged")[l, r, c]),
+                        int(self.counts("failed")[l, r, c]), state, *claim])
         return out
+
+    def _keys(self, layer: int, row: int, col: int) -> list[str]:
+        return [_text(self.x_values[col])] + ([_text(self.y_values[row])] if self.y else []) + (
+            [_text(self.z_values[layer])] if self.z else [])
+
+    def key_index(self, keys) -> tuple[int, int, int] | None:
+        """(layer, row, col) of the key texts of a CSV row, or None when not in this grid."""
+        texts = [[_text(v) for v in values] for values in (
+            self.x_values, self.y_values, self.z_values)]
+        want = [keys[0], keys[1] if self.y else "none",
+                keys[1 + bool(self.y)] if self.z else "none"]
+        try:
+            col, row, layer = (t.index(k) for t, k in zip(texts, want, strict=True))
+        except ValueError:
+            return None
+        return layer, row, col
+
+
+def _reduce(fn, values: np.ndarray) -> np.ndarray:
+    """``fn`` over the seeds (last axis) of the finite values of each cell; NaN when none."""
+    out = np.full(values.shape[:3], np.nan)
+    finite = np.isfinite(values)
+    for idx in zip(*np.nonzero(finite.any(axis=3)), strict=True):
+        v = values[idx][finite[idx]]
+        out[idx] = fn(v, axis=0)
+    return out
 
 
 def _text(value) -> str:

@@ -29,22 +29,22 @@ def test_a_two_knob_grid_matches_cells_run_in_this_process(tmp_path):
         result = run.run(progress=lambda done, total, cell: seen.append((done, total)))
     assert len(run.processes) == 2 and seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     no_children_left(run)
-    assert result.grid.shape == (2, 2) and (result.state == "done").all()
+    assert result.mean.shape == (1, 2, 2) and (result.cell_state == "done").all()
     for r, cell in enumerate(["elman", "gru"]):
         for c, gap in enumerate([1, 3]):
             exp = BASE.with_values({"task.gap": gap, "cell": cell})
             with one_blas_thread():  # as in the workers: the same sums in the same order
                 alone = evaluate_cell(r, c, exp, 20, 64)
-            assert result.grid[r, c] == alone.metric
-            assert result.loss[r, c] == pytest.approx(alone.loss, rel=1e-9)
+            assert result.mean[0, r, c] == alone.metric
+            assert result.loss[0, r, c, 0] == pytest.approx(alone.loss, rel=1e-9)
     path = tmp_path / "grid.csv"
     write_csv(result, path)
     rows = list(csv.reader(path.open()))
-    assert rows[0] == ["task.gap", "cell", "final_accuracy", "loss", "state", "updates",
+    assert rows[0] == ["task.gap", "cell", "seed", "final_accuracy", "loss", "state", "updates",
                        "seconds", "message"]
-    assert [r[:2] for r in rows[1:]] == [["1", "elman"], ["3", "elman"], ["1", "gru"],
-                                         ["3", "gru"]]
-    assert float(rows[1][2]) == result.grid[0, 0] and rows[1][5] == "20"
+    assert [r[:3] for r in rows[1:]] == [["1", "elman", "0"], ["3", "elman", "0"],
+                                         ["1", "gru", "0"], ["3", "gru", "0"]]
+    assert float(rows[1][3]) == result.mean[0, 0, 0] and rows[1][6] == "20"
 
 
 def test_one_knob_and_a_diverged_cell():
@@ -52,11 +52,11 @@ def test_one_knob_and_a_diverged_cell():
     spec = SweepSpec(exploding, "clip_norm", ["none", 1.0], updates=30, eval_batch=32)
     with SweepRun(spec, workers=1) as run:
         result = run.run()
-    assert result.grid.shape == (1, 2)
-    assert list(result.state[0]) == ["diverged", "done"]
-    assert np.isnan(result.grid[0, 0]) and result.grid[0, 1] >= 0
-    assert "Training diverged" in result.cells[(0, 0)].message
-    assert result.rows()[0][:2] == ["clip_norm", "final_accuracy"]
+    assert result.mean.shape == (1, 1, 2)
+    assert list(result.cell_state[0, 0]) == ["diverged", "done"]
+    assert np.isnan(result.mean[0, 0, 0]) and result.mean[0, 0, 1] >= 0
+    assert "Training diverged" in result.runs[(0, 0, 0, 0)].message
+    assert result.rows()[0][:3] == ["clip_norm", "seed", "final_accuracy"]
     no_children_left(run)
 
 
@@ -104,7 +104,7 @@ def test_preset_sweep_plans_make_specs():
         assert spec.updates == 3
     truncated = SweepSpec.from_plan(load_preset("truncated").experiment,
                                     load_preset("truncated").sweep)
-    assert truncated.experiments[3][0].bptt_steps is None  # "none" parsed as full BPTT
+    assert truncated.experiments[0][3][0].bptt_steps is None  # "none" parsed as full BPTT
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -117,8 +117,8 @@ def test_preset_sweep_plans_make_specs():
     ({"x": "lr", "x_values": [0.1], "y": "lr", "y_values": [0.2]}, "the same field as x"),
     ({"x": "lr", "x_values": [0.1], "y_values": [1]}, "y_values: given without y"),
     ({"x": "lr", "x_values": [0.1], "updates": 0}, "updates: got 0"),
-    ({"x": "lr", "x_values": list(range(1, 30)), "y": "seed", "y_values": list(range(20))},
-     "got 580 cells, expected at most 400"),
+    ({"x": "lr", "x_values": list(range(1, 30)), "y": "seed", "y_values": list(range(20)),
+      "max_cells": 400}, "got 580 cells, expected at most 400"),
 ])
 def test_bad_specs_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
