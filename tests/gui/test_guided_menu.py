@@ -53,7 +53,7 @@ def test_compare_and_sweep_windows_close_with_the_main_window(qtbot, window):
     sweep.updates.setValue(5000)
     sweep.run_button.click()
     run = sweep.run
-    assert len(run.alive) == 2
+    qtbot.waitUntil(lambda: len(run.alive) == 2, timeout=20000)  # started in a thread
     window.close()
     assert run.alive == [] and not set(run.processes) & set(multiprocessing.active_children())
     assert window.guided_views.views == []
