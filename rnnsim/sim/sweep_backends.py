@@ -341,6 +341,11 @@ class ProcessBackend:
         self._wake_r.close()
         self._wake_w.close()
 
+    def busy_pids(self) -> list[int]:
+        """Process ids of the workers running a job now."""
+        with self._lock:
+            return [s.process.pid for s in self._slots if s.future is not None]
+
     @property
     def alive(self) -> list:
         """Worker processes still running."""
@@ -438,19 +443,20 @@ class DaskBackend:
 
 
 def embedded_cluster(workers: int):
-    """A ``LocalCluster`` on 127.0.0.1: ``workers`` processes of one thread, one BLAS thread
-    each, no dashboard; a worker that dies fails its task at once (rnnsim retries it once)."""
+    """A ``LocalCluster`` on 127.0.0.1 (every port): ``workers`` processes of one thread with
+    one BLAS thread each; a worker that dies fails its task at once (rnnsim retries it once)."""
     import dask
 
     distributed = _import_distributed()
     blas = dict.fromkeys(BLAS_VARS, 1)
     with single_threaded_blas(), dask.config.set({
             "distributed.scheduler.allowed-failures": 0,
-            "distributed.nanny.pre-spawn-environ": blas,
-            "distributed.worker.daemon": False}):
+            "distributed.nanny.pre-spawn-environ": blas}):
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address="127.0.0.1:0",
+                                        worker_dashboard_address="127.0.0.1:0",
+                                        silence_logs=logging.ERROR)
 
 
 def make_backend(name: str, workers: int = 2, scheduler: str | None = None):
