@@ -207,10 +207,19 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
             spec):
         raise ValueError(f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
                          "y_values, updates, threshold")
-    from .sweep import SweepSpec
-
     plan = SweepPlan(x=spec["x"], x_values=tuple(spec["x_values"]), y=spec.get("y"),
                      y_values=tuple(spec.get("y_values", ())),
                      updates=spec.get("updates", 200), threshold=spec.get("threshold"))
-    SweepSpec.from_plan(base, plan)  # validates every value (ValueError names it)
+    for axis in ("x", "y"):  # every value must make an experiment (ValueError names it)
+        name = getattr(plan, axis)
+        for value in getattr(plan, f"{axis}_values") if name else ():
+            try:
+                base.with_values({name: value})
+            except ValueError as exc:
+                raise ValueError(f"sweep.{axis} ({name}): {exc}") from None
+    if isinstance(plan.updates, bool) or not isinstance(plan.updates, int) or plan.updates < 1:
+        raise ValueError(f"sweep.updates: got {plan.updates!r}, expected an integer >= 1")
+    if plan.threshold is not None and (isinstance(plan.threshold, bool) or not isinstance(
+            plan.threshold, int | float)):
+        raise ValueError(f"sweep.threshold: got {plan.threshold!r}, expected a number")
     return plan

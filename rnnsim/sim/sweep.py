@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .experiment import Experiment
+from .simulation import Simulation
 from .sweep_backends import CancelledError, WorkerLost, job, make_backend
-from .sweep_grid import CellResult, SweepResult, evaluate_cell
+from .sweep_grid import CellResult, SweepResult, score
 
 __all__ = ["MAX_CELLS", "CellResult", "Estimate", "SweepResult", "SweepRun", "SweepSpec",
            "estimate", "write_csv"]
@@ -476,18 +477,19 @@ def estimate(spec: SweepSpec, runs: int | None = None, workers: int = 1,
     to ``runs`` runs of ``spec.updates`` updates on ``workers`` workers."""
     cells = [exp for layer in spec.experiments for row in layer for exp in row]
     picks = sorted({0, len(cells) // 2, len(cells) - 1})
-    k = max(1, min(spec.updates - 1, 8))
+    k = max(1, min(spec.updates, 10))
     start = time.perf_counter()
     per_update, fixed = [], []
     for i in picks:
         t0 = time.perf_counter()
-        evaluate_cell(0, 0, cells[i], 1, spec.eval_batch)
+        sim = Simulation(cells[i])
         t1 = time.perf_counter()
-        evaluate_cell(0, 0, cells[i], 1 + k, spec.eval_batch)
+        sim.train(k)
         t2 = time.perf_counter()
-        u = max(0.0, (t2 - t1) - (t1 - t0)) / k
-        per_update.append(u)
-        fixed.append(max(0.0, (t1 - t0) - u))
+        score(sim, spec.eval_batch)
+        t3 = time.perf_counter()
+        per_update.append((t2 - t1) / max(1, sim.updates))
+        fixed.append((t1 - t0) + (t3 - t2))
         if time.perf_counter() - start > budget:
             break
     return Estimate(float(np.mean(per_update)), float(np.mean(fixed)),

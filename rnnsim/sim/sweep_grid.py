@@ -59,15 +59,21 @@ def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int,
     if sim.diverged:
         return CellResult(row, col, math.nan, math.nan, sim.updates, True,
                           time.perf_counter() - start, sim.message, layer, seed)
-    rng = np.random.default_rng([experiment.seed, EVAL_SEED])
+    metric, loss = score(sim, eval_batch)
+    return CellResult(row, col, metric, loss, sim.updates, False,
+                      time.perf_counter() - start, "", layer, seed)
+
+
+def score(sim, eval_batch: int) -> tuple[float, float]:
+    """(primary metric, loss) of a trained simulation on a fresh evaluation batch."""
+    rng = np.random.default_rng([sim.experiment.seed, EVAL_SEED])
     X, D, mask = sim.task.sample(eval_batch, rng)
     dt = sim.net.dtype
     X, D, mask = X.astype(dt), D.astype(dt), mask.astype(dt)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         metric = sim.task.score(sim.net.forward(X).y, D, mask)[sim.task.primary_metric]
         loss = sim.net.loss(X, D, mask)
-    return CellResult(row, col, float(metric), float(loss), sim.updates, False,
-                      time.perf_counter() - start, "", layer, seed)
+    return float(metric), float(loss)
 
 
 class SweepResult:
