@@ -66,9 +66,9 @@ def test_a_third_axis_writes_one_heatmap_per_value_and_plot_redraws_from_the_csv
 
 
 @pytest.mark.parametrize(("where", "message"), [
-    ("missing/run", "does not exist; create it first"),
+    ("missing/run", "its parent"),
     ("a-file", "is a file, expected a folder"),
-    ("/proc/rnnsim-sweep-out", "cannot write into /proc"),
+    ("/proc/rnnsim-sweep-out", "cannot create /proc/rnnsim-sweep-out"),
 ])
 def test_out_is_checked_before_any_training(tmp_path, capsys, where, message):
     (tmp_path / "a-file").write_text("x")
@@ -89,7 +89,7 @@ def test_a_read_only_folder_is_refused_up_front(tmp_path, capsys):
         assert main([*SMALL, "--x", "update_every=1", "--out", str(folder / "run")]) == 2
     finally:
         folder.chmod(0o755)
-    assert "cannot write into" in capsys.readouterr().err
+    assert "--out: cannot " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("args", "message"), [

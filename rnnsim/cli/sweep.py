@@ -23,7 +23,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 
 from rnnsim.cli.common import (
     EXIT_FAILED,
@@ -32,6 +31,7 @@ from rnnsim.cli.common import (
     EXIT_USAGE,
     UsageError,
     add_start_arguments,
+    check_out,
     headless_qt,
     load_start,
 )
@@ -155,25 +155,6 @@ def _preset_plan(args):
         raise UsageError(f"--preset: {exc}") from None
 
 
-def check_out(path: str) -> str:
-    """The absolute output folder, refused before any training when it cannot be written:
-    a missing parent, a file in its place, no write permission (UsageError)."""
-    out = os.path.abspath(path)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"--out: {out} is a file, expected a folder")
-    probe_dir = out if os.path.isdir(out) else os.path.dirname(out)
-    if not os.path.isdir(probe_dir):
-        raise UsageError(f"--out: {probe_dir} does not exist; create it first")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".rnnsim-write-check.", dir=probe_dir)
-    except OSError as exc:
-        raise UsageError(f"--out: cannot write into {probe_dir}: "
-                         f"{exc.strerror or exc}") from None
-    os.close(fd)
-    os.remove(probe)
-    return out
-
-
 def run(args) -> int:
     """Run ``rnnsim sweep`` with parsed ``args``; return the exit status."""
     if args.plot is not None:
@@ -182,7 +163,6 @@ def run(args) -> int:
         raise UsageError("--out: required (the folder to write into), or --plot DIR")
     out = check_out(args.out)
     spec = build_spec(args)
-    os.makedirs(out, exist_ok=True)
     from rnnsim.sim import sweep_files as files
 
     grid = os.path.join(out, files.GRID)
@@ -346,7 +326,6 @@ def _plot(args) -> int:
     if not os.path.isfile(os.path.join(folder, files.GRID)):
         raise UsageError(f"--plot: {folder} has no {files.GRID}")
     out = check_out(args.out) if args.out else folder
-    os.makedirs(out, exist_ok=True)
     try:
         result = files.load_result(folder)
     except (OSError, ValueError) as exc:
