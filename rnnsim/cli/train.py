@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from rnnsim.cli.common import (
+    EXIT_DIVERGED,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -59,18 +60,46 @@ def run(args) -> int:
     """Run ``rnnsim train`` with parsed ``args``; return the exit status."""
     _check_numbers(args)
     sim = start_simulation(args)
+    _check_memory(sim.experiment, args.eval_batch)
     out = check_out(args.out)  # before any training: a bad --out costs nothing
     headless_qt()
     say = _Reporter(args.quiet)
     with StopOnInterrupt(say) as stop:
         _train(sim, args.updates, say, stop)
+        diverged = sim.divergence  # kept: the display sweep of the export steps on
         results = _results(sim, args.eval_batch, say, stop.requested)
         code = write_outputs(sim, out, args.scale, results, say)
     extra = {"interrupted": True} if stop.requested else {}
+    if diverged:
+        extra["diverged"] = dict(diverged)
     print_result(sim.updates, results["metrics"], **extra)
     if code != EXIT_OK:
         return code
-    return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+    if stop.requested:
+        return EXIT_INTERRUPTED
+    return EXIT_DIVERGED if diverged else EXIT_OK
+
+
+def _check_memory(experiment, eval_batch):
+    """The run with its evaluation batch must fit the memory ceiling (exit 2 before training)."""
+    from rnnsim.sim.memory import check
+
+    try:
+        check(experiment, eval_batch=eval_batch)
+    except ValueError as exc:
+        raise UsageError(f"--eval-batch: {exc}" if "evaluation" in str(exc) else str(exc)) \
+            from None
+
+
+def _training_notices(sim, results):
+    """Divergence and a growing loss: on stderr (even with --quiet), in metrics.json and the
+    report (``results["diverged"]``, ``results["warning"]``)."""
+    if sim.divergence:
+        results["diverged"] = dict(sim.divergence)
+    elif sim.message:
+        results["warning"] = sim.message
+    if sim.message:
+        print(f"rnnsim train: {sim.message}", file=sys.stderr, flush=True)
 
 
 def start_simulation(args):
@@ -100,14 +129,13 @@ def _train(sim, updates, say, stop):
     say.line(f"training {exp.title!r}: task={exp.task} cell={exp.cell} H={exp.n_hidden}, {more}")
     sim.train(updates, callback=say.progress, should_stop=lambda: stop.requested)
     say.finish()
-    if sim.message:
-        say.line(sim.message)
     if stop.requested:
         say.line(f"interrupted after update {sim.updates}; writing what is trained")
 
 
 def _results(sim, eval_batch, say, interrupted):
     results = evaluate(sim, eval_batch)
+    _training_notices(sim, results)
     results["training_seconds"] = say.elapsed
     if interrupted:
         results["interrupted"] = True

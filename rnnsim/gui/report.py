@@ -90,6 +90,7 @@ def report_markdown(experiment, results: dict, plots, canvas_files,
               f"| weight updates | {md_text(results.get('updates', ''))} |"]
     lines += [f"| {md_text(k)} | {number(v)} |"
               for k, v in results.get("metrics", {}).items()]
+    lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in training_notices(results)]
     lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in experiment_settings(experiment)]
     lines += ["", "## Figures", ""]
@@ -112,6 +113,7 @@ def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FI
     e = html.escape
     rows = [("weight updates", str(results.get("updates", "")))]
     rows += [(k, number(v)) for k, v in results.get("metrics", {}).items()]
+    rows += training_notices(results)
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              f"<title>{e(_title(experiment))}</title>",
              "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#202020}"
@@ -131,6 +133,20 @@ def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FI
     links = _file_list([e(f) for f in files], "<a href='{0}'>{0}</a>")
     parts += [f"<p>Files: {links}.</p>", "</body></html>", ""]
     return "\n".join(parts)
+
+
+def training_notices(results: dict) -> list[tuple[str, str]]:
+    """Rows for a divergence (``results["diverged"]``) or a loss warning (``"warning"``)."""
+    rows = []
+    d = results.get("diverged")
+    if d:
+        back = ("no earlier weights to roll back to" if d.get("rolled_back_to") is None
+                else f"rolled back to the weights after update {d['rolled_back_to']}")
+        rows.append(("training diverged", f"at update {d.get('update')}: {d.get('reason')}; "
+                                          f"{back}"))
+    if results.get("warning"):
+        rows.append(("warning", str(results["warning"])))
+    return rows
 
 
 def _table(header, rows) -> str:

@@ -319,7 +319,7 @@ def _numbers(experiment, snap):
             vanishing.append(f"Over all {T} frames: ‖∂E<sub>T</sub>/∂s<sub>0</sub>‖ / "
                              f"‖∂E<sub>T</sub>/∂s<sub>T</sub>‖ = <b>{row[0] / row[-1]:.3g}</b>, "
                              f"within the bound (γ·σ<sub>max</sub>)<sup>{T}</sup> = "
-                             f"{bound ** T:.3g}.")
+                             f"{_power(bound, T):.3g}.")
     norms = ", ".join(f"‖∂E/∂{_name(k)}‖ = {v:.3g}" for k, v in snap.grad_norms.items()
                       if k.startswith("W"))
     changes = ", ".join(f"‖Δ{_name(k)}‖ = {float(np.linalg.norm(v)):.3g}"
@@ -345,3 +345,11 @@ def _table(header, rows) -> str:
     return f"<table cellspacing='0' border='0'><tr>{head}</tr>{body}</table>"
 
 
+
+
+def _power(base: float, exponent: int) -> float:
+    """``base ** exponent``, inf where a float overflows (an exploding network's bound)."""
+    try:
+        return float(base) ** exponent
+    except OverflowError:
+        return float("inf")

@@ -50,14 +50,16 @@ def positive(field: str, value, high: float | None = None) -> float:
     return float(value)
 
 
-def optional_positive(field: str, value, meaning: str) -> float | None:
-    """Return None or a finite float > 0; ``meaning`` says what None means."""
+def optional_positive(field: str, value, meaning: str,
+                      high: float | None = None) -> float | None:
+    """Return None or a finite float > 0 (and <= high); ``meaning`` says what None means."""
     if value is None:
         return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (ok and math.isfinite(value) and value > 0):
+    if not (ok and math.isfinite(value) and value > 0 and (high is None or value <= high)):
+        upper = f" and <= {high:g}" if high is not None else ""
         raise ValueError(f"{field}: got {value!r}, expected None ({meaning}) or a finite "
-                         "number > 0")
+                         f"number > 0{upper}")
     return float(value)
 
 

@@ -21,6 +21,7 @@ from . import checks
 from .values import parse_field, parse_knob
 
 SCHEMA = 1
+MAX_WS_SCALE = 100.0  # σ_max of W_s; already 3 makes the lecture's gradients explode
 MAX_JSON_CHARS = 4_000_000  # an experiment's JSON (a larger custom data set: a file path)
 MAX_JSON_DEPTH = 32  # nesting of objects and arrays in an experiment's JSON
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -55,7 +56,8 @@ class Experiment:
         None (the default) takes the task's; any other value must equal the task's.
     init : {"uniform", "normal", "orthogonal", "identity"}
     ws_scale : float or None
-        Target σ_max of W_s at initialisation (None: as the initialiser draws it).
+        Target σ_max of W_s at initialisation, at most 100 (None: as the initialiser draws
+        it).
     optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
     lr : float
         Learning rate η > 0.
@@ -279,7 +281,8 @@ def _validated(exp: Experiment) -> dict[str, Any]:
         "activation": checks.choice("activation", exp.activation, tuple(ACTIVATIONS)),
         "n_hidden": checks.integer("n_hidden", exp.n_hidden, 1, 1024),
         "init": checks.choice("init", exp.init, tuple(INITIALIZERS)),
-        "ws_scale": checks.optional_positive("ws_scale", exp.ws_scale, "as initialised"),
+        "ws_scale": checks.optional_positive("ws_scale", exp.ws_scale, "as initialised",
+                                             MAX_WS_SCALE),
         "optimizer": checks.choice("optimizer", exp.optimizer, tuple(OPTIMIZERS)),
         "lr": checks.positive("lr", exp.lr, 100.0),
         "beta": checks.unit("beta", exp.beta),

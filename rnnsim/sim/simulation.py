@@ -79,6 +79,7 @@ class Simulation(TrainingMixin):
         self._good = None  # state before the last applied update (divergence rollback)
         self._unshown = None  # a batch of train() to show as ``run`` in the next snapshot()
         self.diverged = False  # the last train() or update stopped on NaN/Inf
+        self.divergence = None  # then: {"update", "rolled_back_to", "reason"}
         self._undo: deque = deque()
         self._undo_sequences = 0
         self.run = self._new_run()
@@ -117,7 +118,7 @@ class Simulation(TrainingMixin):
     # ----------------------------------------------------------------- stepping
     def step(self) -> Cursor:
         """Take one step (forward frame, sweep step, update, or the next sequence)."""
-        self.diverged = False
+        self.diverged, self.divergence = False, None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self._step()
         return self.cursor
@@ -153,7 +154,8 @@ class Simulation(TrainingMixin):
 
     def _step_update(self) -> None:
         restore = self._capture()
-        self.apply_pending()
+        if self.apply_pending():
+            self.message = self.loss_growth() or self.message
         undo_sequence = self._next_sequence(record=False)
 
         def undo():

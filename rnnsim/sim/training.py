@@ -13,6 +13,7 @@ from rnnsim.engine import clip_by_norm, clip_by_value, grad_norms
 CALLBACK_INTERVAL = 0.03  # seconds between progress callbacks of train()
 METRICS_ALWAYS = 100  # train() scores every update up to this update number, then …
 METRICS_EVERY = 10  # … every METRICS_EVERY-th (the task's metrics cost as much as the rest)
+GROWTH_FACTOR = 10.0  # a loss this many times its lowest (and above its first) is warned of
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,39 @@ class TrainingMixin:
         exp = self.experiment
         clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
                 else f"clip harder (clip_norm is {exp.clip_norm:g})")
-        self.message = (f"Training diverged at update {failed}: {what} became NaN or Inf "
-                        f"(gradient norm {norm:.3g}); {where}. Try: {clip}, a lower learning "
-                        f"rate (lr is {exp.lr:g}), or a smaller W_s scale.")
+        reason = f"{what} became NaN or Inf (gradient norm {norm:.3g})"
+        self.message = (f"Training diverged at update {failed}: {reason}; {where}. Try: "
+                        f"{clip}, a lower learning rate (lr is {exp.lr:g}), or a smaller W_s "
+                        "scale.")
         self.diverged = True
+        self.divergence = {"update": int(failed),
+                           "rolled_back_to": None if good is None else int(good[2]),
+                           "reason": reason}
         return False
+
+    def loss_growth(self) -> str:
+        """A warning when the loss (median of the last 5 updates) is ``GROWTH_FACTOR`` times
+        the lowest it has been and above its first value: unstable training that has not
+        reached NaN (yet); else "".
+        """
+        rows = self.history.rows
+        if len(rows) < 6:
+            return ""
+        losses = np.array([r[1] for r in rows])  # (updates,) at most the history's limit
+        finite = np.isfinite(losses)
+        if finite[-5:].sum() < 3 or not finite[:-5].any():
+            return ""
+        now = float(np.median(losses[-5:][finite[-5:]]))
+        low = int(np.argmin(np.where(finite[:-5], losses[:-5], np.inf)))
+        best, first = float(losses[low]), float(losses[0])
+        if not (best > 0 and now > GROWTH_FACTOR * best and now > first):
+            return ""
+        exp = self.experiment
+        clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
+                else "clip harder")
+        return (f"Warning: the loss grew from {best:.3g} (update {rows[low][0]}) to {now:.3g} "
+                f"(update {rows[-1][0]}): training is unstable. Try: a lower learning rate "
+                f"(lr is {exp.lr:g}), {clip}, or a smaller W_s scale.")
 
     def _capture(self):
         """A closure that restores every update-related value to what it is now."""
@@ -170,7 +199,7 @@ class TrainingMixin:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n: got {n!r}, expected an integer >= 0")
         self._clear_undo()
-        self.message, self.diverged = "", False
+        self.message, self.diverged, self.divergence = "", False, None
         return TrainingSession(self, int(n), callback)
 
     def _train_batch(self, batch):
@@ -287,6 +316,8 @@ class TrainingSession:
                 sim._weights_diverged()
             sim._unshown = None
             sim._show_batch(None)
+        if not sim.diverged:
+            sim.message = sim.loss_growth()
         done = max(0, sim.updates - self._first)
         if self.callback is not None:
             elapsed = time.perf_counter() - self.start
