@@ -73,7 +73,7 @@ class StepKeys(QObject):
         action = self.actions.get(key)
         if action is None or not action.isEnabled():
             return False
-        if is_text_field(QApplication.focusWidget()):
+        if is_text_field(obj) or is_text_field(QApplication.focusWidget()):
             return False  # typing: the field gets the key, not the simulation
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # no QShortcut fires: the key press comes here next
