@@ -6,16 +6,22 @@ without ``.json``. The default experiment is the preset ``wolf``.
 
 from __future__ import annotations
 
-from rnnsim.sim.presets import DEFAULT_PRESET, preset_names, presets_dir
-from rnnsim.sim.presets import load_preset as _load_preset
+from rnnsim.sim.presets import (
+    DEFAULT_PRESET,
+    default_experiment,
+    load_preset,
+    preset_names,
+    presets_dir,
+)
 
-__all__ = ["DEFAULT_PRESET", "describe_presets", "describe_tasks", "load_preset",
-           "preset_names", "presets_dir"]
+__all__ = ["DEFAULT_PRESET", "default_experiment", "describe_presets", "describe_tasks",
+           "load_preset", "preset_experiment", "preset_names", "presets_dir"]
 
 
-def load_preset(name: str):
-    """The Experiment of preset ``name``; ValueError naming the presets there are."""
-    return _load_preset(name).experiment
+def preset_experiment(name: str):
+    """The Experiment of preset ``name`` (``load_preset(name).experiment``); ValueError
+    naming the presets there are."""
+    return load_preset(name).experiment
 
 
 def _knob_line(knob) -> str:

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1] / "rnnsim"
 QT = ("PySide6", "pyqtgraph", "shiboken6")
 #: modules below every layer: anyone may import them, they import none of the layers
@@ -136,8 +134,6 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="sim: experiment → presets → sweep → sweep_grid → "
-                   "simulation → persistence → experiment; broken once the sweep rework lands")
 def test_no_import_cycle():
     assert _cycles(_graph()) == []
 

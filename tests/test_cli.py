@@ -129,7 +129,7 @@ def test_tasks_and_presets_list_what_there_is(capsys):
 
 def test_wolf_preset_is_the_default_experiment():
     assert catalog.preset_names()[0] == "wolf"
-    assert catalog.load_preset("wolf") == Experiment()
+    assert catalog.preset_experiment("wolf") == Experiment()
 
 
 def test_no_command_or_gui_opens_the_window(monkeypatch):

@@ -108,7 +108,7 @@ def load_start(args):
             raise UsageError(f"--experiment: {exc}") from None
     else:
         try:
-            experiment = catalog.load_preset(args.preset or catalog.DEFAULT_PRESET)
+            experiment = catalog.preset_experiment(args.preset or catalog.DEFAULT_PRESET)
         except ValueError as exc:
             raise UsageError(f"--{exc}") from None  # "preset: got 'x', expected one of ..."
     try:

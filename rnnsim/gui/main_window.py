@@ -22,23 +22,12 @@ from rnnsim.gui.panels.docks import (
 from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.worker import WorkerThread
+from rnnsim.sim.presets import default_experiment
 
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
 PLOT_HEIGHT = 290  # default height of the tabbed plot docks along the bottom (pixels)
 PLOT_MIN_HEIGHT = 230  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
-
-
-def default_experiment():
-    """The preset ``wolf`` (the lecture's story), or the built-in default without presets."""
-    from rnnsim.sim import Experiment
-
-    try:
-        from rnnsim.catalog import DEFAULT_PRESET, load_preset
-
-        return load_preset(DEFAULT_PRESET)
-    except (ImportError, ValueError):
-        return Experiment()
 
 
 class MainWindow(QMainWindow):

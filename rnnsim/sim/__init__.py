@@ -6,13 +6,14 @@
     snap = sim.snapshot()               # frozen, read-only arrays
 """
 
-from .experiment import Experiment, default_experiment
+from .experiment import Experiment
 from .persistence import (
     load_experiment,
     load_state,
     save_experiment,
     save_state,
 )
+from .presets import default_experiment
 from .simulation import Simulation
 from .snapshot import PHASES, Cursor, History, Snapshot
 from .training import Progress

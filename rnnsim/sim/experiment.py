@@ -256,22 +256,6 @@ def check_json_text(text) -> None:
                              "deep, expected an object of fields")
 
 
-def default_experiment() -> Experiment:
-    """The app's default experiment: the preset ``wolf``, the lecture's wolf-or-dog story.
-
-    ``resources/presets/wolf.json`` holds exactly ``Experiment()`` (a test keeps the two equal);
-    without the resources folder (an installed copy without it) the built-in value is used.
-    """
-    from .presets import DEFAULT_PRESET, load_preset, preset_names, warn
-
-    if DEFAULT_PRESET in preset_names():
-        try:
-            return load_preset(DEFAULT_PRESET).experiment
-        except ValueError as exc:
-            warn(f"preset {DEFAULT_PRESET!r} skipped: {exc}; using the built-in default")
-    return Experiment()
-
-
 def _validated(exp: Experiment) -> dict[str, Any]:
     """Checked and normalised values of every field (ValueError names the first bad one)."""
     v: dict[str, Any] = {

@@ -223,3 +223,17 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
             plan.threshold, int | float)):
         raise ValueError(f"sweep.threshold: got {plan.threshold!r}, expected a number")
     return plan
+
+
+def default_experiment() -> Experiment:
+    """The app's default experiment: the preset ``wolf``, the lecture's wolf-or-dog story.
+
+    ``resources/presets/wolf.json`` holds exactly ``Experiment()`` (a test keeps the two equal);
+    when that preset is missing or broken (one warning line) the built-in value is used.
+    """
+    if DEFAULT_PRESET in preset_names():
+        try:
+            return load_preset(DEFAULT_PRESET).experiment
+        except ValueError as exc:
+            warn(f"preset {DEFAULT_PRESET!r} skipped: {exc}; using the built-in default")
+    return Experiment()

@@ -17,7 +17,7 @@ import numpy as np
 from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 
 from .build_snapshot import FlowTimer, build_snapshot
-from .experiment import Experiment, default_experiment
+from .experiment import Experiment
 from .history import HistoryBuffer
 from .memory import UNDO_BYTES, UNDO_SEQUENCES
 from .samples import SampleCache
@@ -34,7 +34,7 @@ class Simulation(TrainingMixin):
     Parameters
     ----------
     experiment : Experiment or None
-        None takes ``default_experiment()``.
+        None takes ``Experiment()``, the wolf story (the preset ``wolf`` is the same).
 
     Attributes
     ----------
@@ -51,7 +51,7 @@ class Simulation(TrainingMixin):
     """
 
     def __init__(self, experiment: Experiment | None = None) -> None:
-        experiment = default_experiment() if experiment is None else experiment
+        experiment = Experiment() if experiment is None else experiment
         if not isinstance(experiment, Experiment):
             raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
                              "Experiment")

@@ -36,10 +36,10 @@ def test_numbers_are_short_and_finite_safe():
 
 @pytest.fixture
 def exploding(qtbot, tmp_path):
-    from rnnsim.catalog import load_preset
+    from rnnsim.catalog import preset_experiment
     from rnnsim.gui import MainWindow
 
-    experiment = load_preset("exploding")
+    experiment = preset_experiment("exploding")
     assert experiment.clip_norm is None and experiment.clip_value is None
     win = MainWindow(experiment, settings=open_settings(tmp_path / "settings.ini"))
     qtbot.addWidget(win)

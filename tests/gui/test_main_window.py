@@ -248,12 +248,12 @@ def test_file_menu_has_open_save_recent_and_export(window):
 
 
 def test_without_an_experiment_the_window_opens_the_wolf_preset(qtbot, tmp_path):
-    from rnnsim.catalog import load_preset
+    from rnnsim.catalog import preset_experiment
     from rnnsim.gui import MainWindow
 
     win = MainWindow(settings=open_settings(tmp_path / "s.ini"))
     qtbot.addWidget(win)
-    assert win.experiment == load_preset("wolf")
+    assert win.experiment == preset_experiment("wolf")
     qtbot.waitUntil(lambda: win.snapshots_received > 0, timeout=5000)
     win.close()
 

@@ -21,7 +21,7 @@ PATH_OPERATORS = (b" re\n", b" l\n", b" c\n", b" m\n")
 @pytest.fixture
 def run():
     """A small vanishing-preset run, swept once."""
-    experiment = catalog.load_preset("vanishing").with_values(
+    experiment = catalog.preset_experiment("vanishing").with_values(
         {"task.gap": "3", "n_hidden": "4", "batch_size": "4"})
     sim = Simulation(experiment)
     sim.train(3)
@@ -110,7 +110,7 @@ def test_a4_and_letter(qapp, run, tmp_path, size, points):
 
 def test_the_verdict_follows_the_preset_s_own_test(run):
     sim, snapshot = run
-    wolf = catalog.load_preset("wolf")
+    wolf = catalog.preset_experiment("wolf")
     met = claim_verdict(wolf, {"updates": 300, "metrics": {"final_accuracy": 0.97}})
     assert met.met is True and met.label == "met" and "0.970" in met.reason
     missed = claim_verdict(wolf, {"updates": 300, "metrics": {"final_accuracy": 0.6}})
@@ -119,7 +119,7 @@ def test_the_verdict_follows_the_preset_s_own_test(run):
     assert "provisional" in early.reason
     vanishing = claim_verdict(sim.experiment, {"updates": 3}, snapshot)
     assert vanishing.preset == "vanishing" and vanishing.met is True  # a theorem: always met
-    sweep = claim_verdict(catalog.load_preset("short-memory"), {"updates": 300})
+    sweep = claim_verdict(catalog.preset_experiment("short-memory"), {"updates": 300})
     assert sweep.met is None and sweep.label == "not decided by this run"
     assert claim_verdict(wolf.with_values({"title": "mine"}), {}) is None
 
