@@ -6,7 +6,7 @@
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation
-from .cells import CELLS, ElmanCell, GRUCell, LSTMCell, get_cell
+from .cells import CELLS, ElmanCell, FeedForwardCell, GRUCell, LSTMCell, get_cell
 from .diagnostics import (
     eigenvalues,
     gamma_of,
@@ -51,6 +51,7 @@ __all__ = [
     "Adam",
     "BackwardSweep",
     "ElmanCell",
+    "FeedForwardCell",
     "GRUCell",
     "GradcheckResult",
     "GradientAccumulator",

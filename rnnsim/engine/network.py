@@ -62,7 +62,9 @@ class Network:
 
         Parameters
         ----------
-        cell : {"elman", "lstm", "gru"}
+        cell : {"elman", "lstm", "gru", "feedforward"}
+            "feedforward" is the Elman cell with the recurrence cut (W_s fixed at zero: no
+            memory of earlier frames); ``ws_scale`` does not apply to it.
         n_in, n_hidden, n_out : int > 0
             Input, state and output sizes.
         activation : {"sigmoid", "tanh", "relu", "identity"}
@@ -95,7 +97,7 @@ class Network:
         rng = np.random.default_rng(seed)
         net = cls(cell, activation, output, loss, n_in, n_hidden, n_out, {}, dt)
         p = net._cell.init_params(rng, init, dt)
-        if ws_scale is not None:
+        if ws_scale is not None and net._cell.recurrent:  # feedforward: W_s stays zero
             H = n_hidden
             p["Ws"] = np.concatenate([scale_to_sigma_max(p["Ws"][:, j:j + H], ws_scale)
                                       for j in range(0, p["Ws"].shape[1], H)], axis=1)

@@ -96,6 +96,9 @@ def load_preset_into(window, preset) -> None:
     header = getattr(window, "header", None)
     if header is not None:
         header.set_experiment(preset.experiment, claim=preset.claim)
+    train_n = getattr(window, "train_n", None)
+    if train_n is not None:
+        train_n.setValue(preset.updates)  # Train N takes the guide's budget
     reset = window.findChild(QAction, "actionReset")
     if reset is not None:
         reset.trigger()

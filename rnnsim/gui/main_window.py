@@ -21,6 +21,7 @@ from rnnsim.gui.panels.docks import (
 )
 from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.status import StatusFields
+from rnnsim.gui.questions import install_questions
 from rnnsim.gui.worker import WorkerThread
 from rnnsim.sim.presets import default_experiment
 
@@ -143,6 +144,8 @@ class MainWindow(QMainWindow):
         self.sequence_panel.seek.connect(self.cmd_seek)
         self.sequence_panel.custom_sequence.connect(self._on_custom_sequence)
         self.experiment_panel.experiment_changed.connect(self._on_experiment_changed)
+        install_questions(self)
+        self.sequence_panel.set_experiment(self.experiment)
         self.cmd_speed.emit(float(SPEEDS[self.speed.value()]))
         self.worker_thread.start()
 
@@ -200,7 +203,10 @@ class MainWindow(QMainWindow):
             return
         self.sequence_panel.show_error("")
         self.experiment_panel.set_experiment(experiment)
-        self._on_experiment_changed(experiment)
+        self.experiment = experiment
+        self.header.set_experiment(experiment)
+        prefs.remember_experiment(self.settings, experiment.to_json())
+        self.questions.make_custom_task(experiment)  # Undo brings the trained network back
 
     def _trace_selected_unit(self, selection):
         """A clicked state unit joins the traced units of the activations plot (last 4)."""
@@ -279,6 +285,7 @@ class MainWindow(QMainWindow):
             self.experiment_panel.set_experiment(snap.experiment)
         if snap.experiment is not None:
             self.header.set_experiment(snap.experiment)
+            self.sequence_panel.set_experiment(snap.experiment)
         self.draw_times.append(time.perf_counter() - start)
         del self.draw_times[:-1000]
 

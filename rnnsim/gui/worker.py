@@ -106,6 +106,7 @@ class SimulationWorker(QObject):
     message = Signal(str)
     state_changed = Signal(str)
     synced = Signal(int)
+    undo_task_available = Signal(bool)
 
     def __init__(self, experiment: Experiment | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -331,6 +332,37 @@ class SimulationWorker(QObject):
     def apply_experiment(self, experiment):
         """Switch to ``experiment`` (weights kept when their shapes allow)."""
         self.message.emit(self.sim.apply(experiment))
+        self._publish()
+
+    @Slot(str)
+    @command
+    def ask(self, text):
+        """Show the network, unchanged, on the sequence typed in ``text`` in the task's words
+        (``rnnsim.sim.probe``); a word outside the vocabulary is refused (``error``)."""
+        from rnnsim.sim.probe import parse_question
+
+        self._halt_run()
+        self.message.emit(self.sim.ask(parse_question(self.sim.task, text)))
+        self._publish()
+
+    @Slot(object)
+    @command
+    def apply_undoable(self, experiment):
+        """Remember the network (``undo_task`` brings it back), then apply ``experiment``."""
+        self._halt_run()
+        self.sim.remember_for_undo_task()
+        self.message.emit(self.sim.apply(experiment) + " Undo (Ctrl+Z) brings the trained "
+                          "network back.")
+        self.undo_task_available.emit(True)
+        self._publish()
+
+    @Slot()
+    @command
+    def undo_task(self):
+        """Bring back the network remembered by ``apply_undoable``."""
+        self._halt_run()
+        self.message.emit(self.sim.undo_task())
+        self.undo_task_available.emit(False)
         self._publish()
 
     @Slot(str)

@@ -56,6 +56,9 @@ class SequenceRun:
         self.sweep = None
         self._revealed = 0
         self.grad_flow = None  # (T, T+1) cache for the snapshot
+        self.question = False  # a question typed by the user (``Simulation.ask``)
+        self.words = None  # its typed words, shown on the strip
+        self.before = None  # the task's run it replaced
 
     @property
     def nbytes(self) -> int:

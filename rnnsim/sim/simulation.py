@@ -9,6 +9,7 @@ undo records. ``train(n)`` is the fast path: n updates without per-step records.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections import deque
 
@@ -58,6 +59,7 @@ class Simulation(TrainingMixin):
         self.message = ""
         self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
         self.samples = SampleCache()  # text the network writes (tasks that generate)
+        self._before_task = None  # (experiment, state arrays) that ``undo_task`` restores
         self._build(experiment, net=None)
 
     # ----------------------------------------------------------------- building
@@ -138,7 +140,7 @@ class Simulation(TrainingMixin):
     def _sweep_step(self) -> None:
         r = self.run
         r.backward_step()
-        if not r.swept:
+        if not r.swept or r.question:  # a question's gradient is shown, never learned from
             self._push("step", r.backward_back)
             return
         acc_before = self.accumulator.state_dict()
@@ -224,6 +226,72 @@ class Simulation(TrainingMixin):
             self.step()
         return self.cursor
 
+    # ----------------------------------------------------------------- questions
+    def ask(self, question) -> str:
+        """Show ``question`` (a ``probe.Question``) as the current sequence, run forward by the
+        network as it is (each frame a step that ``step_back`` undoes): its predictions, E_t
+        where it gives targets, and its BPTT sweep are shown, but its gradient never joins an
+        update. The next sequence after it is the
+        task's again; ``step_back`` returns to the sequence shown before."""
+        old_run, old_seq = self.run, self.sequence
+        run = SequenceRun(self.net, question.X, question.D, question.mask,
+                          self.experiment.bptt_steps)
+        run.rng_before, run.words, run.question = old_run.rng_before, question.words, True
+        run.before = old_run.before if old_run.question else old_run
+        self.run, self.sequence = run, old_seq + 1
+
+        def undo():
+            self.run, self.sequence = old_run, old_seq
+
+        self._push("sequence", undo)
+        while run.t < run.T:  # every frame's prediction at once; Left steps back through them
+            self.step()
+        added = f" (the story's last frame {question.added} added)" if question.added else ""
+        self.message = (f"Your sequence, {question.T} frames{added}, run by the network as it "
+                        "is (nothing is learned from it): Left and Right step through it.")
+        return self.message
+
+    @contextlib.contextmanager
+    def _task_run(self):
+        """The task's own sequence as ``run`` while the state is read (not a question's)."""
+        run = self.run
+        if run.question:
+            self.run = run.before
+        try:
+            yield
+        finally:
+            self.run = run
+
+    def remember_for_undo_task(self) -> None:
+        """Keep the experiment and the whole training state for ``undo_task`` (before a
+        change that re-initialises the weights, such as making a custom task)."""
+        from .persistence import state_arrays
+
+        with self._task_run():
+            arrays = state_arrays(self)
+        self._before_task = (self.experiment, {k: np.array(v, copy=True)
+                                               for k, v in arrays.items()})
+
+    @property
+    def can_undo_task(self) -> bool:
+        """True when ``undo_task`` has a remembered network to bring back."""
+        return self._before_task is not None
+
+    def undo_task(self) -> str:
+        """Bring back the experiment, weights, optimiser state and history remembered by
+        ``remember_for_undo_task`` (RuntimeError when nothing is remembered)."""
+        if self._before_task is None:
+            raise RuntimeError("Nothing to undo: no earlier network is remembered.")
+        from .state_check import build_restore
+
+        experiment, arrays = self._before_task
+        build_restore(arrays, experiment)(self)
+        self._before_task = None
+        self._clear_undo()
+        self.message = (f"Undone: back to {experiment.title!r} and its trained network "
+                        f"({self.updates} updates).")
+        return self.message
+
     # ----------------------------------------------------------------- undo stack
     def _push(self, kind: str, undo) -> None:
         self._undo.append((kind, undo))
@@ -291,7 +359,8 @@ class Simulation(TrainingMixin):
         """Save experiment, weights and training state (see ``persistence.save``)."""
         from .persistence import save
 
-        save(self, path)
+        with self._task_run():
+            save(self, path)
 
     def load(self, path) -> str:
         """Load what ``save`` wrote; nothing changes if the file is refused (ValueError)."""

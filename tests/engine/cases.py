@@ -4,7 +4,7 @@ import numpy as np
 
 from rnnsim.engine import Network
 
-CELL_NAMES = ("elman", "lstm", "gru")
+CELL_NAMES = ("elman", "lstm", "gru", "feedforward")
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "identity")
 OUTPUT_LOSSES = (
     ("linear", "mse"),
@@ -45,7 +45,7 @@ def kink_distance(net, X, s0):
         return np.inf
     tr = net.forward(X, s0)
     H = net.n_hidden
-    if net.cell == "elman":
+    if net.cell in ("elman", "feedforward"):
         return np.abs(tr.a).min()
     if net.cell == "lstm":
         c = tr.c[1:][tr.c[1:] != 0.0]

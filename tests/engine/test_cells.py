@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnsim.engine import CELLS, ElmanCell, GRUCell, LSTMCell, Network
+from rnnsim.engine import CELLS, ElmanCell, FeedForwardCell, GRUCell, LSTMCell, Network
 
 from .cases import ACTIVATION_NAMES, CELL_NAMES
 
@@ -148,7 +148,8 @@ def test_lstm_forget_bias_starts_at_one():
 
 
 def test_registry_and_docstrings():
-    assert CELLS == {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell}
+    assert CELLS == {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell,
+                     "feedforward": FeedForwardCell}
     assert set(CELL_NAMES) == set(CELLS)
     assert "Φ(a[t])" in ElmanCell.__doc__ and "s[t]·W_s" in ElmanCell.__doc__
     assert "c[t+1] = f ⊙ c[t] + i ⊙ g" in LSTMCell.__doc__

@@ -8,8 +8,8 @@ from rnnsim.engine import Network
 
 from .cases import ACTIVATION_NAMES, CELL_NAMES, OUTPUT_LOSSES, make_data
 
-GATES = {"elman": (), "lstm": ("i", "f", "o", "g"), "gru": ("z", "r", "n")}
-BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}
+GATES = {"elman": (), "feedforward": (), "lstm": ("i", "f", "o", "g"), "gru": ("z", "r", "n")}
+BLOCKS = {"elman": 1, "lstm": 4, "gru": 3, "feedforward": 1}
 
 cases = st.fixed_dictionaries({
     "cell": st.sampled_from(CELL_NAMES),

@@ -1,11 +1,14 @@
-"""Recurrent cells: Elman (the lecture's), LSTM and GRU, in a registry by name."""
+"""Recurrent cells: Elman (the lecture's), LSTM and GRU, in a registry by name; and the
+feed-forward cell, the Elman cell with its recurrence cut (the lecture's network without
+memory)."""
 
 from .base import Cell
 from .elman import ElmanCell
+from .feedforward import FeedForwardCell
 from .gru import GRUCell
 from .lstm import LSTMCell
 
-CELLS = {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell}
+CELLS = {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell, "feedforward": FeedForwardCell}
 
 
 def get_cell(name) -> type:
@@ -16,4 +19,4 @@ def get_cell(name) -> type:
     return CELLS[name]
 
 
-__all__ = ["CELLS", "Cell", "ElmanCell", "GRUCell", "LSTMCell", "get_cell"]
+__all__ = ["CELLS", "Cell", "ElmanCell", "FeedForwardCell", "GRUCell", "LSTMCell", "get_cell"]

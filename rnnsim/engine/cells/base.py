@@ -58,6 +58,7 @@ class Cell:
     blocks = 1
     gate_names: tuple = ()
     has_c = False
+    recurrent = True  # False: the cell never reads s[t] (W_s stays zero)
 
     def __init__(self, n_in: int, n_hidden: int, activation: Activation):
         self.n_in = n_in

@@ -93,7 +93,7 @@ def default_sizes(window):
     """Give the canvas most of the window: narrow side panels, a short sequence strip."""
     window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [320, 300],
                        Qt.Orientation.Horizontal)
-    docks, sizes = [window.docks["sequence"]], [70]
+    docks, sizes = [window.docks["sequence"]], [92]
     if window.plots is not None and window.plots.docks:
         docks.append(window.plots.docks[0])
         sizes.append(240)

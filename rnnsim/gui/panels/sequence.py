@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnsim.gui.canvas.notation import sub
+from rnnsim.gui.canvas.readout import prediction_text
 from rnnsim.gui.canvas.unfolded_update import current_column
 
 CURRENT = "QToolButton { background: #ffe27a; font-weight: bold; }"
@@ -23,24 +27,37 @@ TODO = "QToolButton { color: #999; }"
 
 
 class SequencePanel(QWidget):
-    """Tokens x_1 … x_T of the displayed sequence; typing a sequence uses the custom task.
+    """Tokens x_1 … x_T of the displayed sequence, and a question of your own.
+
+    A sequence typed in the current task's words (``set_task``) is checked and completed as
+    you type; Ask runs the trained network on it, unchanged. A sequence with words outside
+    the vocabulary offers a custom task instead, saying that the weights will be
+    re-initialised (Undo brings the trained network back).
 
     Signals
     -------
     seek(int)
         The user clicked token ``j``: move the cursor to t = j.
+    ask(str)
+        The user asked a question in the task's words.
     custom_sequence(str)
-        The user typed a sequence (custom task syntax) and pressed Use.
+        The user chose to make a custom task of a sequence outside the vocabulary.
+    undo_task()
+        The user pressed Undo: bring the trained network back.
     """
 
     seek = Signal(int)
+    ask = Signal(str)
     custom_sequence = Signal(str)
+    undo_task = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.buttons = []
         self._pool = []  # every button made so far; the first T are shown
         self._tokens = None
+        self.task = None
+        self._task_key = None
         self.row = QHBoxLayout()
         self.row.setContentsMargins(2, 2, 2, 2)
         holder = QWidget()
@@ -49,50 +66,180 @@ class SequencePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(holder)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setMinimumHeight(58)
-        scroll.setMaximumHeight(72)
+        scroll.setMinimumHeight(72)
+        scroll.setMaximumHeight(84)
         self.scroll = scroll
         self.edit = QLineEdit()
         self.edit.setObjectName("customSequence")
-        self.edit.setPlaceholderText("your own sequence: bear tree squirrel -> wolf")
-        self.edit.setMinimumWidth(240)
-        self.edit.setToolTip("Type input tokens x_1 … x_T (and targets after ->) to run the "
-                             "network on your own sequence (the custom task).")
-        use = QPushButton("Use")
-        use.setToolTip("Switch to the custom task with this sequence.")
-        use.clicked.connect(lambda: self.custom_sequence.emit(self.edit.text()))
-        self.edit.returnPressed.connect(use.click)
+        self.edit.setPlaceholderText("ask the network: bear tree squirrel -> wolf")
+        self.edit.setMinimumWidth(260)
+        self.edit.setToolTip(
+            "Type a sequence in the task's own words (targets after ->, for the last frames) "
+            "and press Enter: the trained network runs on it, unchanged, and the canvas steps "
+            "through it. The wolf story's ambiguous animal wolf/dog is added at the end when "
+            "missing.")
+        self.completer = QCompleter([], self.edit)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.completer.setModelSorting(QCompleter.ModelSorting.UnsortedModel)
+        self.edit.setCompleter(self.completer)
+        self.edit.textEdited.connect(self._on_edited)
+        self.ask_button = QPushButton("Ask")
+        self.ask_button.setObjectName("askButton")
+        self.ask_button.setToolTip("Run the trained network on this sequence (weights kept).")
+        self.ask_button.clicked.connect(self._on_ask)
+        self.edit.returnPressed.connect(self._on_return)
+        self.custom_button = QPushButton("Make a custom task…")
+        self.custom_button.setObjectName("customTaskButton")
+        self.custom_button.setToolTip("A new task whose vocabulary is the words you typed: "
+                                      "its network starts from fresh weights.")
+        self.custom_button.clicked.connect(lambda: self.custom_sequence.emit(self.edit.text()))
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setObjectName("undoTaskButton")
+        self.undo_button.setToolTip("Bring back the task and the trained network (Ctrl+Z).")
+        self.undo_button.clicked.connect(self.undo_task)
         self.error = QLabel("")
         self.error.setObjectName("sequenceError")
-        self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.RichText)
+        self.error.setStyleSheet("color: #b00020; font-size: 8.5pt;")
+        line = QHBoxLayout()
+        line.setSpacing(4)
+        line.addWidget(self.edit, 1)
+        line.addWidget(self.ask_button)
+        line.addWidget(self.custom_button)
+        line.addWidget(self.undo_button)
         custom = QVBoxLayout()
-        custom.addWidget(self.edit)
-        custom.addWidget(use)
+        custom.setSpacing(1)
+        custom.addLayout(line)
+        custom.addWidget(self.error)
+        box = QWidget()
+        box.setLayout(custom)
+        box.setMaximumWidth(700)
+        box.setMinimumWidth(560)
         top = QHBoxLayout()
         top.addWidget(scroll, 1)
-        top.addLayout(custom)
+        top.addWidget(box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(top)
-        layout.addWidget(self.error)
-        self.error.hide()
+        self.custom_button.hide()
+        self.undo_button.hide()
+        self.setMinimumHeight(90)
 
-    def show_error(self, text):
-        """Show why a typed sequence was refused (empty text hides the message)."""
-        self.error.setText(text)
+    # ----------------------------------------------------------------- questions
+    def set_experiment(self, experiment):
+        """Check typed words against ``experiment``'s task from now on."""
+        key = (experiment.task, tuple(sorted(experiment.knobs.items(), key=str)))
+        if key == self._task_key:
+            return
+        self._task_key = key
+        try:
+            self.task = experiment.make_task()
+        except ValueError:
+            self.task = None
+        if self.edit.text():
+            self._on_edited(self.edit.text())
+
+    def set_task(self, task):
+        """Check typed words against ``task`` (a ``rnnsim.tasks.Task``)."""
+        self.task, self._task_key = task, None
+
+    def set_undo_available(self, available):
+        """Show or hide Undo (bring the trained network back)."""
+        self.undo_button.setVisible(bool(available))
+
+    def validate(self, text):
+        """Show what is wrong with ``text`` (unknown words with the vocabulary) or what Ask
+        will do; returns True when Ask can run it."""
+        from rnnsim.sim.probe import parse_question, unknown_words
+
+        self.custom_button.hide()
+        if self.task is None or not text.strip():
+            self.show_error("")
+            return False
+        unknown = unknown_words(self.task, text)
+        if unknown:
+            self.error.setToolTip("\n".join(reason for _, reason in unknown))
+            words = [w for w, _ in unknown if w.text]
+            if not words:
+                self.show_error(unknown[0][1])
+                return False
+            role = words[0].role
+            vocabulary = (self.task.input_words() if role == "input"
+                          else self.task.target_words())
+            listed = ", ".join(vocabulary[:24]) + (" …" if len(vocabulary) > 24 else "")
+            named = html.escape(", ".join(repr(w.text) for w in words), quote=False)
+            self.show_error(
+                f"{named}: not a word of task {self.task.name!r} "
+                f"({html.escape(listed, quote=False) or 'numbers such as 0.5'}).<br>"
+                "<b>Make a custom task…</b> re-initialises the weights (Undo brings the "
+                "trained network back).", rich=True)
+            self.custom_button.show()
+            return False
+        self.error.setToolTip("")
+        try:
+            question = parse_question(self.task, text)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return False
+        words = " ".join(question.words)
+        added = f" ({question.added} added)" if question.added else ""
+        self.show_note(f"{question.T} frames: {words[:80]}{added}. Enter asks the trained "
+                       "network, unchanged.")
+        return True
+
+    def _on_edited(self, text):
+        from rnnsim.sim.probe import completions
+
+        self.validate(text)
+        if self.task is None:
+            return
+        partial = "" if not text or text[-1].isspace() else text.split()[-1]
+        stem = text[:len(text) - len(partial)]
+        model = self.completer.model()
+        model.setStringList([stem + w for w in completions(self.task, text)])
+
+    def _on_return(self):
+        if self.completer.popup().isVisible():
+            return
+        self._on_ask()
+
+    def _on_ask(self):
+        text = self.edit.text()
+        if self.validate(text):
+            self.ask.emit(text)
+
+    def show_error(self, text, rich=False):
+        """Show why a typed sequence cannot be asked (empty text hides the message)."""
+        self.error.setStyleSheet("color: #b00020; font-size: 8.5pt;")
+        self.error.setText(text if rich else html.escape(text, quote=False))
+        self.error.setVisible(bool(text))
+
+    def show_note(self, text):
+        """Show what Ask will do with the typed sequence (not an error)."""
+        self.error.setStyleSheet("color: #245; font-size: 8.5pt;")
+        self.error.setText(html.escape(text, quote=False))
         self.error.setVisible(bool(text))
 
     def update_snapshot(self, snapshot):
-        """Show the snapshot's tokens; the current step is highlighted."""
+        """Show the snapshot's tokens, and under each frame already run the network's top
+        prediction; the current step is highlighted."""
         tokens = tuple(snapshot.input_tokens)
         if tokens != self._tokens:
             self._rebuild(tokens)
         col = current_column(snapshot.cursor, snapshot.T)
+        kind = getattr(snapshot.experiment, "output", "softmax")
+        known = snapshot.y.shape[0]
         for j, button in enumerate(self.buttons, start=1):
             style = CURRENT if j == col else (DONE if j <= snapshot.cursor.t else TODO)
             if button.styleSheet() != style:
                 button.setStyleSheet(style)
+            text = f"{sub('x', j)}\n{tokens[j - 1]}"
+            if j <= known:
+                text += "\n→ " + prediction_text(snapshot.y[j - 1], snapshot.output_names,
+                                                  kind, top=1)
+            if button.text() != text:
+                button.setText(text)
         if 1 <= col <= len(self.buttons):
             self.scroll.ensureWidgetVisible(self.buttons[col - 1])
 

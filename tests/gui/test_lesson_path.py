@@ -1,0 +1,147 @@
+"""The lesson path of issue 14, as a student takes it: load the LSTM rescue, Train N with its
+budget, ask the trained network a question in the story's words (nothing changes), type a
+word outside the vocabulary (asked first), make a custom task and Undo it."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QTextDocument
+
+from rnnsim.gui.settings import open_settings
+from rnnsim.sim.presets import load_preset
+
+QUESTION = "bear tree squirrel -> wolf"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
+    from rnnsim.gui import MainWindow
+
+    win = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=15000)
+    yield win
+    win.close()
+
+
+def weights_of(window):
+    return {k: v.copy() for k, v in window.worker.sim.net.params.items()}
+
+
+def assert_same_weights(a, b):
+    assert set(a) == set(b)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def idle(window, qtbot, until, timeout=20000):
+    qtbot.waitUntil(lambda: window.worker.state == "idle" and window.snapshot is not None
+                    and until(window.snapshot), timeout=timeout)
+
+
+def shown(label):
+    """The text a rich-text QLabel shows."""
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    return doc.toPlainText()
+
+
+def type_into(qtbot, panel, text):
+    panel.edit.clear()
+    qtbot.keyClicks(panel.edit, text)
+    panel.completer.popup().hide()
+
+
+def out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, experiment, trained, updates):
+    panel = window.sequence_panel
+    # a word outside the story's vocabulary: asked first, nothing changes yet
+    type_into(qtbot, panel, "bear zebra -> wolf")
+    assert panel.custom_button.isVisible()
+    assert "'zebra'" in shown(panel.error) and "re-initialises the weights" in shown(panel.error)
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)  # Enter does not switch the task
+    qtbot.wait(200)
+    idle(window, qtbot, lambda s: True)
+    assert window.snapshot.experiment.task == "wolf"
+    assert_same_weights(weights_of(window), trained)
+    undo = window.findChild(QAction, "actionUndoTask")
+    assert not undo.isEnabled()
+
+    qtbot.mouseClick(panel.custom_button, Qt.MouseButton.LeftButton)
+    idle(window, qtbot, lambda s: s.experiment.task == "custom")
+    qtbot.waitUntil(undo.isEnabled, timeout=5000)
+    assert panel.undo_button.isVisible()
+    assert window.snapshot.updates == 0
+    assert window.worker.sim.net.params["Wx"].shape != trained["Wx"].shape
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    idle(window, qtbot, lambda s: s.experiment == experiment)
+    assert window.snapshot.updates == updates
+    assert_same_weights(weights_of(window), trained)
+    qtbot.waitUntil(lambda: not undo.isEnabled(), timeout=5000)
+    assert not panel.undo_button.isVisible()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)  # 1000 LSTM updates (H 32, T 32): 40-120 s on a shared 2-core machine
+def test_the_lstm_rescue_lesson_path(window, qtbot):
+    preset = load_preset("lstm-rescue")
+    window.findChild(QAction, "actionPreset_lstm-rescue").trigger()
+    idle(window, qtbot, lambda s: s.experiment == preset.experiment and s.updates == 0)
+    assert window.train_n.value() == preset.updates == 1000  # Train N takes the guide's budget
+    window.actions.actionTrain.trigger()
+    idle(window, qtbot, lambda s: s.updates == preset.updates, timeout=330000)
+
+    sim = window.worker.sim
+    X, D, mask = sim.task.sample(512, np.random.default_rng([preset.experiment.seed, 2]))
+    assert sim.task.score(sim.net.forward(X).y, D, mask)["final_accuracy"] >= 0.9
+    trained = weights_of(window)
+
+    panel = window.sequence_panel
+    type_into(qtbot, panel, QUESTION)
+    assert panel.error.isVisible() and "wolf/dog added" in shown(panel.error)
+    assert not panel.custom_button.isVisible()
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    idle(window, qtbot, lambda s: s.input_tokens == ("bear", "tree", "squirrel", "wolf/dog")
+         and s.cursor.t == 4)
+    assert_same_weights(weights_of(window), trained)
+    snap = window.snapshot
+    assert_same_weights(snap.weights, trained)
+    assert snap.y.shape == (4, 9) and snap.mask.tolist() == [0, 0, 0, 1]
+    assert snap.target_tokens[-1] == "wolf"
+    tops = [snap.output_names[int(np.argmax(y))] for y in snap.y]
+    assert tops[-1] == "wolf"  # the trained LSTM answers the story right
+    lines = [b.text().split("\n") for b in panel.buttons]  # the strip: word, prediction
+    assert [line[1] for line in lines] == ["bear", "tree", "squirrel", "wolf/dog"]
+    assert [line[2].split()[1] for line in lines] == tops
+    assert "wolf" in window.canvas.folded_scene.items_by_id["pred"].text()
+    # stepping through the question and its sweep learns nothing from it
+    for _ in range(8):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    idle(window, qtbot, lambda s: s.cursor.phase == "backward" and s.cursor.k == -1)
+    assert window.snapshot.updates == preset.updates and window.snapshot.pending == 0
+    assert_same_weights(weights_of(window), trained)
+
+    out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, preset.experiment, trained,
+                                                   preset.updates)
+
+
+def test_questions_in_other_words_and_a_completion(window, qtbot):
+    """Untrained is enough here: the question runs, the weights stay, Left steps back."""
+    panel = window.sequence_panel
+    before = weights_of(window)
+    type_into(qtbot, panel, "cow fl")
+    assert "flower" in panel.completer.model().stringList()[0]
+    type_into(qtbot, panel, "cow flower cat wolf/dog")
+    qtbot.mouseClick(panel.ask_button, Qt.MouseButton.LeftButton)
+    idle(window, qtbot, lambda s: s.input_tokens == ("cow", "flower", "cat", "wolf/dog"))
+    assert window.snapshot.cursor.t == 4 and not window.snapshot.mask.any()
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    idle(window, qtbot, lambda s: s.cursor.t == 3)
+    assert_same_weights(weights_of(window), before)
+    type_into(qtbot, panel, "cow -> wolf -> dog")
+    assert "second '->'" in shown(panel.error) and not panel.custom_button.isVisible()
+    out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, window.snapshot.experiment,
+                                                   before, 0)
