@@ -388,6 +388,7 @@ class DaskBackend:
         if client is not None:
             self.client = client
         elif scheduler:
+            _check_reachable(scheduler)
             try:
                 self.client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
@@ -440,6 +441,27 @@ class DaskBackend:
             with contextlib.suppress(Exception):
                 self._cluster.close(timeout=JOIN_TIMEOUT)
             self._cluster = None
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse a scheduler address nothing answers at, before a Client is made (a Client that
+    fails to connect leaves its event-loop thread behind)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise BackendUnavailable(f"scheduler: got {address!r}, expected tcp://HOST:PORT "
+                                 f"({exc})") from None
+    if not host or not port:
+        raise BackendUnavailable(f"scheduler: got {address!r}, expected tcp://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise BackendUnavailable(f"cannot reach the Dask scheduler at {address}: "
+                                 f"{exc.strerror or exc}") from None
 
 
 def embedded_cluster(workers: int):

@@ -100,3 +100,94 @@ def test_a_preset_fills_the_form(qtbot):
     assert w.updates.value() == 400
     spec = w.spec()
     assert spec.shape == (4, 5) and spec.experiments[0][3][0].bptt_steps is None
+
+
+def test_seeds_show_mean_spread_tooltip_and_outline_disagreeing_cells(qtbot, view):
+    view.x_field.setCurrentText("task.gap")
+    view.x_values.setText("1, 3")
+    view.updates.setValue(15)
+    view.seeds.setValue(3)
+    view.threshold = 0.4  # the claim's line (a preset's sweep brings its own)
+    with qtbot.waitSignal(view.finished, timeout=60000) as blocker:
+        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result.values.shape == (1, 1, 2, 3) and result.completed == 6
+    heat = view.heatmap
+    for c in range(2):
+        mean, sd = result.mean[0, 0, c], result.std[0, 0, c]
+        assert heat.cell_text(0, c) == f"{mean:.2f}\n±{sd:.2f}"
+        tip = heat.cell_tooltip(0, c)
+        assert tip.startswith(f"task.gap = {[1, 3][c]}\nmean {mean:.3f}, sd {sd:.3f}, min ")
+        assert "over 3 of 3 seeds" in tip and "meet final_accuracy >= 0.4" in tip
+    expected = {(0, c) for c in range(2) if result.disagree[0, 0, c]}
+    assert heat.outlined() == expected and len(heat.outlines) == len(expected)
+    assert "the seeds disagree on final_accuracy ≥ 0.4" in heat.heading.text
+
+
+def test_a_third_axis_draws_small_multiples(qtbot, view):
+    view.x_field.setCurrentText("task.gap")
+    view.x_values.setText("1, 2")
+    view.y_field.setCurrentText("cell")
+    view.y_values.setText("elman")
+    view.z_field.setCurrentText("n_hidden")
+    view.z_values.setText("4, 6, 8")
+    view.updates.setValue(3)
+    with qtbot.waitSignal(view.finished, timeout=60000) as blocker:
+        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].shape == (3, 1, 2)
+    heat = view.heatmap
+    assert len(heat.panels) == 3
+    titles = [plot.titleLabel.text for plot, _ in heat.panels]
+    assert titles == ["n_hidden = 4", "n_hidden = 6", "n_hidden = 8"]
+    assert heat.cell_text(0, 1, layer=2) == f"{blocker.args[0].mean[2, 0, 1]:.2f}"
+
+
+def test_the_backend_and_scheduler_are_remembered_and_an_unreachable_one_is_reported(
+        qtbot, view, monkeypatch):
+    pytest.importorskip("distributed")
+    import rnnsim.sim.sweep_backends as backends
+
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1.0)
+    assert not view.scheduler.isEnabled()
+    view.backend.setCurrentIndex(view.backend.findData("dask"))
+    assert view.scheduler.isEnabled()
+    view.scheduler.setText("tcp://127.0.0.1:9")
+    view.x_field.setCurrentText("lr")
+    view.x_values.setText("0.1")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "could not start" in view.status.text(), timeout=30000)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in view.status.text()
+    assert view.run_button.isEnabled() and not view._timer.isActive()
+    again = SweepView(SMALL)
+    qtbot.addWidget(again)
+    assert again.backend.currentData() == "dask"
+    assert again.scheduler.text() == "tcp://127.0.0.1:9"
+
+
+@pytest.fixture(scope="module")
+def dask_executors():
+    """Dask's process-wide thread pools (offload, future callbacks) start on first use and
+    live with the process: start them before the test, whose new threads must all end."""
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    with distributed.LocalCluster(n_workers=1, processes=False,  # in-process transport
+                                  dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.Client(cluster) as client:
+        called = threading.Event()
+        client.submit(abs, -1).add_done_callback(lambda f: called.set())
+        assert called.wait(30)
+
+
+@pytest.mark.slow
+def test_the_window_runs_a_sweep_on_an_embedded_dask_cluster(dask_executors, qtbot, view):
+    view.backend.setCurrentIndex(view.backend.findData("dask"))
+    view.scheduler.setText("")
+    view.x_field.setCurrentText("task.gap")
+    view.x_values.setText("1, 2")
+    view.updates.setValue(5)
+    view.seeds.setValue(2)
+    with qtbot.waitSignal(view.finished, timeout=90000) as blocker:
+        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].completed == 4 and view.run.backend is None  # cluster closed
+    assert "done: 4 runs" in view.status.text()
