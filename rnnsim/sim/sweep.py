@@ -256,7 +256,7 @@ class SweepRun:
         self._starter: threading.Thread | None = None
         self.error: str = ""  # why the backend could not start (background start)
         self.cancelled = False
-        self.started_at = math.nan
+        self.started_at: float | None = None  # perf_counter() at start()
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, background: bool = False) -> None:
@@ -265,7 +265,7 @@ class SweepRun:
         ``background=True`` starts the backend in a thread (a Dask cluster takes seconds);
         a failure then lands in ``error``.
         """
-        if self.started_at == self.started_at or self.cancelled:
+        if self.started_at is not None or self.cancelled:
             raise RuntimeError("a SweepRun starts once")
         self.started_at = time.perf_counter()
         self._open_csv()
@@ -370,7 +370,7 @@ class SweepRun:
         ``should_stop()`` returns True the sweep is cancelled and the partial result returned.
         Any exception (KeyboardInterrupt too) cancels the sweep before it propagates.
         """
-        if self.started_at != self.started_at and not self.cancelled:
+        if self.started_at is None and not self.cancelled:
             self.start()
         try:
             while not self.done and not self.cancelled:
