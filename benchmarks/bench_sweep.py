@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnnsim.sim import Experiment  # noqa: E402
-from rnnsim.sim.sweep import SweepRun, SweepSpec, estimate  # noqa: E402
+from rnnsim.sim import Experiment
+from rnnsim.sim.sweep import SweepRun, SweepSpec, estimate
 
 BASE = Experiment(n_hidden=32, batch_size=32, knobs={"gap": 8})
 
