@@ -102,7 +102,7 @@ def load_preset_into(window, preset) -> None:
     reset = window.findChild(QAction, "actionReset")
     if reset is not None:
         reset.trigger()
-    window.setWindowTitle(f"rnnsim: {preset.title}")
+    window.setWindowTitle(preset.title)  # the desktop adds " — rnnsim" (display name)
     window.setToolTip(preset.explanation)
     window.show_notice(f"{preset.title}: {preset.claim or preset.explanation}")
 

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, experiment=None, settings=None):
         super().__init__()
-        self.setWindowTitle("rnnsim: the lecture's recurrent network, step by step")
+        self.setWindowTitle("The lecture's recurrent network, step by step")  # + " — rnnsim"
         self.setWindowIcon(app_icon())
         self.settings = settings if settings is not None else prefs.open_settings()
         self.experiment = experiment if experiment is not None else default_experiment()

@@ -38,7 +38,7 @@ def test_loading_a_preset_applies_it_and_says_what_it_teaches(qtbot, window):
     qtbot.waitUntil(lambda: window.snapshot.experiment == preset.experiment, timeout=15000)
     assert window.snapshot.activation == "sigmoid"
     assert window.snapshot.sigma_max == pytest.approx(2.0)  # reset: ws_scale took effect
-    assert window.windowTitle() == "rnnsim: The vanishing gradient"
+    assert window.windowTitle() == "The vanishing gradient"
     assert action(window, "actionPreset_vanishing").toolTip() == preset.explanation
 
 
