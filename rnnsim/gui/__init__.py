@@ -42,6 +42,9 @@ def parse_args(argv):
                         help="render the window offscreen into PNG and exit")
     parser.add_argument("--steps", type=int, default=0, metavar="N",
                         help="with --screenshot: take N steps first (default 0)")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add rnnsim to the desktop's menu (a freedesktop entry and icon "
+                        "under ~/.local/share) and exit")
     args = parser.parse_args(argv)
     if args.steps < 0:
         parser.error(f"--steps: got {args.steps}, expected a whole number >= 0")
@@ -58,6 +61,12 @@ def run(argv=None):
     saved as PNG, and the function returns without showing anything.
     """
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.install_desktop_entry:
+        from rnnsim.gui.desktop_entry import install_desktop_entry
+
+        for path in install_desktop_entry():
+            print(f"wrote {path}")
+        return 0
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from rnnsim.gui.system_check import xcb_problem

@@ -73,3 +73,17 @@ def test_the_window_exits_1_before_qt_when_a_library_is_missing(monkeypatch, cap
     monkeypatch.setattr(system_check, "xcb_problem", lambda: "rnnsim: error: missing x")
     assert gui.run([]) == 1
     assert capsys.readouterr().err == "rnnsim: error: missing x\n"
+
+
+def test_the_menu_entry_points_at_this_installation(tmp_path, monkeypatch, capsys):
+    from rnnsim.gui import desktop_entry
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "my data"))
+    monkeypatch.setattr(desktop_entry, "launcher", lambda: "/opt/my env/bin/rnnsim-gui")
+    assert gui.run(["--install-desktop-entry"]) == 0
+    entry = tmp_path / "my data" / "applications" / "rnnsim.desktop"
+    icon = tmp_path / "my data" / "icons" / "hicolor" / "scalable" / "apps" / "rnnsim.svg"
+    assert capsys.readouterr().out == f"wrote {entry}\nwrote {icon}\n"
+    lines = entry.read_text().splitlines()
+    assert 'Exec="/opt/my env/bin/rnnsim-gui" %f' in lines and "Icon=rnnsim" in lines
+    assert icon.read_bytes() == package_data.path("icons", "rnnsim.svg").read_bytes()
