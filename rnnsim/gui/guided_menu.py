@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QMenu
 
 from rnnsim.sim.presets import list_presets
 
+FIRST = "no-memory"  # the lecture opens with a network without memory
+
 
 class _CloseViews(QObject):
     """Closes the guided windows when the main window gets its Close event."""
@@ -45,6 +47,7 @@ def install_guided_menu(window) -> QMenu:
     """
     problems = []
     presets = list_presets(on_error=problems.append)
+    presets.sort(key=lambda p: p.name != FIRST)  # the lecture opens with it
     for line in problems:  # a broken preset file: one line each, the rest works
         print(f"rnnsim: warning: {line}", file=sys.stderr, flush=True)
     if problems:
@@ -95,16 +98,35 @@ def load_preset_into(window, preset) -> None:
     window.apply_experiment(preset.experiment)
     header = getattr(window, "header", None)
     if header is not None:
-        header.set_experiment(preset.experiment, claim=preset.claim)
-    train_n = getattr(window, "train_n", None)
-    if train_n is not None:
-        train_n.setValue(preset.updates)  # Train N takes the guide's budget
+        header.set_experiment(preset.experiment, claim=preset.claim, steps=preset.steps)
+    set_up_lesson(window, preset)
     reset = window.findChild(QAction, "actionReset")
     if reset is not None:
         reset.trigger()
     window.setWindowTitle(preset.title)  # the desktop adds " — rnnsim" (display name)
     window.setToolTip(preset.explanation)
     window.show_notice(f"{preset.title}: {preset.claim or preset.explanation}")
+
+
+VIEW_MODES = {"both": "Folded + unfolded", "unfolded": "Unfolded", "folded": "Folded"}
+
+
+def set_up_lesson(window, preset) -> None:
+    """What the preset's guide sets up: Train N's budget, the canvas view, what the backward
+    arrows show ("Gradient of") and the plot in front."""
+    train_n = getattr(window, "train_n", None)
+    if train_n is not None:
+        train_n.setValue(preset.updates)  # Train N takes the guide's budget
+    canvas = getattr(window, "canvas", None)
+    if canvas is not None and preset.view:
+        canvas.set_mode(VIEW_MODES[preset.view])
+    if canvas is not None and preset.gradient_of:
+        canvas.set_grad_source(preset.gradient_of == "E_T")
+    plots = getattr(window, "plots", None)
+    if plots is not None and preset.plot in plots.plots:
+        dock = plots.docks[list(plots.plots).index(preset.plot)]
+        dock.show()
+        dock.raise_()
 
 
 def _own(window, view):

@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         if snap.experiment is not None:
             self.header.set_experiment(snap.experiment)
             self.sequence_panel.set_experiment(snap.experiment)
+        self.header.update_progress(snap)
         self.draw_times.append(time.perf_counter() - start)
         del self.draw_times[:-1000]
 

@@ -26,7 +26,7 @@ HISTORY_BYTES = 5000 * 2048  # history rows (Python tuples and dicts) at their l
 UNDO_SEQUENCES = 20  # the simulation's undo stack: earlier sequences kept …
 UNDO_BYTES = 256 * 2**20  # … and at most about this much of them
 SLOTS = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
-_EXTRA = {"elman": 0, "gru": 4, "lstm": 6}  # the cells' own trace arrays, in units of T·B·H
+_EXTRA = {"elman": 0, "feedforward": 0, "gru": 4, "lstm": 6}  # own trace arrays (T·B·H)
 
 
 @dataclass(frozen=True)

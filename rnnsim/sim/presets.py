@@ -13,7 +13,14 @@ A preset is two files in ``resources/presets`` (the package data, ``rnnsim.packa
        "compare": [{"label": "LSTM", "set": {}},        # variants on the same sequences,
                    {"label": "Elman RNN", "set": {"cell": "elman"}}],   # dotted-path values
        "sweep": {"x": "task.gap", "x_values": [2, 10, 30],
-                 "y": "cell", "y_values": ["elman", "lstm"], "updates": 300}}
+                 "y": "cell", "y_values": ["elman", "lstm"], "updates": 300},
+       "view": "unfolded",                              # canvas: both, unfolded or folded
+       "gradient_of": "E_T",                            # backward arrows: E or E_T
+       "plot": "gradient_flow",                         # the plot brought to the front
+       "steps": [{"at": "forward", "look": "…"},        # 2 to 4 things to look for, each at
+                 {"at": "backward", "look": "…"},       # a moment: after the forward sweep,
+                 {"at": "updates", "n": 300, "look": "…"}]}   # during the backward sweep,
+                                                        # after n updates
 
 The guide lives beside the experiment file because an experiment file holds exactly the
 Experiment's fields (``load_experiment`` refuses any other key).
@@ -39,7 +46,13 @@ from .persistence import load_experiment
 
 DEFAULT_PRESET = "wolf"
 GUIDE_SCHEMA = 1
-GUIDE_KEYS = ("schema", "claim", "updates", "compare", "sweep")
+GUIDE_KEYS = ("schema", "claim", "updates", "compare", "sweep", "view", "gradient_of", "plot",
+              "steps")
+VIEWS = ("both", "unfolded", "folded")
+GRADIENTS = ("E", "E_T")
+PLOT_NAMES = ("activations", "gradient_flow", "training", "grad_norms", "saturation",
+              "spectrum", "weights")
+MOMENTS = ("forward", "backward", "updates")
 SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates", "threshold")
 
 
@@ -64,6 +77,34 @@ class SweepPlan:
 
 
 @dataclass(frozen=True)
+class Step:
+    """Something to look for at a moment of the lesson.
+
+    ``at``: "forward" (after the forward sweep: every frame of a sequence run), "backward"
+    (during the backward sweep) or "updates" (after ``n`` weight updates).
+    """
+
+    at: str
+    look: str
+    n: int = 0
+
+    @property
+    def moment(self) -> str:
+        """The moment in words ("After the forward sweep", …)."""
+        return {"forward": "After the forward sweep", "backward": "During the backward sweep",
+                "updates": f"After {self.n} updates"}[self.at]
+
+    def reached(self, cursor, T: int, updates: int) -> bool:
+        """Whether the simulation at ``cursor`` (a ``snapshot.Cursor`` of a sequence of T
+        frames) with ``updates`` weight updates is at or past this step's moment."""
+        if self.at == "updates":
+            return updates >= self.n
+        if self.at == "backward":  # the sweep has begun (or ended: an update is due)
+            return cursor.phase in ("backward", "update")
+        return cursor.phase != "forward" or cursor.t >= T
+
+
+@dataclass(frozen=True)
 class Preset:
     """A guided experiment.
 
@@ -82,6 +123,14 @@ class Preset:
         Experiments to run side by side on the same sequences (the first is ``experiment``
         itself when the guide lists it with no changes); empty when there is nothing to compare.
     sweep : SweepPlan or None
+    view : str
+        The canvas view the lesson uses ("both", "unfolded", "folded"; "" leaves it).
+    gradient_of : str
+        What the backward arrows show: "E" (Σ E_t) or "E_T" (the last frame's loss).
+    plot : str
+        The plot brought to the front ("" leaves it).
+    steps : tuple of Step
+        Two to four things to look for, each at a moment (empty without a guide).
     """
 
     name: str
@@ -92,6 +141,10 @@ class Preset:
     updates: int = 200
     variants: tuple[Variant, ...] = field(default_factory=tuple)
     sweep: SweepPlan | None = None
+    view: str = ""
+    gradient_of: str = ""
+    plot: str = ""
+    steps: tuple[Step, ...] = field(default_factory=tuple)
 
 
 def presets_dir() -> Path:
@@ -182,9 +235,39 @@ def _build(name: str, experiment: Experiment, guide: dict[str, Any]) -> Preset:
     variants = tuple(_variant(experiment, i, item)
                      for i, item in enumerate(guide.get("compare", [])))
     sweep = _sweep(experiment, guide["sweep"]) if guide.get("sweep") else None
+    for key, accepted in (("view", VIEWS), ("gradient_of", GRADIENTS), ("plot", PLOT_NAMES)):
+        if key in guide and guide[key] not in accepted:
+            raise ValueError(f"{key}: got {guide[key]!r}, expected one of "
+                             f"{', '.join(accepted)}")
+    steps = _steps(guide["steps"], updates) if "steps" in guide else ()
     return Preset(name=name, title=experiment.title, explanation=experiment.description,
                   experiment=experiment, claim=claim, updates=updates, variants=variants,
-                  sweep=sweep)
+                  sweep=sweep, view=guide.get("view", ""),
+                  gradient_of=guide.get("gradient_of", ""), plot=guide.get("plot", ""),
+                  steps=steps)
+
+
+def _steps(items, updates: int) -> tuple[Step, ...]:
+    if not isinstance(items, list) or not 2 <= len(items) <= 4:
+        raise ValueError(f"steps: got {items!r}, expected a list of 2 to 4 steps")
+    out = []
+    for i, item in enumerate(items):
+        where = f"steps[{i}]"
+        if not isinstance(item, dict) or set(item) - {"at", "look", "n"} \
+                or not {"at", "look"} <= set(item):
+            raise ValueError(f"{where}: got {item!r}, expected {{\"at\": moment, \"look\": "
+                             "text[, \"n\": updates]}")
+        if item["at"] not in MOMENTS:
+            raise ValueError(f"{where}.at: got {item['at']!r}, expected one of "
+                             f"{', '.join(MOMENTS)}")
+        if not isinstance(item["look"], str) or not item["look"].strip():
+            raise ValueError(f"{where}.look: got {item['look']!r}, expected text")
+        n = item.get("n", updates if item["at"] == "updates" else 0)
+        if item["at"] == "updates" and (isinstance(n, bool) or not isinstance(n, int)
+                                        or n < 1):
+            raise ValueError(f"{where}.n: got {n!r}, expected an integer >= 1")
+        out.append(Step(item["at"], item["look"], n if item["at"] == "updates" else 0))
+    return tuple(out)
 
 
 def _variant(base: Experiment, index: int, item) -> Variant:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QTextDocument
 
 from rnnsim.gui.settings import open_settings
 from rnnsim.sim.presets import load_preset
+from tests.tasks.training import one_blas_thread
 
 QUESTION = "bear tree squirrel -> wolf"
 
@@ -91,8 +92,13 @@ def test_the_lstm_rescue_lesson_path(window, qtbot):
     window.findChild(QAction, "actionPreset_lstm-rescue").trigger()
     idle(window, qtbot, lambda s: s.experiment == preset.experiment and s.updates == 0)
     assert window.train_n.value() == preset.updates == 1000  # Train N takes the guide's budget
-    window.actions.actionTrain.trigger()
-    idle(window, qtbot, lambda s: s.updates == preset.updates, timeout=330000)
+    assert window.header.current_step is None
+    with one_blas_thread():  # 10x faster on 2 shared cores
+        window.actions.actionTrain.trigger()
+        idle(window, qtbot, lambda s: s.updates == preset.updates, timeout=330000)
+    i, step = window.header.current_step  # the header shows the step Train N reached
+    assert step.at == "updates" and step.n == preset.updates and i == len(preset.steps) - 1
+    assert step.look in window.header.text()
 
     sim = window.worker.sim
     X, D, mask = sim.task.sample(512, np.random.default_rng([preset.experiment.seed, 2]))
@@ -145,3 +151,40 @@ def test_questions_in_other_words_and_a_completion(window, qtbot):
     assert "second '->'" in shown(panel.error) and not panel.custom_button.isVisible()
     out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, window.snapshot.experiment,
                                                    before, 0)
+
+
+def test_a_preset_sets_up_its_lesson_and_the_header_follows_the_steps(window, qtbot):
+    preset = load_preset("vanishing")
+    window.findChild(QAction, "actionPreset_vanishing").trigger()
+    idle(window, qtbot, lambda s: s.experiment == preset.experiment and s.updates == 0)
+    assert window.train_n.value() == preset.updates
+    assert window.canvas.mode.currentText() == "Unfolded" and not window.canvas.folded.isVisible()
+    assert window.canvas.unfolded_scene.grad_source == "last"  # Gradient of: E_T
+    dock = window.findChild(type(window.plots.docks[0]), "plotDock_gradient_flow")
+    assert not dock.visibleRegion().isEmpty()  # the plot in front
+    header = window.header
+    assert header.current_step is None and "Step 1/3" in shown(header)
+    for _ in range(preset.experiment.knobs["gap"] + 2):  # the forward sweep
+        window.actions.actionStep.trigger()
+    qtbot.waitUntil(lambda: header.current_step is not None, timeout=10000)
+    assert header.current_step[0] == 0 and preset.steps[0].look in shown(header)
+    assert "Next: during the backward sweep" in shown(header)
+    window.actions.actionStep.trigger()
+    qtbot.waitUntil(lambda: header.current_step[0] == 1, timeout=10000)
+    assert preset.steps[1].look in shown(header) and "Next: after 300 updates" in shown(header)
+
+
+def test_the_guided_list_opens_with_the_network_without_memory(window, qtbot):
+    from PySide6.QtWidgets import QMenu
+
+    guided = window.findChild(QMenu, "guidedMenu")
+    first = next(a for a in guided.actions() if a.objectName().startswith("actionPreset_"))
+    assert first.objectName() == "actionPreset_no-memory"
+    first.trigger()
+    idle(window, qtbot, lambda s: s.cell == "feedforward" and s.updates == 0)
+    items = window.canvas.unfolded_scene.items_by_id
+    assert not any(key[0] == "Ws" for key in items if isinstance(key, tuple))  # no loop
+    assert ("W_label", "Ws") not in items and ("W_label", "Wx") in items
+    folded = window.canvas.folded_scene.items_by_id
+    assert "Ws" not in folded and "no_loop" in folded
+    assert not window.snapshot.weights["Ws"].any()

@@ -12,7 +12,7 @@ from rnnsim.sim.presets import list_presets, load_preset, preset_names
 from rnnsim.sim.sweep_grid import evaluate_cell
 from tests.tasks.training import one_blas_thread
 
-NAMES = ("wolf", "vanishing", "exploding", "short-memory", "minibatch", "truncated",
+NAMES = ("no-memory", "wolf", "vanishing", "exploding", "short-memory", "minibatch", "truncated",
          "lstm-rescue", "elman-xor", "text")
 
 
@@ -175,6 +175,18 @@ def test_truncated_bptt_cannot_learn_the_gap_that_full_bptt_learns():
     flows = comparison.gradient_flows()  # the cut also shows in the gradient of E_T:
     T = len(flows[0].norm) - 1
     assert flows[0].norm[T] < flows[1].norm[T] / 10  # far smaller at the bear
+
+
+@pytest.mark.slow
+def test_no_memory_answers_the_last_animal_at_chance_where_elman_answers_right():
+    """The lecture's opening picture: without W_s the ambiguous animal is a coin toss."""
+    comparison = trained("no-memory")
+    none, elman = comparison.scores()
+    assert [s.experiment.cell for s in comparison.sims] == ["feedforward", "elman"]
+    assert abs(none["final_accuracy"] - 0.5) <= 0.08
+    assert none["context_accuracy"] >= 0.95  # it names the frames it sees …
+    assert elman["final_accuracy"] >= 0.95  # … and the RNN, with its memory, gets the last one
+    assert not comparison.sims[0].net.params["Ws"].any()
 
 
 @pytest.mark.slow

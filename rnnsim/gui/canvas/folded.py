@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from rnnsim.gui.canvas.items import VectorItem
-from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
+from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
 from rnnsim.gui.canvas.marks import ArrowItem, GateBars
 from rnnsim.gui.canvas.notation import html_sub
 from rnnsim.gui.canvas.readout import prediction_text
@@ -21,6 +21,11 @@ from rnnsim.gui.number_format import sci
 BLUE = QColor(20, 60, 140)
 GREEN = QColor(20, 120, 50)
 GREY = QColor(70, 70, 70)
+#: The LSTM note's words for the symbols (long-term/short-term memory; the four gates).
+LSTM_WORDS = ("c<sub>t</sub>: long-term memory<br>s<sub>t</sub>: short-term memory<br>"
+              "learn gate: i⊙g<br>forget gate: f⊙c<sub>t−1</sub><br>"
+              "remember gate: c<sub>t</sub> = f⊙c<sub>t−1</sub> + i⊙g<br>"
+              "use gate: o, s<sub>t</sub> = o⊙tanh(c<sub>t</sub>)")
 OUTPUT_FN = {"softmax": "softmax", "sigmoid": "σ", "linear": ""}
 
 
@@ -113,14 +118,20 @@ class FoldedScene(QGraphicsScene):
                                   key=("W", "Wx"), on_click=self.on_click, width=1.6), QPointF())
         self._add("Wy", ArrowItem(QPointF(cx, s_top - 4), QPointF(cx, y_top + yh + 4),
                                   key=("W", "Wy"), on_click=self.on_click, width=1.6), QPointF())
-        loop_top = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.25)
-        loop_bottom = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.75)
-        self._add("Ws", LoopArrow(loop_top, loop_bottom, 70, ("W", "Ws"), self.on_click),
-                  QPointF(), 1)
+        loop = has_loop(k.cell)
+        if loop:
+            loop_top = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.25)
+            loop_bottom = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.75)
+            self._add("Ws", LoopArrow(loop_top, loop_bottom, 70, ("W", "Ws"), self.on_click),
+                      QPointF(), 1)
+        else:
+            note = HtmlItem("no W<sub>s</sub> loop:<br>no memory of<br>earlier frames", 8.5,
+                            GREY)
+            self._add("no_loop", note, QPointF(sw / 2 + 10, s_top), 3)
         labels = (("Wx", QPointF(8, (x_top + s_top + sh) / 2 - 14)),
                   ("Wy", QPointF(8, (s_top + y_top + yh) / 2 - 14)),
                   ("Ws", QPointF(sw / 2 + 62, s_top + min(sh, 48) / 2 - 14)))
-        for name, pos in labels:
+        for name, pos in labels[:3 if loop else 2]:
             label = HtmlItem(html_sub("W", name[1]), 11, BLUE, key=("W", name),
                              on_click=self.on_click)
             label.setToolTip("Click: statistics of this weight matrix in the Inspector")
@@ -140,15 +151,21 @@ class FoldedScene(QGraphicsScene):
     def _build_cell_state(self, sw, sh, s_top):
         left = -sw / 2 - sw - 70
         self._add("c", VectorItem(("c", None), self.key.H, self.on_click), QPointF(left, s_top), 2)
-        self._add("c_label", HtmlItem(html_sub("c", "t"), 11), QPointF(left, s_top - 28))
+        self._add("c_label", HtmlItem(f"{html_sub('c', 't')} <small>long-term memory</small>",
+                                      11), QPointF(left, s_top - 28))
         mid = s_top + min(sh, 48) / 2
         self._add("c_to_s", ArrowItem(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
                   QPointF(), 1)
-        self._add("c_to_s_label", HtmlItem("o⊙tanh", 8), QPointF(left + sw + 2, mid + 2), 3)
+        self._add("c_to_s_label", HtmlItem("use:<br>o⊙tanh", 8), QPointF(left + sw + 2, mid + 2),
+                  3)
         top, bottom = QPointF(left - 3, s_top + min(sh, 48) * 0.25), \
             QPointF(left - 3, s_top + min(sh, 48) * 0.75)
         self._add("c_loop", LoopArrow(top, bottom, -60, ("W", "Ws"), self.on_click), QPointF(), 1)
-        self._add("c_loop_label", HtmlItem("f⊙c<sub>t−1</sub>", 8), QPointF(left - 80, mid - 34))
+        self._add("c_loop_label", HtmlItem("forget: f⊙c<sub>t−1</sub>", 8),
+                  QPointF(left - 100, mid - 34))
+        words = HtmlItem(LSTM_WORDS, 8, GREY)
+        words.setToolTip("The LSTM note's words for the symbols of the cell")
+        self._add("lstm_words", words, QPointF(left - 150, s_top + sh + 30), 3)
 
     def show_snapshot(self, snap, scales):
         """Draw the values of the current time step of ``snap`` with the canvas' ``scales``."""
@@ -191,7 +208,10 @@ class FoldedScene(QGraphicsScene):
             "s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>"
         first = (f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + "
                  "s<sub>t−1</sub>·W<sub>s</sub> + b<sub>s</sub>)")
-        if snap.cell != "elman":
+        if not has_loop(snap.cell):
+            first = (f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + b<sub>s</sub>)"
+                     "  (W<sub>s</sub> = 0: no memory)")
+        elif snap.cell != "elman":
             first = f"s<sub>t</sub> = {snap.cell.upper()} cell(x<sub>t</sub>, s<sub>t−1</sub>)"
         return (f"<i>{first}<br>y<sub>t</sub> = {y_rhs}<br>"
                 "E = Σ<sub>t</sub> E<sub>t</sub>(y<sub>t</sub>, d<sub>t</sub>)</i>")
@@ -212,6 +232,8 @@ class FoldedScene(QGraphicsScene):
         just_updated = self._last_updates is not None and snap.updates > self._last_updates
         self._last_updates = snap.updates
         for name in ("Wx", "Ws", "Wy"):
+            if name not in items:
+                continue
             norm = self._delta_norm(snap.delta_weights.get(name))
             items[f"{name}_delta"].set_text(f"‖ΔW‖ = {sci(norm)}" if norm else "")
             color = GREEN if just_updated else GREY

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from rnnsim.gui.canvas.items import PITCH, block_shape
 
 GATE_NAMES = {"lstm": ("i", "f", "o", "g"), "gru": ("z", "r", "n")}
+NO_MEMORY = ("feedforward",)  # cells without the W_s loop: drawn without it
+
+
+def has_loop(cell: str) -> bool:
+    """Whether ``cell`` carries s_{t−1} into s_t (every cell but the feed-forward one)."""
+    return cell not in NO_MEMORY
 
 
 @dataclass(frozen=True)

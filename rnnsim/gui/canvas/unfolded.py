@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene
 
 from rnnsim.gui.canvas.colors import activation_scale, gradient_scale
 from rnnsim.gui.canvas.items import VectorItem
-from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, make_geometry
+from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
 from rnnsim.gui.canvas.marks import ArrowItem, GateBars
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.scales import Scales
@@ -146,8 +146,9 @@ class UnfoldedScene(QGraphicsScene):
         w, h = g.block_size(k.H)
         prev_right = g.block_left(j - 1, k.H) + w
         mid = g.y_state + min(h, 3 * 16) / 2
-        self._add(("Ws", j), ArrowItem(QPointF(prev_right + 3, mid), QPointF(left - 3, mid),
-                                       key=("W", "Ws"), on_click=self.on_click), z=1)
+        if has_loop(k.cell):
+            self._add(("Ws", j), ArrowItem(QPointF(prev_right + 3, mid), QPointF(left - 3, mid),
+                                           key=("W", "Ws"), on_click=self.on_click), z=1)
         grad = ArrowItem(QPointF(left - 3, g.y_grad), QPointF(prev_right + 3, g.y_grad), GRAD)
         grad.setVisible(False)
         self._add(("grad", j), grad, z=3)
@@ -200,11 +201,12 @@ class UnfoldedScene(QGraphicsScene):
             return
         cx = g.center_x(1)
         s_h = g.block_size(self.key.H)[1]
-        for name, html, pos in (
+        labels = (
             ("Wx", html_sub("W", "x"), QPointF(cx - 34, (g.y_state + s_h + g.y_in) / 2 - 12)),
             ("Wy", html_sub("W", "y"), QPointF(cx + 4, g.y_out + g.block_size(self.key.n_out)[1])),
             ("Ws", html_sub("W", "s"), QPointF(g.pitch * 0.6, g.y_state - 24)),
-        ):
+        )
+        for name, html, pos in labels if has_loop(self.key.cell) else labels[:2]:
             label = HtmlItem(html, size=10.5, color=QColor(20, 60, 140), key=("W", name),
                              on_click=self.on_click)
             label.setToolTip("Click: statistics of this weight matrix in the Inspector")

@@ -9,21 +9,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
-def _preset_claims() -> dict[tuple[str, str], str]:
-    """(title, explanation) → claim of every preset (empty when presets cannot be read)."""
+def _preset_guides() -> dict[tuple[str, str], tuple]:
+    """(title, explanation) → (claim, steps) of every preset (empty when presets cannot be
+    read)."""
     try:
         from rnnsim.sim.presets import list_presets
 
-        return {(p.title, p.explanation): p.claim for p in list_presets(on_error=None)}
+        return {(p.title, p.explanation): (p.claim, p.steps)
+                for p in list_presets(on_error=None)}
     except (OSError, ValueError):
         return {}
 
 
 class ExperimentHeader(QLabel):
-    """One wrapped paragraph: **title** — description, then "Look for: claim" in italics.
+    """One wrapped paragraph: **title** — description, then "Look for: claim" in italics, and
+    for a preset with steps, the latest step the student has reached (its moment and what to
+    look for) and the moment of the next one.
 
-    ``set_experiment(experiment, claim=None)``: with ``claim`` None the claim is that of the
-    preset with the same title and description ("" when the experiment is no preset's).
+    ``set_experiment(experiment, claim=None, steps=None)``: with ``claim`` None the claim and
+    steps are those of the preset with the same title and description (none when the
+    experiment is no preset's). ``update_progress(snapshot)`` marks the steps reached.
     """
 
     def __init__(self, parent=None):
@@ -38,26 +43,67 @@ class ExperimentHeader(QLabel):
                            "border-bottom: 1px solid #c9d3e3; }")
         self.experiment = None
         self.title = self.description = self.claim = ""
+        self.steps = ()
+        self.reached = set()  # indices of the steps reached since the preset was loaded
         self._claims = None
 
-    def set_experiment(self, experiment, claim: str | None = None) -> None:
-        """Show ``experiment``'s title and description (and the preset claim)."""
+    def set_experiment(self, experiment, claim: str | None = None, steps=None) -> None:
+        """Show ``experiment``'s title and description (and the preset's claim and steps)."""
         if claim is None:
             if self._claims is None:
-                self._claims = _preset_claims()
-            claim = self._claims.get((experiment.title, experiment.description), "")
-        if experiment == self.experiment and claim == self.claim:
+                self._claims = _preset_guides()
+            claim, found = self._claims.get((experiment.title, experiment.description),
+                                            ("", ()))
+            steps = found if steps is None else steps
+        steps = tuple(steps or ())
+        if experiment == self.experiment and claim == self.claim and steps == self.steps:
             return
+        if steps != self.steps or (experiment.title, experiment.description) != (
+                self.title, self.description):
+            self.reached = set()
         self.experiment = experiment
         self.title, self.description, self.claim = (experiment.title, experiment.description,
                                                      claim)
+        self.steps = steps
+        self._render()
+
+    def update_progress(self, snapshot) -> None:
+        """Mark the steps whose moment ``snapshot`` has reached (they stay reached)."""
+        new = {i for i, step in enumerate(self.steps) if i not in self.reached
+               and step.reached(snapshot.cursor, snapshot.T, snapshot.updates)}
+        if new:
+            self.reached |= new
+            self._render()
+
+    @property
+    def current_step(self):
+        """(index, Step) of the latest step reached, or None."""
+        if not self.reached:
+            return None
+        i = max(self.reached)
+        return i, self.steps[i]
+
+    def _render(self):
         text = f"<b style='font-size:11pt'>{html.escape(self.title)}</b>"
         if self.description:
             text += f" — {html.escape(self.description)}"
-        if claim:
-            text += f"<br><i>Look for: {html.escape(claim)}</i>"
+        if self.claim:
+            text += f"<br><i>Look for: {html.escape(self.claim)}</i>"
+        n = len(self.steps)
+        current = self.current_step
+        if current is not None:
+            i, step = current
+            text += (f"<br><span style='color:#1d6b2a'><b>✓ Step {i + 1}/{n} · "
+                     f"{html.escape(step.moment)}:</b> {html.escape(step.look)}</span>")
+        following = next((j for j in range(n) if j not in self.reached), None)
+        if following is not None:
+            lead = "Next" if current is not None else f"Step 1/{n}"
+            text += (f"{' · ' if current is not None else '<br>'}<span style='color:#666'>"
+                     f"{lead}: {html.escape(self.steps[following].moment.lower())}</span>")
         self.setText(text)
-        self.setToolTip(f"{self.title}\n{self.description}" + (f"\n{claim}" if claim else ""))
+        tip = [self.title, self.description] + ([self.claim] if self.claim else [])
+        tip += [f"{j + 1}. {s.moment}: {s.look}" for j, s in enumerate(self.steps)]
+        self.setToolTip("\n".join(t for t in tip if t))
 
 
 def with_header(header: QWidget, widget: QWidget) -> QWidget:

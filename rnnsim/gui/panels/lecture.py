@@ -64,7 +64,7 @@ class LecturePanel(QWidget):
             self.code.update_snapshot(snapshot)
             return
         section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
-        if snapshot.cell in ("lstm", "gru") and section == "state":
+        if snapshot.cell in ("lstm", "gru", "feedforward") and section == "state":
             section = snapshot.cell
         values = {"bound": number(snapshot.gamma * snapshot.sigma_max),
                   "M": getattr(snapshot.experiment, "update_every", 1),

@@ -70,7 +70,25 @@ SECTIONS = {
         "s<sub>t</sub> = o<sub>t</sub>⊙tanh(c<sub>t</sub>)</i>",
         "The cell state c<sub>t</sub> (its own row above the states) is carried by a forget "
         "gate f instead of a squashing W<sub>s</sub>: while f ≈ 1 the gradient along it does "
-        "not vanish. Gates i, f, o, g are the small bars beside each state."),
+        "not vanish. Gates i, f, o, g are the small bars beside each state.<br>"
+        "<b>In the words of the LSTM note:</b> the <b>long-term memory</b> is c<sub>t</sub>, "
+        "the <b>short-term memory</b> is s<sub>t</sub> (often written h<sub>t</sub>). "
+        "<b>Forget gate</b> = f: f<sub>t</sub>⊙c<sub>t−1</sub> keeps part of the long-term "
+        "memory. <b>Learn gate</b> = i with g: g<sub>t</sub> is what could be learned from "
+        "x<sub>t</sub> and s<sub>t−1</sub>, i<sub>t</sub>⊙g<sub>t</sub> what is learned. "
+        "<b>Remember gate</b> = the sum c<sub>t</sub> = f<sub>t</sub>⊙c<sub>t−1</sub> + "
+        "i<sub>t</sub>⊙g<sub>t</sub>, the new long-term memory. <b>Use gate</b> = o: "
+        "s<sub>t</sub> = o<sub>t</sub>⊙tanh(c<sub>t</sub>), the part used now (the new "
+        "short-term memory and the output's input)."),
+    "feedforward": (
+        "A network without memory",
+        "<i>s<sub>t</sub> = Φ(x<sub>t</sub>·W<sub>x</sub> + b<sub>s</sub>)   "
+        "(W<sub>s</sub> = 0)</i>",
+        "The lecture's opening picture: a traditional network sees each frame on its own. "
+        "With the recurrence cut there is no s<sub>t−1</sub>·W<sub>s</sub> term, so at the "
+        "ambiguous animal at the end nothing recalls the bear: it says dog or wolf at chance. "
+        "∂E<sub>T</sub>/∂s<sub>k</sub> = 0 for every k &lt; T: BPTT has nothing to carry "
+        "back."),
     "gru": (
         "GRU",
         "<i>s<sub>t</sub> = (1 − z<sub>t</sub>)⊙n<sub>t</sub> + z<sub>t</sub>⊙s<sub>t−1</sub></i>",
