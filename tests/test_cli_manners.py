@@ -255,3 +255,16 @@ def test_ctrl_c_elsewhere_is_one_line_and_130(monkeypatch, capsys):
     monkeypatch.setattr("rnnsim.cli.tasks.run", interrupted)
     assert cli.main(["tasks"]) == EXIT_INTERRUPTED
     assert capsys.readouterr().err == "rnnsim tasks: interrupted\n"
+
+
+def test_the_state_is_written_before_anything_that_may_fail(tmp_path, capsys, monkeypatch):
+    def refuse(sim, batch):
+        raise ValueError("forward: the evaluation batch needs more memory than there is")
+
+    monkeypatch.setattr("rnnsim.cli.train.evaluate", refuse)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--updates", "3", *FAST, "--out", str(out)]) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1].startswith("rnnsim train: error: forward: ")
+    with np.load(out / "run.npz") as state:
+        assert int(state["updates"]) == 3

@@ -67,8 +67,9 @@ def run(args) -> int:
     with StopOnInterrupt(say) as stop:
         _train(sim, args.updates, say, stop)
         diverged = sim.divergence  # kept: the display sweep of the export steps on
+        saved = save_state(sim, out)  # first: whatever fails later, the training is kept
         results = _results(sim, args.eval_batch, say, stop.requested)
-        code = write_outputs(sim, out, args.scale, results, say)
+        code = write_outputs(sim, out, args.scale, results, say) if saved == EXIT_OK else saved
     extra = {"interrupted": True} if stop.requested else {}
     if diverged:
         extra["diverged"] = dict(diverged)
@@ -197,17 +198,22 @@ def evaluate(sim, batch: int) -> dict:
             "primary_metric": sim.task.primary_metric, "chance": float(sim.task.chance)}
 
 
-def write_outputs(sim, out, scale, results, say) -> int:
-    """Write the state first (``run.npz``), then the data, figures and report into ``out``.
-
-    The state and ``metrics.json`` are written whatever happens to the figures: a figure that
-    cannot be drawn is skipped with a warning line. Returns the exit status.
-    """
+def save_state(sim, out) -> int:
+    """Write the trained state as ``out/run.npz`` (atomically); return the exit status."""
     try:
-        sim.save(os.path.join(out, STATE_FILE))  # the trained state, before the display sweep
+        sim.save(os.path.join(out, STATE_FILE))
     except (OSError, ValueError) as exc:
         print(error_line(NAME, exc), file=sys.stderr)
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def write_outputs(sim, out, scale, results, say) -> int:
+    """Write the data, the figures and the report into ``out`` (the state is there already).
+
+    ``metrics.json`` is written whatever happens to the figures: a figure that cannot be
+    drawn is skipped with a warning line. Returns the exit status.
+    """
     try:
         show_one_sequence(sim)
         written = _render(sim, out, scale, results, say)
