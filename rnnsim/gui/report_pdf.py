@@ -149,7 +149,8 @@ class _Handout:
                              + (f", {_per_strip(canvas)} time steps a row." if _columns(canvas) >
                                 STRIP_COLUMNS else "."))
         top = QRectF(rest.left(), rest.top(), rest.width(), rest.height() * 0.36)
-        _fit(self.painter, canvas.folded_scene, top, canvas.folded_scene.sceneRect())
+        folded = canvas.folded_scene
+        _fit(self.painter, folded, top, folded.sceneRect().united(folded.itemsBoundingRect()))
         strips = _strips(canvas)
         height = (rest.bottom() - top.bottom() - 20) / max(len(strips), 2)
         for i, source in enumerate(strips):

@@ -25,6 +25,7 @@ HEADER_H = 58
 LEGEND_H = 46
 PLOTS_W = 500  # the plots' column with content "canvas+plots"
 FOLDED_SHARE = 0.28  # of the canvas width, with view "both"
+FOLDED_TITLE_ROOM = 40  # scene pixels right of the folded network's first layout
 PLOT_ZOOM_OUT = 1.3  # plots are laid out this much larger than their place, then shrunk to it
 PLOT_SHARES = (0.42, 0.58)  # of the column's height: activations, gradient flow
 VIEW_MODES = {"both": MODES[0], "unfolded": MODES[1], "folded": MODES[2]}
@@ -189,9 +190,10 @@ class FrameRenderer:
             scene = folded if view == "folded" else unfolded
         self._scene(painter, scene, rect.adjusted(pad, pad, -pad, -pad))
 
-    @staticmethod
-    def _scene(painter, scene, target):
+    def _scene(self, painter, scene, target):
         source = scene.sceneRect()
+        if scene is self.canvas.folded_scene:  # its title grows ("… · backward")
+            source = source.adjusted(0, 0, FOLDED_TITLE_ROOM, 0)
         if source.isEmpty():
             return
         scale = min(target.width() / source.width(), target.height() / source.height())

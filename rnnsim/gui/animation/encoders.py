@@ -60,13 +60,7 @@ def sequence_path(path, index: int, count: int) -> str:
 
 def changed_box(previous, current):
     """(x0, y0, x1, y1) of the pixels that differ, or None when none do."""
-    if previous is None:
-        return 0, 0, current.shape[1], current.shape[0]
-    diff = np.any(previous != current, axis=2)
-    rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
-    if not len(rows):
-        return None
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+    return _box(None if previous is None else np.any(previous != current, axis=2), current)
 
 
 class _FileWriter:
@@ -104,10 +98,24 @@ class _FileWriter:
 
 
 class GifWriter(_FileWriter):
-    """Animated GIF, looping: each frame is the rectangle that changed, with its own palette."""
+    """Animated GIF, looping: each frame is the rectangle that changed, unchanged pixels
+    transparent, in 255 colours.
+
+    The palette comes from the first frame (which holds every colour scale in its legend, by
+    median cut) and each colour of later frames is mapped exactly to its nearest palette
+    colour (a lookup table over the 2^24 colours, filled as colours appear). A frame with
+    more than ``MAX_FAR`` of its pixels farther than ``MAX_DISTANCE`` from every palette
+    colour (a new picture, not just the blended edges of shapes) gets a palette of its own.
+    """
+
+    MAX_DISTANCE = 24.0  # Euclidean, in 0..255 RGB
+    MAX_FAR = 0.002  # share of a frame's changed pixels
 
     def __init__(self, *args):
         super().__init__(*args)
+        self._colours = None  # (255, 3) int palette in use
+        self._lut = np.zeros(1 << 24, np.uint8)  # colour key → palette index …
+        self._known = np.zeros(1 << 24, bool)  # … where known
         self._file = open(self.tmp, "wb")  # closed in finish/abort
         w, h = self.size
         self._file.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x70, 0, 0))
@@ -117,20 +125,17 @@ class GifWriter(_FileWriter):
     def _add(self, rgb, duration):
         from PIL import Image
 
-        previous, self._previous = self._previous, rgb
-        x0, y0, x1, y1 = changed_box(previous, rgb) or (0, 0, 1, 1)
-        crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-        indexed = Image.fromarray(crop, "RGB").quantize(
-            TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        keys = colour_keys(rgb)
+        previous, self._previous = self._previous, keys
+        changed = None if previous is None else previous != keys
+        x0, y0, x1, y1 = _box(changed, rgb) or (0, 0, 1, 1)
+        pixels = self._indices(np.ascontiguousarray(rgb[y0:y1, x0:x1]), keys[y0:y1, x0:x1])
         flags = 0x04  # disposal 1: the next frame is drawn over this one
-        if previous is not None:  # unchanged pixels become transparent: long runs for LZW
-            same = np.all(previous[y0:y1, x0:x1] == crop, axis=2)
-            pixels = np.asarray(indexed).copy()
-            pixels[same] = TRANSPARENT
-            palette = indexed.getpalette()[:3 * TRANSPARENT]
-            indexed = Image.fromarray(pixels, "P")
-            indexed.putpalette(palette + [0] * (768 - len(palette)))
+        if changed is not None:  # unchanged pixels become transparent: long runs for LZW
+            pixels[~changed[y0:y1, x0:x1]] = TRANSPARENT
             flags |= 0x01
+        indexed = Image.fromarray(pixels, "P")
+        indexed.putpalette([*self._colours.astype(np.uint8).ravel().tolist(), 0, 0, 0])
         table, data = _gif_parts(indexed)
         bits = max(1, (len(table) // 3 - 1).bit_length()) - 1
         self._file.write(b"!\xf9\x04" + struct.pack("<BHBB", flags, round(duration / 10),
@@ -138,12 +143,58 @@ class GifWriter(_FileWriter):
         self._file.write(b"," + struct.pack("<HHHHB", x0, y0, x1 - x0, y1 - y0, 0x80 | bits))
         self._file.write(table + data)
 
+    def _indices(self, crop, keys) -> np.ndarray:
+        """Palette indices (0..254) of ``crop``'s pixels (``keys``: their colour keys); a new
+        palette when the frame needs one."""
+        if self._colours is not None:
+            new, counts = np.unique(keys[~self._known[keys]], return_counts=True)
+            if len(new):
+                rgb = np.stack([new >> 16, (new >> 8) & 255, new & 255], axis=1).astype(int)
+                distance = ((rgb[:, None, :] - self._colours[None]) ** 2).sum(axis=2)
+                far = distance.min(axis=1) > self.MAX_DISTANCE ** 2
+                if counts[far].sum() <= self.MAX_FAR * keys.size:
+                    self._lut[new] = distance.argmin(axis=1)
+                    self._known[new] = True
+                    new = ()
+            if not len(new):
+                return self._lut[keys]
+        from PIL import Image
+
+        indexed = Image.fromarray(crop, "RGB").quantize(
+            TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        colours = np.asarray(indexed.getpalette()[:3 * TRANSPARENT], int).reshape(-1, 3)
+        self._colours = np.vstack([colours, np.repeat(colours[:1], TRANSPARENT - len(colours),
+                                                      axis=0)])
+        pixels = np.asarray(indexed).copy()
+        self._known[:] = False
+        self._lut[keys] = pixels
+        self._known[keys] = True
+        return pixels
+
     def _finish(self):
         self._file.write(b";")
         self._file.close()
 
     def _abort(self):
         self._file.close()
+
+
+def colour_keys(rgb) -> np.ndarray:
+    """(H, W) uint32 0xRRGGBB of an (H, W, 3) uint8 image."""
+    keys = rgb[..., 0].astype(np.uint32) << 16
+    keys |= rgb[..., 1].astype(np.uint32) << 8
+    keys |= rgb[..., 2]
+    return keys
+
+
+def _box(changed, rgb):
+    """(x0, y0, x1, y1) of the True pixels of ``changed`` (the whole frame when None)."""
+    if changed is None:
+        return 0, 0, rgb.shape[1], rgb.shape[0]
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    if not len(rows):
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 def _gif_parts(indexed) -> tuple[bytes, bytes]:
@@ -333,7 +384,9 @@ class Mp4Writer(_FileWriter):
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "18", "preset": "medium", "tune": "animation"}
+        stream.options = {"crf": "18", "preset": "medium", "tune": "animation",
+                          "rc-lookahead": "8"}  # x264 holds this many frames (default 40)
+        stream.codec_context.thread_count = 2
         self._stream, self._pts = stream, 0
 
     def repeats(self, duration) -> int:
