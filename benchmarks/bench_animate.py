@@ -40,7 +40,7 @@ def child(width: int, gap: int, ext: str, content: str) -> dict:
     from rnnsim.sim.recording import RecordingPlan, simulation_for_recording
 
     app = QApplication.instance() or QApplication(["bench"])
-    experiment = catalog.load_preset("vanishing").with_values({"task.gap": str(gap)})
+    experiment = catalog.preset_experiment("vanishing").with_values({"task.gap": str(gap)})
     options = AnimationOptions(width=width, content=content)
     with tempfile.TemporaryDirectory() as folder:
         warm = simulation_for_recording(experiment)

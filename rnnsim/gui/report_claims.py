@@ -81,6 +81,19 @@ def _lstm_rescue(experiment, results, snapshot):
                            "chance, <= 0.65)")
 
 
+def _no_memory(experiment, results, snapshot):
+    final, context = _metric(results, "final_accuracy"), _metric(results, "context_accuracy")
+    if final is None:
+        return None, "no final_accuracy was measured"
+    if experiment.cell != "feedforward":
+        return final >= 0.95, (f"{experiment.cell} final_accuracy = {final:.3f} (the claim: "
+                               ">= 0.95 with memory)")
+    named = context is None or context >= 0.95
+    return abs(final - 0.5) <= 0.08 and named, (
+        f"without memory final_accuracy = {final:.3f} (the claim: within 0.08 of chance 0.5)"
+        + ("" if context is None else f", context_accuracy = {context:.3f} (needs >= 0.95)"))
+
+
 def _truncated(experiment, results, snapshot):
     value = _metric(results, "final_accuracy")
     if value is None:
@@ -122,6 +135,7 @@ def _vanishing(experiment, results, snapshot):
 
 
 CHECKS = {
+    "no-memory": _no_memory,
     "wolf": _at_least("final_accuracy", 0.95),
     "elman-xor": _at_least("accuracy", 0.95),
     "minibatch": _at_least("final_accuracy", 0.95),

@@ -122,6 +122,11 @@ def test_the_verdict_follows_the_preset_s_own_test(run):
     sweep = claim_verdict(catalog.preset_experiment("short-memory"), {"updates": 300})
     assert sweep.met is None and sweep.label == "not decided by this run"
     assert claim_verdict(wolf.with_values({"title": "mine"}), {}) is None
+    none = catalog.preset_experiment("no-memory")
+    results = {"updates": 300, "metrics": {"final_accuracy": 0.47, "context_accuracy": 0.99}}
+    assert claim_verdict(none, results).met is True
+    results["metrics"]["final_accuracy"] = 0.9  # a network without memory cannot do this
+    assert claim_verdict(none, results).met is False
 
 
 def test_the_pdf_is_written_atomically(qapp, run, tmp_path, monkeypatch):
