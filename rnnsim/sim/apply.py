@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 
 SHAPE_FIELDS = ("cell", "n_hidden", "dtype")
@@ -19,7 +21,7 @@ def apply_experiment(sim, new) -> str:
                 (("inputs", sim.task.n_in, task.n_in), ("outputs", sim.task.n_out, task.n_out))
                 if a != b]
     if changed:
-        sim._build(new, net=None)
+        sim.install(new)
         return (f"Changed {', '.join(changed)}: the shapes of the weights changed, so they were "
                 f"re-initialised (seed {new.seed}, init {new.init!r}).")
     notes = _keep_weights(sim, new, task)
@@ -31,28 +33,27 @@ def apply_experiment(sim, new) -> str:
 
 def _keep_weights(sim, new, task) -> list[str]:
     """Rebuild network, optimiser and accumulator around the current weights."""
-    old, notes = sim.experiment, []
+    old, notes, state = sim.experiment, [], sim.training
     net = Network.create(n_in=task.n_in, n_out=task.n_out, **new.network_settings())
     for name, p in net.params.items():
         p[...] = sim.net.params[name]
     optimizer = make_optimizer(new.optimizer, new.lr, **new.optimizer_hyper())
     if new.optimizer == old.optimizer:
-        state = sim.optimizer.state_dict()
-        state.update(lr=new.lr, **new.optimizer_hyper())
-        optimizer.load_state_dict(state)
-    elif sim.optimizer.t:
+        saved = state.optimizer.state_dict()
+        saved.update(lr=new.lr, **new.optimizer_hyper())
+        optimizer.load_state_dict(saved)
+    elif state.optimizer.t:
         notes.append(f"optimizer state reset ({old.optimizer} → {new.optimizer})")
-    count = sim.accumulator.count
+    accumulator, stats = state.accumulator, state.stats
     same_gradients = (new.update_every == old.update_every and new.task == old.task
                       and new.knobs == old.knobs and new.loss == old.loss
                       and new.activation == old.activation and new.bptt_steps == old.bptt_steps)
     if not same_gradients:
-        sim.accumulator = GradientAccumulator(new.update_every)
-        sim._stats = []
-        if count:
-            notes.append(f"{count} accumulated gradient(s) dropped")
-    sim.experiment, sim.task, sim.net, sim.optimizer = new, task, net, optimizer
-    sim._good = None
-    sim.run = sim._new_run()
-    sim.sequence += 1
+        if accumulator.count:
+            notes.append(f"{accumulator.count} accumulated gradient(s) dropped")
+        accumulator, stats = GradientAccumulator(new.update_every), []
+    training = dataclasses.replace(state, optimizer=optimizer, accumulator=accumulator,
+                                   stats=stats, good=None)
+    sim.install(new, net=net, training=training, task=task, rng=sim.rng,
+                sequence=sim.sequence + 1)
     return notes

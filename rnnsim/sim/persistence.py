@@ -88,7 +88,7 @@ def load(sim, path) -> str:
         npz = state_path(path)
         if not npz.exists():
             sim.message = ""
-            sim._build(experiment, net=None)
+            sim.install(experiment)
             return f"Loaded {path.name} (no saved weights beside it: weights initialised)."
         stored, arrays = read_state(npz)
         _check_pair(path, experiment, npz, stored)
@@ -139,17 +139,17 @@ def state_arrays(sim) -> dict[str, np.ndarray]:
     out.update({f"optim/{k}": np.asarray(v) for k, v in sim.optimizer.state_dict().items()})
     out.update({f"accum/{k}": np.asarray(v) for k, v in sim.accumulator.state_dict().items()})
     out.update({f"history/{k}": v for k, v in sim.history.to_arrays().items()})
-    out.update({"stats/loss": np.array([s[0] for s in sim._stats], dtype=float)})
+    out.update({"stats/loss": np.array([s[0] for s in sim.training.stats], dtype=float)})
     out.update({f"last/delta/{k}": v for k, v in sim.delta_weights.items()})
     out.update({f"last/grad_norm/{k}": np.array(v) for k, v in sim.grad_norms.items()})
     out["last/clipped"] = np.array(bool(sim.clipped))
-    if sim._good is not None:
-        good_weights, good_optim, good_updates = sim._good
+    if sim.training.good is not None:
+        good_weights, good_optim, good_updates = sim.training.good
         out.update({f"good/param/{k}": v for k, v in good_weights.items()})
         out.update({f"good/optim/{k}": np.asarray(v) for k, v in good_optim.items()})
         out["good/updates"] = np.array(good_updates)
-    for name in {m for s in sim._stats for m in s[1]}:
-        out[f"stats/metric/{name}"] = np.array([s[1].get(name, np.nan) for s in sim._stats],
+    for name in {m for s in sim.training.stats for m in s[1]}:
+        out[f"stats/metric/{name}"] = np.array([s[1].get(name, np.nan) for s in sim.training.stats],
                                                dtype=float)
     return out
 

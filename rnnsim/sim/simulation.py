@@ -15,16 +15,16 @@ from collections import deque
 
 import numpy as np
 
-from rnnsim.engine import GradientAccumulator, Network, make_optimizer
+from rnnsim.engine import Network
 
 from .build_snapshot import FlowTimer, build_snapshot
 from .experiment import Experiment
-from .history import HistoryBuffer
 from .memory import UNDO_BYTES, UNDO_SEQUENCES
 from .samples import SampleCache
 from .sequence import SequenceRun
 from .snapshot import Cursor
 from .training import TrainingMixin
+from .training_state import TrainingState
 
 UNDO_LIMIT = 5000  # undo records kept (UNDO_SEQUENCES, UNDO_BYTES: see memory.py)
 
@@ -39,8 +39,11 @@ class Simulation(TrainingMixin):
 
     Attributes
     ----------
-    experiment, task, net, optimizer, accumulator, rng
+    experiment, task, net, rng
         The run's configuration and live objects.
+    training : TrainingState
+        Optimiser, accumulator, history, update count and the divergence checkpoint, one
+        object (``optimizer``, ``accumulator``, ``history``, ``updates``, ... read it).
     run : SequenceRun
         The current batch and how far it has been stepped.
     sequence : int
@@ -60,32 +63,47 @@ class Simulation(TrainingMixin):
         self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
         self.samples = SampleCache()  # text the network writes (tasks that generate)
         self._before_task = None  # (experiment, state arrays) that ``undo_task`` restores
-        self._build(experiment, net=None)
+        self.install(experiment)
 
     # ----------------------------------------------------------------- building
-    def _build(self, experiment: Experiment, net: Network | None) -> None:
+    def install(self, experiment: Experiment, *, net: Network | None = None,
+                training: TrainingState | None = None, task=None, rng=None,
+                run: SequenceRun | None = None, sequence: int = 1) -> None:
+        """Replace what the simulation runs: the one way to swap its state whole.
+
+        ``reset``, ``apply`` and ``load`` go through here. Each part left None is made fresh
+        from ``experiment``: the task, the network (weights from the seed), the training state
+        (``TrainingState.fresh``), the generator (seeded) and the shown sequence (drawn). The
+        undo stack is cleared.
+        """
         self.experiment = experiment
-        self.task = experiment.make_task()
+        self.task = task if task is not None else experiment.make_task()
         self.net = net if net is not None else Network.create(
             n_in=self.task.n_in, n_out=self.task.n_out, **experiment.network_settings())
-        self.optimizer = make_optimizer(experiment.optimizer, experiment.lr,
-                                        **experiment.optimizer_hyper())
-        self.accumulator = GradientAccumulator(experiment.update_every)
-        self.rng = np.random.default_rng([experiment.seed, 1])
-        self.sequence = self.updates = 0
-        self.history = HistoryBuffer()
-        self.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
-        self.grad_norms = dict.fromkeys(self.net.params, 0.0)
-        self.clipped = False
-        self._stats: list[tuple[float, dict]] = []  # (loss, metrics) of accumulated batches
-        self._good = None  # state before the last applied update (divergence rollback)
+        self.training = (training if training is not None
+                         else TrainingState.fresh(experiment, self.net.params))
+        self.rng = rng if rng is not None else np.random.default_rng([experiment.seed, 1])
         self._unshown = None  # a batch of train() to show as ``run`` in the next snapshot()
         self.diverged = False  # the last train() or update stopped on NaN/Inf
         self.divergence = None  # then: {"update", "rolled_back_to", "reason"}
         self._undo: deque = deque()
         self._undo_sequences = 0
-        self.run = self._new_run()
-        self.sequence = 1
+        self.run = run if run is not None else self._new_run()
+        self.sequence = sequence
+
+    # the training state, read-only here (training.py changes it; install replaces it)
+    optimizer = property(lambda self: self.training.optimizer, doc="The optimiser.")
+    accumulator = property(lambda self: self.training.accumulator,
+                           doc="The mini-batch accumulator (M = update_every).")
+    history = property(lambda self: self.training.history, doc="One row per update.")
+    updates = property(lambda self: self.training.updates,
+                       doc="Weight updates applied since the last reset.")
+    delta_weights = property(lambda self: self.training.delta_weights,
+                             doc="ΔW of the last update (zeros before the first).")
+    grad_norms = property(lambda self: self.training.grad_norms,
+                          doc="‖∂E/∂W‖ of the last update, before clipping.")
+    clipped = property(lambda self: self.training.clipped,
+                       doc="Whether clipping fired on the last update.")
 
     def _sample(self):
         """Draw the next batch; returns (X, D, mask, rng state before drawing)."""
@@ -143,13 +161,14 @@ class Simulation(TrainingMixin):
         if not r.swept or r.question:  # a question's gradient is shown, never learned from
             self._push("step", r.backward_back)
             return
-        acc_before = self.accumulator.state_dict()
-        self.accumulator.add(r.grads())
-        self._stats.append((r.loss(), self.task.score(r.y, r.D, r.mask)))
+        state = self.training
+        acc_before = state.accumulator.state_dict()
+        state.accumulator.add(r.grads())
+        state.stats.append((r.loss(), self.task.score(r.y, r.D, r.mask)))
 
         def undo():
-            self._stats.pop()
-            self.accumulator.load_state_dict(acc_before)
+            state.stats.pop()
+            state.accumulator.load_state_dict(acc_before)
             r.backward_back()
 
         self._push("step", undo)
@@ -316,7 +335,7 @@ class Simulation(TrainingMixin):
     def reset(self) -> None:
         """Re-initialise the weights from the seed; forget updates, history and undo."""
         self.message = ""
-        self._build(self.experiment, net=None)
+        self.install(self.experiment)
 
     def apply(self, experiment: Experiment) -> str:
         """Switch to ``experiment``; returns (and stores in ``message``) what happened.

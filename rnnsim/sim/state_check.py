@@ -10,6 +10,7 @@ from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 
 from .history import HistoryBuffer
 from .sequence import SequenceRun
+from .training_state import TrainingState
 
 FORMAT, SCHEMA = "rnnsim-state", 1
 SECOND_MOMENTS = ("v", "sum_sq", "mean_sq")  # optimiser slots that hold sums of g² (>= 0)
@@ -55,14 +56,15 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     run.rng_before = rng_state
     _replay(run, t, revealed)
 
+    delta_weights, grad_norms, clipped = last
+    training = TrainingState(optimizer=optimizer, accumulator=accumulator, history=history,
+                             delta_weights=delta_weights, grad_norms=grad_norms,
+                             updates=updates, clipped=clipped, stats=stats, good=good)
+
     def restore(sim):
         sim.message = ""
-        sim._build(experiment, net=net)
-        sim.task, sim.rng, sim.run = task, rng, run
-        sim.optimizer, sim.accumulator, sim.history = optimizer, accumulator, history
-        sim._stats, sim.updates, sim.sequence = stats, updates, sequence
-        sim.delta_weights, sim.grad_norms, sim.clipped = last
-        sim._good = good
+        sim.install(experiment, net=net, training=training, task=task, rng=rng, run=run,
+                    sequence=sequence)
 
     return restore
 

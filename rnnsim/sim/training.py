@@ -32,13 +32,14 @@ class TrainingMixin:
     # ----------------------------------------------------------------- one update
     def apply_pending(self, check_weights: bool = True) -> bool:
         """Apply the mean of the accumulated gradients; False if training diverged."""
-        grads = self.accumulator.mean()
-        losses = [s[0] for s in self._stats]
-        names = {m for s in self._stats for m in s[1]}
-        metrics = {m: float(np.mean([s[1][m] for s in self._stats if m in s[1]]))
+        state = self.training
+        grads = state.accumulator.mean()
+        losses = [s[0] for s in state.stats]
+        names = {m for s in state.stats for m in s[1]}
+        metrics = {m: float(np.mean([s[1][m] for s in state.stats if m in s[1]]))
                    for m in names}
-        self.accumulator.reset()
-        self._stats = []
+        state.accumulator.reset()
+        state.stats = []
         return self._apply_update(grads, float(np.mean(losses)) if losses else math.nan,
                                   metrics, check_weights)
 
@@ -56,7 +57,7 @@ class TrainingMixin:
             if not self.weights_finite():
                 return self._weights_diverged()
             what = "the gradient" if math.isfinite(loss) else "the loss"
-            return self._diverged(what, total, self._good, self.updates + 1)
+            return self._diverged(what, total, self.training.good, self.updates + 1)
         clipped = False
         if exp.clip_value is not None:
             grads, clipped = clip_by_value(grads, exp.clip_value)
@@ -64,20 +65,21 @@ class TrainingMixin:
             grads, _, by_norm = clip_by_norm(grads, exp.clip_norm)
             clipped = clipped or by_norm
         self._checkpoint()
-        deltas = self.optimizer.step(params, grads)
-        self.updates += 1
-        self.delta_weights, self.grad_norms, self.clipped = deltas, norms, clipped
-        self.history.append(self.updates, loss, metrics, norms, total, clipped)
+        state = self.training
+        deltas = state.optimizer.step(params, grads)
+        state.updates += 1
+        state.delta_weights, state.grad_norms, state.clipped = deltas, norms, clipped
+        state.history.append(state.updates, loss, metrics, norms, total, clipped)
         if check_weights and not self.weights_finite():
             return self._weights_diverged()
         return True
 
     def _checkpoint(self) -> None:
-        """Keep the weights, optimiser state and update count as they are now in ``_good``:
+        """Keep the weights, optimiser state and update count as they are now in ``training.good``:
         what a divergence rolls back to. The optimiser's slot arrays need no copy (its steps
         replace them, see ``Optimizer.state_dict``)."""
-        self._good = ({k: p.copy() for k, p in self.net.params.items()},
-                      self.optimizer.state_dict(copy=False), self.updates)
+        self.training.good = ({k: p.copy() for k, p in self.net.params.items()},
+                              self.optimizer.state_dict(copy=False), self.updates)
 
     def weights_finite(self) -> bool:
         """True when no weight is NaN or Inf."""
@@ -86,24 +88,25 @@ class TrainingMixin:
     def _weights_diverged(self) -> bool:
         """The last update made a weight NaN or Inf: undo it."""
         norm = self.history.rows[-1][4] if len(self.history) else math.nan
-        return self._diverged("the weights", norm, self._good, self.updates)
+        return self._diverged("the weights", norm, self.training.good, self.updates)
 
     def _diverged(self, what: str, norm: float, good, failed: int) -> bool:
         """Restore ``good`` (weights, optimiser state, update count), say what happened."""
-        self.accumulator.reset()
-        self._stats = []
+        state = self.training
+        state.accumulator.reset()
+        state.stats = []
         if good is None:
             where = "there are no earlier weights to go back to (the weights are as initialised)"
         else:
             weights, opt_state, updates = good
             for k, p in self.net.params.items():
                 p[...] = weights[k]
-            self.optimizer.load_state_dict(opt_state)
-            self.updates = updates
-            self.history.truncate(updates)
-            self._good = None
+            state.optimizer.load_state_dict(opt_state)
+            state.updates = updates
+            state.history.truncate(updates)
+            state.good = None
             where = f"rolled back to the weights after update {updates}"
-        self.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
+        state.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
         exp = self.experiment
         clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
                 else f"clip harder (clip_norm is {exp.clip_norm:g})")
@@ -143,21 +146,24 @@ class TrainingMixin:
 
     def _capture(self):
         """A closure that restores every update-related value to what it is now."""
+        state = self.training
         params = {k: p.copy() for k, p in self.net.params.items()}
-        opt, acc = self.optimizer.state_dict(copy=False), self.accumulator.state_dict()
-        values = (list(self._stats), self.delta_weights, self.grad_norms, self.clipped,
-                  self.updates, list(self.history.rows), self._good, self.message)
+        opt, acc = state.optimizer.state_dict(copy=False), state.accumulator.state_dict()
+        values = (list(state.stats), state.delta_weights, state.grad_norms, state.clipped,
+                  state.updates, list(state.history.rows), state.good)
+        message = self.message
 
         def restore():
             for k, p in self.net.params.items():
                 p[...] = params[k]
-            self.optimizer.load_state_dict(opt)
-            self.accumulator.load_state_dict(acc)
-            (stats, self.delta_weights, self.grad_norms, self.clipped, self.updates, rows,
-             self._good, self.message) = values
-            self._stats = list(stats)
-            self.history.rows.clear()
-            self.history.rows.extend(rows)
+            state.optimizer.load_state_dict(opt)
+            state.accumulator.load_state_dict(acc)
+            (stats, state.delta_weights, state.grad_norms, state.clipped, state.updates, rows,
+             state.good) = values
+            state.stats = list(stats)
+            state.history.rows.clear()
+            state.history.rows.extend(rows)
+            self.message = message
 
         return restore
 
@@ -202,6 +208,35 @@ class TrainingMixin:
         self.message, self.diverged, self.divergence = "", False, None
         return TrainingSession(self, int(n), callback)
 
+    def _train_step(self, keep_batch: bool):
+        """One step of ``train``: the due update, or one more batch through forward + sweep.
+
+        Returns (ok, shown): ok is None while gradients are still being gathered, else whether
+        the update succeeded; shown is True when the batch becomes the one the next
+        ``snapshot()`` shows (only with ``keep_batch``: such a batch keeps the generator's
+        state before it, saved with the run; the others need not pay for reading it).
+        """
+        if self.update_due:
+            return self.apply_pending(check_weights=False), False
+        if keep_batch:
+            batch = self._sample()
+        else:
+            batch = (*self.task.sample(self.experiment.batch_size, self.rng), None)
+        ok = self._train_batch(batch)
+        if ok and keep_batch:
+            self._unshown = batch  # run forward only if a snapshot() asks for it
+        return ok, bool(ok and keep_batch)
+
+    def _end_training(self) -> None:
+        """After ``train``: scan the weights once, show a fresh sequence, warn of growth."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if not self.diverged and not self.weights_finite():
+                self._weights_diverged()
+            self._unshown = None
+            self._show_batch(None)
+        if not self.diverged:
+            self.message = self.loss_growth()
+
     def _train_batch(self, batch):
         """Forward + sweep over one batch; None while gradients are still being gathered,
         else whether the update succeeded."""
@@ -219,7 +254,7 @@ class TrainingMixin:
         self.sequence += 1
         if self.accumulator.M == 1:
             return self._apply_update(grads, loss, metrics, check_weights=False)
-        self._stats.append((loss, metrics))
+        self.training.stats.append((loss, metrics))
         if not self.accumulator.add(grads):
             return None
         return self.apply_pending(check_weights=False)
@@ -284,23 +319,14 @@ class TrainingSession:
         """One update (or one more gathered batch); False when training diverged."""
         due = (self.callback is not None
                and time.perf_counter() - self._last_callback >= CALLBACK_INTERVAL)
-        batch = None
-        if sim.update_due:
-            ok = sim.apply_pending(check_weights=False)
-        else:
-            # a batch that may be shown keeps the generator's state before it (saved with the
-            # run); the others need not pay for reading that state
-            size = sim.experiment.batch_size
-            batch = sim._sample() if due else (*sim.task.sample(size, sim.rng), None)
-            ok = sim._train_batch(batch)
-            if ok is None:
-                return True
+        ok, shown = sim._train_step(keep_batch=due)
+        if ok is None:
+            return True
         if not ok:
             return False
         self.done += 1
-        if due and batch is not None and batch[3] is not None:  # not a held-over batch
+        if shown:
             now = self._last_callback = time.perf_counter()
-            sim._unshown = batch  # run forward only if a snapshot() asks for it
             self.callback(Progress(self.done, self.total, self.done / (now - self.start),
                                    now - self.start))
         return True
@@ -311,13 +337,7 @@ class TrainingSession:
             raise RuntimeError("finish: the session is finished already")
         self.finished = True
         sim = self.sim
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if not sim.diverged and not sim.weights_finite():
-                sim._weights_diverged()
-            sim._unshown = None
-            sim._show_batch(None)
-        if not sim.diverged:
-            sim.message = sim.loss_growth()
+        sim._end_training()
         done = max(0, sim.updates - self._first)
         if self.callback is not None:
             elapsed = time.perf_counter() - self.start
