@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells.base import rows_dot
-from .checks import quiet
+from .validation import quiet
 from .workspace import get_block
 
 

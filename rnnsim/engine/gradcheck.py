@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import check_bptt_steps
 from .network import Network
+from .validation import check_bptt_steps
 
 TINY = np.finfo(np.float64).tiny
 

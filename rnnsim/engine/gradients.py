@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .checks import POSITIVE, check_grads, check_number
+from .validation import POSITIVE, check_grads, check_number
 
 Arrays = Mapping[str, np.ndarray]
 

@@ -18,11 +18,11 @@ import numpy as np
 from .activations import get_activation
 from .bptt import BackwardSweep, gradient_flow
 from .cells import CELLS, get_cell
-from .checks import check_array, check_bptt_steps, check_dtype, check_params, check_size, quiet
 from .init import check_init_name, init_matrix, scale_to_sigma_max
 from .memory import check_memory
 from .outputs import check_output_loss
 from .trace import Trace
+from .validation import check_array, check_bptt_steps, check_dtype, check_params, check_size, quiet
 from .workspace import Workspace, get_block
 
 __all__ = ["BackwardSweep", "Network", "Trace"]

@@ -17,7 +17,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from .checks import POSITIVE, UNIT, check_grads, check_number
 from .gradients import (  # noqa: F401  (re-exported: optim was their home)
     GradientAccumulator,
     clip_by_norm,
@@ -25,6 +24,7 @@ from .gradients import (  # noqa: F401  (re-exported: optim was their home)
     global_norm,
     grad_norms,
 )
+from .validation import POSITIVE, UNIT, check_grads, check_number
 
 Arrays = Mapping[str, np.ndarray]
 

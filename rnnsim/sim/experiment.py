@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnnsim.engine import ACTIVATIONS, CELLS, INITIALIZERS, OPTIMIZERS
-from rnnsim.engine.checks import DTYPES
+from rnnsim.engine.validation import DTYPES
 
-from . import checks
+from . import field_checks
 from .values import parse_field, parse_knob
 
 SCHEMA = 1
@@ -259,28 +259,28 @@ def check_json_text(text) -> None:
 def _validated(exp: Experiment) -> dict[str, Any]:
     """Checked and normalised values of every field (ValueError names the first bad one)."""
     v: dict[str, Any] = {
-        "title": checks.text("title", exp.title, 200),
-        "description": checks.text("description", exp.description),
-        "cell": checks.choice("cell", exp.cell, tuple(CELLS)),
-        "activation": checks.choice("activation", exp.activation, tuple(ACTIVATIONS)),
-        "n_hidden": checks.integer("n_hidden", exp.n_hidden, 1, 1024),
-        "init": checks.choice("init", exp.init, tuple(INITIALIZERS)),
-        "ws_scale": checks.optional_positive("ws_scale", exp.ws_scale, "as initialised",
+        "title": field_checks.text("title", exp.title, 200),
+        "description": field_checks.text("description", exp.description),
+        "cell": field_checks.choice("cell", exp.cell, tuple(CELLS)),
+        "activation": field_checks.choice("activation", exp.activation, tuple(ACTIVATIONS)),
+        "n_hidden": field_checks.integer("n_hidden", exp.n_hidden, 1, 1024),
+        "init": field_checks.choice("init", exp.init, tuple(INITIALIZERS)),
+        "ws_scale": field_checks.optional_positive("ws_scale", exp.ws_scale, "as initialised",
                                              MAX_WS_SCALE),
-        "optimizer": checks.choice("optimizer", exp.optimizer, tuple(OPTIMIZERS)),
-        "lr": checks.positive("lr", exp.lr, 100.0),
-        "beta": checks.unit("beta", exp.beta),
-        "rho": checks.unit("rho", exp.rho),
-        "beta1": checks.unit("beta1", exp.beta1),
-        "beta2": checks.unit("beta2", exp.beta2),
-        "eps": checks.positive("eps", exp.eps, 1.0),
-        "clip_norm": checks.optional_positive("clip_norm", exp.clip_norm, "no clipping"),
-        "clip_value": checks.optional_positive("clip_value", exp.clip_value, "no clipping"),
-        "bptt_steps": checks.optional_integer("bptt_steps", exp.bptt_steps, 1, "full BPTT"),
-        "update_every": checks.integer("update_every", exp.update_every, 1, 10_000),
-        "batch_size": checks.integer("batch_size", exp.batch_size, 1, 4096),
-        "seed": checks.integer("seed", exp.seed, 0, 2**63 - 1),
-        "dtype": checks.choice("dtype", exp.dtype, DTYPES),
+        "optimizer": field_checks.choice("optimizer", exp.optimizer, tuple(OPTIMIZERS)),
+        "lr": field_checks.positive("lr", exp.lr, 100.0),
+        "beta": field_checks.unit("beta", exp.beta),
+        "rho": field_checks.unit("rho", exp.rho),
+        "beta1": field_checks.unit("beta1", exp.beta1),
+        "beta2": field_checks.unit("beta2", exp.beta2),
+        "eps": field_checks.positive("eps", exp.eps, 1.0),
+        "clip_norm": field_checks.optional_positive("clip_norm", exp.clip_norm, "no clipping"),
+        "clip_value": field_checks.optional_positive("clip_value", exp.clip_value, "no clipping"),
+        "bptt_steps": field_checks.optional_integer("bptt_steps", exp.bptt_steps, 1, "full BPTT"),
+        "update_every": field_checks.integer("update_every", exp.update_every, 1, 10_000),
+        "batch_size": field_checks.integer("batch_size", exp.batch_size, 1, 4096),
+        "seed": field_checks.integer("seed", exp.seed, 0, 2**63 - 1),
+        "dtype": field_checks.choice("dtype", exp.dtype, DTYPES),
     }
     task_values, task = _validated_task(exp)
     v.update(task_values)
@@ -301,7 +301,7 @@ def _validated_task(exp: Experiment):
     """Check task, knobs, output and loss by making the task; returns (values, task)."""
     from rnnsim.tasks import TASKS, make_task
 
-    checks.choice("task", exp.task, tuple(TASKS))
+    field_checks.choice("task", exp.task, tuple(TASKS))
     if not isinstance(exp.knobs, dict) or not all(isinstance(k, str) for k in exp.knobs):
         raise ValueError(f"knobs: got {exp.knobs!r}, expected a dict of knob name → value")
     task = make_task(exp.task, **exp.knobs)
