@@ -147,16 +147,18 @@ def _forget(window, view):
 def open_compare(window, preset):
     """Open a CompareView of ``preset``'s variants, owned by ``window``."""
     from rnnsim.gui.compare_view import CompareView
+    from rnnsim.gui.screen_fit import initial_size
 
     view = CompareView.from_preset(preset)
-    view.resize(1500, 950)
+    view.resize(*initial_size(window, (1500, 950)))
     return _own(window, view)
 
 
 def open_sweep(window, preset=None):
     """Open a SweepView of ``preset`` (None: the window's current experiment)."""
+    from rnnsim.gui.screen_fit import initial_size
     from rnnsim.gui.sweep_view import SweepView
 
     view = (SweepView(window.experiment) if preset is None else SweepView.from_preset(preset))
-    view.resize(1100, 760)
+    view.resize(*initial_size(window, (1100, 760)))
     return _own(window, view)

@@ -22,12 +22,14 @@ from rnnsim.gui.panels.docks import (
 from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.questions import install_questions
+from rnnsim.gui.screen_fit import ScreenFit, initial_size
+from rnnsim.gui.view_menu import ViewActions
 from rnnsim.gui.worker import WorkerThread
 from rnnsim.sim.presets import default_experiment
 
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
 PLOT_HEIGHT = 290  # default height of the tabbed plot docks along the bottom (pixels)
-PLOT_MIN_HEIGHT = 230  # a plot (its panels side by side in a wide dock) stays readable above this
+PLOT_MIN_HEIGHT = 180  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 
 
@@ -91,10 +93,12 @@ class MainWindow(QMainWindow):
         self._timer.setInterval(DRAW_INTERVAL_MS)
         self._timer.timeout.connect(self.draw_newest)
         self._timer.start()
-        self.resize(1500, 940)
+        self.resize(*initial_size(self))
         default_sizes(self)
         self._give_plots_room()
         prefs.restore_layout(self.settings, self)
+        self.screen_fit = ScreenFit(self)
+        self.view_actions = ViewActions(self)
         self.step_keys = StepKeys(self, {Qt.Key.Key_Right: self.actions.actionStep,
                                          Qt.Key.Key_Left: self.actions.actionStepBack,
                                          Qt.Key.Key_Space: self.actions.actionRun},

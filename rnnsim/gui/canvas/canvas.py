@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -86,7 +87,6 @@ class NetworkCanvas(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Scroll the unfolded network so the current time step stays "
                                "in view.")
-        row.addWidget(QLabel("View:"))
         row.addWidget(self.mode)
         for text, tip, slot in (("Fit", "Fit the whole network in the view (F)", self.fit),
                                 ("+", "Zoom in (wheel, +)", lambda: self.unfolded.zoom(1.25)),
@@ -105,13 +105,25 @@ class NetworkCanvas(QWidget):
             "or ‖∂E_T/∂s_k‖ of the last frame's loss alone (the lecture's ∂E_N/∂s_i: watch it "
             "fade with the lag).")
         self.grad_source.currentIndexChanged.connect(self._on_grad_source)
+        for combo in (self.mode, self.grad_source):  # narrow windows: the combos give way
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(9)
         row.addWidget(QLabel("  Gradient of:"))
         row.addWidget(self.grad_source)
         row.addStretch(1)
         self.hint = QLabel("drag to pan · wheel to zoom · click a unit or arrow to inspect it")
         self.hint.setStyleSheet("color: #666;")
+        self.hint.setToolTip(self.hint.text())
+        # shown only where it fits: it never makes the canvas (or the window) wider
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.hint)
         return row
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        free = self.width() - self.layout().itemAt(0).layout().minimumSize().width()
+        self.hint.setVisible(free > self.hint.sizeHint().width())
 
     def set_mode(self, mode):
         """Show "Folded + unfolded", "Unfolded" or "Folded" (a MODES entry)."""

@@ -39,9 +39,18 @@ class LegendBar(QWidget):
         self.setMinimumHeight(46)
         self._font = QFont("DejaVu Sans")
         self._font.setPointSizeF(8.0)
+        self.zoom = 1.0
 
     def sizeHint(self):
-        return QSize(4 * (self.BAR_W + 40), 46)
+        return QSize(4 * (self.BAR_W + 40), round(46 * self.zoom))
+
+    def set_zoom(self, zoom):
+        """Projector mode: text and bars ``zoom`` times larger."""
+        self.zoom = float(zoom)
+        self._font.setPointSizeF(8.0)
+        self.setMinimumHeight(round(46 * self.zoom))
+        self.updateGeometry()
+        self.update()
 
     def set_scales(self, scales):
         """Show ``scales``: a list of (title, ColorScale)."""
@@ -57,10 +66,11 @@ class LegendBar(QWidget):
 
     def _paint(self, painter):
         painter.fillRect(self.rect(), QColor(252, 252, 252))
+        painter.scale(self.zoom, self.zoom)  # the layout below is in unzoomed pixels
         painter.setFont(self._font)
         x = 12.0
         n = max(len(self.scales), 1)
-        bar_w = int(max(60, min(self.BAR_W, (self.width() - 24 - 44 * n) / n)))
+        bar_w = int(max(60, min(self.BAR_W, (self.width() / self.zoom - 24 - 44 * n) / n)))
         for title, scale in self.scales:
             painter.setPen(QColor(30, 30, 30))
             painter.drawText(QRectF(x, 2, bar_w + 40, 14), Qt.AlignmentFlag.AlignLeft, title)

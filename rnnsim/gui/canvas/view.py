@@ -11,6 +11,7 @@ class ZoomView(QGraphicsView):
     """Zoom with the mouse wheel around the pointer, pan by dragging, ``fit()`` to see all."""
 
     MIN_SCALE, MAX_SCALE = 0.01, 8.0
+    zoom_bias = 1.0  # projector mode: ``fit`` shows the scene this much larger
     view_changed = Signal()  # zoomed or scrolled
 
     def __init__(self, scene, parent=None):
@@ -48,6 +49,8 @@ class ZoomView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.scale_factor() > 1.6:
             self._scale_by(1.6 / self.scale_factor())
+        if self.zoom_bias != 1.0:  # projector mode: larger than fitted, scrolled to the step
+            self._scale_by(self.zoom_bias)
         self._zoom_changed()
 
     def _zoom_changed(self):

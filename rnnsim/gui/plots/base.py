@@ -20,6 +20,21 @@ class _TimedLayoutWidget(pg.GraphicsLayoutWidget):
     in Python, holding the GIL the training thread needs): ``PlotDocks`` budgets with it."""
 
     paint_seconds = 0.0
+    zoom = 1.0  # projector mode: the whole plot (fonts, lines, symbols) drawn this much larger
+
+    def set_zoom(self, zoom):
+        """Draw everything ``zoom`` times larger (1: as laid out)."""
+        self.zoom = float(zoom)
+        self.autoPixelRange = self.zoom == 1.0
+        self.resizeEvent(None)
+
+    def resizeEvent(self, event):
+        if self.zoom == 1.0 or self.closed:
+            super().resizeEvent(event)
+            return
+        self.range = QRectF(0, 0, self.width() / self.zoom, self.height() / self.zoom)
+        pg.GraphicsView.setRange(self, self.range, padding=0, disableAutoPixel=True)
+        self.updateMatrix()
 
     def paintEvent(self, event):
         start = time.perf_counter()
@@ -74,6 +89,10 @@ class PlotView(QWidget):
         """Redraw every item from ``snapshot`` (a ``rnnsim.sim.Snapshot``)."""
         self.snapshot = snapshot
         self._draw(snapshot)
+
+    def set_zoom(self, zoom):
+        """Projector mode: fonts, lines and symbols ``zoom`` times larger (exports unchanged)."""
+        self.graphics.set_zoom(zoom)
 
     def add_plot(self, row, col, title, x_label, y_label, **style) -> pg.PlotItem:
         """A styled PlotItem at (row, col) of the layout (see ``common.style_plot``)."""

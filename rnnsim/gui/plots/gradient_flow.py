@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy
 
 from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
@@ -78,6 +78,7 @@ class GradientFlowPlot(PlotView):
         self.show_matrix.toggled.connect(self._on_show_matrix)
         self.controls.addWidget(self.show_matrix)
         self.note = QLabel("")
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.controls.addWidget(self.note, 1)
         self.plot = self.add_plot(0, 0, "‖∂E_t/∂s_k‖ against the lag t − k",
                                   "lag t − k (time steps back)",
@@ -125,6 +126,7 @@ class GradientFlowPlot(PlotView):
         self.curves = curves
         self._draw_cuts(snap)
         self.plot.setXRange(0, max(T, 1), padding=0.02)
+        self.note.setToolTip(f"γ·σ_max(W_s) = {number(factor)}: the lecture's bound per step")
         self.note.setText(f"γ·σ_max(W_s) = {number(snap.gamma)}·{number(snap.sigma_max)} = "
                           f"{number(factor)}"
                           + ("" if snap.cell == "elman" else

@@ -1,0 +1,157 @@
+"""The main window on every screen: small laptops (1024×600), projectors, maximise and restore.
+
+``ScreenFit(window)`` watches the window's size and state:
+
+- below ``COMPACT_BELOW`` pixels of height the plot docks leave the bottom and join the
+  Inspector and Lecture as tabs on the right, so the canvas keeps its height (at 1024×600 the
+  unfolded network keeps about 300 px); above it they go back along the bottom;
+- after maximise, restore or full screen the canvas is fitted again and side panels that were
+  squeezed to nothing get their width back;
+- ``reset()`` puts every dock where a new window has it (View ▸ Reset layout).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+COMPACT_BELOW = 760  # window heights (pixels) under this tab the plots on the right
+PLOT_HEIGHT = 290  # the plot docks' height along the bottom
+SIDE_WIDTHS = {"experiment": 300, "inspector": 300}  # default widths of the side panels
+COMPACT_WIDTHS = {"experiment": 180, "inspector": 320}  # with the plots tabbed on the right
+COLLAPSED = 120  # a side panel narrower than this (pixels) is re-opened on maximise/restore
+
+
+def hide_superseded_tab_bars(window):
+    """Hide the dock tab bars Qt 6 leaves behind when docks move into another tab group.
+
+    A bar is in use when it sits right under a shown dock whose title it lists; the others
+    (stale copies at the group's old place) are hidden.
+    """
+    from PySide6.QtWidgets import QTabBar
+
+    docks = [d for d in window.findChildren(QDockWidget)
+             if d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()]
+    for bar in (b for b in window.findChildren(QTabBar) if b.parent() is window):
+        titles = {bar.tabText(i) for i in range(bar.count())}
+        g = bar.geometry()
+        used = any(d.windowTitle() in titles and abs(d.geometry().bottom() + 1 - g.top()) <= 6
+                   and d.geometry().left() < g.right() and g.left() < d.geometry().right()
+                   for d in docks)
+        if bar.isVisible() != used:
+            bar.setVisible(used)
+
+
+def initial_size(window, preferred=(1500, 940)):
+    """The size a new window opens at: ``preferred``, or the screen's free area when smaller."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen()
+    if screen is None or QGuiApplication.platformName() == "offscreen":
+        return preferred  # no real screen (its 800 × 800 is arbitrary): render at full size
+    free = screen.availableGeometry()
+    return min(preferred[0], free.width()), min(preferred[1], free.height())
+
+
+class ScreenFit(QObject):
+    """Keeps ``window`` (a MainWindow) usable at its current size; see the module docstring."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.compact = False
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.fit)
+        self._refit_canvas = False
+        window.installEventFilter(self)
+
+    # ----------------------------------------------------------------- events
+    def eventFilter(self, obj, event):
+        kind = event.type()
+        if obj is self.window and kind in (QEvent.Type.Resize, QEvent.Type.WindowStateChange):
+            if kind == QEvent.Type.WindowStateChange:
+                self._refit_canvas = True
+            self._pending.start()
+        return False
+
+    def fit(self):
+        """Arrange the docks for the window's height; after a state change, re-open squeezed
+        side panels and fit the canvas."""
+        w = self.window
+        self.set_compact(w.height() < COMPACT_BELOW)
+        self.reopen_side_panels()
+        if self._refit_canvas:
+            self._refit_canvas = False
+            w.canvas.fit()
+
+    # ----------------------------------------------------------------- layouts
+    def _plot_docks(self):
+        plots = getattr(self.window, "plots", None)
+        return [d for d in (plots.docks if plots is not None else []) if not d.isFloating()]
+
+    def set_compact(self, compact):
+        """Plots tabbed on the right (True) or along the bottom (False)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        w, docks = self.window, self._plot_docks()
+        if not docks:
+            return
+        shown = next((d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()),
+                     docks[0])
+        if compact:
+            anchor = w.docks["inspector"]
+            for dock in docks:
+                w.tabifyDockWidget(anchor, dock)
+        else:
+            for dock in docks:
+                w.addDockWidget(BOTTOM, dock)
+            for dock in docks[1:]:
+                w.tabifyDockWidget(docks[0], dock)
+            w.resizeDocks([docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
+        shown.raise_()
+        hide_superseded_tab_bars(w)
+        self.reopen_side_panels(force=True)
+
+    def reopen_side_panels(self, force=False):
+        """Give the side panels squeezed under ``COLLAPSED`` pixels (all with ``force``) their
+        default width, or what the window can spare beside the canvas."""
+        w = self.window
+        spare = max(w.width() - w.centralWidget().minimumSizeHint().width() - 30, 0)
+        widths = COMPACT_WIDTHS if self.compact else SIDE_WIDTHS
+        scale = min(1.0, spare / sum(widths.values()))
+        squeezed = [(w.docks[name], int(width * scale)) for name, width in widths.items()
+                    if name in w.docks and w.docks[name].isVisible()
+                    and (force or w.docks[name].width() < max(COLLAPSED, 0.6 * width * scale))]
+        if squeezed:
+            w.resizeDocks([d for d, _ in squeezed], [width for _, width in squeezed],
+                          Qt.Orientation.Horizontal)
+
+    def reset(self):
+        """Every dock back where a new window puts it (shown, docked, default sizes)."""
+        from rnnsim.gui.panels.docks import default_sizes
+
+        w = self.window
+        for dock in w.findChildren(QDockWidget):
+            dock.setFloating(False)
+        areas = {"experiment": Qt.DockWidgetArea.LeftDockWidgetArea,
+                 "sequence": Qt.DockWidgetArea.TopDockWidgetArea, "inspector": RIGHT,
+                 "lecture": RIGHT}
+        for name, area in areas.items():
+            w.addDockWidget(area, w.docks[name])
+            w.docks[name].show()
+        w.tabifyDockWidget(w.docks["inspector"], w.docks["lecture"])
+        w.docks["inspector"].raise_()
+        for dock in self._plot_docks():
+            dock.show()
+        self.compact = not self.compact  # force the plots to be placed again
+        self.set_compact(w.height() < COMPACT_BELOW)
+        default_sizes(w)
+        if not self.compact:
+            docks = self._plot_docks()
+            w.resizeDocks(docks[:1], [PLOT_HEIGHT], Qt.Orientation.Vertical)
+        w.canvas.fit()
