@@ -60,14 +60,15 @@ def test_right_and_left_step_after_clicking_a_plot_the_canvas_a_slider_or_a_dock
 
 
 def test_typing_in_a_text_field_never_steps_or_runs(window, qtbot):
-    edit = window.sequence_panel.edit
+    edit = window.plots.plots["activations"].units_edit  # a plain line edit, in a plot dock
     _click(qtbot, edit)
+    edit.clear()
     assert is_text_field(QApplication.focusWidget())
-    qtbot.keyClicks(QApplication.focusWidget(), "bear tree squirrel")
+    qtbot.keyClicks(QApplication.focusWidget(), "0 1 2")
     _press(qtbot, Qt.Key.Key_Left)
     _press(qtbot, Qt.Key.Key_Right)
     qtbot.wait(200)
-    assert edit.text() == "bear tree squirrel"
+    assert edit.text() == "0 1 2" and edit.cursorPosition() == len("0 1 2")
     assert not window.actions.actionRun.isChecked()
     assert _t(window) == 0 and window.worker.state == "idle"
     window.train_n.setFocus()  # a spin box is typed into too
