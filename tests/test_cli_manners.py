@@ -76,7 +76,7 @@ def _bad_out(tmp_path, kind, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    return tmp_path / "run", "cannot write into"
+    return tmp_path / "run", "Permission denied"
 
 
 @pytest.mark.parametrize("kind", ["missing parent", "a file", "under a file", "not writable"])

@@ -33,11 +33,12 @@ def error_line(command: str, exc: BaseException) -> str:
     return f"rnnsim {command}: error: {what}"
 
 
-def check_out(path, option: str = "--out") -> str:
+def check_out(path, option: str = "--out", create: bool = True) -> str:
     """Make sure the output folder ``path`` can be written, before any work; return it absolute.
 
-    The folder is created if missing (its parent must exist); a file in its place, a missing
-    parent or a folder without write permission is a UsageError naming ``option``.
+    A file in its place, a missing parent or no write permission is a UsageError naming
+    ``option``. The folder is created if missing (``create``); without ``create`` nothing is
+    made and a missing folder's parent is checked instead.
     """
     out = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(out)
@@ -47,17 +48,25 @@ def check_out(path, option: str = "--out") -> str:
         if not os.path.isdir(parent):
             what = "is not a folder" if os.path.exists(parent) else "does not exist"
             raise UsageError(f"{option}: cannot create {out}: its parent {parent} {what}")
+        if not create:
+            _probe(parent, f"{option}: cannot create {out}")
+            return out
         try:
             os.mkdir(out)
         except OSError as exc:
             raise UsageError(f"{option}: cannot create {out}: {exc.strerror or exc}") from None
+    _probe(out, f"{option}: cannot write into {out}")
+    return out
+
+
+def _probe(folder: str, what: str) -> None:
+    """Create and remove a file in ``folder``; UsageError ``what: reason`` if that fails."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=".rnnsim-write-test.", dir=out)
+        fd, probe = tempfile.mkstemp(prefix=".rnnsim-write-test.", dir=folder)
         os.close(fd)
         os.remove(probe)
     except OSError as exc:
-        raise UsageError(f"{option}: cannot write into {out}: {exc.strerror or exc}") from None
-    return out
+        raise UsageError(f"{what}: {exc.strerror or exc}") from None
 
 
 def quiet_broken_pipe() -> None:

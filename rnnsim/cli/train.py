@@ -59,9 +59,10 @@ def add_parser(sub):
 def run(args) -> int:
     """Run ``rnnsim train`` with parsed ``args``; return the exit status."""
     _check_numbers(args)
+    check_out(args.out, create=False)  # first: a bad --out costs nothing
     sim = start_simulation(args)
     _check_memory(sim.experiment, args.eval_batch)
-    out = check_out(args.out)  # before any training: a bad --out costs nothing
+    out = check_out(args.out)  # now made (a usage error above leaves no folder behind)
     headless_qt()
     say = _Reporter(args.quiet)
     with StopOnInterrupt(say) as stop:
