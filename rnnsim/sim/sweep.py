@@ -377,9 +377,11 @@ class SweepRun:
                 if should_stop is not None and should_stop():
                     self.cancel()
                     break
-                for run in self.poll(wait=interval, on_retry=on_retry):
+                new = self.poll(wait=interval, on_retry=on_retry)
+                before = self.result.completed - len(new)
+                for i, run in enumerate(new, start=1):
                     if progress is not None:
-                        progress(self.result.completed, self.result.total, run)
+                        progress(before + i, self.result.total, run)
         except BaseException:
             self.cancel()
             raise
