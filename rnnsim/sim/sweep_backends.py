@@ -473,6 +473,7 @@ def embedded_cluster(workers: int):
     blas = dict.fromkeys(BLAS_VARS, 1)
     with single_threaded_blas(), dask.config.set({
             "distributed.scheduler.allowed-failures": 0,
+            "distributed.worker.profile.enabled": False,  # a stack sampler thread per worker
             "distributed.nanny.pre-spawn-environ": blas}):
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
