@@ -80,6 +80,11 @@ def test_out_is_checked_before_any_training(tmp_path, capsys, where, message):
     assert not (tmp_path / "missing").exists()
 
 
+def test_a_usage_error_creates_no_output_folder(tmp_path, capsys):
+    assert main([*SMALL, "--x", "lr=-1", "--out", str(tmp_path / "run")]) == 2
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_folder_is_refused_up_front(tmp_path, capsys):
     folder = tmp_path / "ro"

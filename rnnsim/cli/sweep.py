@@ -161,8 +161,9 @@ def run(args) -> int:
         return _plot(args)
     if args.out is None:
         raise UsageError("--out: required (the folder to write into), or --plot DIR")
-    out = check_out(args.out)
+    out = check_out(args.out, create=False)
     spec = build_spec(args)
+    os.makedirs(out, exist_ok=True)  # made only once the options are known to be right
     from rnnsim.sim import sweep_files as files
 
     grid = os.path.join(out, files.GRID)
