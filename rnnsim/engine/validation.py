@@ -119,7 +119,7 @@ POSITIVE = "a finite number > 0"
 def check_number(arg: str, value: object, rule: str) -> float:
     """Return ``value`` as a float after checking it against ``rule``."""
     ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-    x = float(value) if ok else math.nan
+    x = float(value) if ok else math.nan  # type: ignore[arg-type]
     if rule == UNIT:
         ok = ok and 0.0 <= x < 1.0
     else:

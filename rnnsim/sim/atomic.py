@@ -58,7 +58,7 @@ def remove_stale(path, older_than: float) -> list[str]:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     prefix = f".{os.path.basename(path)}."
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:

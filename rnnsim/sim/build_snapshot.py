@@ -85,7 +85,8 @@ def _strip_labels(run, task, X0, D0) -> tuple[str, ...]:
     return tuple(task.frame_labels(X0, D0, run.mask[:, 0]))
 
 
-_SPECTRA = weakref.WeakKeyDictionary()  # network → (W_s block it was computed from, sv, eig)
+# network → (W_s block it was computed from, sv, eig)
+_SPECTRA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def spectrum(net) -> tuple[np.ndarray, np.ndarray]:

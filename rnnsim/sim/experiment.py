@@ -305,7 +305,7 @@ def _validated_task(exp: Experiment):
     if not isinstance(exp.knobs, dict) or not all(isinstance(k, str) for k in exp.knobs):
         raise ValueError(f"knobs: got {exp.knobs!r}, expected a dict of knob name → value")
     task = make_task(exp.task, **exp.knobs)
-    out = {"knobs": dict(task.values)}
+    out: dict[str, Any] = {"knobs": dict(task.values)}
     for name, wanted in (("output", task.output), ("loss", task.loss)):
         given = getattr(exp, name)
         if given is not None and given != wanted:

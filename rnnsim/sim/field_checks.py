@@ -33,7 +33,7 @@ def optional_integer(field: str, value, low: int, meaning: str) -> int | None:
     """Return None or an integer >= low; ``meaning`` says what None means."""
     if value is None:
         return None
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= low
     if not ok:
         raise ValueError(f"{field}: got {value!r}, expected None ({meaning}) or an integer "
                          f">= {low}")

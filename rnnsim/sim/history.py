@@ -58,7 +58,8 @@ class _Columns:
         self.clipped = np.zeros(cap, dtype=bool)  # (cap,)
         self.metrics: dict[str, np.ndarray] = {}  # name → (cap,), NaN where a row lacks it
         self.grad_norms: dict[str, np.ndarray] = {}  # param → (cap,)
-        self.counts = ({}, {})  # rows in the window that have each metric / param
+        # rows in the window that have each metric / param
+        self.counts: tuple[dict, dict] = ({}, {})
 
     def fixed(self):
         return self.update, self.loss, self.global_norm, self.clipped

@@ -106,7 +106,7 @@ class SampleCache:
         if not min_interval >= 0:
             raise ValueError(f"min_interval: got {min_interval!r}, expected a number >= 0")
         self.min_interval = min_interval
-        self.key = None
+        self.key: tuple | None = None
         self.sample: GeneratedText | None = None
         self.written_at = -float("inf")
         self.count = 0  # samples written (for tests and benchmarks)

@@ -56,6 +56,7 @@ class SequenceRun:
         self.sweep = None
         self._revealed = 0
         self.grad_flow = None  # (T, T+1) cache for the snapshot
+        self.rng_before: dict | None = None  # the generator's state before X was drawn
         self.question = False  # a question typed by the user (``Simulation.ask``)
         self.words = None  # its typed words, shown on the strip
         self.before = None  # the task's run it replaced

@@ -62,7 +62,8 @@ class Simulation(TrainingMixin):
         self.message = ""
         self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
         self.samples = SampleCache()  # text the network writes (tasks that generate)
-        self._before_task = None  # (experiment, state arrays) that ``undo_task`` restores
+        # (experiment, state arrays) that ``undo_task`` restores
+        self._before_task: tuple[Experiment, dict] | None = None
         self.install(experiment)
 
     # ----------------------------------------------------------------- building
@@ -85,7 +86,7 @@ class Simulation(TrainingMixin):
         self.rng = rng if rng is not None else np.random.default_rng([experiment.seed, 1])
         self._unshown = None  # a batch of train() to show as ``run`` in the next snapshot()
         self.diverged = False  # the last train() or update stopped on NaN/Inf
-        self.divergence = None  # then: {"update", "rolled_back_to", "reason"}
+        self.divergence: dict | None = None  # then: {"update", "rolled_back_to", "reason"}
         self._undo: deque = deque()
         self._undo_sequences = 0
         self.run = run if run is not None else self._new_run()

@@ -9,7 +9,7 @@ copy read-only, so the GUI thread can draw it while the worker goes on. Arrays d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -103,6 +103,14 @@ class Snapshot:
     # (T,) the name nearest to each input x_t (the Inspector's; the strip shows input_tokens,
     # which never name an answer the input does not show, e.g. the wolf story's last animal)
     nearest_tokens: tuple[str, ...] = ()
+
+
+@overload
+def frozen_copy(array: np.ndarray) -> np.ndarray: ...
+
+
+@overload
+def frozen_copy(array: None) -> None: ...
 
 
 def frozen_copy(array: np.ndarray | None) -> np.ndarray | None:

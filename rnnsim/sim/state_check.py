@@ -52,7 +52,8 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     _check_cursor(t, phase, revealed, accumulator)
     rng = np.random.default_rng()
     rng.bit_generator.state = rng_state
-    run = SequenceRun(net, *task.sample(experiment.batch_size, rng), experiment.bptt_steps)
+    X, D, mask = task.sample(experiment.batch_size, rng)
+    run = SequenceRun(net, X, D, mask, experiment.bptt_steps)
     run.rng_before = rng_state
     _replay(run, t, revealed)
 

@@ -104,6 +104,7 @@ def member_rules(experiment: Experiment) -> dict:
     dt = net.dtype
     optimizer = make_optimizer(experiment.optimizer, experiment.lr,
                                **experiment.optimizer_hyper())
+    rules: dict[str, tuple[str, int | tuple[int, ...]]]
     rules = {"format": ("U", SCALAR), "schema": ("iu", SCALAR), "experiment": ("U", SCALAR),
              "updates": ("iu", SCALAR), "sequence": ("iu", SCALAR), "cursor": ("iu", (3,)),
              "rng": ("U", SCALAR), "last/clipped": ("b", SCALAR),

@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnsim.engine import clip_by_norm, clip_by_value, grad_norms
+from rnnsim.engine import Network, clip_by_norm, clip_by_value, grad_norms
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+    from .training_state import TrainingState
 
 CALLBACK_INTERVAL = 0.03  # seconds between progress callbacks of train()
 METRICS_ALWAYS = 100  # train() scores every update up to this update number, then …
@@ -27,7 +32,33 @@ class Progress:
 
 
 class TrainingMixin:
-    """Update and training operations of ``Simulation`` (see there for the attributes)."""
+    """Update and training operations of ``Simulation`` (see there for the attributes).
+
+    They change ``self.training`` (a ``TrainingState``) and the weights in place.
+    """
+
+    # provided by Simulation
+    experiment: Experiment
+    net: Network
+    task: Any
+    rng: np.random.Generator
+    training: TrainingState
+    run: Any
+    sequence: int
+    message: str
+    diverged: bool
+    divergence: dict | None
+    _unshown: tuple | None
+
+    if TYPE_CHECKING:
+        @property
+        def update_due(self) -> bool: ...
+
+        def _clear_undo(self) -> None: ...
+
+        def _sample(self) -> tuple: ...
+
+        def _new_run(self, batch=None) -> Any: ...
 
     # ----------------------------------------------------------------- one update
     def apply_pending(self, check_weights: bool = True) -> bool:
@@ -57,7 +88,7 @@ class TrainingMixin:
             if not self.weights_finite():
                 return self._weights_diverged()
             what = "the gradient" if math.isfinite(loss) else "the loss"
-            return self._diverged(what, total, self.training.good, self.updates + 1)
+            return self._diverged(what, total, self.training.good, self.training.updates + 1)
         clipped = False
         if exp.clip_value is not None:
             grads, clipped = clip_by_value(grads, exp.clip_value)
@@ -79,7 +110,7 @@ class TrainingMixin:
         what a divergence rolls back to. The optimiser's slot arrays need no copy (its steps
         replace them, see ``Optimizer.state_dict``)."""
         self.training.good = ({k: p.copy() for k, p in self.net.params.items()},
-                              self.optimizer.state_dict(copy=False), self.updates)
+                              self.training.optimizer.state_dict(copy=False), self.training.updates)
 
     def weights_finite(self) -> bool:
         """True when no weight is NaN or Inf."""
@@ -87,8 +118,8 @@ class TrainingMixin:
 
     def _weights_diverged(self) -> bool:
         """The last update made a weight NaN or Inf: undo it."""
-        norm = self.history.rows[-1][4] if len(self.history) else math.nan
-        return self._diverged("the weights", norm, self.training.good, self.updates)
+        norm = self.training.history.rows[-1][4] if len(self.training.history) else math.nan
+        return self._diverged("the weights", norm, self.training.good, self.training.updates)
 
     def _diverged(self, what: str, norm: float, good, failed: int) -> bool:
         """Restore ``good`` (weights, optimiser state, update count), say what happened."""
@@ -125,7 +156,7 @@ class TrainingMixin:
         the lowest it has been and above its first value: unstable training that has not
         reached NaN (yet); else "".
         """
-        rows = self.history.rows
+        rows = self.training.history.rows
         if len(rows) < 6:
             return ""
         losses = np.array([r[1] for r in rows])  # (updates,) at most the history's limit
@@ -245,17 +276,17 @@ class TrainingMixin:
         X, D, mask = X.astype(dt, copy=False), D.astype(dt, copy=False), \
             mask.astype(dt, copy=False)
         bptt = self.experiment.bptt_steps
-        if self._scored(self.updates + 1):
+        if self._scored(self.training.updates + 1):
             loss, grads, y = net.loss_and_grads(X, D, mask, bptt_steps=bptt, return_y=True)
             metrics = self.task.score(y, D, mask)
         else:
             loss, grads = net.loss_and_grads(X, D, mask, bptt_steps=bptt)
             metrics = {}
         self.sequence += 1
-        if self.accumulator.M == 1:
+        if self.training.accumulator.M == 1:
             return self._apply_update(grads, loss, metrics, check_weights=False)
         self.training.stats.append((loss, metrics))
-        if not self.accumulator.add(grads):
+        if not self.training.accumulator.add(grads):
             return None
         return self.apply_pending(check_weights=False)
 

@@ -91,7 +91,8 @@ def parse_csv(text: str, source: str) -> CsvData:
         raise ValueError(f"{_where(source, 1)}: no header; expected column names such as "
                          "'seq,x:a,x:b,d:y'")
     kinds, names = _header(rows[0], source)
-    groups, key, fresh, has_seq = [], None, True, "seq" in kinds
+    groups: list[list] = []
+    key, fresh, has_seq = None, True, "seq" in kinds
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             fresh = True

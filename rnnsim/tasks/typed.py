@@ -44,7 +44,7 @@ def syntax_error(source: str, line: int, column: int, what: str) -> ValueError:
 
 def _tokens(text: str, line: int, offset: int, source: str = "sequences") -> list[Token]:
     """The tokens of ``text``; stops reading (ValueError) past ``MAX_FRAMES`` of them."""
-    out = []
+    out: list[Token] = []
     for m in _TOKEN.finditer(text):
         if len(out) > MAX_FRAMES:
             raise syntax_error(source, line, offset + m.start() + 1, f"more than "

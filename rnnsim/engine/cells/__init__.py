@@ -11,7 +11,7 @@ from .lstm import LSTMCell
 CELLS = {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell, "feedforward": FeedForwardCell}
 
 
-def get_cell(name) -> type:
+def get_cell(name) -> type[Cell]:
     """Return the cell class registered as ``name``; ValueError naming ``cell`` if unknown."""
     if not isinstance(name, str) or name not in CELLS:
         accepted = ", ".join(repr(k) for k in CELLS)
