@@ -242,10 +242,10 @@ class FileMenu:
         except ImportError:
             w.show_notice("Export all is not available in this build.", error=True)
             return
-        w.status.show_progress((0, 1))
+        w.status.show_progress((0, 1), unit="files")
         try:
             export_all(folder, w, progress=lambda done, total, what:
-                       w.status.show_progress((done, total)))
+                       w.status.show_progress((done, total), unit="files"))
         except (OSError, ValueError) as exc:
             w.show_notice(f"Export failed: {exc}", error=True)
         else:

@@ -99,6 +99,7 @@ class CompareView(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.progress = QProgressBar()
         self.progress.setObjectName("compareProgress")
+        self.progress.setFormat("%v / %m batches")
         self.status = QLabel("")
         for w in (QLabel("Batches:"), self.batches, self.train_button, self.step_button,
                   self.stop_button, self.progress):
@@ -184,6 +185,7 @@ class CompareView(QWidget):
             self.stop()
         else:
             self._draw_losses()
+            self._draw_counters()
 
     # ----------------------------------------------------------------- drawing
     def refresh(self):
@@ -202,6 +204,15 @@ class CompareView(QWidget):
                 text += f"<br>writes: <tt>“the {html.escape(samples[i], quote=False)}”</tt>"
             self.captions[i].setText(text)
         self.status.setText(f"{self.comparison.batches} batches each")
+
+    def _draw_counters(self):
+        """While training: the batches and each network's updates so far (the scores and the
+        canvases follow when it stops)."""
+        self.status.setText(f"{self.comparison.batches} batches each, training…")
+        for caption, label, sim in zip(self.captions, self.comparison.labels,
+                                       self.comparison.sims, strict=True):
+            caption.setText(f"{html.escape(label)}: {sim.updates} updates so far "
+                            "(scores when training stops)")
 
     def _draw_losses(self):
         for c in self.comparison.loss_curves():

@@ -95,12 +95,15 @@ def load_preset_into(window, preset) -> None:
     canvas shows its title, explanation and claim, the window title names the preset and the
     status bar says what it teaches (until the simulation's own
     notice about the change replaces it)."""
+    reset = window.findChild(QAction, "actionReset")
+    mute = getattr(window, "mute_worker_messages", None)
+    if mute is not None:  # loading a preset is no change of the user's: no "Changed cell…"
+        mute(2 if reset is not None else 1)
     window.apply_experiment(preset.experiment)
     header = getattr(window, "header", None)
     if header is not None:
         header.set_experiment(preset.experiment, claim=preset.claim, steps=preset.steps)
     set_up_lesson(window, preset)
-    reset = window.findChild(QAction, "actionReset")
     if reset is not None:
         reset.trigger()
     window.setWindowTitle(preset.title)  # the desktop adds " — rnnsim" (display name)

@@ -13,6 +13,7 @@ from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.guided_menu import install_guided_menu
 from rnnsim.gui.keys import StepKeys
+from rnnsim.gui.notices import ERROR, NoticeBoard
 from rnnsim.gui.panels.docks import (
     build_docks,
     build_plots,
@@ -27,10 +28,12 @@ from rnnsim.gui.view_menu import ViewActions
 from rnnsim.gui.worker import WorkerThread
 from rnnsim.sim.presets import default_experiment
 
+DEFAULT_TITLE = "The lecture's recurrent network, step by step"
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
 PLOT_HEIGHT = 290  # default height of the tabbed plot docks along the bottom (pixels)
 PLOT_MIN_HEIGHT = 180  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
+SLOW_RUN = 15  # up to this many steps per second every snapshot is drawn into every plot
 
 
 class MainWindow(QMainWindow):
@@ -62,12 +65,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, experiment=None, settings=None):
         super().__init__()
-        self.setWindowTitle("The lecture's recurrent network, step by step")  # + " — rnnsim"
+        self.setWindowTitle(DEFAULT_TITLE)  # + " — rnnsim"
         self.setWindowIcon(app_icon())
         self.settings = settings if settings is not None else prefs.open_settings()
         self.experiment = experiment if experiment is not None else default_experiment()
         self.snapshot = None
         self._pending = None
+        self._streaming = False  # training or running fast: plot redraws share the thread
+        self._state = "idle"
         self.snapshots_received = 0
         self.draw_times = []  # seconds spent drawing each snapshot (for the benchmark)
         self.actions = Actions(self)
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         # the fields keep their width; a long notice is cut (its whole text in the tooltip)
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.message, 1)
+        self.notices = NoticeBoard(self.message)
         build_docks(self)
         self.files = FileMenu(self)
         install_guided_menu(self)
@@ -186,6 +192,8 @@ class MainWindow(QMainWindow):
     def _on_speed(self, index, send=True):
         steps = SPEEDS[index]
         self.speed_label.setText(f"{steps} steps/s " if steps else "max ")
+        if hasattr(self, "_state"):
+            self._set_streaming()
         if send:
             self.cmd_speed.emit(float(steps))
 
@@ -239,6 +247,8 @@ class MainWindow(QMainWindow):
         self.status.show_progress((done, total))
 
     def _on_state(self, state):
+        self._state = state
+        self._set_streaming()
         if state != "training":
             self.status.show_progress(None)
         if state != "running" and self.actions.actionRun.isChecked():
@@ -247,17 +257,35 @@ class MainWindow(QMainWindow):
             self.actions.actionRun.blockSignals(False)
             self.actions._on_run_toggled(False)
 
+    def _set_streaming(self):
+        """Plots are budgeted while training or running fast; otherwise every snapshot is
+        drawn everywhere, and a pause shows the paused state in every plot at once."""
+        speed = SPEEDS[self.speed.value()]
+        fast = speed == 0 or speed > SLOW_RUN
+        self._streaming = self._state == "training" or (self._state == "running" and fast)
+        plots = getattr(self, "plots", None)
+        if not self._streaming and plots is not None:
+            plots.flush()
+
     def _on_error(self, text):
         self.show_notice(text, error=True)
 
     def _on_message(self, text):
-        self.show_notice(text)
+        self.notices.worker_message(text, self.experiment)
+
+    def mute_worker_messages(self, n):
+        """Drop the next ``n`` notices of the simulation (a preset load is no user change)."""
+        self.notices.mute(n)
+
+    def _follow_title(self, experiment):
+        """The window title names the experiment shown."""
+        title = getattr(experiment, "title", "") or DEFAULT_TITLE
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
 
     def show_notice(self, text, error=False):
         """Show ``text`` in the status bar (red when ``error``)."""
-        self.message.setText(text)
-        self.message.setToolTip(text)
-        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.notices.show(text, self.experiment, ERROR if error else "")
 
     @property
     def has_pending(self):
@@ -279,11 +307,9 @@ class MainWindow(QMainWindow):
         self.lecture.update_snapshot(snap)
         self.samples.update_snapshot(snap)
         if self.plots is not None:
-            self.plots.update(snap)
-        if snap.message:
-            self.message.setText(snap.message)
-            self.message.setToolTip(snap.message)
-            self.message.setStyleSheet("color: #8a4b00;")
+            self.plots.update(snap, immediate=not self._streaming)
+        self.notices.from_snapshot(snap)
+        self._follow_title(snap.experiment)
         if snap.experiment is not None and snap.experiment != self.experiment_panel.experiment:
             self.experiment = snap.experiment
             self.experiment_panel.set_experiment(snap.experiment)

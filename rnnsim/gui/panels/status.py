@@ -58,12 +58,14 @@ class StatusFields:
         self._rate_t = self._rate_n = None
         self.rate = 0.0
 
-    def show_progress(self, done_total):
-        """Show (done, total) training progress, or hide the bar when None."""
+    def show_progress(self, done_total, unit="updates"):
+        """Show (done, total) progress counted in ``unit`` ("updates" while training, "files"
+        while exporting), or hide the bar when None. Stop shows while training only."""
         visible = done_total is not None
         self.progress.setVisible(visible)
-        self.stop.setVisible(visible)
+        self.stop.setVisible(visible and unit == "updates")
         if visible:
+            self.progress.setFormat(f"%v / %m {unit}")
             done, total = done_total
             self.progress.setMaximum(max(int(total), 1))
             self.progress.setValue(min(int(done), int(total)))

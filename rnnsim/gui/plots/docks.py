@@ -76,13 +76,18 @@ class PlotDocks(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
 
-    def update(self, snapshot):
-        """Show ``snapshot`` (only the newest is kept; hidden plots are drawn when shown)."""
+    def update(self, snapshot, immediate=False):
+        """Show ``snapshot`` (only the newest is kept; hidden plots are drawn when shown).
+
+        ``immediate``: draw every visible plot now (stepping, running slowly, paused), so the
+        plots show what the canvas shows; otherwise (training, running fast) the redraws
+        share the GUI thread as described in the class notes.
+        """
         now = time.perf_counter()
-        quiet = now - self._last_snapshot >= QUIET_S
+        quiet = immediate or now - self._last_snapshot >= QUIET_S
         self._last_snapshot = now
         self.snapshot = snapshot
-        if quiet and now >= self._next_allowed:
+        if immediate or (quiet and now >= self._next_allowed):
             self._timer.stop()
             start = time.perf_counter()
             for plot in self._visible():
@@ -92,6 +97,13 @@ class PlotDocks(QObject):
             self._next_allowed = time.perf_counter() + self._pause(cost)
         elif not self._timer.isActive():
             self._timer.start(max(0, round(1000 * (self._next_allowed - now))))
+
+    def flush(self):
+        """Draw the newest snapshot into every visible plot that shows an older one (after a
+        pause or the end of training: every view shows the same state)."""
+        self._timer.stop()
+        for plot in self._visible():
+            self._draw(plot)
 
     def refresh(self):
         """Draw the newest snapshot into every plot now, visible or not (before an export)."""
