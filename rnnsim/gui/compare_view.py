@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 
 from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.number_format import number
-from rnnsim.gui.plots.common import FOREGROUND, curve, pen, positive, style_plot
+from rnnsim.gui.plots.common import (
+    FOREGROUND,
+    curve,
+    integer_axis,
+    pen,
+    positive,
+    style_plot,
+)
 from rnnsim.sim.compare import Comparison
 
 TICK_BUDGET = 0.06  # seconds of training per timer tick
@@ -118,6 +125,8 @@ class CompareView(QWidget):
                                     "Gradient flow ‖∂E_T/∂s_k‖ on a shared batch",
                                     "lag T − k (frames back from the last)", "‖∂E_T/∂s_k‖",
                                     legend=True, log_y=True)
+        integer_axis(self.loss_plot)
+        integer_axis(self.flow_plot)
         self.loss_curves, self.flow_curves = {}, {}
         for i, label in enumerate(self.comparison.labels):
             self.loss_curves[label] = curve(self.loss_plot, label, pen(i), downsample=True)

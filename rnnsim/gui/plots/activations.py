@@ -7,7 +7,17 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import Table, colorbar, colormap, curve, pen, set_legend
+from rnnsim.gui.plots.common import (
+    FOREGROUND,
+    OpaqueGridAxis,
+    Table,
+    colorbar,
+    colormap,
+    curve,
+    integer_axis,
+    pen,
+    set_legend,
+)
 
 DEFAULT_UNITS = (0, 1, 2, 3)
 MAX_TRACES = 8
@@ -72,9 +82,13 @@ class ActivationsPlot(PlotView):
         self.heat.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heat.addItem(self.image)
-        self.bar = colorbar(colormap("CET-D1A"), "s_t[i]", (-1, 1))
+        # unlabelled: the title names s_t[i]; beside the traces a label read as a second y label
+        self.bar = colorbar(colormap("CET-D1A"), "", (-1, 1))
         self.bar.setImageItem(self.image, insert_in=self.heat)
         self.heat.showGrid(False, False)
+        self.heat.setAxisItems({"top": OpaqueGridAxis("top")})  # words thinned to fit
+        self.heat.getAxis("top").setPen(pg.mkPen(FOREGROUND))
+        self.heat.getAxis("top").setTextPen(pg.mkPen(FOREGROUND))
         self.heat.showAxis("top")
         self.heat.getAxis("top").setStyle(tickTextOffset=2)
         self._ticks_key = None
@@ -83,6 +97,8 @@ class ActivationsPlot(PlotView):
                                         "time step t (steps)", "s_t[i] (activation)",
                                         legend=True)
         self.trace_plot.setXLink(self.heat)
+        for plot in (self.heat, self.trace_plot):
+            integer_axis(plot)
         self.traces = [curve(self.trace_plot, None, pen(i), symbol="o", symbolSize=5,
                              symbolBrush=pen(i).color(), symbolPen=None)
                        for i in range(MAX_TRACES)]
@@ -117,7 +133,8 @@ class ActivationsPlot(PlotView):
             return
         self._ticks_key = key
         axis = self.heat.getAxis("top")
-        if snap.T <= TOKEN_TICKS_UP_TO:
+        integer_axis(self.heat, "top")
+        if snap.T <= TOKEN_TICKS_UP_TO:  # words that would run together are left out
             axis.setTicks([[(j, tok) for j, tok in enumerate(snap.input_tokens, start=1)]])
             axis.setLabel("input word x_t", color="#202020")
         else:

@@ -8,6 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from rnnsim.gui.number_format import tick_labels
+
 EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 
 #: Curve colours (colour-blind safe, Okabe–Ito), in the order curves are added.
@@ -81,6 +83,20 @@ class OpaqueGridAxis(pg.AxisItem):
     def __init__(self, orientation, **kwargs):
         super().__init__(orientation, **kwargs)
         self._pens = {}  # rgba → opaque pen
+        self.integer = False  # time steps, lags, updates: ticks on whole numbers only
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self.integer or self.logMode:
+            return levels
+        whole = [(max(1.0, round(spacing)), offset) for spacing, offset in levels
+                 if spacing >= 1 or spacing == levels[0][0]]
+        return [(s, o) for i, (s, o) in enumerate(whole) if s not in (x for x, _ in whole[:i])]
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode and any(abs(v * scale) >= 1e5 for v in values):
+            return tick_labels([v * scale for v in values])  # 6e136, not 6e+136
+        return super().tickStrings(values, scale, spacing)
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)
@@ -88,7 +104,8 @@ class OpaqueGridAxis(pg.AxisItem):
             return None
         axis, ticks, texts = specs
         # faintest first: where levels coincide (log axes) the stronger line is drawn last
-        return axis, [(self._opaque(pen_), a, b) for pen_, a, b in reversed(ticks)], texts
+        return axis, [(self._opaque(pen_), a, b) for pen_, a, b in reversed(ticks)], \
+            thinned(texts)
 
     def _opaque(self, pen_):
         color = pen_.color()
@@ -100,6 +117,27 @@ class OpaqueGridAxis(pg.AxisItem):
             opaque.setColor(pg.mkColor(*rgb))
             self._pens[key] = opaque
         return self._pens[key]
+
+
+def thinned(texts, gap: float = 3.0):
+    """Tick labels that do not run into each other: the major ones first, then each minor
+    one that keeps ``gap`` pixels from every label already kept. ``texts`` are pyqtgraph's
+    (rect, flags, text) specs, major levels first."""
+    kept = []
+    for spec in texts:
+        rect = spec[0].adjusted(-gap, -gap, gap, gap)
+        if not any(rect.intersects(other[0]) for other in kept):
+            kept.append(spec)
+    return kept
+
+
+def integer_axis(plot: pg.PlotItem, side: str = "bottom") -> None:
+    """Ticks on whole numbers only on ``side`` (time steps, lags, update numbers)."""
+    axis = plot.getAxis(side)
+    if isinstance(axis, OpaqueGridAxis):
+        axis.integer = True
+        axis.picture = None
+        axis.update()
 
 
 def dashed(color: str = "#555555", width: float = 1.5):

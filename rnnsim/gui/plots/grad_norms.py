@@ -7,7 +7,15 @@ import pyqtgraph as pg
 
 from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import Table, curve, dashed, legend_below, pen, positive
+from rnnsim.gui.plots.common import (
+    Table,
+    curve,
+    dashed,
+    integer_axis,
+    legend_below,
+    pen,
+    positive,
+)
 
 MATRICES = {"Wx": "‖∂E/∂W_x‖", "Ws": "‖∂E/∂W_s‖", "Wy": "‖∂E/∂W_y‖"}
 
@@ -21,7 +29,8 @@ class GradNormsPlot(PlotView):
     def _build(self):
         self.plot = self.add_plot(0, 0, "gradient norms per weight update (before clipping)",
                                   "weight update n (updates)",
-                                  "gradient norm ‖∂E/∂W‖ (log scale)", log_y=True)
+                                  "‖∂E/∂W‖ (log scale)", log_y=True)
+        integer_axis(self.plot)
         legend_below(self, self.plot, 1, 0, columns=3)
         self.curves = {name: curve(self.plot, label, pen(i, 1), downsample=True)
                        for i, (name, label) in enumerate(MATRICES.items())}
@@ -30,10 +39,12 @@ class GradNormsPlot(PlotView):
         self.marks = curve(self.plot, "clipping fired", None, symbol="x", symbolSize=7,
                            symbolPen=pg.mkPen("#B00020", width=1.5), symbolBrush="#B00020")
         self.threshold = pg.InfiniteLine(angle=0, pen=dashed("#B00020", 1.5),
-                                         label="clip threshold",
-                                         labelOpts={"color": "#B00020", "position": 0.05,
-                                                    "anchors": [(0, 1), (0, 1)]})
+                                         label="clip",
+                                         labelOpts={"color": "#B00020", "position": 0.99,
+                                                    "anchors": [(1, 1), (1, 1)]})
         self.plot.addItem(self.threshold)
+        # the value goes in the legend, where it never sits on a curve
+        self.threshold_key = curve(self.plot, "clip threshold", dashed("#B00020", 1.5))
 
     def _draw(self, snap):
         h = snap.history
@@ -50,7 +61,19 @@ class GradNormsPlot(PlotView):
         self.threshold.setVisible(clip is not None)
         if clip is not None:
             self.threshold.setValue(np.log10(clip))
-            self.threshold.label.setFormat(f"clip threshold = {number(clip)}")
+            self.threshold.label.setFormat("clip")
+        self.threshold_key.setVisible(clip is not None)
+        label = f"clip threshold = {number(clip)} (dashed)" if clip is not None else None
+        self._legend_threshold(label)
+
+    def _legend_threshold(self, label):
+        legend = self.plot.legend
+        if getattr(self, "_threshold_label", None) == label:
+            return
+        self._threshold_label = label
+        legend.removeItem(self.threshold_key)
+        if label is not None:
+            legend.addItem(self.threshold_key, label)
 
     def tables(self):
         if self.snapshot is None:

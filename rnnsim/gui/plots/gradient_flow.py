@@ -19,6 +19,7 @@ from rnnsim.gui.plots.common import (
     colormap,
     curve,
     dashed,
+    integer_axis,
     legend_below,
     pen,
     positive,
@@ -82,7 +83,8 @@ class GradientFlowPlot(PlotView):
         self.controls.addWidget(self.note, 1)
         self.plot = self.add_plot(0, 0, "‖∂E_t/∂s_k‖ against the lag t − k",
                                   "lag t − k (time steps back)",
-                                  "gradient norm ‖∂E_t/∂s_k‖ (log scale)", log_y=True)
+                                  "‖∂E_t/∂s_k‖ (log scale)", log_y=True)
+        integer_axis(self.plot)
         legend_below(self, self.plot, 1, 0)
         self.live = curve(self.plot, "‖∂E/∂s_k‖, backward sweep (live)", pen(0, 2.5),
                           symbol="o", symbolSize=6, symbolBrush=pen(0).color(), symbolPen=None)
@@ -94,6 +96,8 @@ class GradientFlowPlot(PlotView):
         self.matrix = self.add_plot(0, 1, "G[t, k] = ‖∂E_t/∂s_k‖ (log₁₀)",
                                     "state s_k (time step k)", "loss E_t (time step t)")
         self.matrix.invertY(True)
+        integer_axis(self.matrix)
+        integer_axis(self.matrix, "left")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.matrix.addItem(self.image)
         self.bar = colorbar(colormap("viridis"), "log₁₀ G[t, k]", (-6, 0))

@@ -57,7 +57,7 @@ class SaturationPlot(PlotView):
                          symbolPen=pg.mkPen("#202020"))
         self.gamma = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.2), label="γ",
                                      labelOpts={"color": "#444444", "position": 0.8,
-                                                "anchors": [(0.5, 1), (0.5, 1)]})
+                                                "anchors": [(0.5, 0), (0.5, 0)]})
         self.plot.addItem(self.gamma)
         self.data = {}
 

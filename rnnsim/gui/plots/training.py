@@ -13,6 +13,7 @@ from rnnsim.gui.plots.common import (
     Table,
     curve,
     dashed,
+    integer_axis,
     legend_below,
     pen,
 )
@@ -63,9 +64,13 @@ class TrainingPlot(PlotView):
         self.metric_smooth = [curve(self.metric_plot, None, pen(i + 1, 2.5), downsample=True)
                               for i in range(MAX_METRICS)]
         self.chance = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.5), label="chance",
-                                      labelOpts={"color": "#444444", "position": 0.02,
-                                                 "anchors": [(0, 0), (0, 0)]})
+                                      labelOpts={"color": "#444444", "position": 0.99,
+                                                 "anchors": [(1, 1), (1, 1)]})
         self.metric_plot.addItem(self.chance)
+        # its value is in the legend, below the plot: never on the curves
+        self.chance_key = curve(self.metric_plot, None, dashed("#444444", 1.5))
+        for plot in (self.loss_plot, self.metric_plot):
+            integer_axis(plot)
         self._legend_key = None
         self.smoothed = {}  # name → smoothed array last drawn
 
@@ -92,10 +97,12 @@ class TrainingPlot(PlotView):
                 smooth.setData([], [])
             raw.setVisible(i < len(names))
             smooth.setVisible(i < len(names))
-        self._set_legend(names)
         self.chance.setValue(snap.chance)
-        self.chance.label.setFormat(f"chance {snap.primary_metric} = {number(snap.chance)}")
+        self.chance.label.setFormat("chance")
         self.chance.setVisible(bool(np.isfinite(snap.chance)))
+        self._chance_text = (f"chance {snap.primary_metric} = {number(snap.chance)} (dashed)"
+                             if np.isfinite(snap.chance) else None)
+        self._set_legend(names)
 
     @staticmethod
     def _set(raw, smooth, n, values, smoothed):
@@ -114,9 +121,10 @@ class TrainingPlot(PlotView):
         return names[:MAX_METRICS]
 
     def _set_legend(self, names):
-        if names == self._legend_key:
+        chance = getattr(self, "_chance_text", None)
+        if (names, chance) == self._legend_key:
             return
-        self._legend_key = list(names)
+        self._legend_key = (list(names), chance)
         legend = self.metric_plot.legend
         legend.clear()
         for i, name in enumerate(names):
@@ -124,6 +132,8 @@ class TrainingPlot(PlotView):
                            f"{name} (mean of the last {SMOOTH_WINDOW} updates)")
         if names:
             legend.addItem(self.metric_raw[0], "raw values (faint)")
+        if chance:
+            legend.addItem(self.chance_key, chance)
 
     def tables(self):
         if self.snapshot is None:

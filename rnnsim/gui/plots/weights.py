@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from rnnsim.gui.canvas.layout import GATE_NAMES
 from rnnsim.gui.plots.base import PlotView
 from rnnsim.gui.plots.common import (
     Table,
@@ -27,6 +28,7 @@ class WeightsPlot(PlotView):
 
     def _build(self):
         self.images, self.delta_images, self.plots = {}, {}, {}
+        self._separators = {}  # id(plot) → gate block separator lines
         cmap = colormap("CET-D1A")
         for col, (key, label, rows, cols) in enumerate(MATRICES):
             for row, (store, prefix) in enumerate(((self.images, ""), (self.delta_images, "Δ"))):
@@ -70,11 +72,38 @@ class WeightsPlot(PlotView):
                 plot.setRange(xRange=(-0.5, W.shape[1] - 0.5), yRange=(-0.5, W.shape[0] - 0.5),
                               padding=0)
                 integer_ticks(plot, W.shape[1], W.shape[0])
+                self._gate_blocks(plot, key, snap, W.shape[1])
                 shape = f"{W.shape[0]}×{W.shape[1]}"
                 plot.setTitle(f"{prefix}{dict((k, v) for k, v, *_ in MATRICES)[key]}  ({shape})",
                               color="#202020", size="10pt")
         self.bar.setLevels(levels)
         self.delta_bar.setLevels(dlevels)
+
+    def _gate_blocks(self, plot, key, snap, n_cols):
+        """LSTM/GRU: W_x and W_s hold one block of H columns per gate (i, f, o, g; z, r, n):
+        label the blocks, not 4H unit numbers, and draw a line between them."""
+        names = GATE_NAMES.get(snap.cell) if key in ("Wx", "Ws") else None
+        H = np.asarray(snap.s).shape[1]
+        blocks = bool(names) and n_cols == len(names) * H
+        lines = self._separators.setdefault(id(plot), [])
+        wanted = len(names) - 1 if blocks else 0
+        while len(lines) < wanted:
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#202020", width=1.5))
+            plot.addItem(line)
+            lines.append(line)
+        for j, line in enumerate(lines):
+            line.setVisible(j < wanted)
+            if j < wanted:
+                line.setValue((j + 1) * H - 0.5)
+        axis = plot.getAxis("bottom")
+        label = (f"gate blocks {', '.join(names)} ({H} units each)" if blocks
+                 else dict((k, c) for k, _, _, c in MATRICES)[key])
+        if blocks:
+            axis.setTicks([[(j * H + (H - 1) / 2, name) for j, name in enumerate(names)]])
+        else:
+            axis.setTicks(None)
+        if axis.labelText != label:
+            plot.setLabel("bottom", label, color="#202020", **{"font-size": "10pt"})
 
     def tables(self):
         if self.snapshot is None:
