@@ -37,8 +37,8 @@ def add_parser(sub):
         description="Train without a window, then write into DIR the state (run.npz: open "
         "it in the window with `rnnsim gui DIR/run.npz`, continue it with `rnnsim train "
         "--experiment DIR/run.npz --updates N`), experiment.json, metrics.json, every plot "
-        "(PNG, SVG, CSV), the network (PNG, SVG), report.md and report.html. Progress goes "
-        "to stderr; the last line on stdout is {\"updates\": N, \"metrics\": {...}}. "
+        "(PNG, SVG, CSV), the network (PNG, SVG), report.md, report.html and report.pdf. "
+        "Progress goes to stderr; the last line on stdout is {\"updates\": N, \"metrics\": {...}}. "
         "Ctrl-C stops at the next update and writes everything trained so far (exit 130).")
     add_start_arguments(train, "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
                         "task knob (task.gap=30); repeatable")

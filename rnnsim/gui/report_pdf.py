@@ -152,7 +152,7 @@ class _Handout:
         folded = canvas.folded_scene
         _fit(self.painter, folded, top, folded.sceneRect().united(folded.itemsBoundingRect()))
         strips = _strips(canvas)
-        height = (rest.bottom() - top.bottom() - 20) / max(len(strips), 2)
+        height = (rest.bottom() - top.bottom() - 20) / len(strips)
         for i, source in enumerate(strips):
             target = QRectF(rest.left(), top.bottom() + 20 + i * height, rest.width(),
                             height - 8)
