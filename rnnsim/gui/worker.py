@@ -68,6 +68,8 @@ def passive(method):
 
 
 def _guarded(worker, method, args) -> None:
+    if worker.closing:  # the window is closing: commands still queued are dropped
+        return
     try:
         method(worker, *args)
     except (ValueError, RuntimeError, OSError) as exc:
@@ -135,6 +137,8 @@ class SimulationWorker(QObject):
         """The newest published Snapshot (thread-safe), or None before the first."""
         with self._lock:
             return self._latest
+
+    closing = False  # set from the GUI thread by WorkerThread.close: queued commands are dropped
 
     def request_stop_training(self) -> None:
         """Ask a running ``train`` to stop (thread-safe; takes effect before the next batch)."""
@@ -454,6 +458,7 @@ class WorkerThread(QObject):
         if self._closed:
             return True
         self._closed = True
+        self.worker.closing = True  # a backlog of queued commands must not delay the close
         self.worker.request_stop_training()
         if not self.thread.isRunning():
             return True

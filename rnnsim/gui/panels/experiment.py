@@ -36,12 +36,17 @@ class ExperimentPanel(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("experimentMessage")
         self.message.setWordWrap(True)
+        self.sizes = QLabel("")
+        self.sizes.setObjectName("memoryEstimate")
+        self.sizes.setWordWrap(True)
+        self.sizes.setStyleSheet("color: #333; font-size: 8pt;")
         self.form_holder = None
         self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message)
+        layout.addWidget(self.sizes)
         layout.addWidget(scroll, 1)
         self._build()
 
@@ -70,6 +75,7 @@ class ExperimentPanel(QWidget):
         for name, value, choices, tip in knob_specs(exp):
             self._add_editor(form, f"task.{name}", value, choices, tip)
         self.scroll.setWidget(self.form_holder)
+        self._show_sizes()
 
     def _add_editor(self, form, name, value, choices, tip):
         editor = FieldEditor(name, value, self._check, choices=choices, parent=self)
@@ -142,7 +148,28 @@ class ExperimentPanel(QWidget):
         else:
             self._show_values()
 
+    def _show_sizes(self):
+        """The sizes and the memory estimate (``rnnsim.sim.memory``) of the experiment."""
+        from rnnsim.engine.memory import ceiling, format_bytes
+        from rnnsim.sim.memory import estimate, frames
+
+        exp = self.experiment
+        try:
+            task = exp.make_task()
+            est = estimate(exp, task=task)
+            limit, source = ceiling()
+        except ValueError as exc:
+            self.sizes.setText(f"sizes: {exc}")
+            return
+        self.sizes.setText(
+            f"sizes: n_in = {task.n_in}, H = {exp.n_hidden}, n_out = {task.n_out}, "
+            f"T = {frames(task)}, B = {exp.batch_size} · memory {est.text()} "
+            f"(ceiling {format_bytes(limit)})")
+        parts = ", ".join(f"{k} {format_bytes(v)}" for k, v in est.parts.items() if v)
+        self.sizes.setToolTip(f"Estimated peak memory: {parts}. The ceiling is {source}.")
+
     def _show_values(self):
+        self._show_sizes()
         exp = self.experiment
         for f in dataclasses.fields(exp):
             if f.name in self.editors:
