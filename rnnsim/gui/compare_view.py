@@ -2,18 +2,18 @@
 
 The loss curves of every experiment are overlaid in one plot and their vanishing-gradient
 curves ‖∂E_T/∂s_k‖ in another, each with a legend; below, one network canvas per experiment.
-Training runs on the GUI thread in short chunks from a timer (a chunk is a few milliseconds
-to a few tens of milliseconds), so the window stays responsive and no thread is involved.
+Training runs in a worker thread (``compare_worker.CompareWorker``, the pattern of the
+simulation's worker): the window sends Train, Stop and Step as queued commands and draws the
+frames the worker publishes, so it stays responsive however long the training takes.
 """
 
 from __future__ import annotations
 
 import html
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.compare_worker import CompareFrame, CompareWorker, full_frame
 from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.common import (
     FOREGROUND,
@@ -35,9 +36,9 @@ from rnnsim.gui.plots.common import (
     positive,
     style_plot,
 )
+from rnnsim.gui.worker import WorkerThread
 from rnnsim.sim.compare import Comparison
 
-TICK_BUDGET = 0.06  # seconds of training per timer tick
 FLOW_BATCH = 64  # sequences in the shared batch of the gradient-flow curves
 
 
@@ -54,17 +55,19 @@ class CompareView(QWidget):
     """
 
     trained = Signal(int)  # batches trained when a Train run ends (finished or stopped)
+    cmd_train = Signal(int)  # to the worker, queued
+    cmd_stop = Signal()
+    cmd_step = Signal()
 
     def __init__(self, comparison: Comparison, title: str = "Compare", claim: str = "",
                  batches: int = 200, parent=None):
         super().__init__(parent)
         self.setObjectName("compareView")
         self.setWindowTitle(f"Compare: {title}")
-        self.comparison = comparison
-        self._target = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._on_tick)
+        self.comparison = comparison  # owned by the worker's thread once it has started
+        self.labels = list(comparison.labels)
+        self.training = False
+        self.frame: CompareFrame | None = None
         layout = QVBoxLayout(self)
         header = QLabel(f"<b>{title}</b>" + (f" — {claim}" if claim else ""))
         header.setWordWrap(True)
@@ -75,7 +78,23 @@ class CompareView(QWidget):
         splitter.addWidget(self._canvases())
         splitter.setSizes([380, 420])
         layout.addWidget(splitter, 1)
-        self.refresh()
+        self._draw(full_frame(comparison))  # before the worker's thread owns the comparison
+        self._thread = self._start_worker(comparison)
+
+    def _start_worker(self, comparison: Comparison) -> WorkerThread:
+        thread = WorkerThread(worker=CompareWorker(comparison))
+        thread.thread.setObjectName("compareThread")
+        worker, queued = thread.worker, Qt.ConnectionType.QueuedConnection
+        self.cmd_train.connect(worker.train, queued)
+        self.cmd_stop.connect(worker.stop_training, queued)
+        self.cmd_step.connect(worker.step, queued)
+        worker.frame_ready.connect(self._draw, queued)
+        worker.trained.connect(self._on_trained, queued)
+        # also when the view is deleted without a close event (a lambda keeps the thread alive
+        # until then; a bound method would not)
+        self.destroyed.connect(lambda *_: thread.close())
+        thread.start()
+        return thread
 
     @classmethod
     def from_preset(cls, preset, parent=None) -> CompareView:
@@ -156,86 +175,65 @@ class CompareView(QWidget):
 
     # ----------------------------------------------------------------- actions
     def _on_train(self):
-        self._target = self.comparison.batches + self.batches.value()
-        self._started = self.comparison.batches
-        self._per_chunk = TICK_BUDGET  # seconds per chunk, measured as training goes
         self.progress.setRange(0, self.batches.value())
         self.progress.setValue(0)
+        self._started = self.frame.batches
         self._set_running(True)
-        self._timer.start()
+        self.cmd_train.emit(self.batches.value())
 
     def _on_step(self):
-        self.comparison.step()
-        self.refresh()
+        self.cmd_step.emit()
 
     def stop(self):
-        """Stop training (the batches done so far stay)."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self._set_running(False)
-            self.refresh()
-            self.trained.emit(self.comparison.batches - self._started)
+        """Stop training (the batches done so far stay; ``trained`` follows)."""
+        if self.training:
+            self.cmd_stop.emit()
+
+    def _on_trained(self, batches: int):
+        self._set_running(False)
+        self.trained.emit(batches)
 
     def _set_running(self, running: bool):
+        self.training = running
         self.train_button.setEnabled(not running)
         self.step_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
 
-    def _on_tick(self):
-        cmp = self.comparison
-        left = -(-(self._target - cmp.batches) // cmp.chunk)  # whole chunks still to train
-        chunks = max(1, min(left, int(TICK_BUDGET / self._per_chunk)))
-        start = time.perf_counter()
-        cmp.train_chunk(chunks=chunks)
-        self._per_chunk = max((time.perf_counter() - start) / chunks, 1e-4)
-        self.progress.setValue(min(cmp.batches, self._target) - self._started)
-        running = cmp.batches < self._target and not all(cmp.stopped)
-        if not running:
-            self.stop()
-        else:
-            self._draw_losses()
-            self._draw_counters()
-
     # ----------------------------------------------------------------- drawing
-    def refresh(self):
-        """Redraw the curves, the canvases and the captions."""
-        self._draw_losses()
-        for label, flow in zip(self.comparison.labels, self.comparison.gradient_flows(),
-                               strict=True):
-            self.flow_curves[label].setData(*positive(flow.lag, flow.norm))
-        scores = self.comparison.scores()
-        samples = self.comparison.samples()
-        for i, (canvas, snap) in enumerate(zip(self.canvases, self.comparison.snapshots(),
-                                               strict=True)):
-            canvas.show_snapshot(snap)
-            text = self._caption(i, scores[i])
-            if samples is not None:
-                text += f"<br>writes: <tt>“the {html.escape(samples[i], quote=False)}”</tt>"
-            self.captions[i].setText(text)
-        self.status.setText(f"{self.comparison.batches} batches each")
-
-    def _draw_counters(self):
-        """While training: the batches and each network's updates so far (the scores and the
-        canvases follow when it stops)."""
-        self.status.setText(f"{self.comparison.batches} batches each, training…")
-        for caption, label, sim in zip(self.captions, self.comparison.labels,
-                                       self.comparison.sims, strict=True):
-            caption.setText(f"{html.escape(label)}: {sim.updates} updates so far "
-                            "(scores when training stops)")
-
-    def _draw_losses(self):
-        for c in self.comparison.loss_curves():
+    def _draw(self, frame: CompareFrame):
+        """Draw ``frame``: curves and counters; flows, canvases and scores when it is full."""
+        self.frame = frame
+        for c in frame.loss_curves:
             self.loss_curves[c.label].setData(*positive(c.batches, c.loss))
+        if self.training:
+            self.progress.setValue(min(frame.batches - self._started, self.progress.maximum()))
+        if not frame.full:
+            self.status.setText(f"{frame.batches} batches each, training…")
+            for caption, label, updates in zip(self.captions, self.labels, frame.updates,
+                                               strict=True):
+                caption.setText(f"{html.escape(label)}: {updates} updates so far "
+                                "(scores when training stops)")
+            return
+        for label, flow in zip(self.labels, frame.flows, strict=True):
+            self.flow_curves[label].setData(*positive(flow.lag, flow.norm))
+        for i, (canvas, snap) in enumerate(zip(self.canvases, frame.snapshots, strict=True)):
+            canvas.show_snapshot(snap)
+            text = self._caption(i, frame)
+            if frame.samples is not None:
+                text += ("<br>writes: <tt>“the "
+                         f"{html.escape(frame.samples[i], quote=False)}”</tt>")
+            self.captions[i].setText(text)
+        self.status.setText(f"{frame.batches} batches each")
 
-    def _caption(self, i: int, scores: dict) -> str:
-        sim = self.comparison.sims[i]
-        metric = sim.task.primary_metric
-        text = (f"{html.escape(self.comparison.labels[i])}: {sim.updates} updates, {metric} "
-                f"{number(scores[metric])} (chance {number(sim.task.chance)}), "
+    def _caption(self, i: int, frame: CompareFrame) -> str:
+        snap, scores = frame.snapshots[i], frame.scores[i]
+        metric = snap.primary_metric
+        text = (f"{html.escape(self.labels[i])}: {frame.updates[i]} updates, {metric} "
+                f"{number(scores[metric])} (chance {number(snap.chance)}), "
                 f"loss {number(scores['loss'])}")
-        if self.comparison.stopped[i]:
+        if frame.stopped[i]:
             text += " — diverged"
-            self.captions[i].setToolTip(self.comparison.stopped[i])
+            self.captions[i].setToolTip(frame.stopped[i])
         return text
 
     def curve_data(self, plot: str, label: str) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +243,7 @@ class CompareView(QWidget):
         return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
 
     def closeEvent(self, event):
-        self._timer.stop()
+        self._thread.close()  # stops training and waits for the worker's thread
         super().closeEvent(event)
 
 

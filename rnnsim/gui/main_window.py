@@ -344,8 +344,11 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- closing
     def shutdown(self):
-        """Stop the worker and its thread, and wait for them (idempotent)."""
+        """Stop the worker and its thread, and those of open Compare and Sweep windows, and
+        wait for them (idempotent)."""
         self._timer.stop()
+        for view in list(self.guided_views.views):
+            view.close()
         self.worker_thread.close()
 
     def showEvent(self, event):

@@ -440,11 +440,13 @@ class WorkerThread(QObject):
 
     _stop = Signal()
 
-    def __init__(self, experiment: Experiment | None = None, parent=None) -> None:
+    def __init__(self, experiment: Experiment | None = None, parent=None, *,
+                 worker: QObject | None = None) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("simulationThread")
-        self.worker = SimulationWorker(experiment)
+        # any worker with the same stop protocol (``stop`` slot, ``request_stop_training``)
+        self.worker = worker if worker is not None else SimulationWorker(experiment)
         self.worker.moveToThread(self.thread)
         self._stop.connect(self.worker.stop)
         self._closed = False

@@ -52,6 +52,7 @@ def test_canvases_show_each_experiment_and_step_moves_them_together(qtbot, view)
     assert [c.snapshot.experiment.update_every for c in view.canvases] == [1, 20]
     before = [c.snapshot.cursor for c in view.canvases]
     qtbot.mouseClick(view.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.canvases[0].snapshot.cursor != before[0], timeout=5000)
     after = [c.snapshot.cursor for c in view.canvases]
     assert after[0] == after[1] != before[0]
     np.testing.assert_array_equal(view.canvases[0].snapshot.X, view.canvases[1].snapshot.X)
@@ -60,11 +61,34 @@ def test_canvases_show_each_experiment_and_step_moves_them_together(qtbot, view)
 def test_stop_ends_training_early(qtbot, view):
     view.batches.setValue(100000)
     qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.comparison.batches >= 20, timeout=10000)
+    qtbot.waitUntil(lambda: view.frame.batches >= 20, timeout=10000)
+    assert not view.frame.full and "training" in view.status.text()
+    assert "updates so far" in view.captions[0].text()
     with qtbot.waitSignal(view.trained, timeout=5000) as blocker:
         qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
     assert 20 <= blocker.args[0] < 100000
-    assert not view._timer.isActive()
+    assert not view.training and view.train_button.isEnabled()
+    assert view.frame.full and f"{view.frame.batches} batches each" == view.status.text()
+
+
+def test_the_window_stays_responsive_while_compare_trains(qtbot, view):
+    from rnnsim.gui.compare_worker import CompareWorker
+
+    assert isinstance(view._thread.worker, CompareWorker)
+    assert view._thread.worker.thread() is not view.thread()  # trains off the GUI thread
+    view.batches.setValue(100000)
+    qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.frame.batches >= 20, timeout=10000)
+    ticks = []
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=5000)  # the GUI thread's loop runs
+    timer.stop()
+    view.stop()
+    qtbot.waitUntil(lambda: not view.training, timeout=5000)
 
 
 def test_a_diverged_experiment_is_marked_and_the_other_keeps_training(qtbot):
