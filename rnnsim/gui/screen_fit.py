@@ -122,7 +122,9 @@ class ScreenFit(QObject):
         default width, or what the window can spare beside the canvas."""
         w = self.window
         spare = max(w.width() - w.centralWidget().minimumSizeHint().width() - 30, 0)
-        widths = COMPACT_WIDTHS if self.compact else SIDE_WIDTHS
+        widths = dict(COMPACT_WIDTHS if self.compact else SIDE_WIDTHS)
+        if self.compact:  # the plots share the right side: give them what the canvas spares
+            widths["inspector"] = max(widths["inspector"], int(0.3 * w.width()))
         scale = min(1.0, spare / sum(widths.values()))
         squeezed = [(w.docks[name], int(width * scale)) for name, width in widths.items()
                     if name in w.docks and w.docks[name].isVisible()

@@ -22,8 +22,10 @@ def loss_text(snap):
     """The loss as what it is: E of the shown sequence, and the mean over the batch of B."""
     batch = getattr(snap.experiment, "batch_size", None)
     of = f"of B = {batch}" if batch else "over the batch"
-    return (f"E = {number(shown_sequence_loss(snap))} (this sequence) · "
-            f"mean {of}: {number(snap.loss)}")
+    c = snap.cursor
+    pending = c.phase == "forward" and c.t < snap.T and np.isnan(snap.loss)
+    mean = "—" if pending else number(snap.loss)  # known once the forward pass is complete
+    return f"E = {number(shown_sequence_loss(snap))} (this sequence) · mean {of}: {mean}"
 
 
 class StatusFields:

@@ -6,13 +6,16 @@ import contextlib
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from rnnsim.gui.plots.common import EXPORT_SIZE, Table, style_plot
 from rnnsim.gui.plots.menus import install_plot_menu
 
 WIDE = 2.2  # a plot wider than this many times its height puts its panels side by side
+LEGEND_LINES = 5  # lines a one-column legend below a plot may take
+NARROW = 640  # a plot narrower than this lists its legend entries in one column
+MIN_FIT = 0.6  # a plot too large for its dock is drawn down to this scale before it is cut
 
 
 class _TimedLayoutWidget(pg.GraphicsLayoutWidget):
@@ -25,14 +28,35 @@ class _TimedLayoutWidget(pg.GraphicsLayoutWidget):
     def set_zoom(self, zoom):
         """Draw everything ``zoom`` times larger (1: as laid out)."""
         self.zoom = float(zoom)
-        self.autoPixelRange = self.zoom == 1.0
         self.resizeEvent(None)
 
+    def effective_zoom(self):
+        """The projector zoom, lowered (to MIN_FIT at most) when the panels' minimum size does
+        not fit the view: a narrow dock shows the whole plot a little smaller, never cut."""
+        ci = getattr(self, "ci", None)
+        if ci is None:  # still being built
+            return self.zoom
+        least = ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        fit = min(self.width() / max(least.width(), 1.0), self.height() / max(least.height(), 1.0))
+        return max(min(self.zoom, fit), min(self.zoom, MIN_FIT))
+
+    applied = 1.0  # the zoom the view is drawn at now
+    frozen = False  # an export is laying the plot out at its own size: leave the view alone
+
+    def refit(self):
+        """Apply the effective zoom again if the panels' minimum size changed it."""
+        if not self.frozen and abs(self.effective_zoom() - self.applied) > 1e-3:
+            self.resizeEvent(None)
+
     def resizeEvent(self, event):
-        if self.zoom == 1.0 or self.closed:
+        if self.closed:
+            return
+        zoom = self.applied = self.effective_zoom()
+        self.autoPixelRange = zoom == 1.0
+        if zoom == 1.0:
             super().resizeEvent(event)
             return
-        self.range = QRectF(0, 0, self.width() / self.zoom, self.height() / self.zoom)
+        self.range = QRectF(0, 0, self.width() / zoom, self.height() / zoom)
         pg.GraphicsView.setRange(self, self.range, padding=0, disableAutoPixel=True)
         self.updateMatrix()
 
@@ -70,6 +94,7 @@ class PlotView(QWidget):
         self._arrangements = {}  # "tall"/"wide" → [(item, row, col)], see ``arrange``
         self._rows = {}  # "tall"/"wide" → {row: (stretch, max height or None)}
         self.arrangement = "tall"
+        self.legends_below = []  # legends in their own row (common.legend_below)
         self._build()
         install_plot_menu(self)
 
@@ -89,6 +114,7 @@ class PlotView(QWidget):
         """Redraw every item from ``snapshot`` (a ``rnnsim.sim.Snapshot``)."""
         self.snapshot = snapshot
         self._draw(snapshot)
+        self.graphics.refit()
 
     def set_zoom(self, zoom):
         """Projector mode: fonts, lines and symbols ``zoom`` times larger (exports unchanged)."""
@@ -124,6 +150,7 @@ class PlotView(QWidget):
         self._apply_rows(name)
         self.arrangement = name
         self._arranged(name)
+        self.graphics.refit()
 
     def _arranged(self, name):
         """Hook: the panels were just put in arrangement ``name``."""
@@ -141,8 +168,15 @@ class PlotView(QWidget):
                 layout.setRowMinimumHeight(row, 0)
 
     def resizeEvent(self, event):
-        """Pick the arrangement for the new shape."""
+        """Pick the arrangement (and the legends' columns) for the new shape."""
         super().resizeEvent(event)
+        for legend in self.legends_below:
+            columns = legend.wide_columns if self.width() >= NARROW else 1
+            if legend.columnCount != columns:
+                legend.setColumnCount(columns)
+                if self.arrangement == "tall":  # one column needs more lines
+                    self.graphics.ci.layout.setRowMaximumHeight(
+                        legend.row, 60 if columns > 1 else LEGEND_LINES * 21)
         self.set_arrangement(self.arrangement_for(self.width(), self.height()))
 
     @contextlib.contextmanager
@@ -155,10 +189,13 @@ class PlotView(QWidget):
         """
         w, h = size or EXPORT_SIZE
         shown = self.arrangement
+        self.graphics.frozen = True
         self.set_arrangement(self.arrangement_for(w, h))
         rect = QRectF(0, 0, w, h)
         view, ci = self.graphics, self.graphics.ci
         old_scene, old_geometry = view.sceneRect(), ci.geometry()
+        old_transform = view.transform()  # a zoomed view (projector, cramped dock)
+        view.resetTransform()  # exports are laid out at scale 1
         boxes = [item for item in self.scene().items() if isinstance(item, pg.ViewBox)]
         ranges = [(box, box.viewRange(), box.autoRangeEnabled()) for box in boxes]
         self._layout(rect, rect)
@@ -166,6 +203,8 @@ class PlotView(QWidget):
             yield rect
         finally:
             self.set_arrangement(shown)
+            self.graphics.frozen = False
+            view.setTransform(old_transform)
             self._layout(old_scene, old_geometry)
             for box, (x, y), auto in ranges:  # an aspect-locked box widened its range
                 box.setRange(xRange=x, yRange=y, padding=0)

@@ -244,6 +244,9 @@ def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):
                            brush=pg.mkBrush(255, 255, 255, 0), pen=None, frame=False,
                            horSpacing=18)
     legend.setLabelTextSize("9pt")
+    legend.wide_columns = columns  # a narrow dock lists the entries in one column
+    legend.row = row
+    view.legends_below.append(legend)
     view.graphics.addItem(legend, row=row, col=col)
     layout = view.graphics.ci.layout
     layout.setRowStretchFactor(row - 1, 1)

@@ -11,7 +11,15 @@ import pyqtgraph as pg
 
 from rnnsim.gui.number_format import number
 from rnnsim.gui.plots.base import PlotView
-from rnnsim.gui.plots.common import Table, curve, dashed, pen, set_legend
+from rnnsim.gui.plots.common import (
+    Table,
+    curve,
+    dashed,
+    integer_axis,
+    legend_below,
+    pen,
+    set_legend,
+)
 
 CIRCLE = np.exp(1j * np.linspace(0, 2 * np.pi, 361))  # (361,) points of the unit circle
 
@@ -23,8 +31,9 @@ class SpectrumPlot(PlotView):
     title = "Spectrum of W_s"
 
     def _build(self):
-        self.plane = self.add_plot(0, 0, "eigenvalues λ of W_s", "Re λ", "Im λ", legend=True)
+        self.plane = self.add_plot(0, 0, "eigenvalues λ of W_s", "Re λ", "Im λ")
         self.plane.setAspectLocked(True)
+        legend_below(self, self.plane, 1, 0)  # long entries: never over the circles
         self.unit = curve(self.plane, "unit circle |λ| = 1", pg.mkPen("#444444", width=1.5))
         self.inverse_gamma = curve(self.plane, "circle |λ| = 1/γ", dashed("#B00020", 1.5))
         self.sigma_circle = curve(self.plane, "circle |λ| = σ_max(W_s)", dashed(pen(2).color()
@@ -32,7 +41,8 @@ class SpectrumPlot(PlotView):
         self.eig = curve(self.plane, "eigenvalues λ_i", None, symbol="o", symbolSize=8,
                          symbolBrush=pen(0).color(), symbolPen=pg.mkPen("#202020"))
         self.sv_plot = self.add_plot(0, 1, "singular values σ_i of W_s", "index i (descending)",
-                                     "singular value σ_i", legend=True)
+                                     "singular value σ_i")  # one curve: named by the axes
+        integer_axis(self.sv_plot)
         self.sv = curve(self.sv_plot, "σ_i", pen(0, 1.5), symbol="o", symbolSize=7,
                         symbolBrush=pen(0).color(), symbolPen=None)
         self.one = pg.InfiniteLine(angle=0, pos=1.0, pen=pg.mkPen("#444444", width=1.2),
