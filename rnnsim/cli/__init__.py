@@ -4,7 +4,8 @@
     rnnsim gui [EXPERIMENT.json] [--screenshot PNG --steps N]
     rnnsim train [--preset NAME | --experiment FILE] [--set FIELD=VALUE ...] [--updates N]
                  --out DIR
-    rnnsim sweep [--x FIELD=V1,V2,... [--y FIELD=...]] ... --out DIR   a grid, a heatmap
+    rnnsim sweep [--x FIELD=V1,V2,... [--y ... [--z ...]]] [--seeds N] [--backend dask]
+                 [--resume] --out DIR            a grid over seeds, heatmaps (--plot DIR: redraw)
     rnnsim probe --experiment STATE --sequence "bear tree squirrel -> wolf"
                                              a trained network on your own sequence
     rnnsim animate [--preset NAME | --experiment FILE] [--set ...] [--train N] --out FILE
