@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -51,6 +52,11 @@ def scheduler(tmp_path):
     try:
         procs.append(start(["scheduler", "--host", "127.0.0.1", "--port", str(port),
                             "--no-dashboard", "--idle-timeout", "120s"], log))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the scheduler listens when it is up
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.1)
         procs.append(start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1",
                             "--nworkers", "1", "--no-dashboard", "--death-timeout", "60s"],
                            log))

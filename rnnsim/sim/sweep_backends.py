@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from multiprocessing.connection import wait as wait_any
 
 __all__ = ["BACKENDS", "BackendUnavailable", "CancelledError", "DaskBackend", "JobError",
@@ -444,8 +445,8 @@ class DaskBackend:
 
 
 def _check_reachable(address: str) -> None:
-    """Refuse a scheduler address nothing answers at, before a Client is made (a Client that
-    fails to connect leaves its event-loop thread behind)."""
+    """Refuse a scheduler address nothing answers at within CONNECT_TIMEOUT, before a Client
+    is made (a Client that fails to connect leaves its event-loop thread behind)."""
     import socket
     from urllib.parse import urlsplit
 
@@ -457,11 +458,16 @@ def _check_reachable(address: str) -> None:
                                  f"({exc})") from None
     if not host or not port:
         raise BackendUnavailable(f"scheduler: got {address!r}, expected tcp://HOST:PORT")
-    try:
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
-    except OSError as exc:
-        raise BackendUnavailable(f"cannot reach the Dask scheduler at {address}: "
-                                 f"{exc.strerror or exc}") from None
+    deadline = time.monotonic() + CONNECT_TIMEOUT  # a scheduler just started may need a while
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+            return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                raise BackendUnavailable(f"cannot reach the Dask scheduler at {address}: "
+                                         f"{exc.strerror or exc}") from None
+        time.sleep(0.2)
 
 
 def embedded_cluster(workers: int):
