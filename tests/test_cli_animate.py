@@ -1,6 +1,7 @@
 """``rnnsim animate``: a recording from a preset, an experiment or a saved run; its errors."""
 
 import json
+import os
 import sys
 
 from PIL import Image
@@ -56,4 +57,40 @@ def test_animate_mp4_without_the_video_extra_says_so_in_one_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1 and "pip install 'rnnsim[video]'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_lines_are_one_per_step(tmp_path, capsys, qapp):
+    out = tmp_path / "a.gif"
+    code = cli.main(["animate", *TINY, "--train", "2", "--parts", "forward", "--width", "320",
+                     "--progress", "lines", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = captured.err.splitlines()
+    assert [x for x in lines if x.startswith("frame ")] == ["frame 1/3", "frame 2/3",
+                                                            "frame 3/3"]
+    assert lines[[i for i, x in enumerate(lines) if x.startswith("train ")][-1]] == "train 2/2"
+
+
+def test_sigterm_stops_a_recording_and_writes_nothing(tmp_path):
+    import signal
+    import subprocess
+
+    out = tmp_path / "a.gif"
+    child = subprocess.Popen([sys.executable, "-m", "rnnsim", "animate", *TINY, "--train",
+                              "1000000", "--progress", "lines", "--out", str(out)],
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        for line in child.stderr:
+            if line.startswith("train "):
+                break
+        child.send_signal(signal.SIGTERM)
+        rest = child.stderr.read()
+        assert child.wait(timeout=60) == 130
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert "interrupted; nothing was written" in rest
     assert list(tmp_path.iterdir()) == []

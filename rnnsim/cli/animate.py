@@ -1,10 +1,23 @@
-"""``rnnsim animate``: record one sequence's step-through as GIF, WebP, APNG, MP4 or frames."""
+"""``rnnsim animate``: record one sequence's step-through as GIF, WebP, APNG, MP4 or frames.
+
+Progress goes to stderr. With ``--progress lines`` (what File ▸ Export animation… reads from
+its child process) it is one line per step, in a stable format::
+
+    train 40/200        while the --train updates run (at most every ~30 ms, and at the end)
+    frame 12/67         after each frame is written
+
+Other stderr lines are free text; a failure's last stderr line is its one-line error
+(``rnnsim animate: error: ...``). SIGTERM stops like Ctrl-C: nothing is written, exit 130.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 
 from rnnsim.cli.common import (
@@ -60,6 +73,10 @@ def add_parser(sub):
     p.add_argument("--height", type=int, default=0, metavar="PX",
                    help="frame height in pixels, 180..1440 (default width·9/16)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--progress", choices=("auto", "lines"), default="auto",
+                   help="auto: one line rewritten in place on a terminal, every 10 %% "
+                   "otherwise; lines: one machine-readable line per step ('train D/N', "
+                   "'frame D/N') for programs that read stderr (default auto)")
     return p
 
 
@@ -77,8 +94,18 @@ def run(args) -> int:
         raise UsageError(f"--{str(exc).replace('_', '-')}") from None
     if args.train < 0:
         raise UsageError(f"--train: got {args.train}, expected a whole number >= 0")
-    say = _Progress(args.quiet)
-    sim = _simulation(args, say)
+    say = _Progress(args.quiet, every=args.progress == "lines")
+    with _sigterm_as_interrupt():
+        try:
+            sim = _simulation(args, say)
+        except KeyboardInterrupt:
+            say.finish()
+            print("rnnsim animate: interrupted; nothing was written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        return _record(args, options, sim, say)
+
+
+def _record(args, options, sim, say) -> int:
     headless_qt()
     from PySide6.QtWidgets import QApplication
 
@@ -87,7 +114,8 @@ def run(args) -> int:
     app = QApplication.instance() or QApplication(["rnnsim"])
     say.line(f"recording {sim.experiment.title!r} ({', '.join(options.parts)}) into {args.out}")
     try:
-        written = record(sim, options, args.out, progress=say.frame)
+        written = record(sim, options, args.out,
+                         progress=lambda done, total: say.step("frame", done, total))
     except MissingExtra as exc:
         print(f"rnnsim animate: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -124,33 +152,63 @@ def _simulation(args, say):
         sim = simulation_for_recording(load_start(args))
     if args.train:
         say.line(f"training {args.train} updates first")
-        sim.train(args.train)
+        sim.train(args.train, callback=lambda p: say.step("train", p.done, p.total))
         if sim.message:
             say.line(sim.message)
     rewind(sim)
     return sim
 
 
-class _Progress:
-    """A progress line on stderr: rewritten in place on a terminal, every 10 % otherwise."""
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt while the block runs (in the main thread), so a
+    terminated recording cleans up as Ctrl-C does; the previous handler is restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-    def __init__(self, quiet):
-        self.quiet, self.tty = quiet, sys.stderr.isatty()
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Progress:
+    """Progress on stderr: rewritten in place on a terminal, every 10 % otherwise, or one
+    ``train D/N`` / ``frame D/N`` line per step (``every``)."""
+
+    def __init__(self, quiet, every=False):
+        self.quiet, self.tty, self.every = quiet, sys.stderr.isatty(), every
         self.start = time.perf_counter()
         self.frames, self._tenth, self._open = 0, -1, False
+        self._kind = None
 
     def elapsed(self):
         return time.perf_counter() - self.start
 
     def line(self, text):
+        self.finish()
         if not self.quiet:
             print(text, file=sys.stderr, flush=True)
 
-    def frame(self, done, total):
-        self.frames = done
+    def step(self, kind, done, total):
+        """``done`` of ``total`` trained updates (``kind`` "train") or written frames
+        ("frame")."""
+        if kind == "frame":
+            self.frames = done
         if self.quiet:
             return
-        text = f"frame {done}/{total} ({100 * done / max(total, 1):.0f} %)"
+        if self.every:
+            print(f"{kind} {done}/{total}", file=sys.stderr, flush=True)
+            return
+        if kind != self._kind:
+            self.finish()
+            self._kind, self._tenth = kind, -1
+        text = f"{kind} {done}/{total} ({100 * done / max(total, 1):.0f} %)"
         if self.tty:
             print(f"\r{text}  ", end="", file=sys.stderr, flush=True)
             self._open = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
 
 from rnnsim.gui import app_icon
@@ -347,6 +347,8 @@ class MainWindow(QMainWindow):
         """Stop the worker and its thread, and those of open Compare and Sweep windows, and
         wait for them (idempotent)."""
         self._timer.stop()
+        for job in self.findChildren(QObject, "animationExport"):
+            job.stop()  # a recording's child process (File ▸ Export animation…)
         for view in list(self.guided_views.views):
             view.close()
         self.worker_thread.close()

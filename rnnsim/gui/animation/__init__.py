@@ -12,7 +12,7 @@ touched) and streamed to the file's writer one at a time.
 from rnnsim.gui.animation.encoders import VIDEO_EXTRA, MissingExtra, open_writer
 from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
 
-_DRAWING = ("Cancelled", "Recording", "record")  # Qt loads only when these are used
+_DRAWING = ("Cancelled", "record")  # Qt loads only when these are used
 
 
 def __getattr__(name):
@@ -24,4 +24,4 @@ def __getattr__(name):
 
 
 __all__ = ["FORMATS", "VIDEO_EXTRA", "AnimationOptions", "Cancelled", "MissingExtra",
-           "Recording", "format_of", "open_writer", "record"]
+           "format_of", "open_writer", "record"]

@@ -1,18 +1,22 @@
 """File ▸ Export animation…: the choices, then the recording with progress and Cancel.
 
-The recording never touches the window: its simulation is a copy (the worker saves its state
-into a temporary file, or a fresh run is trained from the seed in a helper thread), and its
-frames are drawn by the recording's own canvas and plots, one frame per turn of the event
-loop, so the window stays usable while it records.
+The recording never touches the window: the worker saves the window's state into a temporary
+``run.npz`` (or a fresh run takes the window's experiment), and a child process,
+``rnnsim animate``, trains (for a fresh run), draws the frames with its own canvas and plots and
+writes the file. No frame is drawn and no update is trained in the window's process; the
+window reads the child's progress lines and stays usable while it records.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
+import sys
 import tempfile
-import threading
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +34,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+import rnnsim
 from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
+from rnnsim.sim import atomic
 from rnnsim.sim.recording import PARTS
 
 SOURCES = ("The window's network, as it is now", "A fresh run from the seed, trained first")
@@ -158,30 +164,40 @@ class AnimationDialog(QDialog):
 
 
 class AnimationExport(QObject):
-    """One recording started from the window, with a progress dialog and Cancel.
+    """One recording started from the window: ``rnnsim animate`` in a child process, with a
+    progress dialog and Cancel.
 
+    The window's state goes into a temporary ``run.npz`` (saved by the worker in its own
+    thread; a fresh run passes the window's experiment and ``--train N`` instead), then
+    ``sys.executable -m rnnsim animate --experiment FILE <options> --progress lines --out
+    PATH`` records it. Its ``train D/N`` and ``frame D/N`` lines on stderr move the progress
+    dialog; Cancel terminates it (killed after ``GRACE_MS``) and removes its partial output.
     ``done(paths)`` when it ends (``[]`` when cancelled or failed; the window's status bar
     says which).
     """
 
     done = Signal(list)
-    TRAIN_POLL_MS = 50
+    progressed = Signal(str, int, int)  # "train" or "frame", done, total (as the child says)
+    GRACE_MS = 2000  # after terminate(), the child has this long to clean up before kill()
+    PROGRESS = re.compile(r"^(train|frame) (\d+)/(\d+)\b")
 
     def __init__(self, window, options, path, source="window", train=0):
         super().__init__(window)
-        self.window, self.options, self.path = window, options, path
+        self.setObjectName("animationExport")  # MainWindow.shutdown stops it
+        self.window, self.options, self.path = window, options, os.path.abspath(path)
         self.source, self.train_n = source, int(train)
-        self.recording = None
+        self.process = None
+        self.cancelled = False
         self._ended = False
         self._folder = None
-        self._sim = None
-        self._thread = None
-        self._stop = threading.Event()
-        self._trained = [0]
-        self._error = None
-        self._timer = QTimer(self)
-        self._timer.setObjectName("animationTimer")
-        self._timer.timeout.connect(self._tick)
+        self._stderr = b""
+        self._stdout = b""
+        self._last_line = ""
+        self._before = {}
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setObjectName("animationKillTimer")
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
         self.progress = QProgressDialog("Preparing the recording…", "Cancel", 0, 100, window)
         self.progress.setObjectName("animationProgress")
         self.progress.setWindowTitle("Export animation")
@@ -193,26 +209,46 @@ class AnimationExport(QObject):
 
     # ----------------------------------------------------------------- starting
     def start(self):
-        """Copy the window's state (or start a fresh run) and begin."""
-        from rnnsim.sim import Simulation
-        from rnnsim.sim.recording import simulation_for_recording
-
+        """Save the window's state (or its experiment, for a fresh run) and start the
+        recording process."""
         self.progress.show()
         try:
+            self._folder = tempfile.TemporaryDirectory(prefix="rnnsim-animation-")
             if self.source == "window":
-                self._sim = simulation_for_recording(state=self._window_state())
-                self._begin_recording()
-                return
-            self._sim = Simulation(self.window.experiment)
+                start = ["--experiment", self._window_state()]
+            else:
+                experiment = os.path.join(self._folder.name, "experiment.json")
+                atomic.write_text(experiment, self.window.experiment.to_json())
+                start = ["--experiment", experiment, "--train", str(self.train_n)]
         except (OSError, ValueError) as exc:
             self._fail(str(exc))
             return
-        self.progress.setLabelText(f"Training {self.train_n} updates first…")
-        self.progress.setMaximum(max(self.train_n, 1))
-        self._thread = threading.Thread(target=self._train, name="rnnsim-animation-train",
-                                        daemon=True)
-        self._thread.start()
-        self._timer.start(self.TRAIN_POLL_MS)
+        self._before = _outputs(self.path)
+        self.process = QProcess(self)
+        self.process.setObjectName("animationProcess")
+        self.process.setProgram(sys.executable)
+        self.process.setArguments(["-m", "rnnsim", "animate", *start,
+                                   *command_options(self.options), "--progress", "lines",
+                                   "--out", self.path])
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("QT_QPA_PLATFORM", "offscreen")
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(rnnsim.__file__)))
+        paths = [package_root, env.value("PYTHONPATH")]
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+        self.process.setProcessEnvironment(env)
+        self.process.readyReadStandardError.connect(self._read_stderr)
+        self.process.readyReadStandardOutput.connect(self._read_stdout)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+        if self.source == "window":
+            self.progress.setLabelText("Starting the recording…")
+        else:
+            self.progress.setLabelText(f"Training {self.train_n} updates first…")
+        self.process.start()
+
+    def arguments(self) -> list[str]:
+        """The child's command line after the interpreter (for tests and the curious)."""
+        return [] if self.process is None else list(self.process.arguments())
 
     def _window_state(self):
         """The window's simulation saved by its worker into a temporary file (the worker's
@@ -223,84 +259,121 @@ class AnimationExport(QObject):
         if worker.state == "training":
             raise ValueError("the window is training: wait for it (or stop it), or record a "
                              "fresh run")
-        self._folder = tempfile.TemporaryDirectory(prefix="rnnsim-animation-")
-        path = os.path.join(self._folder.name, "window.npz")
+        path = os.path.join(self._folder.name, "run.npz")
         QMetaObject.invokeMethod(worker, "save", Qt.ConnectionType.BlockingQueuedConnection,
                                  Q_ARG(str, path))
         if not os.path.exists(path):
             raise OSError("the window's state could not be saved for the recording")
-        QTimer.singleShot(0, self, lambda: self.window.show_notice(
+        QTimer.singleShot(0, self, lambda: self._ended or self.window.show_notice(
             f"Recording the animation into {self.path}…"))  # after the worker's "Saved …"
         return path
 
-    def _train(self):
-        try:
-            self._sim.train(self.train_n, callback=lambda p: self._trained.__setitem__(0, p.done),
-                            should_stop=self._stop.is_set)
-        except Exception as exc:  # reported in the GUI thread
-            self._error = exc
-
     # ----------------------------------------------------------------- running
-    def _tick(self):
-        if self._thread is not None:
-            if self._thread.is_alive():
-                self.progress.setValue(self._trained[0])
-                return
-            self._thread.join()
-            self._thread = None
-            if self._error is not None:
-                self._fail(str(self._error))
-                return
-            from rnnsim.sim.recording import rewind
+    @property
+    def running(self) -> bool:
+        """True while the recording process runs."""
+        return self.process is not None and \
+            self.process.state() != QProcess.ProcessState.NotRunning
 
-            rewind(self._sim)
-            self._begin_recording()
+    def _read_stderr(self):
+        self._stderr += bytes(self.process.readAllStandardError())
+        *lines, self._stderr = self._stderr.split(b"\n")
+        for raw in lines:
+            line = raw.decode("utf-8", "replace").strip()
+            match = self.PROGRESS.match(line)
+            if match is None:
+                if line:
+                    self._last_line = line
+                continue
+            kind, done, total = match.group(1), int(match.group(2)), int(match.group(3))
+            if self.progress is None or self.cancelled:
+                continue
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(done)
+            if kind == "train":
+                self.progress.setLabelText(f"Training {total} updates first…")
+            else:
+                self.progress.setLabelText(f"Recording {total} frames into "
+                                           f"{os.path.basename(self.path)}…")
+            self.progressed.emit(kind, done, total)
+
+    def _read_stdout(self):
+        self._stdout += bytes(self.process.readAllStandardOutput())
+
+    def _on_error(self, error):
+        if error == QProcess.ProcessError.FailedToStart:
+            self._fail(f"could not start {sys.executable} -m rnnsim animate "
+                       f"({self.process.errorString()})")
+
+    def _on_finished(self, code, status):
+        self._kill_timer.stop()
+        self._read_stderr()
+        self._read_stdout()
+        if self._stderr.strip():  # a last line without its newline
+            self._last_line = self._stderr.decode("utf-8", "replace").strip()
+        if self.cancelled:
+            self._remove_partial()
+            self._end([], "Export animation cancelled: nothing was written.")
+            return
+        if status != QProcess.ExitStatus.NormalExit or code != 0:
+            self._remove_partial()
+            self._fail(_one_line(self._last_line) or f"rnnsim animate stopped (exit {code})")
             return
         try:
-            more = self.recording.advance()
-        except (OSError, ValueError) as exc:
-            self._fail(f"the recording failed: {exc}")
+            result = json.loads(self._stdout.decode("utf-8").strip().splitlines()[-1])
+            paths, frames = list(result["files"]), int(result["frames"])
+        except (ValueError, IndexError, KeyError, TypeError):
+            self._fail("rnnsim animate did not say what it wrote")
             return
-        self.progress.setValue(self.recording.done)
-        if not more:
-            self._end(self.recording.written, f"Recorded {self.recording.done} frames into "
-                      f"{self.path}")
+        self._end(paths, f"Recorded {frames} frames into {self.path}")
 
-    def _begin_recording(self):
-        from rnnsim.gui.animation.encoders import MissingExtra
-        from rnnsim.gui.animation.recorder import Recording
-
-        try:
-            self.recording = Recording(self._sim, self.options, self.path)
-        except (MissingExtra, OSError, ValueError) as exc:
-            self._fail(str(exc))
-            return
-        self.progress.setLabelText(f"Recording {self.recording.total} frames into "
-                                   f"{os.path.basename(self.path)}…")
-        self.progress.setMaximum(self.recording.total)
-        self.progress.setValue(0)
-        self._timer.start(0)
-
+    # ----------------------------------------------------------------- stopping
     def cancel(self):
-        """Stop: nothing is left behind."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-        if self.recording is not None and not self.recording.finished:
-            self.recording.cancel()
-        self._end([], "Export animation cancelled: nothing was written.")
+        """Stop: the process is terminated (killed after GRACE_MS); nothing is left behind."""
+        if self._ended or self.cancelled:
+            return
+        self.cancelled = True
+        if not self.running:
+            self._remove_partial()
+            self._end([], "Export animation cancelled: nothing was written.")
+            return
+        if self.progress is not None:
+            self.progress.setLabelText("Cancelling the recording…")
+        self.process.terminate()
+        self._kill_timer.start(self.GRACE_MS)
+
+    def stop(self):
+        """Cancel and wait for the process to end (the window is closing)."""
+        self.cancel()
+        if self.running:
+            if not self.process.waitForFinished(self.GRACE_MS):
+                self._kill()
+                self.process.waitForFinished(self.GRACE_MS)
+        self._kill_timer.stop()
+        if not self._ended:  # finished() was not delivered (or the process never started)
+            self._remove_partial()
+            self._end([], "Export animation cancelled: nothing was written.")
+
+    def _kill(self):
+        if self.running:
+            self.process.kill()
+
+    def _remove_partial(self):
+        """Remove what the process wrote and did not finish (its temporary file, numbered
+        frames of a sequence, the output), keeping files that were there before as they were."""
+        for name, stamp in _outputs(self.path).items():
+            if self._before.get(name) != stamp:
+                with contextlib.suppress(OSError):
+                    os.remove(name)
 
     def _fail(self, text):
-        if self.recording is not None and not self.recording.finished:
-            self.recording.cancel()
         self._end([], f"Export animation failed: {text}", error=True)
 
     def _end(self, paths, notice, error=False):
         if self._ended:
             return
         self._ended = True
-        self._timer.stop()
+        self._kill_timer.stop()
         if self.progress is not None:
             self.progress.canceled.disconnect(self.cancel)
             self.progress.close()
@@ -311,6 +384,42 @@ class AnimationExport(QObject):
             self._folder = None
         self.window.show_notice(notice, error=error)
         self.done.emit(list(paths))
+
+
+def command_options(options) -> list[str]:
+    """``options`` as ``rnnsim animate`` flags."""
+    return ["--content", options.content, "--view", options.view, "--grad-of", options.grad_of,
+            "--parts", ",".join(options.parts), "--fps", repr(float(options.fps)),
+            "--hold-first", repr(float(options.hold_first)),
+            "--hold-last", repr(float(options.hold_last)),
+            "--width", str(options.width), "--height", str(options.height)]
+
+
+def _outputs(path) -> dict[str, int]:
+    """Files a recording into ``path`` may write, with their modification times: the file,
+    its numbered frames (``name_0001.png``) and atomic temporary files."""
+    folder = os.path.dirname(path)
+    base = os.path.basename(path)
+    stem, ext = os.path.splitext(base)
+    frame = re.compile(re.escape(stem) + r"_\d{4,}" + re.escape(ext) + "$")
+    temporary = re.compile(re.escape(f".{base}.") + r".*" + re.escape(atomic.TEMP_SUFFIX) + "$")
+    frame_temporary = re.compile(re.escape(f".{stem}_") + r"\d{4,}" + re.escape(f"{ext}.")
+                                 + r".*" + re.escape(atomic.TEMP_SUFFIX) + "$")
+    out = {}
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return out
+    for name in names:
+        if name == base or frame.match(name) or temporary.match(name) \
+                or frame_temporary.match(name):
+            with contextlib.suppress(OSError):
+                out[os.path.join(folder, name)] = os.stat(os.path.join(folder, name)).st_mtime_ns
+    return out
+
+
+def _one_line(text) -> str:
+    return " ".join(str(text).split())[:300]
 
 
 def export_animation(window, path=""):
