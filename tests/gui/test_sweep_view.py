@@ -4,6 +4,7 @@ closing the window end the worker processes."""
 import multiprocessing
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -191,3 +192,23 @@ def test_the_window_runs_a_sweep_on_an_embedded_dask_cluster(dask_executors, qtb
         qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].completed == 4 and view.run.backend is None  # cluster closed
     assert "done: 4 runs" in view.status.text()
+
+
+def test_hovering_a_cell_shows_its_seeds_in_the_tooltip(qtbot, view):
+    from rnnsim.sim.sweep_grid import CellResult, SweepResult
+
+    result = SweepResult("task.gap", [1, 3], None, (), "final_accuracy", 0.5, 10,
+                         seeds=(0, 1), threshold=0.9)
+    for k, value in enumerate([0.95, 0.5]):
+        result.add(CellResult(0, 1, value, 0.1, 10, False, 0.1, seed=k))
+    view.heatmap.show_result(result)
+    qtbot.wait(50)
+    plot = view.heatmap.plot
+    centre = plot.vb.mapViewToScene(pg.Point(1, 0))  # column 1, row 0
+    pos = view.heatmap.graphics.mapFromScene(centre)
+    qtbot.mouseMove(view.heatmap.graphics.viewport(), pos)
+    qtbot.waitUntil(lambda: view.heatmap.graphics.toolTip() != "", timeout=5000)
+    tip = view.heatmap.graphics.toolTip()
+    assert tip.startswith("task.gap = 3\nmean 0.725, sd 0.318, min 0.500 – max 0.950")
+    assert "1 meet final_accuracy >= 0.9" in tip
+    assert view.heatmap.outlined() == {(0, 1)}
