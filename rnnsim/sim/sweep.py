@@ -25,6 +25,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -245,9 +246,10 @@ class SweepRun:
             self.resumed = self.result.completed
         self.workers = min(workers, max(1, self.result.total - self.resumed))
         self._backend_arg = backend
-        self.backend = self._used_backend = None
+        self.backend: Any = None
+        self._used_backend: Any = None
         self._owns_backend = isinstance(backend, str)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._futures: dict = {}  # key -> JobFuture still out
         self._jobs = dict(spec.jobs()) if self.result.completed < self.result.total else {}
         self.retries: dict = {}  # key -> the reason of its first failure
@@ -296,6 +298,7 @@ class SweepRun:
                 self._submit(key, job_json)
 
     def _submit(self, key, job_json: str) -> None:
+        assert self.backend is not None, "submit before the backend started"
         future = self.backend.submit(job_json)
         self._futures[key] = future
         future.add_done_callback(lambda f, key=key: self._queue.put((key, f)))
@@ -327,7 +330,8 @@ class SweepRun:
             block = False
             if item is None:
                 continue
-            run = self._outcome(*item, on_retry)
+            key, future = item
+            run = self._outcome(key, future, on_retry)
             if run is not None:
                 self.result.add(run)
                 self._write(run)
@@ -390,7 +394,7 @@ class SweepRun:
         return self.result
 
     def _finish(self) -> None:
-        self.result.seconds = time.perf_counter() - self.started_at
+        self.result.seconds = time.perf_counter() - (self.started_at or time.perf_counter())
         self._close_backend()
         self._close_csv()
 

@@ -30,6 +30,7 @@ import signal
 import threading
 import time
 from multiprocessing.connection import wait as wait_any
+from typing import Any
 
 __all__ = ["BACKENDS", "BackendUnavailable", "CancelledError", "DaskBackend", "JobError",
            "JobFuture", "ProcessBackend", "WorkerLost", "job", "make_backend", "run_job",
@@ -106,7 +107,7 @@ class JobFuture:
         self._on_cancel = on_cancel
         self._cond = threading.Condition()
         self._state = "pending"  # pending, finished, error, cancelled
-        self._value = None
+        self._value: Any = None  # the result dict, or the exception
         self._callbacks: list = []
 
     def add_done_callback(self, fn) -> None:
@@ -138,7 +139,7 @@ class JobFuture:
             raise CancelledError("the job was cancelled")
         if self._state == "error":
             raise self._value
-        return self._value
+        return dict(self._value)
 
     def set_result(self, value) -> bool:
         return self._finish("finished", value)
@@ -169,6 +170,7 @@ def _worker_main(conn) -> None:
             return
         if job_json is None:
             return
+        reply: tuple[str, Any]
         try:
             reply = ("ok", run_job(job_json))
         except Exception as exc:

@@ -269,8 +269,8 @@ class SweepResult:
                 continue
             claim = ["", ""] if self.threshold is None else [
                 int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
-            out.append([*self._keys(l, r, c), n - int(pending[l, r, c]), _num(mean[l, r, c]),
-                        _num(sd[l, r, c]), _num(low[l, r, c]), _num(high[l, r, c]),
+            stats = [_num(float(a[l, r, c])) for a in (mean, sd, low, high)]
+            out.append([*self._keys(l, r, c), n - int(pending[l, r, c]), *stats,
                         int(self.counts("diverged")[l, r, c]),
                         int(self.counts("failed")[l, r, c]), state, *claim])
         return out
