@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         default_sizes(self)
         self._give_plots_room()
         prefs.restore_layout(self.settings, self)
-        self.screen_fit = ScreenFit(self)
+        self.screen_fit = ScreenFit(self, size=initial_size(self))
         self.view_actions = ViewActions(self)
         self.step_keys = StepKeys(self, {Qt.Key.Key_Right: self.actions.actionStep,
                                          Qt.Key.Key_Left: self.actions.actionStepBack,

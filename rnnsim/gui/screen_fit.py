@@ -21,6 +21,8 @@ COMPACT_BELOW = 760  # window heights (pixels) under this tab the plots on the r
 PLOT_HEIGHT = 290  # the plot docks' height along the bottom
 SIDE_WIDTHS = {"experiment": 300, "inspector": 300}  # default widths of the side panels
 COMPACT_WIDTHS = {"experiment": 180, "inspector": 320}  # with the plots tabbed on the right
+FRAME = (8, 36)  # room left on a small screen for the window manager's borders and title bar
+HEADER_LINES = 3  # lines of the experiment header kept on a small screen
 COLLAPSED = 120  # a side panel narrower than this (pixels) is re-opened on maximise/restore
 
 
@@ -52,13 +54,15 @@ def initial_size(window, preferred=(1500, 940)):
     if screen is None or QGuiApplication.platformName() == "offscreen":
         return preferred  # no real screen (its 800 × 800 is arbitrary): render at full size
     free = screen.availableGeometry()
-    return min(preferred[0], free.width()), min(preferred[1], free.height())
+    # the window manager's frame (title bar, borders) comes on top of the window's own size
+    return (min(preferred[0], free.width() - FRAME[0]),
+            min(preferred[1], free.height() - FRAME[1]))
 
 
 class ScreenFit(QObject):
     """Keeps ``window`` (a MainWindow) usable at its current size; see the module docstring."""
 
-    def __init__(self, window):
+    def __init__(self, window, size=None):
         super().__init__(window)
         self.window = window
         self.compact = False
@@ -68,6 +72,10 @@ class ScreenFit(QObject):
         self._pending.timeout.connect(self.fit)
         self._refit_canvas = False
         window.installEventFilter(self)
+        self._intended = size  # asked for once more when shown (the layout has settled then)
+        if size is not None:  # a small screen: tab the plots first, or the window cannot shrink
+            self.set_compact(size[1] < COMPACT_BELOW)
+            window.resize(*size)
 
     # ----------------------------------------------------------------- events
     def eventFilter(self, obj, event):
@@ -82,6 +90,11 @@ class ScreenFit(QObject):
         """Arrange the docks for the window's height; after a state change, re-open squeezed
         side panels and fit the canvas."""
         w = self.window
+        if self._intended is not None and w.isVisible():
+            size, self._intended = self._intended, None
+            if (w.width(), w.height()) != tuple(size) and not w.isMaximized():
+                w.resize(*size)
+                return  # its Resize event fits again
         self.set_compact(w.height() < COMPACT_BELOW)
         self.reopen_side_panels()
         if self._refit_canvas:
@@ -99,6 +112,10 @@ class ScreenFit(QObject):
             return
         self.compact = compact
         w, docks = self.window, self._plot_docks()
+        header = getattr(w, "header", None)
+        if header is not None:  # its whole text stays in its tooltip
+            header.setMaximumHeight(HEADER_LINES * header.fontMetrics().lineSpacing() + 10
+                                    if compact else 16777215)
         if not docks:
             return
         shown = next((d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()),

@@ -100,9 +100,17 @@ class ViewActions:
             self.apply(self.zoom)
 
     def set_projector(self, on):
-        """Projector mode on or off (remembered)."""
-        self.window.settings.setValue(ON_KEY, bool(on))
+        """Projector mode on or off (remembered); off, the window gets its size back (larger
+        fonts may have widened it beyond a small screen)."""
+        w = self.window
+        w.settings.setValue(ON_KEY, bool(on))
+        plain = not (w.isMaximized() or w.isFullScreen())
+        if on:
+            self._size_before = (w.width(), w.height()) if plain else None
         self.apply(self.zoom if on else 1.0)
+        size = getattr(self, "_size_before", None)
+        if not on and size is not None and plain:
+            w.resize(*size)
 
     def apply(self, zoom):
         """Draw the window's fonts, plots and canvas ``zoom`` times larger."""

@@ -12,10 +12,11 @@ from rnnsim.gui.number_format import number
 
 
 def shown_sequence_loss(snap):
-    """E = Σ_t E_t of the displayed sequence over the frames computed so far (nan before any)."""
+    """E = Σ_t E_t of the displayed sequence over the frames computed so far (None before
+    any frame with a loss)."""
     t = snap.cursor.t
     E, mask = np.asarray(snap.E, dtype=float)[:t], np.asarray(snap.mask, dtype=bool)[:t]
-    return float(np.sum(E[mask[:E.size]])) if t and mask[:E.size].any() else float("nan")
+    return float(np.sum(E[mask[:E.size]])) if t and mask[:E.size].any() else None
 
 
 def loss_text(snap):
