@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QFontMetricsF
 
-from rnnsim.gui.canvas.legends import _ticks
+from rnnsim.gui.canvas.legends import _ticks, fitting_ticks
 from rnnsim.gui.number_format import fixed, number, sci, vector
 from rnnsim.gui.settings import open_settings
 
@@ -73,10 +73,11 @@ def _legend_labels_fit(legend):
     bar_w = int(max(60, min(legend.BAR_W, (legend.width() - 24 - 44 * n) / n)))
     for title, scale in legend.scales:
         assert math.isfinite(scale.lo) and math.isfinite(scale.hi), title
-        _, labels = _ticks(scale)
-        assert labels, f"{title}: no tick labels"
-        for label in labels:
-            assert metrics.horizontalAdvance(label) <= bar_w / 2, (title, label)
+        _, labels = fitting_ticks(scale, bar_w, metrics)
+        assert len(labels) >= 2, f"{title}: no tick labels"
+        widths = [metrics.horizontalAdvance(label) for label in labels]
+        assert max(widths) <= bar_w / 2, (title, labels)
+        assert sum(widths) < bar_w, (title, labels)  # side by side, they do not overlap
 
 
 @pytest.mark.slow

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from rnnsim.gui.canvas.colors import strip_image
@@ -25,6 +26,24 @@ def _ticks(scale):
         return values, [f"1e{v}" for v in values]
     values = [lo, (lo + hi) / 2, hi]
     return values, tick_labels(values)
+
+
+def fitting_ticks(scale, bar_w, metrics, gap=6.0):
+    """``_ticks`` without the middle labels when the labels would not fit side by side under a
+    bar ``bar_w`` pixels wide (huge values: "6.02e249" and "9.2e250" need the room)."""
+    values, labels = _ticks(scale)
+    if len(labels) <= 2:
+        return values, labels
+    span = (scale.hi - scale.lo) or 1.0
+    last = len(labels) - 1
+    spans = []  # (left, right) of each label: the ends aligned inward, the others centred
+    for i, (v, label) in enumerate(zip(values, labels, strict=True)):
+        px, w = (v - scale.lo) / span * bar_w, metrics.horizontalAdvance(label)
+        spans.append((px, px + w) if i == 0 else (px - w, px) if i == last
+                     else (px - w / 2, px + w / 2))
+    if any(a[1] + gap > b[0] for a, b in pairwise(spans)):
+        return [values[0], values[-1]], [labels[0], labels[-1]]
+    return values, labels
 
 
 class LegendBar(QWidget):
@@ -79,7 +98,7 @@ class LegendBar(QWidget):
             painter.drawImage(bar, strip_image(lut))
             painter.setPen(QPen(QColor(120, 120, 120), 0.8))
             painter.drawRect(bar)
-            values, labels = _ticks(scale)
+            values, labels = fitting_ticks(scale, bar_w, QFontMetricsF(self._font))
             span = (scale.hi - scale.lo) or 1.0
             last = len(values) - 1
             for i, (v, label) in enumerate(zip(values, labels, strict=True)):
