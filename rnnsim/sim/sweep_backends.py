@@ -95,6 +95,21 @@ def single_threaded_blas():
                 os.environ[n] = v
 
 
+@contextlib.contextmanager
+def children_ignore_ctrl_c():
+    """Processes started inside ignore SIGINT (they inherit SIG_IGN, and Python then leaves
+    it so): Ctrl-C in a terminal goes to the whole process group, and it is the parent's to
+    handle, not a traceback from every worker. A no-op outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 class JobFuture:
     """The pending result of one job: ``result()``, ``add_done_callback(fn)``, ``cancel()``.
 
@@ -213,7 +228,7 @@ class ProcessBackend:
         self._pending: collections.deque[JobFuture] = collections.deque()
         self._closed = False
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
-        with single_threaded_blas():
+        with single_threaded_blas(), children_ignore_ctrl_c():
             self._slots = [_Slot(self._ctx) for _ in range(workers)]
         self.processes = [s.process for s in self._slots]  # every process ever started
         self._thread = threading.Thread(target=self._loop, daemon=True,
@@ -479,7 +494,7 @@ def embedded_cluster(workers: int):
 
     distributed = _import_distributed()
     blas = dict.fromkeys(BLAS_VARS, 1)
-    with single_threaded_blas(), dask.config.set({
+    with single_threaded_blas(), children_ignore_ctrl_c(), dask.config.set({
             "distributed.scheduler.allowed-failures": 0,
             "distributed.worker.profile.enabled": False,  # a stack sampler thread per worker
             "distributed.nanny.pre-spawn-environ": blas}):
