@@ -188,3 +188,33 @@ def test_the_guided_list_opens_with_the_network_without_memory(window, qtbot):
     folded = window.canvas.folded_scene.items_by_id
     assert "Ws" not in folded and "no_loop" in folded
     assert not window.snapshot.weights["Ws"].any()
+
+
+def test_the_lstm_note_words_in_the_lecture_panel_and_on_the_lstm_canvas(qtbot):
+    from rnnsim.gui.canvas import NetworkCanvas
+    from rnnsim.gui.panels.lecture import LecturePanel
+    from rnnsim.sim import Simulation
+
+    sim = Simulation(load_preset("lstm-rescue").experiment)
+    for _ in range(3):
+        sim.step()
+    snap = sim.snapshot()
+    panel = LecturePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.update_snapshot(snap)
+    qtbot.waitUntil(lambda: "long-term memory" in panel.text.toPlainText(), timeout=5000)
+    text = " ".join(panel.text.toPlainText().split())
+    for words in ("long-term memory is ct", "short-term memory is st", "Forget gate = f",
+                  "Learn gate = i with g", "Remember gate = the sum ct = ft⊙ct−1 + it⊙gt",
+                  "Use gate = o"):
+        assert words in text, words
+    canvas = NetworkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.show_snapshot(snap)
+    items = canvas.folded_scene.items_by_id
+    legend = " ".join(items["lstm_words"].toPlainText().split())
+    for words in ("ct: long-term memory", "st: short-term memory", "learn gate: i⊙g",
+                  "forget gate: f⊙ct−1", "remember gate: ct = f⊙ct−1 + i⊙g", "use gate: o"):
+        assert words in legend, words
+    assert "long-term memory" in items["c_label"].toPlainText()
