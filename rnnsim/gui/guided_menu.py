@@ -103,6 +103,7 @@ def load_preset_into(window, preset) -> None:
     header = getattr(window, "header", None)
     if header is not None:
         header.set_experiment(preset.experiment, claim=preset.claim, steps=preset.steps)
+        header.restart()
     set_up_lesson(window, preset)
     if reset is not None:
         reset.trigger()

@@ -45,6 +45,7 @@ class ExperimentHeader(QLabel):
         self.title = self.description = self.claim = ""
         self.steps = ()
         self.reached = set()  # indices of the steps reached since the preset was loaded
+        self._fresh = True  # False after restart() until a fresh snapshot (no update, t = 0)
         self._claims = None
 
     def set_experiment(self, experiment, claim: str | None = None, steps=None) -> None:
@@ -67,8 +68,20 @@ class ExperimentHeader(QLabel):
         self.steps = steps
         self._render()
 
+    def restart(self) -> None:
+        """Start the steps again (a preset was loaded): snapshots count from the first fresh
+        one (no update, at t = 0), so those of the state before the reset mark nothing."""
+        self.reached = set()
+        self._fresh = False
+        self._render()
+
     def update_progress(self, snapshot) -> None:
         """Mark the steps whose moment ``snapshot`` has reached (they stay reached)."""
+        if not self._fresh:
+            c = snapshot.cursor
+            if snapshot.updates or c.t or c.phase != "forward":
+                return
+            self._fresh = True
         new = {i for i, step in enumerate(self.steps) if i not in self.reached
                and step.reached(snapshot.cursor, snapshot.T, snapshot.updates)}
         if new:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -78,11 +77,9 @@ class SequencePanel(QWidget):
             "and press Enter: the trained network runs on it, unchanged, and the canvas steps "
             "through it. The wolf story's ambiguous animal wolf/dog is added at the end when "
             "missing.")
-        self.completer = QCompleter([], self.edit)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.completer.setModelSorting(QCompleter.ModelSorting.UnsortedModel)
-        self.edit.setCompleter(self.completer)
+        self.candidates = []  # the task's words completing the word being typed
         self.edit.textEdited.connect(self._on_edited)
+        self.edit.installEventFilter(self)  # Tab completes the word being typed
         self.ask_button = QPushButton("Ask")
         self.ask_button.setObjectName("askButton")
         self.ask_button.setToolTip("Run the trained network on this sequence (weights kept).")
@@ -191,17 +188,43 @@ class SequencePanel(QWidget):
     def _on_edited(self, text):
         from rnnsim.sim.probe import completions
 
-        self.validate(text)
         if self.task is None:
+            self.candidates = []
+            self.validate(text)
             return
         partial = "" if not text or text[-1].isspace() else text.split()[-1]
-        stem = text[:len(text) - len(partial)]
-        model = self.completer.model()
-        model.setStringList([stem + w for w in completions(self.task, text)])
+        self.candidates = completions(self.task, text) if partial else []
+        if self.candidates:  # a word being typed: what it may become, not an error yet
+            self.custom_button.hide()
+            words = self.candidates
+            more = f" … ({len(words)})" if len(words) > 8 else ""
+            self.show_note(f"{partial}… {' · '.join(words[:8])}{more}   (Tab completes)")
+        else:
+            self.validate(text)
+
+    def complete(self):
+        """Complete the word being typed as far as its candidates agree (Tab)."""
+        if not self.candidates:
+            return False
+        text = self.edit.text()
+        partial = text.split()[-1]
+        common = self.candidates[0]
+        for word in self.candidates[1:]:  # the letters every candidate starts with
+            while not word.startswith(common):
+                common = common[:-1]
+        if len(common) > len(partial):
+            self.edit.setText(text[:len(text) - len(partial)] + common)
+            self._on_edited(self.edit.text())
+        return True
+
+    def eventFilter(self, obj, event):
+        if obj is self.edit and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Tab and self.candidates:
+            self.complete()
+            return True
+        return super().eventFilter(obj, event)
 
     def _on_return(self):
-        if self.completer.popup().isVisible():
-            return
         self._on_ask()
 
     def _on_ask(self):
