@@ -224,3 +224,29 @@ def test_the_lstm_note_words_in_the_lecture_panel_and_on_the_lstm_canvas(qtbot):
                   "forget gate: f⊙ct−1", "remember gate: ct = f⊙ct−1 + i⊙g", "use gate: o"):
         assert words in legend, words
     assert "long-term memory" in items["c_label"].toPlainText()
+
+
+def test_the_inspector_names_the_animal_nearest_to_the_last_frames_features(qtbot):
+    """The strip says wolf/dog; the Inspector of an input unit adds the nearest name."""
+    from rnnsim.gui.canvas import Selection
+    from rnnsim.gui.panels.inspector import InspectorPanel
+    from rnnsim.sim import Experiment, Simulation
+
+    sim = Simulation(Experiment().with_values({"task.noise": "0.6"}))
+    for _ in range(40):  # a sequence whose noisy last animal looks like wolf or dog
+        snap = sim.snapshot()
+        if snap.nearest_tokens[-1] in ("wolf", "dog"):
+            break
+        sim.new_sequence()
+    while sim.run.t < sim.run.T:
+        sim.step()
+    snap = sim.snapshot()
+    assert snap.input_tokens[-1] == "wolf/dog" and snap.nearest_tokens[-1] in ("wolf", "dog")
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.update_snapshot(snap)
+    panel.set_selection(Selection("x", j=snap.T, unit=0))
+    text = " ".join(panel.text.toPlainText().split())
+    assert "token wolf/dog" in text
+    assert f"features nearest to {snap.nearest_tokens[-1]}" in text
