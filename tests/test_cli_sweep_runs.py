@@ -177,9 +177,12 @@ def end_group(proc):
     proc.wait(10)
 
 
-def test_ctrl_c_cancels_the_workers_keeps_the_finished_rows_and_exits_130(tmp_path):
+@pytest.mark.parametrize("backend", ["processes", pytest.param("dask", marks=pytest.mark.slow)])
+def test_ctrl_c_cancels_the_workers_keeps_the_finished_rows_and_exits_130(tmp_path, backend):
+    if backend == "dask":
+        pytest.importorskip("distributed")
     out = tmp_path / "run"
-    proc = sweep_process(out)
+    proc = sweep_process(out, "--backend", backend)
     try:
         assert wait_rows(out / "grid.csv", 2, proc)
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole group

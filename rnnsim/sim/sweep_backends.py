@@ -156,6 +156,10 @@ class JobFuture:
             raise self._value
         return dict(self._value)
 
+    def set_cancelled(self) -> bool:
+        """Mark the job cancelled by its backend (no cancel hook is called)."""
+        return self._finish("cancelled", None)
+
     def set_result(self, value) -> bool:
         return self._finish("finished", value)
 
@@ -424,7 +428,12 @@ class DaskBackend:
 
     def submit(self, job_json: str) -> JobFuture:
         dask_future = self.client.submit(run_job, job_json, pure=False, retries=0)
-        future = JobFuture(job_json, on_cancel=lambda _: dask_future.cancel())
+
+        def cancel(_):
+            with contextlib.suppress(Exception):  # the client may be closing
+                dask_future.cancel()
+
+        future = JobFuture(job_json, on_cancel=cancel)
         with self._lock:
             self._futures.add(dask_future)
         dask_future.add_done_callback(lambda f: self._done(f, future))
@@ -437,7 +446,7 @@ class DaskBackend:
         if status == "finished":
             future.set_result(dask_future.result())
         elif status == "cancelled":
-            future.cancel()
+            future.set_cancelled()  # Dask cancelled it: nothing left to cancel there
         else:
             exc = dask_future.exception()
             if isinstance(exc, self._killed):
