@@ -99,7 +99,7 @@ def fitting_png(render, scale, path, warn=None):
     except TooLarge as exc:
         name = os.path.basename(os.fspath(path))
         if exc.fit < MIN_FIT_SCALE:
-            raise ValueError(f"{name}: too large for a PNG ({exc.size[0]}×{exc.size[1]} pixels "
+            raise ValueError(f"too large for a PNG ({exc.size[0]}×{exc.size[1]} pixels "
                              f"at scale {exc.scale:g}; it would need scale {exc.fit:g}, "
                              f"below {MIN_FIT_SCALE:g}): use the SVG") from None
         if warn is not None:
