@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
-from rnnsim.gui.canvas.marks import ArrowItem, GateBars
+from rnnsim.gui.canvas.marks import CanvasArrow, GateBars
 from rnnsim.gui.canvas.notation import html_sub
 from rnnsim.gui.canvas.readout import prediction_text
-from rnnsim.gui.canvas.text import Detail, HtmlItem, TextItem
+from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem
 from rnnsim.gui.canvas.unfolded_update import current_column
 from rnnsim.gui.number_format import sci
 
@@ -106,7 +106,7 @@ class FoldedScene(QGraphicsScene):
         y_top = 34.0
         s_top = y_top + yh + 70.0
         x_top = s_top + sh + (100.0 if k.cell in GATE_NAMES else 70.0)
-        title = TextItem("", size=10, bold=True)
+        title = CanvasText("", size=10, bold=True)
         self._add("title", title, QPointF(-80, 0))
         self._add("y", VectorItem(("y", None), k.n_out, self.on_click), QPointF(-yw / 2, y_top), 2)
         self._add("s", VectorItem(("s", None), k.H, self.on_click), QPointF(-sw / 2, s_top), 2)
@@ -114,9 +114,9 @@ class FoldedScene(QGraphicsScene):
         for name, top, w in (("y", y_top, yw), ("s", s_top, sw), ("x", x_top, xw)):
             self._add(f"{name}_label", HtmlItem(html_sub(name, "t"), 11), QPointF(-w / 2 - 34,
                                                                                    top - 6))
-        self._add("Wx", ArrowItem(QPointF(cx, x_top - 4), QPointF(cx, s_top + sh + 4),
+        self._add("Wx", CanvasArrow(QPointF(cx, x_top - 4), QPointF(cx, s_top + sh + 4),
                                   key=("W", "Wx"), on_click=self.on_click, width=1.6), QPointF())
-        self._add("Wy", ArrowItem(QPointF(cx, s_top - 4), QPointF(cx, y_top + yh + 4),
+        self._add("Wy", CanvasArrow(QPointF(cx, s_top - 4), QPointF(cx, y_top + yh + 4),
                                   key=("W", "Wy"), on_click=self.on_click, width=1.6), QPointF())
         loop = has_loop(k.cell)
         if loop:
@@ -136,9 +136,9 @@ class FoldedScene(QGraphicsScene):
                              on_click=self.on_click)
             label.setToolTip("Click: statistics of this weight matrix in the Inspector")
             self._add(f"{name}_label", label, pos, 3)
-            self._add(f"{name}_delta", TextItem("", 7.5, GREY), pos + QPointF(0, 20), 3)
-        self._add("token", TextItem("", 10, bold=True), QPointF(0, x_top + xh + 6))
-        self._add("pred", TextItem("", 9), QPointF(yw / 2 + 10, y_top))
+            self._add(f"{name}_delta", CanvasText("", 7.5, GREY), pos + QPointF(0, 20), 3)
+        self._add("token", CanvasText("", 10, bold=True), QPointF(0, x_top + xh + 6))
+        self._add("pred", CanvasText("", 9), QPointF(yw / 2 + 10, y_top))
         if k.cell in GATE_NAMES:
             bars = GateBars(GATE_NAMES[k.cell])
             self._add("gates", bars, QPointF(-sw / 2 - bars.boundingRect().width() - 40,
@@ -146,7 +146,7 @@ class FoldedScene(QGraphicsScene):
         if k.cell == "lstm":
             self._build_cell_state(sw, sh, s_top)
         self._add("equations", HtmlItem("", 9.5), QPointF(-120, x_top + xh + 30))
-        self._add("update", TextItem("", 9, bold=True), QPointF(-120, x_top + xh + 96))
+        self._add("update", CanvasText("", 9, bold=True), QPointF(-120, x_top + xh + 96))
 
     def _build_cell_state(self, sw, sh, s_top):
         left = -sw / 2 - sw - 70
@@ -154,7 +154,7 @@ class FoldedScene(QGraphicsScene):
         self._add("c_label", HtmlItem(f"{html_sub('c', 't')} <small>long-term memory</small>",
                                       11), QPointF(left, s_top - 28))
         mid = s_top + min(sh, 48) / 2
-        self._add("c_to_s", ArrowItem(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
+        self._add("c_to_s", CanvasArrow(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
                   QPointF(), 1)
         self._add("c_to_s_label", HtmlItem("use:<br>o⊙tanh", 8), QPointF(left + sw + 2, mid + 2),
                   3)

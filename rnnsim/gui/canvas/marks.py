@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 ARROW_GREY = QColor(120, 120, 120)
 
 
-class ArrowItem(QGraphicsPathItem):
+class CanvasArrow(QGraphicsPathItem):
     """A straight arrow from ``start`` to ``end`` with a filled head, painted natively by Qt.
 
     The pen (colour, width, dash) is updated in place; the head grows with the width.

@@ -12,7 +12,7 @@ from rnnsim.gui.canvas.marks import GateBars
 TEXT = QColor(30, 30, 30)
 
 
-class TextItem(QGraphicsSimpleTextItem):
+class CanvasText(QGraphicsSimpleTextItem):
     """Plain text, only re-laid out when changed.
 
     ``min_lod`` / ``max_lod``: the zoom range in which it is readable; the scene shows or hides
@@ -124,7 +124,7 @@ class Detail:
         """Remember the items whose visibility depends on the zoom, and apply the current one."""
         self.items = []
         for item in items:
-            if isinstance(item, TextItem):
+            if isinstance(item, CanvasText):
                 self.items.append((item, *item.detail_range))
             elif isinstance(item, GateBars):
                 self.items.append((item, self.GATES_FROM, float("inf")))

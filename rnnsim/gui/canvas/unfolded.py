@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene
 from rnnsim.gui.canvas.colors import activation_scale, gradient_scale
 from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
-from rnnsim.gui.canvas.marks import ArrowItem, GateBars
+from rnnsim.gui.canvas.marks import CanvasArrow, GateBars
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.scales import Scales
-from rnnsim.gui.canvas.text import Detail, HtmlItem, TextItem
+from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem
 from rnnsim.gui.canvas.unfolded_update import UnfoldedUpdater
 
 GRAD = QColor(200, 60, 40)
@@ -120,12 +120,12 @@ class UnfoldedScene(QGraphicsScene):
             if j >= 1:
                 self._build_frame_column(j)
         self._build_weight_labels()
-        badge = TextItem("", size=10, bold=True)
+        badge = CanvasText("", size=10, bold=True)
         self._add("badge", badge, QPointF(-30, g.y_text), z=5)
         self.setSceneRect(QRectF(-40, -14, g.width + 60, g.height + 24))
 
     def _label(self, model_id, text, block_left, top, size=10.0):
-        label = TextItem(text, size=size, color=QColor(60, 60, 60))
+        label = CanvasText(text, size=size, color=QColor(60, 60, 60))
         w = label.boundingRect().width()
         return self._add(model_id, label, QPointF(block_left - w - 5, top - 1))
 
@@ -147,16 +147,16 @@ class UnfoldedScene(QGraphicsScene):
         prev_right = g.block_left(j - 1, k.H) + w
         mid = g.y_state + min(h, 3 * 16) / 2
         if has_loop(k.cell):
-            self._add(("Ws", j), ArrowItem(QPointF(prev_right + 3, mid), QPointF(left - 3, mid),
+            self._add(("Ws", j), CanvasArrow(QPointF(prev_right + 3, mid), QPointF(left - 3, mid),
                                            key=("W", "Ws"), on_click=self.on_click), z=1)
-        grad = ArrowItem(QPointF(left - 3, g.y_grad), QPointF(prev_right + 3, g.y_grad), GRAD)
+        grad = CanvasArrow(QPointF(left - 3, g.y_grad), QPointF(prev_right + 3, g.y_grad), GRAD)
         grad.setVisible(False)
         self._add(("grad", j), grad, z=3)
-        grad_text = TextItem("", size=7.5, color=QColor(150, 40, 30))
+        grad_text = CanvasText("", size=7.5, color=QColor(150, 40, 30))
         self._add(("grad_text", j), grad_text, QPointF(prev_right + 14, g.y_grad + 7), z=3)
         if g.y_cell is not None:
             cmid = g.y_cell + min(h, 3 * 16) / 2
-            self._add(("c_line", j), ArrowItem(QPointF(prev_right + 3, cmid),
+            self._add(("c_line", j), CanvasArrow(QPointF(prev_right + 3, cmid),
                                                QPointF(left - 3, cmid), head=6), z=1)
 
     def _build_frame_column(self, j):
@@ -172,18 +172,19 @@ class UnfoldedScene(QGraphicsScene):
         self._label(("x_label", j), sub("x", j), x_left, g.y_in)
         self._label(("y_label", j), sub("y", j), y_left, g.y_out)
         top_of_state = g.y_cell if g.y_cell is not None else g.y_state
-        self._add(("Wx", j), ArrowItem(QPointF(cx, g.y_in - 3), QPointF(cx, g.y_state + s_h + 3),
+        self._add(("Wx", j), CanvasArrow(QPointF(cx, g.y_in - 3), QPointF(cx, g.y_state + s_h + 3),
                                        key=("W", "Wx"), on_click=self.on_click), z=1)
-        self._add(("Wy", j), ArrowItem(QPointF(cx, top_of_state - 3),
+        self._add(("Wy", j), CanvasArrow(QPointF(cx, top_of_state - 3),
                                        QPointF(cx, g.y_out + y_h + 3),
                                        key=("W", "Wy"), on_click=self.on_click), z=1)
-        token = TextItem("", size=9.5, bold=True)
+        token = CanvasText("", size=9.5, bold=True)
         self._add(("token", j), token, QPointF(cx, g.y_token))
-        caption = TextItem(f"{j}", size=min(30.0, g.pitch / 8.0), color=QColor(60, 60, 60),
+        caption = CanvasText(f"{j}", size=min(30.0, g.pitch / 8.0), color=QColor(60, 60, 60),
                            min_px=0, max_lod=CAPTIONS_BELOW)
         self._add(("caption", j), caption, QPointF(cx, g.y_token))
-        self._add(("pred", j), TextItem("", size=8.5), QPointF(cx, g.y_text + 14))
-        self._add(("E", j), TextItem("", size=8.0, color=QColor(90, 90, 90)), QPointF(cx, g.y_text))
+        self._add(("pred", j), CanvasText("", size=8.5), QPointF(cx, g.y_text + 14))
+        self._add(("E", j), CanvasText("", size=8.0, color=QColor(90, 90, 90)),
+                  QPointF(cx, g.y_text))
         if k.cell in GATE_NAMES:
             bars = GateBars(GATE_NAMES[k.cell])
             self._add(("gates", j), bars, QPointF(cx + 10, g.y_gates), z=2)
@@ -192,7 +193,7 @@ class UnfoldedScene(QGraphicsScene):
         cut.setBrush(Qt.BrushStyle.NoBrush)
         cut.setVisible(False)
         self._add(("cut", j), cut, QPointF(cx - g.pitch / 2, 0), z=4)
-        scissors = TextItem("", size=8, color=CUT)
+        scissors = CanvasText("", size=8, color=CUT)
         self._add(("cut_text", j), scissors, QPointF(cx - g.pitch / 2 + 3, g.y_state - 18), 4)
 
     def _build_weight_labels(self):
