@@ -14,13 +14,13 @@ from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.guided_menu import install_guided_menu
 from rnnsim.gui.keys import StepKeys
 from rnnsim.gui.notices import ERROR, NoticeBoard
-from rnnsim.gui.panels.docks import (
+from rnnsim.gui.panels.header import ExperimentHeader, with_header
+from rnnsim.gui.panels.panel_docks import (
     build_docks,
     build_plots,
     default_sizes,
     hide_stale_tab_bars,
 )
-from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.questions import install_questions
 from rnnsim.gui.screen_fit import ScreenFit, initial_size
@@ -114,11 +114,11 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- building
     def _give_plots_room(self):
         """The plot docks (tabbed along the bottom) get room enough to read every plot."""
-        if self.plots is None or not self.plots.docks:
+        if self.plots is None or not self.plots.plot_docks:
             return
-        for dock in self.plots.docks:
+        for dock in self.plots.plot_docks:
             dock.widget().setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.resizeDocks([self.plots.docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots.plot_docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
 
     def _start_worker(self):
         self.worker_thread = WorkerThread(self.experiment, self)

@@ -104,7 +104,7 @@ class ScreenFit(QObject):
     # ----------------------------------------------------------------- layouts
     def _plot_docks(self):
         plots = getattr(self.window, "plots", None)
-        return [d for d in (plots.docks if plots is not None else []) if not d.isFloating()]
+        return [d for d in (plots.plot_docks if plots is not None else []) if not d.isFloating()]
 
     def set_compact(self, compact):
         """Plots tabbed on the right (True) or along the bottom (False)."""
@@ -152,7 +152,7 @@ class ScreenFit(QObject):
 
     def reset(self):
         """Every dock back where a new window puts it (shown, docked, default sizes)."""
-        from rnnsim.gui.panels.docks import default_sizes
+        from rnnsim.gui.panels.panel_docks import default_sizes
 
         w = self.window
         for dock in w.findChildren(QDockWidget):

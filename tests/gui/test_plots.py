@@ -248,7 +248,7 @@ def test_plot_docks_interface(window):
 
 def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot,
                                                                           monkeypatch):
-    import rnnsim.gui.plots.docks as docks_module
+    import rnnsim.gui.plots.plot_docks as docks_module
 
     monkeypatch.setattr(docks_module, "CPU_SHARE", 0.3)  # shorter pauses: this tests the order
     _, docks = window
@@ -274,7 +274,7 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
 def test_the_redraw_budget_counts_every_paint_of_every_plot(window, qtbot):
     """pyqtgraph paints in Python (holding the GIL that training needs) also when ranges
     settle after a redraw: the pause after a redraw covers those paints too."""
-    from rnnsim.gui.plots.docks import CPU_SHARE
+    from rnnsim.gui.plots.plot_docks import CPU_SHARE
 
     _, docks = window
     plot = docks.plots["training"]

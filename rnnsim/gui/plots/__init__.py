@@ -7,7 +7,7 @@ spectrum of W_s, weights. Each is a ``PlotView`` updated from Snapshots.
     add_export_actions(menu, docks, canvas, parent=window)   # File ▸ Export entries
 """
 
-from rnnsim.gui.plots.docks import PlotDocks, plot_classes
 from rnnsim.gui.plots.menus import add_export_actions
+from rnnsim.gui.plots.plot_docks import PlotDocks, plot_classes
 
 __all__ = ["PlotDocks", "add_export_actions", "plot_classes"]
