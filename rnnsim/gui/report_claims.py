@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnsim.gui.number_format import fixed, number, sci
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -67,7 +69,7 @@ def _at_least(name, level):
         value = _metric(results, name)
         if value is None:
             return None, f"no {name} was measured"
-        return value >= level, f"{name} = {value:.3f} (needs >= {level:g})"
+        return value >= level, f"{name} = {fixed(value, 3)} (needs >= {level:g})"
     return check
 
 
@@ -76,8 +78,8 @@ def _lstm_rescue(experiment, results, snapshot):
     if value is None:
         return None, "no final_accuracy was measured"
     if experiment.cell == "lstm":
-        return value >= 0.9, f"LSTM final_accuracy = {value:.3f} (needs >= 0.9)"
-    return value <= 0.65, (f"{experiment.cell} final_accuracy = {value:.3f} (the claim: at "
+        return value >= 0.9, f"LSTM final_accuracy = {fixed(value, 3)} (needs >= 0.9)"
+    return value <= 0.65, (f"{experiment.cell} final_accuracy = {fixed(value, 3)} (the claim: at "
                            "chance, <= 0.65)")
 
 
@@ -86,12 +88,12 @@ def _no_memory(experiment, results, snapshot):
     if final is None:
         return None, "no final_accuracy was measured"
     if experiment.cell != "feedforward":
-        return final >= 0.95, (f"{experiment.cell} final_accuracy = {final:.3f} (the claim: "
+        return final >= 0.95, (f"{experiment.cell} final_accuracy = {fixed(final, 3)} (the claim: "
                                ">= 0.95 with memory)")
     named = context is None or context >= 0.95
     return abs(final - 0.5) <= 0.08 and named, (
-        f"without memory final_accuracy = {final:.3f} (the claim: within 0.08 of chance 0.5)"
-        + ("" if context is None else f", context_accuracy = {context:.3f} (needs >= 0.95)"))
+        f"without memory final_accuracy = {fixed(final, 3)} (the claim: within 0.08 of chance 0.5)"
+        + ("" if context is None else f", context_accuracy = {fixed(context, 3)} (needs >= 0.95)"))
 
 
 def _truncated(experiment, results, snapshot):
@@ -100,8 +102,9 @@ def _truncated(experiment, results, snapshot):
         return None, "no final_accuracy was measured"
     if experiment.bptt_steps:
         return abs(value - 0.5) <= 0.1, (f"cut at {experiment.bptt_steps} steps: "
-                                         f"final_accuracy = {value:.3f} (the claim: near 0.5)")
-    return value >= 0.9, f"full BPTT: final_accuracy = {value:.3f} (needs >= 0.9)"
+                                         f"final_accuracy = {fixed(value, 3)} "
+                                         "(the claim: near 0.5)")
+    return value >= 0.9, f"full BPTT: final_accuracy = {fixed(value, 3)} (needs >= 0.9)"
 
 
 def _exploding(experiment, results, snapshot):
@@ -116,7 +119,7 @@ def _exploding(experiment, results, snapshot):
                                              else "too few updates to judge the loss")
     fell = loss[-20:].mean() < loss[0] / 5
     return fell, (f"with clip_norm = {experiment.clip_norm:g} the loss fell from "
-                  f"{loss[0]:.3g} to {loss[-20:].mean():.3g} (needs a fifth)")
+                  f"{number(loss[0])} to {number(loss[-20:].mean())} (needs a fifth)")
 
 
 def _vanishing(experiment, results, snapshot):
@@ -129,9 +132,9 @@ def _vanishing(experiment, results, snapshot):
     bound = snapshot.gamma * snapshot.sigma_max
     worst = float(np.max(row[:-1] / row[1:]))
     return worst <= bound * (1 + 1e-9), (
-        f"largest step ratio ‖∂E_T/∂s_(k−1)‖/‖∂E_T/∂s_k‖ = {worst:.3f} against "
-        f"γ·σ_max(W_s) = {bound:.3f}; over {len(row) - 1} frames the gradient changed by a "
-        f"factor {row[0] / row[-1]:.2e}")
+        f"largest step ratio ‖∂E_T/∂s_(k−1)‖/‖∂E_T/∂s_k‖ = {fixed(worst, 3)} against "
+        f"γ·σ_max(W_s) = {fixed(bound, 3)}; over {len(row) - 1} frames the gradient changed by a "
+        f"factor {sci(row[0] / row[-1], 3)}")
 
 
 CHECKS = {

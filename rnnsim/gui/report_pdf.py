@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from rnnsim.gui.number_format import number, sci
 from rnnsim.gui.report_claims import claim_verdict
 from rnnsim.sim import atomic
 from rnnsim.sim.sweep_grid import value_label
@@ -265,7 +266,7 @@ def _claim_html(experiment, results, snapshot):
 
 def _vector(v, n=6):
     v = np.asarray(v, float).ravel()
-    text = ", ".join(f"{x:.3g}" for x in v[:n])
+    text = ", ".join(f"{number(x)}" for x in v[:n])
     return f"[{text}{', …' if len(v) > n else ''}]"
 
 
@@ -302,28 +303,29 @@ def _numbers(experiment, snap):
              f"The shown sequence: {html.escape(' '.join(snap.input_tokens))} (T = {T}); "
              f"s<sub>{t}</sub> = {_vector(snap.s[t])}."]
     E = np.asarray(snap.E, float)
-    losses = ", ".join(f"E<sub>{i + 1}</sub> = {x:.3g}" for i, x in enumerate(E[:8]))
+    losses = ", ".join(f"E<sub>{i + 1}</sub> = {number(x)}" for i, x in enumerate(E[:8]))
     output = [f"{losses}{', …' if len(E) > 8 else ''}; E = Σ E<sub>t</sub> = "
-              f"{float(np.nansum(E * np.asarray(snap.mask[:len(E)], float))):.4g}."]
+              f"{number(float(np.nansum(E * np.asarray(snap.mask[:len(E)], float))))}."]
     bound = snap.gamma * snap.sigma_max
     bptt, vanishing = ["(the backward sweep has not been run on this sequence)"], [
         f"γ = {snap.gamma:g} for {html.escape(snap.activation)}, σ<sub>max</sub>(W<sub>s</sub>) "
-        f"= {snap.sigma_max:.4g}, so each step back multiplies ‖∂E<sub>T</sub>/∂s‖ by at most "
-        f"γ·σ<sub>max</sub> = <b>{bound:.4g}</b>."]
+        f"= {number(snap.sigma_max)}, so each step back multiplies ‖∂E<sub>T</sub>/∂s‖ by at most "
+        f"γ·σ<sub>max</sub> = <b>{number(bound)}</b>."]
     if snap.grad_flow is not None:
         row = np.asarray(snap.grad_flow)[-1]
         lags = [(T - k, row[k]) for k in range(T, -1, -1)]
-        shown = ", ".join(f"lag {lag}: {g:.2e}" for lag, g in lags[:6])
+        shown = ", ".join(f"lag {lag}: {sci(g, 3)}" for lag, g in lags[:6])
         bptt = [f"‖∂E<sub>T</sub>/∂s<sub>k</sub>‖ back from the last frame: {shown}"
                 f"{', …' if len(lags) > 6 else ''}."]
         if row[-1] > 0:
             vanishing.append(f"Over all {T} frames: ‖∂E<sub>T</sub>/∂s<sub>0</sub>‖ / "
-                             f"‖∂E<sub>T</sub>/∂s<sub>T</sub>‖ = <b>{row[0] / row[-1]:.3g}</b>, "
+                             f"‖∂E<sub>T</sub>/∂s<sub>T</sub>‖ = "
+                             f"<b>{number(row[0] / row[-1])}</b>, "
                              f"within the bound (γ·σ<sub>max</sub>)<sup>{T}</sup> = "
-                             f"{_power(bound, T):.3g}.")
-    norms = ", ".join(f"‖∂E/∂{_name(k)}‖ = {v:.3g}" for k, v in snap.grad_norms.items()
+                             f"{number(_power(bound, T))}.")
+    norms = ", ".join(f"‖∂E/∂{_name(k)}‖ = {number(v)}" for k, v in snap.grad_norms.items()
                       if k.startswith("W"))
-    changes = ", ".join(f"‖Δ{_name(k)}‖ = {float(np.linalg.norm(v)):.3g}"
+    changes = ", ".join(f"‖Δ{_name(k)}‖ = {number(float(np.linalg.norm(v)))}"
                         for k, v in snap.delta_weights.items() if k.startswith("W"))
     clip = "none" if experiment.clip_norm is None else f"{experiment.clip_norm:g}"
     update = [f"η = {experiment.lr:g} ({html.escape(experiment.optimizer)}), M = "

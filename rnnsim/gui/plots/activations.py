@@ -120,7 +120,9 @@ class ActivationsPlot(PlotView):
         steps = np.arange(s.shape[0])
         for i, item in enumerate(self.traces):
             if i < len(units):
-                item.setData(steps, s[:, units[i]])
+                trace = s[:, units[i]]
+                keep = np.isfinite(trace)  # a diverged state: its nan/inf steps are left out
+                item.setData(steps[keep], trace[keep])
                 item.show()
             else:
                 item.setData([], [])
