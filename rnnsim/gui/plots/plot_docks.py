@@ -57,6 +57,7 @@ class PlotDocks(QObject):
         super().__init__(window)
         self.plots = {}
         self.docks = []
+        self.plot_docks = self.docks  # the window's name for them (window.plots.plot_docks)
         for cls in plot_classes():
             plot = cls()
             dock = QDockWidget(plot.title, window)
