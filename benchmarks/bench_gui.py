@@ -141,7 +141,7 @@ def show_every_plot(window):
     """Untab the plot docks: each gets its own place (right and bottom), all visible."""
     from PySide6.QtCore import Qt
 
-    docks = window.plots.plot_docks
+    docks = window.plots.docks
     areas = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea)
     for i, dock in enumerate(docks):
         window.removeDockWidget(dock)
@@ -161,7 +161,7 @@ def window_rate(app, path, seconds, hide_plots, late):
         window.show()
         if window.plots is not None:
             if hide_plots:
-                for dock in window.plots.plot_docks:
+                for dock in window.plots.docks:
                     dock.hide()
             else:
                 show_every_plot(window)

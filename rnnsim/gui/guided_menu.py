@@ -128,7 +128,7 @@ def set_up_lesson(window, preset) -> None:
         canvas.set_grad_source(preset.gradient_of == "E_T")
     plots = getattr(window, "plots", None)
     if plots is not None and preset.plot in plots.plots:
-        dock = plots.plot_docks[list(plots.plots).index(preset.plot)]
+        dock = plots.docks[list(plots.plots).index(preset.plot)]
         dock.show()
         dock.raise_()
 

@@ -114,11 +114,11 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- building
     def _give_plots_room(self):
         """The plot docks (tabbed along the bottom) get room enough to read every plot."""
-        if self.plots is None or not self.plots.plot_docks:
+        if self.plots is None or not self.plots.docks:
             return
-        for dock in self.plots.plot_docks:
+        for dock in self.plots.docks:
             dock.widget().setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.resizeDocks([self.plots.plot_docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots.docks[0]], [PLOT_HEIGHT], Qt.Orientation.Vertical)
 
     def _start_worker(self):
         self.worker_thread = WorkerThread(self.experiment, self)

@@ -104,7 +104,7 @@ class ScreenFit(QObject):
     # ----------------------------------------------------------------- layouts
     def _plot_docks(self):
         plots = getattr(self.window, "plots", None)
-        return [d for d in (plots.plot_docks if plots is not None else []) if not d.isFloating()]
+        return [d for d in (plots.docks if plots is not None else []) if not d.isFloating()]
 
     def set_compact(self, compact):
         """Plots tabbed on the right (True) or along the bottom (False)."""

@@ -166,7 +166,7 @@ def test_a_preset_sets_up_its_lesson_and_the_header_follows_the_steps(window, qt
     assert window.train_n.value() == preset.updates
     assert window.canvas.mode.currentText() == "Unfolded" and not window.canvas.folded.isVisible()
     assert window.canvas.unfolded_scene.grad_source == "last"  # Gradient of: E_T
-    dock = window.findChild(type(window.plots.plot_docks[0]), "plotDock_gradient_flow")
+    dock = window.findChild(type(window.plots.docks[0]), "plotDock_gradient_flow")
     assert not dock.visibleRegion().isEmpty()  # the plot in front
     header = window.header
     assert header.current_step is None and "Step 1/3" in shown(header)

@@ -66,7 +66,7 @@ def test_after_pause_during_run_every_plot_shows_the_canvas_snapshot(window, qtb
     qtbot.waitUntil(lambda: window.worker.state == "idle" and window._state == "idle"
                     and not window.has_pending, timeout=10000)
     window.draw_newest()
-    shown = [p for d, p in zip(window.plots.plot_docks, window.plots.plots.values(), strict=True)
+    shown = [p for d, p in zip(window.plots.docks, window.plots.plots.values(), strict=True)
              if d.isVisible() and not d.visibleRegion().isEmpty()]
     assert shown
     for plot in shown:
@@ -80,7 +80,7 @@ def test_stepping_draws_every_visible_plot_at_once(window, qtbot):
     for _ in range(3):
         _step(qtbot, window)  # quicker than QUIET_S apart: still drawn everywhere
         window.draw_newest()
-        for dock, plot in zip(window.plots.plot_docks, window.plots.plots.values(), strict=True):
+        for dock, plot in zip(window.plots.docks, window.plots.plots.values(), strict=True):
             if dock.isVisible() and not dock.visibleRegion().isEmpty():
                 assert plot.snapshot is window.snapshot
 

@@ -77,13 +77,13 @@ def build_plots(window):
         files = getattr(window, "files", None)
         if files is not None:
             add_export_actions(files.export_menu, window.plots, window.canvas, parent=window)
-        for dock in window.plots.plot_docks:
+        for dock in window.plots.docks:
             window.addDockWidget(BOTTOM, dock)
             docks.append(dock)
-        for dock in window.plots.plot_docks[1:]:
-            window.tabifyDockWidget(window.plots.plot_docks[0], dock)
-        if window.plots.plot_docks:
-            window.plots.plot_docks[0].raise_()
+        for dock in window.plots.docks[1:]:
+            window.tabifyDockWidget(window.plots.docks[0], dock)
+        if window.plots.docks:
+            window.plots.docks[0].raise_()
     view_menu = window.menuBar().addMenu("&View")
     for dock in docks:
         view_menu.addAction(dock.toggleViewAction())
@@ -94,8 +94,8 @@ def default_sizes(window):
     window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [320, 300],
                        Qt.Orientation.Horizontal)
     docks, sizes = [window.docks["sequence"]], [92]
-    if window.plots is not None and window.plots.plot_docks:
-        docks.append(window.plots.plot_docks[0])
+    if window.plots is not None and window.plots.docks:
+        docks.append(window.plots.docks[0])
         sizes.append(240)
     window.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
 
