@@ -8,8 +8,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-_OPENBLAS = ("scipy_openblas_{}_num_threads64_", "scipy_openblas_{}_num_threads",
-             "openblas_{}_num_threads64_", "openblas_{}_num_threads")
+_OPENBLAS = (
+    "scipy_openblas_{}_num_threads64_",
+    "scipy_openblas_{}_num_threads",
+    "openblas_{}_num_threads64_",
+    "openblas_{}_num_threads",
+)
 
 
 def _blas_function(verb: str):
@@ -55,9 +59,14 @@ def time_once(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def alternate(fns: dict[str, Callable[[], object]], rounds: int, block_s: float = 0.3,
-              settle_s: float = 0.25, budget_s: float | None = None,
-              max_block: int = 20) -> dict[str, tuple[float, float, int]]:
+def alternate(
+    fns: dict[str, Callable[[], object]],
+    rounds: int,
+    block_s: float = 0.3,
+    settle_s: float = 0.25,
+    budget_s: float | None = None,
+    max_block: int = 20,
+) -> dict[str, tuple[float, float, int]]:
     """Time several functions in alternating blocks; return (median ms, min ms, runs) each.
 
     Each round runs every function in turn: a pause of ``settle_s`` seconds, one untimed

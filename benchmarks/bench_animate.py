@@ -57,8 +57,12 @@ def child(width: int, gap: int, ext: str, content: str) -> dict:
         sim = simulation_for_recording(experiment)
         plan = RecordingPlan.of(sim, options.parts)
         renderer = FrameRenderer(options)
-        writer = open_writer(os.path.join(folder, f"out{ext}"), options.size,
-                             options.durations_ms(plan.n_frames), options.fps)
+        writer = open_writer(
+            os.path.join(folder, f"out{ext}"),
+            options.size,
+            options.durations_ms(plan.n_frames),
+            options.fps,
+        )
         draw = write = 0.0
         start = time.perf_counter()
         for frame in plan.frames(sim):
@@ -71,17 +75,31 @@ def child(width: int, gap: int, ext: str, content: str) -> dict:
         writer.finish()
         total = time.perf_counter() - start
         renderer.close()
-        size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
-                   if f.startswith("out"))
+        size = sum(
+            os.path.getsize(os.path.join(folder, f))
+            for f in os.listdir(folder)
+            if f.startswith("out")
+        )
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = plan.n_frames
-    return {"frames": n, "s_per_frame": total / n, "draw": draw / n, "write": write / n,
-            "rss_before_mb": before, "rss_peak_mb": after, "bytes": size}
+    return {
+        "frames": n,
+        "s_per_frame": total / n,
+        "draw": draw / n,
+        "write": write / n,
+        "rss_before_mb": before,
+        "rss_peak_mb": after,
+        "bytes": size,
+    }
 
 
 def run_child(width, gap, ext, content="canvas"):
-    out = subprocess.run([sys.executable, __file__, "--child", str(width), str(gap), ext,
-                          content], capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(width), str(gap), ext, content],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -105,10 +123,14 @@ def main():
     widths = (1280,) if args.quick else (1280, 1920)
     formats = [".gif"] if args.quick else [".gif", *video, ".png"]
     load = os.getloadavg()
-    print(f"bench_animate: vanishing preset, {os.cpu_count()} cores, load "
-          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)")
-    print(f"{'recording':<34} {'frames':>6} {'s/frame':>8} {'draw':>7} {'write':>7} "
-          f"{'RSS before':>10} {'peak':>8} {'file':>9}")
+    print(
+        f"bench_animate: vanishing preset, {os.cpu_count()} cores, load "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)"
+    )
+    print(
+        f"{'recording':<34} {'frames':>6} {'s/frame':>8} {'draw':>7} {'write':>7} "
+        f"{'RSS before':>10} {'peak':>8} {'file':>9}"
+    )
     cases = [(w, 30, ext, "canvas") for w in widths for ext in formats]
     if not args.quick:
         cases += [(1280, 30, ".gif", "canvas+plots"), (1920, 98, ".gif", "canvas")]
@@ -116,9 +138,12 @@ def main():
     for width, gap, ext, content in cases:
         r = run_child(width, gap, ext, content)
         name = f"{width} wide, gap {gap}, {content}, {ext}"
-        print(f"{name:<34} {r['frames']:>6} {r['s_per_frame']:>8.3f} {r['draw']:>7.3f} "
-              f"{r['write']:>7.3f} {r['rss_before_mb']:>8.0f} MB {r['rss_peak_mb']:>5.0f} MB "
-              f"{r['bytes'] / 1e6:>6.2f} MB", flush=True)
+        print(
+            f"{name:<34} {r['frames']:>6} {r['s_per_frame']:>8.3f} {r['draw']:>7.3f} "
+            f"{r['write']:>7.3f} {r['rss_before_mb']:>8.0f} MB {r['rss_peak_mb']:>5.0f} MB "
+            f"{r['bytes'] / 1e6:>6.2f} MB",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

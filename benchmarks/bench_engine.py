@@ -156,13 +156,26 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="few repeats (a rough figure)")
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES))
-    parser.add_argument("--sizes", nargs="+", type=int, choices=range(len(SIZES)),
-                        default=list(range(len(SIZES))), help="indices into SIZES")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        choices=range(len(SIZES)),
+        default=list(range(len(SIZES))),
+        help="indices into SIZES",
+    )
     parser.add_argument("--no-torch", action="store_true", help="time our engine only")
-    parser.add_argument("--tune-malloc", action="store_true",
-                        help="keep freed heap memory mapped (glibc mallopt; affects both engines)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for NumPy's BLAS and for torch (default: BLAS's own)")
+    parser.add_argument(
+        "--tune-malloc",
+        action="store_true",
+        help="keep freed heap memory mapped (glibc mallopt; affects both engines)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for NumPy's BLAS and for torch (default: BLAS's own)",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None and (args.threads < 1 or not set_blas_threads(args.threads)):
         parser.error(f"--threads: got {args.threads}, expected >= 1 with OpenBLAS")
@@ -171,19 +184,25 @@ def main(argv=None) -> None:
     rounds, budget = (2, 1.0) if args.quick else (6, 8.0)
     use_torch = torch_available() and not args.no_torch
     threads = blas_threads()
-    print(f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}, "
-          f"malloc {'tuned' if args.tune_malloc else 'default'}")
+    print(
+        f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}, "
+        f"malloc {'tuned' if args.tune_malloc else 'default'}"
+    )
     if use_torch:
         import torch
 
         torch.set_num_threads(threads or os.cpu_count() or 1)
-        print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; "
-              f"same-loss check |ours - torch| = {same_loss_check():.2e}")
+        print(
+            f"torch {torch.__version__}, threads {torch.get_num_threads()}; "
+            f"same-loss check |ours - torch| = {same_loss_check():.2e}"
+        )
     else:
         print("torch not installed (or --no-torch): timing our engine only")
-    print(f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
-          "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
-          "runs = timed calls ours/torch")
+    print(
+        f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
+        "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
+        "runs = timed calls ours/torch"
+    )
     run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
 
 

@@ -107,8 +107,10 @@ def bench_canvas(app, count):
             app.processEvents()
             ms = time_canvas(app, canvas, snaps, fit) * 1e3
             view = "fit all" if fit else "opening"
-            print(f"{T:>4} {H:>4} {view:>8} {np.median(ms):>10.1f} "
-                  f"{np.percentile(ms, 95):>8.1f} {'< ' + str(TARGETS_MS[(T, H)]):>8}")
+            print(
+                f"{T:>4} {H:>4} {view:>8} {np.median(ms):>10.1f} "
+                f"{np.percentile(ms, 95):>8.1f} {'< ' + str(TARGETS_MS[(T, H)]):>8}"
+            )
             canvas.close()
             canvas.deleteLater()
             app.processEvents()
@@ -167,12 +169,14 @@ def window_rate(app, path, seconds, hide_plots, late):
                 show_every_plot(window)
         window.cmd_load.emit(path)
         end = time.perf_counter() + 5.0
-        while (window.snapshot is None or window.snapshot.updates == 0) \
-                and time.perf_counter() < end:
+        while (
+            window.snapshot is None or window.snapshot.updates == 0
+        ) and time.perf_counter() < end:
             app.processEvents()
         progress = []
         window.worker.progress.connect(
-            lambda done, _n, _r: progress.append((time.perf_counter(), done)))
+            lambda done, _n, _r: progress.append((time.perf_counter(), done))
+        )
         last, interval = [None], 0.010
 
         def tick():
@@ -198,8 +202,11 @@ def window_rate(app, path, seconds, hide_plots, late):
         app.processEvents()
     t_end, done = progress[-1] if progress else (start + seconds, 0)
     steady = [(t, n) for t, n in progress if t >= start + STEADY_AFTER_S]
-    steady_rate = ((steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0])
-                   if len(steady) > 1 and steady[-1][0] > steady[0][0] else float("nan"))
+    steady_rate = (
+        (steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0])
+        if len(steady) > 1 and steady[-1][0] > steady[0][0]
+        else float("nan")
+    )
     return done / (t_end - start), steady_rate, draws
 
 
@@ -225,44 +232,62 @@ def bench_lateness(app, seconds, runs, hide_plots=False, switch_ms=None):
                 ratios.append(rate / headless[-1])
                 steady_ratios.append(steady / headless[-1])
                 ms = np.array(late_run) * 1e3
-                print(f"  run: {rate:.0f} updates/s with the window, {headless[-1]:.0f} "
-                      f"headless (ratio {ratios[-1]:.2f}; after the first {STEADY_AFTER_S:g} s "
-                      f"{steady_ratios[-1]:.2f}); lateness p95 {np.percentile(ms, 95):.1f} ms")
+                print(
+                    f"  run: {rate:.0f} updates/s with the window, {headless[-1]:.0f} "
+                    f"headless (ratio {ratios[-1]:.2f}; after the first {STEADY_AFTER_S:g} s "
+                    f"{steady_ratios[-1]:.2f}); lateness p95 {np.percentile(ms, 95):.1f} ms"
+                )
         finally:
             if switch_ms is not None:
                 sys.setswitchinterval(previous_switch)
     ms = np.array(late) * 1e3
     what = "canvas and panels, plots hidden" if hide_plots else "canvas, panels, every plot shown"
     switch = f", GIL switch interval {switch_ms} ms" if switch_ms is not None else ""
-    print(f"\nGUI event loop while training ({runs} runs of {seconds:.0f} s, window with "
-          f"{what}{switch}, 5000 updates of history)")
-    print(f"  10 ms timer lateness: median {np.median(ms):.1f} ms, p95 "
-          f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)")
-    print(f"  training: median {np.median(rates):.0f} updates/s with the window, "
-          f"{np.median(headless):.0f} headless; median ratio {np.median(ratios):.2f} "
-          f"(target >= 0.8); after the first {STEADY_AFTER_S:g} s "
-          f"{np.median(steady_ratios):.2f}")
+    print(
+        f"\nGUI event loop while training ({runs} runs of {seconds:.0f} s, window with "
+        f"{what}{switch}, 5000 updates of history)"
+    )
+    print(
+        f"  10 ms timer lateness: median {np.median(ms):.1f} ms, p95 "
+        f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)"
+    )
+    print(
+        f"  training: median {np.median(rates):.0f} updates/s with the window, "
+        f"{np.median(headless):.0f} headless; median ratio {np.median(ratios):.2f} "
+        f"(target >= 0.8); after the first {STEADY_AFTER_S:g} s "
+        f"{np.median(steady_ratios):.2f}"
+    )
     draws = np.array(draws) * 1e3
     if draws.size:
-        print(f"  window redraw per snapshot: median {np.median(draws):.1f} ms, p95 "
-              f"{np.percentile(draws, 95):.1f} ms over {draws.size} snapshots")
+        print(
+            f"  window redraw per snapshot: median {np.median(draws):.1f} ms, p95 "
+            f"{np.percentile(draws, 95):.1f} ms over {draws.size} snapshots"
+        )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter run")
     parser.add_argument("--only", choices=("canvas", "lateness"), help="run one part")
-    parser.add_argument("--hide-plots", action="store_true",
-                        help="lateness with the plot docks hidden (the window's own share)")
-    parser.add_argument("--switch-ms", type=float, default=None,
-                        help="sys.setswitchinterval during the lateness run (default: Python's)")
+    parser.add_argument(
+        "--hide-plots",
+        action="store_true",
+        help="lateness with the plot docks hidden (the window's own share)",
+    )
+    parser.add_argument(
+        "--switch-ms",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval during the lateness run (default: Python's)",
+    )
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(["bench_gui"])
     if args.only in (None, "canvas"):
         bench_canvas(app, 15 if args.quick else 40)
     if args.only in (None, "lateness"):
-        bench_lateness(app, 3.0 if args.quick else 5.0, 2 if args.quick else 3, args.hide_plots,
-                       args.switch_ms)
+        bench_lateness(
+            app, 3.0 if args.quick else 5.0, 2 if args.quick else 3, args.hide_plots, args.switch_ms
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,10 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from rnnsim.gui.plots import PlotDocks
 from rnnsim.sim import Experiment, Simulation
 
-CASES = {"wolf (T=4, H=16)": ({"task.gap": "2"}, 1.0),
-         "long (T=32, H=64)": ({"task.gap": "30", "n_hidden": "64"}, 0.1)}
+CASES = {
+    "wolf (T=4, H=16)": ({"task.gap": "2"}, 1.0),
+    "long (T=32, H=64)": ({"task.gap": "30", "n_hidden": "64"}, 0.1),
+}
 # (settings, share of part 1's history length: long sequences train slower)
 PROBE_MS = 10
 
@@ -53,8 +55,11 @@ def window_with_every_plot(app):
     win = QMainWindow()
     win.resize(1800, 1100)
     docks = PlotDocks(win)
-    areas = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-             Qt.DockWidgetArea.BottomDockWidgetArea)
+    areas = (
+        Qt.DockWidgetArea.LeftDockWidgetArea,
+        Qt.DockWidgetArea.RightDockWidgetArea,
+        Qt.DockWidgetArea.BottomDockWidgetArea,
+    )
     for i, dock in enumerate(docks.docks):
         win.addDockWidget(areas[i % 3], dock)
     win.show()
@@ -102,8 +107,10 @@ def headless_rate(experiment, n, seconds=None, snapshots=False):
 def bench_training(app, docks, seconds_per_run, history):
     from rnnsim.gui.worker import WorkerThread
 
-    print(f"\nPart 2: training in the worker thread for ~{seconds_per_run:g} s, every plot "
-          "visible; headless runs of the same updates before and after")
+    print(
+        f"\nPart 2: training in the worker thread for ~{seconds_per_run:g} s, every plot "
+        "visible; headless runs of the same updates before and after"
+    )
     for case, (values, share) in CASES.items():
         history_n = max(50, int(history * share))
         experiment = Experiment().with_values(values)
@@ -111,8 +118,9 @@ def bench_training(app, docks, seconds_per_run, history):
         before = headless_rate(experiment, n)
         worker_thread = WorkerThread(experiment)
         worker_thread.worker.sim.train(history_n)  # a full plot history (thread not started yet)
-        worker_thread.worker.snapshot_ready.connect(docks.update,
-                                                    Qt.ConnectionType.QueuedConnection)
+        worker_thread.worker.snapshot_ready.connect(
+            docks.update, Qt.ConnectionType.QueuedConnection
+        )
         lateness, clock, state = [], QElapsedTimer(), {"done": False, "start": 0.0}
         probe = QTimer()
         probe.setTimerType(Qt.TimerType.PreciseTimer)
@@ -124,9 +132,13 @@ def bench_training(app, docks, seconds_per_run, history):
         probe.timeout.connect(tick)
         loop = QEventLoop()  # waits as app.exec() does, without holding the GIL
         worker_thread.worker.state_changed.connect(
-            lambda s, state=state, loop=loop: (state.update(done=True, end=time.perf_counter()),
-                                               loop.quit())
-            if s == "idle" and state["start"] else None, Qt.ConnectionType.QueuedConnection)
+            lambda s, state=state, loop=loop: (
+                (state.update(done=True, end=time.perf_counter()), loop.quit())
+                if s == "idle" and state["start"]
+                else None
+            ),
+            Qt.ConnectionType.QueuedConnection,
+        )
         worker_thread.start()
         draws_before = len(docks.draw_times)
         _spin(app, 0.3)
@@ -146,23 +158,31 @@ def bench_training(app, docks, seconds_per_run, history):
         lat = sorted(lateness)
         p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
         print(f"\n  {case}, {n} updates after {history_n} (the history the plots show)")
-        print(f"  GUI-thread lateness of a {PROBE_MS} ms timer: median "
-              f"{statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
-              f"({len(lat)} ticks)")
-        print(f"  plot redraws: {len(draws)} in {seconds:.2f} s ({len(draws) / seconds:.1f} /s), "
-              f"median {1e3 * statistics.median(draws):.1f} ms, max {1e3 * max(draws):.1f} ms, "
-              f"{100 * sum(draws) / seconds:.0f} % of the GUI thread" if draws else
-              "  plot redraws: none")
-        print(f"  training: {gui_rate:.0f} updates/s with the plots, {rate:.0f} headless "
-              f"(ratio {gui_rate / rate:.2f}), {with_snaps:.0f} headless building a Snapshot "
-              f"every 30 ms (ratio {gui_rate / with_snaps:.2f})")
+        print(
+            f"  GUI-thread lateness of a {PROBE_MS} ms timer: median "
+            f"{statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
+            f"({len(lat)} ticks)"
+        )
+        print(
+            f"  plot redraws: {len(draws)} in {seconds:.2f} s ({len(draws) / seconds:.1f} /s), "
+            f"median {1e3 * statistics.median(draws):.1f} ms, max {1e3 * max(draws):.1f} ms, "
+            f"{100 * sum(draws) / seconds:.0f} % of the GUI thread"
+            if draws
+            else "  plot redraws: none"
+        )
+        print(
+            f"  training: {gui_rate:.0f} updates/s with the plots, {rate:.0f} headless "
+            f"(ratio {gui_rate / rate:.2f}), {with_snaps:.0f} headless building a Snapshot "
+            f"every 30 ms (ratio {gui_rate / with_snaps:.2f})"
+        )
 
 
 def _invoke_train(worker_thread, n):
     from PySide6.QtCore import Q_ARG, QMetaObject
 
-    QMetaObject.invokeMethod(worker_thread.worker, "train", Qt.ConnectionType.QueuedConnection,
-                             Q_ARG(int, n))
+    QMetaObject.invokeMethod(
+        worker_thread.worker, "train", Qt.ConnectionType.QueuedConnection, Q_ARG(int, n)
+    )
 
 
 def _spin(app, seconds):

@@ -37,8 +37,12 @@ CONFIGS = {  # name → experiment changes (the wolf task; its default gap 2 giv
     "wolf gap 20 (elman H16 B32 T22)": {"knobs": {"gap": 20}},
     "wolf gap 20 (elman H64 B32 T22)": {"knobs": {"gap": 20}, "n_hidden": 64},
     "wolf gap 20 (lstm H32 B32 T22)": {"knobs": {"gap": 20}, "cell": "lstm", "n_hidden": 32},
-    "wolf gap 50 (gru H128 B64 T52)": {"knobs": {"gap": 50}, "cell": "gru", "n_hidden": 128,
-                                       "batch_size": 64},
+    "wolf gap 50 (gru H128 B64 T52)": {
+        "knobs": {"gap": 50},
+        "cell": "gru",
+        "n_hidden": 128,
+        "batch_size": 64,
+    },
 }
 
 
@@ -48,8 +52,9 @@ class BareLoop:
     def __init__(self, sim: Simulation) -> None:
         exp = sim.experiment
         self.exp, self.task = exp, sim.task
-        self.net = Network.create(n_in=sim.task.n_in, n_out=sim.task.n_out,
-                                  **exp.network_settings())
+        self.net = Network.create(
+            n_in=sim.task.n_in, n_out=sim.task.n_out, **exp.network_settings()
+        )
         self.opt = make_optimizer(exp.optimizer, exp.lr, **exp.optimizer_hyper())
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = sim.rng.bit_generator.state
@@ -76,26 +81,37 @@ def same_weights(experiment: Experiment, n: int = 50) -> bool:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads (default 1: less noise on a shared machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default 1: less noise on a shared machine)",
+    )
     args = parser.parse_args(argv)
     set_blas_threads(args.threads)
     rounds = 3 if args.quick else 7
-    print(f"BLAS threads: {blas_threads()}; {UPDATES} updates per timed call; "
-          f"{rounds} alternating rounds")
-    print(f"{'configuration':34s} {'identical':>9s} {'bare ms/upd':>11s} {'sim ms/upd':>10s} "
-          f"{'ratio':>6s} {'overhead':>8s} {'min ratio':>9s}")
+    print(
+        f"BLAS threads: {blas_threads()}; {UPDATES} updates per timed call; "
+        f"{rounds} alternating rounds"
+    )
+    print(
+        f"{'configuration':34s} {'identical':>9s} {'bare ms/upd':>11s} {'sim ms/upd':>10s} "
+        f"{'ratio':>6s} {'overhead':>8s} {'min ratio':>9s}"
+    )
     for name, changes in CONFIGS.items():
         experiment = Experiment().replace(**changes)
         identical = same_weights(experiment)
         sim = Simulation(experiment)
         bare = BareLoop(sim)
-        result = alternate({"bare": lambda b=bare: b.train(UPDATES),
-                            "sim": lambda s=sim: s.train(UPDATES)}, rounds)
+        result = alternate(
+            {"bare": lambda b=bare: b.train(UPDATES), "sim": lambda s=sim: s.train(UPDATES)}, rounds
+        )
         t_bare, t_sim = result["bare"][0] / UPDATES, result["sim"][0] / UPDATES
         ratio, min_ratio = t_sim / t_bare, result["sim"][1] / result["bare"][1]
-        print(f"{name:34s} {identical!s:>9s} {t_bare:11.3f} {t_sim:10.3f} {ratio:6.3f} "
-              f"{100 * (ratio - 1):7.1f}% {min_ratio:9.3f}")
+        print(
+            f"{name:34s} {identical!s:>9s} {t_bare:11.3f} {t_sim:10.3f} {ratio:6.3f} "
+            f"{100 * (ratio - 1):7.1f}% {min_ratio:9.3f}"
+        )
 
 
 if __name__ == "__main__":

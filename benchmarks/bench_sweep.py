@@ -42,10 +42,12 @@ def grid(seconds_per_run: float, runs: int = 12) -> SweepSpec:
     ``seconds_per_run`` here (from a short calibration)."""
     probe = SweepSpec(BASE, "task.gap", [6, 8, 10], updates=50, eval_batch=256)
     est = estimate(probe)
-    updates = max(5, round((seconds_per_run - est.seconds_per_run_fixed)
-                           / max(est.seconds_per_update, 1e-6)))
-    return SweepSpec(BASE, "task.gap", [6, 8, 10], updates=updates, eval_batch=256,
-                     seeds=max(1, runs // 3))
+    updates = max(
+        5, round((seconds_per_run - est.seconds_per_run_fixed) / max(est.seconds_per_update, 1e-6))
+    )
+    return SweepSpec(
+        BASE, "task.gap", [6, 8, 10], updates=updates, eval_batch=256, seeds=max(1, runs // 3)
+    )
 
 
 def run_once(spec: SweepSpec, backend: str, workers: int) -> dict:
@@ -59,10 +61,14 @@ def run_once(spec: SweepSpec, backend: str, workers: int) -> dict:
     assert result.completed == spec.runs and not result.counts("failed").any(), backend
     busy = sum(r.seconds for r in result.runs.values())
     after = t2 - t1
-    return {"wall": t2 - t0, "startup": t1 - t0, "after": after,
-            "cells_per_s": spec.runs / after,
-            "overhead": (workers * after - busy) / spec.runs,
-            "run_s": busy / spec.runs}
+    return {
+        "wall": t2 - t0,
+        "startup": t1 - t0,
+        "after": after,
+        "cells_per_s": spec.runs / after,
+        "overhead": (workers * after - busy) / spec.runs,
+        "run_s": busy / spec.runs,
+    }
 
 
 def measure(name: str, spec: SweepSpec, workers: int, rounds: int) -> dict:
@@ -71,16 +77,22 @@ def measure(name: str, spec: SweepSpec, workers: int, rounds: int) -> dict:
         order = ("processes", "dask") if i % 2 == 0 else ("dask", "processes")
         for backend in order:
             got[backend].append(run_once(spec, backend, workers))
-    print(f"\n{name}: {spec.describe()}, {workers} workers, {rounds} rounds "
-          f"(median; load average {os.getloadavg()[0]:.1f})")
-    print(f"{'backend':<10} {'wall s':>8} {'startup s':>10} {'run s':>7} {'cells/s':>8} "
-          f"{'overhead/cell s':>16}")
+    print(
+        f"\n{name}: {spec.describe()}, {workers} workers, {rounds} rounds "
+        f"(median; load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"{'backend':<10} {'wall s':>8} {'startup s':>10} {'run s':>7} {'cells/s':>8} "
+        f"{'overhead/cell s':>16}"
+    )
     medians = {}
     for backend, rows in got.items():
         m = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         medians[backend] = m
-        print(f"{backend:<10} {m['wall']:8.2f} {m['startup']:10.2f} {m['run_s']:7.3f} "
-              f"{m['cells_per_s']:8.2f} {m['overhead']:16.3f}")
+        print(
+            f"{backend:<10} {m['wall']:8.2f} {m['startup']:10.2f} {m['run_s']:7.3f} "
+            f"{m['cells_per_s']:8.2f} {m['overhead']:16.3f}"
+        )
     ratio = medians["dask"]["cells_per_s"] / medians["processes"]["cells_per_s"]
     print(f"dask / processes cells/s: {ratio:.3f} (target on 1 s cells: >= 0.90)")
     return medians

@@ -14,8 +14,16 @@ from rnnsim.sim.presets import (
     presets_dir,
 )
 
-__all__ = ["DEFAULT_PRESET", "default_experiment", "describe_presets", "describe_tasks",
-           "load_preset", "preset_experiment", "preset_names", "presets_dir"]
+__all__ = [
+    "DEFAULT_PRESET",
+    "default_experiment",
+    "describe_presets",
+    "describe_tasks",
+    "load_preset",
+    "preset_experiment",
+    "preset_names",
+    "presets_dir",
+]
 
 
 def preset_experiment(name: str):
@@ -41,10 +49,13 @@ def describe_tasks() -> str:
     blocks = []
     for name in TASKS:
         task = make_task(name)
-        lines = [f"{name}: {task.title}", f"  {task.description}",
-                 f"  score: {task.primary_metric} (chance {task.chance:g}); inputs "
-                 f"{task.n_in}, outputs {task.n_out} ({task.output}, {task.loss})",
-                 "  knobs (set with --set task.<knob>=VALUE):"]
+        lines = [
+            f"{name}: {task.title}",
+            f"  {task.description}",
+            f"  score: {task.primary_metric} (chance {task.chance:g}); inputs "
+            f"{task.n_in}, outputs {task.n_out} ({task.output}, {task.loss})",
+            "  knobs (set with --set task.<knob>=VALUE):",
+        ]
         lines += [_knob_line(k) for k in task.knobs] or ["    (none)"]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -66,5 +77,6 @@ def describe_presets() -> str:
             f"  {exp.description}\n"
             f"  task={exp.task} ({knobs}); cell={exp.cell} activation={exp.activation} "
             f"n_hidden={exp.n_hidden}; optimizer={exp.optimizer} lr={exp.lr:g} "
-            f"clip_norm={clip} update_every={exp.update_every} batch_size={exp.batch_size}")
+            f"clip_norm={clip} update_every={exp.update_every} batch_size={exp.batch_size}"
+        )
     return "\n\n".join(blocks)

@@ -32,8 +32,10 @@ def root() -> Path:
             return source
         raise
     if not isinstance(folder, Path):  # e.g. imported from a zip archive
-        raise RuntimeError(f"{PACKAGE} is not a folder ({folder!r}): install rnnsim with pip "
-                           "(unpacked), not as a zip archive")
+        raise RuntimeError(
+            f"{PACKAGE} is not a folder ({folder!r}): install rnnsim with pip "
+            "(unpacked), not as a zip archive"
+        )
     return folder
 
 

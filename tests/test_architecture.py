@@ -52,7 +52,7 @@ def _imports(name: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
             for alias in node.names:
                 full = f"{base}.{alias.name}"
@@ -139,17 +139,19 @@ def test_no_import_cycle():
 
 
 def _qt_modules_after_importing(modules) -> str:
-    code = ("import importlib, sys\n"
-            f"for m in {modules!r}: importlib.import_module(m)\n"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT!r}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {QT!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     return out.stdout.strip()
 
 
 def test_engine_tasks_and_sim_load_no_qt_in_a_fresh_interpreter():
-    lower = sorted(m for m in MODULES
-                   if _layer(m) in ("base", "engine", "tasks", "sim", "catalog"))
+    lower = sorted(m for m in MODULES if _layer(m) in ("base", "engine", "tasks", "sim", "catalog"))
     assert len(lower) > 40
     assert _qt_modules_after_importing(lower) == "[]"
 

@@ -14,13 +14,29 @@ from rnnsim.sim import Experiment
 from rnnsim.tasks import make_task
 
 ROOT = Path(__file__).resolve().parent.parent
-PLOTS = ("activations", "gradient_flow", "training", "grad_norms", "saturation", "spectrum",
-         "weights")
-EXPECTED = ({f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")}
-            | {"gradient_flow_matrix.csv", "saturation_histogram.csv", "network_unfolded.png",
-               "network_unfolded.svg", "network_folded.png", "network_folded.svg",
-               "experiment.json", "run.npz", "metrics.json", "report.md", "report.html",
-               "report.pdf"})
+PLOTS = (
+    "activations",
+    "gradient_flow",
+    "training",
+    "grad_norms",
+    "saturation",
+    "spectrum",
+    "weights",
+)
+EXPECTED = {f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")} | {
+    "gradient_flow_matrix.csv",
+    "saturation_histogram.csv",
+    "network_unfolded.png",
+    "network_unfolded.svg",
+    "network_folded.png",
+    "network_folded.svg",
+    "experiment.json",
+    "run.npz",
+    "metrics.json",
+    "report.md",
+    "report.html",
+    "report.pdf",
+}
 
 
 def last_json_line(text):
@@ -30,8 +46,23 @@ def last_json_line(text):
 
 def test_train_writes_every_file_and_ends_with_a_json_line(tmp_path, capsys, qapp):
     out = tmp_path / "run"
-    code = cli.main(["train", "--updates", "30", "--set", "task.gap=3", "--set", "lr=0.02",
-                     "--scale", "1", "--eval-batch", "64", "--out", str(out)])
+    code = cli.main(
+        [
+            "train",
+            "--updates",
+            "30",
+            "--set",
+            "task.gap=3",
+            "--set",
+            "lr=0.02",
+            "--scale",
+            "1",
+            "--eval-batch",
+            "64",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert set(os.listdir(out)) == EXPECTED
@@ -56,8 +87,22 @@ def score_keys():
 
 
 def test_train_is_reproducible_and_set_reaches_fields_and_knobs(tmp_path, capsys, qapp):
-    args = ["train", "--updates", "4", "--set", "cell=lstm", "--set", "task.gap=5",
-            "--set", "clip_norm=none", "--scale", "1", "--eval-batch", "16", "--quiet"]
+    args = [
+        "train",
+        "--updates",
+        "4",
+        "--set",
+        "cell=lstm",
+        "--set",
+        "task.gap=5",
+        "--set",
+        "clip_norm=none",
+        "--scale",
+        "1",
+        "--eval-batch",
+        "16",
+        "--quiet",
+    ]
     assert cli.main([*args, "--out", str(tmp_path / "a")]) == 0
     first = last_json_line(capsys.readouterr().out)
     assert cli.main([*args, "--out", str(tmp_path / "b")]) == 0
@@ -70,22 +115,40 @@ def test_train_is_reproducible_and_set_reaches_fields_and_knobs(tmp_path, capsys
 def test_train_from_an_experiment_file(tmp_path, capsys, qapp):
     path = tmp_path / "exp.json"
     path.write_text(Experiment(n_hidden=5, seed=3).to_json())
-    assert cli.main(["train", "--experiment", str(path), "--updates", "2", "--quiet",
-                     "--scale", "1", "--out", str(tmp_path / "o")]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--experiment",
+                str(path),
+                "--updates",
+                "2",
+                "--quiet",
+                "--scale",
+                "1",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     saved = Experiment.from_json((tmp_path / "o" / "experiment.json").read_text())
     assert (saved.n_hidden, saved.seed) == (5, 3)
     assert last_json_line(capsys.readouterr().out)["updates"] == 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--set", "cell=rnn"], "--set cell: got 'rnn', expected one of"),
-    (["--set", "task.gapp=3"], "--set task.gapp: unknown knob"),
-    (["--set", "n_hidden"], "--set: got 'n_hidden', expected FIELD=VALUE"),
-    (["--set", "lr=fast"], "--set lr"),
-    (["--preset", "nope"], "--preset: got 'nope', expected one of wolf, "),
-    (["--updates", "-1"], "--updates: got -1"),
-    (["--scale", "0"], "--scale: got 0"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "cell=rnn"], "--set cell: got 'rnn', expected one of"),
+        (["--set", "task.gapp=3"], "--set task.gapp: unknown knob"),
+        (["--set", "n_hidden"], "--set: got 'n_hidden', expected FIELD=VALUE"),
+        (["--set", "lr=fast"], "--set lr"),
+        (["--preset", "nope"], "--preset: got 'nope', expected one of wolf, "),
+        (["--updates", "-1"], "--updates: got -1"),
+        (["--scale", "0"], "--scale: got 0"),
+    ],
+)
 def test_usage_errors_exit_2_with_a_clear_message(tmp_path, capsys, args, message):
     out = tmp_path / "never"
     assert cli.main(["train", *args, "--out", str(out)]) == 2
@@ -105,8 +168,22 @@ def test_unwritable_out_folder_fails_without_traceback(tmp_path, capsys, qapp):
 
 
 def test_sweep_is_dispatched(tmp_path, capsys, qapp):
-    code = cli.main(["sweep", "--x", "task.gap=1,2", "--updates", "1", "--workers", "1",
-                     "--eval-batch", "4", "--quiet", "--out", str(tmp_path)])
+    code = cli.main(
+        [
+            "sweep",
+            "--x",
+            "task.gap=1,2",
+            "--updates",
+            "1",
+            "--workers",
+            "1",
+            "--eval-batch",
+            "4",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     assert last_json_line(capsys.readouterr().out)["x"] == "task.gap"
     assert {"grid.csv", "heatmap.png", "heatmap.svg"} <= set(os.listdir(tmp_path))
@@ -154,12 +231,33 @@ def test_help_and_unknown_commands(capsys):
 
 
 def test_train_as_a_subprocess_without_a_display(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "rnnsim", "train", "--updates", "3", "--scale", "1",
-         "--eval-batch", "8", "--out", str(tmp_path / "run")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=100, check=False)
+        [
+            sys.executable,
+            "-m",
+            "rnnsim",
+            "train",
+            "--updates",
+            "3",
+            "--scale",
+            "1",
+            "--eval-batch",
+            "8",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert last_json_line(proc.stdout)["updates"] == 3
     assert set(os.listdir(tmp_path / "run")) == EXPECTED

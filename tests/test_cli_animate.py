@@ -14,8 +14,24 @@ TINY = ["--set", "task.gap=0", "--set", "n_hidden=3", "--set", "batch_size=2"]
 
 def test_animate_trains_then_records_and_ends_with_a_json_line(tmp_path, capsys, qapp):
     out = tmp_path / "sweep.gif"
-    code = cli.main(["animate", *TINY, "--train", "4", "--parts", "backward", "--width", "320",
-                     "--view", "unfolded", "--grad-of", "E_T", "--out", str(out)])
+    code = cli.main(
+        [
+            "animate",
+            *TINY,
+            "--train",
+            "4",
+            "--parts",
+            "backward",
+            "--width",
+            "320",
+            "--view",
+            "unfolded",
+            "--grad-of",
+            "E_T",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     result = json.loads(captured.out.strip().splitlines()[-1])
@@ -29,8 +45,20 @@ def test_animate_opens_a_saved_run(tmp_path, capsys, qapp):
     sim = Simulation(Experiment(n_hidden=3, batch_size=2).with_values({"task.gap": "0"}))
     sim.train(2)
     sim.save(tmp_path / "run.npz")
-    code = cli.main(["animate", "--experiment", str(tmp_path / "run.npz"), "--parts", "update",
-                     "--width", "320", "--quiet", "--out", str(tmp_path / "f.png")])
+    code = cli.main(
+        [
+            "animate",
+            "--experiment",
+            str(tmp_path / "run.npz"),
+            "--parts",
+            "update",
+            "--width",
+            "320",
+            "--quiet",
+            "--out",
+            str(tmp_path / "f.png"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
@@ -39,21 +67,25 @@ def test_animate_opens_a_saved_run(tmp_path, capsys, qapp):
 
 
 def test_animate_refuses_bad_input_with_status_2(tmp_path, capsys):
-    for args, words in ((["--out", str(tmp_path / "a.avi")], "--out: got"),
-                        (["--parts", "sideways", "--out", str(tmp_path / "a.gif")], "--parts"),
-                        (["--width", "4000", "--out", str(tmp_path / "a.gif")], "--width"),
-                        (["--preset", "nope", "--out", str(tmp_path / "a.gif")], "--preset")):
+    for args, words in (
+        (["--out", str(tmp_path / "a.avi")], "--out: got"),
+        (["--parts", "sideways", "--out", str(tmp_path / "a.gif")], "--parts"),
+        (["--width", "4000", "--out", str(tmp_path / "a.gif")], "--width"),
+        (["--preset", "nope", "--out", str(tmp_path / "a.gif")], "--preset"),
+    ):
         assert cli.main(["animate", *args]) == 2
         err = capsys.readouterr().err
         assert err.startswith("rnnsim animate: error: ") and words in err, err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_animate_mp4_without_the_video_extra_says_so_in_one_line(tmp_path, capsys, monkeypatch,
-                                                                 qapp):
+def test_animate_mp4_without_the_video_extra_says_so_in_one_line(
+    tmp_path, capsys, monkeypatch, qapp
+):
     monkeypatch.setitem(sys.modules, "av", None)
-    code = cli.main(["animate", *TINY, "--quiet", "--width", "320",
-                     "--out", str(tmp_path / "a.mp4")])
+    code = cli.main(
+        ["animate", *TINY, "--quiet", "--width", "320", "--out", str(tmp_path / "a.mp4")]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1 and "pip install 'rnnsim[video]'" in err
@@ -62,13 +94,26 @@ def test_animate_mp4_without_the_video_extra_says_so_in_one_line(tmp_path, capsy
 
 def test_progress_lines_are_one_per_step(tmp_path, capsys, qapp):
     out = tmp_path / "a.gif"
-    code = cli.main(["animate", *TINY, "--train", "2", "--parts", "forward", "--width", "320",
-                     "--progress", "lines", "--out", str(out)])
+    code = cli.main(
+        [
+            "animate",
+            *TINY,
+            "--train",
+            "2",
+            "--parts",
+            "forward",
+            "--width",
+            "320",
+            "--progress",
+            "lines",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     lines = captured.err.splitlines()
-    assert [x for x in lines if x.startswith("frame ")] == ["frame 1/3", "frame 2/3",
-                                                            "frame 3/3"]
+    assert [x for x in lines if x.startswith("frame ")] == ["frame 1/3", "frame 2/3", "frame 3/3"]
     assert lines[[i for i, x in enumerate(lines) if x.startswith("train ")][-1]] == "train 2/2"
 
 
@@ -77,10 +122,24 @@ def test_sigterm_stops_a_recording_and_writes_nothing(tmp_path):
     import subprocess
 
     out = tmp_path / "a.gif"
-    child = subprocess.Popen([sys.executable, "-m", "rnnsim", "animate", *TINY, "--train",
-                              "1000000", "--progress", "lines", "--out", str(out)],
-                             stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rnnsim",
+            "animate",
+            *TINY,
+            "--train",
+            "1000000",
+            "--progress",
+            "lines",
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     try:
         for line in child.stderr:
             if line.startswith("train "):

@@ -19,17 +19,36 @@ def test_a_diverged_run_says_so_everywhere_and_exits_3(tmp_path, capsys, qapp):
     """`rnnsim train --preset exploding` stopped at update 4 and rolled back, said so only
     on stderr (nothing with --quiet) and exited 0."""
     out = tmp_path / "run"
-    code = cli.main(["train", "--preset", "exploding", "--updates", "300", "--quiet",
-                     "--scale", "0.5", "--eval-batch", "16", "--out", str(out)])
+    code = cli.main(
+        [
+            "train",
+            "--preset",
+            "exploding",
+            "--updates",
+            "300",
+            "--quiet",
+            "--scale",
+            "0.5",
+            "--eval-batch",
+            "16",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == EXIT_DIVERGED == 3
     line = last_json_line(captured.out)
     assert line["updates"] == 2
-    assert line["diverged"] == {"update": 4, "rolled_back_to": 2,
-                                "reason": "the loss became NaN or Inf (gradient norm nan)"}
+    assert line["diverged"] == {
+        "update": 4,
+        "rolled_back_to": 2,
+        "reason": "the loss became NaN or Inf (gradient norm nan)",
+    }
     assert json.loads((out / "metrics.json").read_text())["diverged"] == line["diverged"]
-    assert "| training diverged | at update 4: the loss became NaN or Inf" in (
-        out / "report.md").read_text()
+    assert (
+        "| training diverged | at update 4: the loss became NaN or Inf"
+        in (out / "report.md").read_text()
+    )
     assert "training diverged" in (out / "report.html").read_text()
     assert "Training diverged at update 4" in captured.err  # even with --quiet
     assert (out / "run.npz").exists()  # the run still writes what it has
@@ -37,8 +56,9 @@ def test_a_diverged_run_says_so_everywhere_and_exits_3(tmp_path, capsys, qapp):
 
 def test_a_growing_loss_is_warned_of_without_nan():
     """lr=100 ws_scale=10 SGD without clipping: loss 9.2 → thousands, no warning before."""
-    exp = Experiment().with_values({"lr": "100", "ws_scale": "10", "optimizer": "sgd",
-                                    "clip_norm": "none"})
+    exp = Experiment().with_values(
+        {"lr": "100", "ws_scale": "10", "optimizer": "sgd", "clip_norm": "none"}
+    )
     sim = Simulation(exp)
     assert sim.train(30) == 30 and sim.divergence is None
     assert sim.message.startswith("Warning: the loss grew from 9.23 (update 1) to ")
@@ -51,8 +71,11 @@ def test_a_growing_loss_is_warned_of_without_nan():
 def test_the_warning_reaches_the_headless_outputs(tmp_path, capsys):
     from rnnsim.cli.train import _training_notices
 
-    sim = Simulation(Experiment().with_values({"lr": "100", "ws_scale": "10",
-                                               "optimizer": "sgd", "clip_norm": "none"}))
+    sim = Simulation(
+        Experiment().with_values(
+            {"lr": "100", "ws_scale": "10", "optimizer": "sgd", "clip_norm": "none"}
+        )
+    )
     sim.train(20)
     results = {}
     _training_notices(sim, results)
@@ -60,8 +83,9 @@ def test_the_warning_reaches_the_headless_outputs(tmp_path, capsys):
     assert "rnnsim train: Warning: the loss grew" in capsys.readouterr().err
     from rnnsim.gui.report import report_markdown
 
-    assert "| warning | Warning: the loss grew" in report_markdown(sim.experiment, results,
-                                                                   [], [], [])
+    assert "| warning | Warning: the loss grew" in report_markdown(
+        sim.experiment, results, [], [], []
+    )
 
 
 def test_ws_scale_has_an_upper_bound():
@@ -76,9 +100,26 @@ def test_an_exploding_run_leaks_no_numpy_warning(tmp_path, capsys, qapp):
     out = tmp_path / "run"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        code = cli.main(["train", "--preset", "exploding", "--set", "ws_scale=100", "--set",
-                         "lr=100", "--updates", "10", "--quiet", "--scale", "0.5",
-                         "--eval-batch", "16", "--out", str(out)])
+        code = cli.main(
+            [
+                "train",
+                "--preset",
+                "exploding",
+                "--set",
+                "ws_scale=100",
+                "--set",
+                "lr=100",
+                "--updates",
+                "10",
+                "--quiet",
+                "--scale",
+                "0.5",
+                "--eval-batch",
+                "16",
+                "--out",
+                str(out),
+            ]
+        )
     err = capsys.readouterr().err
     assert code in (0, EXIT_DIVERGED), err
     assert "Warning:" not in err.replace("rnnsim train: Warning: the loss grew", "")

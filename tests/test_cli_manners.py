@@ -18,11 +18,23 @@ from rnnsim import __version__, cli
 from rnnsim.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parent.parent
-PLOTS = ("activations", "gradient_flow", "training", "grad_norms", "saturation", "spectrum",
-         "weights")
-FIGURES = ({f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")}
-           | {"gradient_flow_matrix.csv", "saturation_histogram.csv", "network_unfolded.png",
-              "network_unfolded.svg", "network_folded.png", "network_folded.svg"})
+PLOTS = (
+    "activations",
+    "gradient_flow",
+    "training",
+    "grad_norms",
+    "saturation",
+    "spectrum",
+    "weights",
+)
+FIGURES = {f"{p}.{ext}" for p in PLOTS for ext in ("png", "svg", "csv")} | {
+    "gradient_flow_matrix.csv",
+    "saturation_histogram.csv",
+    "network_unfolded.png",
+    "network_unfolded.svg",
+    "network_folded.png",
+    "network_folded.svg",
+}
 DATA = {"run.npz", "experiment.json", "metrics.json", "report.md", "report.html"}
 FAST = ["--scale", "1", "--eval-batch", "8", "--quiet"]
 
@@ -38,8 +50,13 @@ def headless_env():
 
 
 def test_exit_codes_are_the_contract():
-    assert (EXIT_OK, EXIT_FAILED, EXIT_USAGE, cli.EXIT_DIVERGED, EXIT_INTERRUPTED) == \
-        (0, 1, 2, 3, 130)
+    assert (EXIT_OK, EXIT_FAILED, EXIT_USAGE, cli.EXIT_DIVERGED, EXIT_INTERRUPTED) == (
+        0,
+        1,
+        2,
+        3,
+        130,
+    )
 
 
 def test_version(capsys):
@@ -49,9 +66,15 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"rnnsim {__version__}"
 
 
-@pytest.mark.parametrize("argv", [["train", "--updates", "many", "--out", "x"],
-                                  ["train", "--updates", "1"],
-                                  ["trian"], ["presets", "--bogus"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--updates", "many", "--out", "x"],
+        ["train", "--updates", "1"],
+        ["trian"],
+        ["presets", "--bogus"],
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
@@ -94,9 +117,16 @@ def test_a_closed_pipe_ends_quietly(command, tmp_path):
     read, write = os.pipe()
     os.close(read)  # the reader is gone before the first line, as after `| head -0`
     try:
-        proc = subprocess.run([sys.executable, "-m", "rnnsim", command], stdout=write,
-                              stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path,
-                              env=headless_env(), check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "rnnsim", command],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=headless_env(),
+            check=False,
+        )
     finally:
         os.close(write)
     assert proc.returncode == EXIT_OK
@@ -107,10 +137,28 @@ def test_a_closed_pipe_ends_quietly(command, tmp_path):
 def test_ctrl_c_in_train_stops_and_writes_everything(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rnnsim", "train", "--updates", "100000000", "--set",
-         "n_hidden=4", "--scale", "1", "--eval-batch", "8", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        env=headless_env())
+        [
+            sys.executable,
+            "-m",
+            "rnnsim",
+            "train",
+            "--updates",
+            "100000000",
+            "--set",
+            "n_hidden=4",
+            "--scale",
+            "1",
+            "--eval-batch",
+            "8",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=headless_env(),
+    )
     try:
         for line in proc.stderr:  # wait until training runs
             if line.startswith("update "):
@@ -139,8 +187,23 @@ def test_a_60_frame_wolf_run_exports_every_figure(tmp_path, capsys, qapp):
     from rnnsim.gui.render import MAX_PIXELS
 
     out = tmp_path / "run"
-    code = cli.main(["train", "--set", "task.gap=58", "--set", "n_hidden=4", "--updates", "1",
-                     "--scale", "2", "--eval-batch", "8", "--out", str(out)])
+    code = cli.main(
+        [
+            "train",
+            "--set",
+            "task.gap=58",
+            "--set",
+            "n_hidden=4",
+            "--updates",
+            "1",
+            "--scale",
+            "2",
+            "--eval-batch",
+            "8",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.err
     assert FIGURES | DATA <= set(os.listdir(out))
@@ -161,8 +224,13 @@ def test_a_figure_too_large_to_draw_is_skipped_with_a_warning(tmp_path, qapp):
     view = QGraphicsView(scene)
     warnings = []
     try:
-        written = export_all(tmp_path, canvas=view, experiment=Experiment(),
-                             results={"updates": 0, "metrics": {}}, warn=warnings.append)
+        written = export_all(
+            tmp_path,
+            canvas=view,
+            experiment=Experiment(),
+            results={"updates": 0, "metrics": {}},
+            warn=warnings.append,
+        )
     finally:
         view.deleteLater()
     names = {os.path.basename(p) for p in written}
@@ -175,14 +243,31 @@ def test_a_figure_too_large_to_draw_is_skipped_with_a_warning(tmp_path, qapp):
 @pytest.mark.slow
 def test_a_headless_run_continues_bit_for_bit(tmp_path, capsys, qapp):
     settings = ["--set", "n_hidden=6", "--set", "optimizer=adam", "--set", "update_every=2"]
-    assert cli.main(["train", *settings, "--updates", "7", *FAST,
-                     "--out", str(tmp_path / "first")]) == EXIT_OK
+    assert (
+        cli.main(["train", *settings, "--updates", "7", *FAST, "--out", str(tmp_path / "first")])
+        == EXIT_OK
+    )
     assert last_json(capsys.readouterr().out)["updates"] == 7
-    assert cli.main(["train", "--experiment", str(tmp_path / "first" / "run.npz"),
-                     "--updates", "5", *FAST, "--out", str(tmp_path / "more")]) == EXIT_OK
+    assert (
+        cli.main(
+            [
+                "train",
+                "--experiment",
+                str(tmp_path / "first" / "run.npz"),
+                "--updates",
+                "5",
+                *FAST,
+                "--out",
+                str(tmp_path / "more"),
+            ]
+        )
+        == EXIT_OK
+    )
     continued = last_json(capsys.readouterr().out)
-    assert cli.main(["train", *settings, "--updates", "12", *FAST,
-                     "--out", str(tmp_path / "once")]) == EXIT_OK
+    assert (
+        cli.main(["train", *settings, "--updates", "12", *FAST, "--out", str(tmp_path / "once")])
+        == EXIT_OK
+    )
     once = last_json(capsys.readouterr().out)
     assert continued == once and once["updates"] == 12
     with np.load(tmp_path / "more" / "run.npz") as a, np.load(tmp_path / "once" / "run.npz") as b:
@@ -195,8 +280,9 @@ def test_a_headless_run_continues_bit_for_bit(tmp_path, capsys, qapp):
 def test_a_state_file_is_refused_with_one_line(tmp_path, capsys):
     bad = tmp_path / "run.npz"
     bad.write_bytes(b"not a zip")
-    code = cli.main(["train", "--experiment", str(bad), "--updates", "1", *FAST,
-                     "--out", str(tmp_path / "o")])
+    code = cli.main(
+        ["train", "--experiment", str(bad), "--updates", "1", *FAST, "--out", str(tmp_path / "o")]
+    )
     err = capsys.readouterr().err
     assert code == EXIT_USAGE and err.startswith("rnnsim train: error: --experiment: ")
     assert len(err.strip().splitlines()) == 1
@@ -214,9 +300,12 @@ def test_report_escapes_what_the_user_typed():
     from rnnsim.gui.report import report_html, report_markdown
     from rnnsim.sim import Experiment
 
-    exp = Experiment(title="a | b <script>", description="one\n# two\n| three |",
-                     task="custom", knobs={"sequences": "bear tree | squirrel -> wolf\n"
-                                                        "cow tree -> dog"})
+    exp = Experiment(
+        title="a | b <script>",
+        description="one\n# two\n| three |",
+        task="custom",
+        knobs={"sequences": "bear tree | squirrel -> wolf\ncow tree -> dog"},
+    )
     results = {"updates": 3, "metrics": {"accuracy|x": 0.5}}
     text = report_markdown(exp, results, [], [], ["run.npz"])
     rows = [line for line in text.splitlines() if line.startswith("|")]

@@ -27,8 +27,15 @@ def lines(text):
 def test_probe_prints_each_frame_and_ends_with_the_frames_as_json(trained, capsys):
     sim, folder = trained
     weights = {k: v.copy() for k, v in sim.net.params.items()}
-    code = cli.main(["probe", "--experiment", str(folder / "run.npz"),
-                     "--sequence", "bear tree squirrel -> wolf"])
+    code = cli.main(
+        [
+            "probe",
+            "--experiment",
+            str(folder / "run.npz"),
+            "--sequence",
+            "bear tree squirrel -> wolf",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     result = json.loads(lines(out.out)[-1])
@@ -45,16 +52,27 @@ def test_probe_prints_each_frame_and_ends_with_the_frames_as_json(trained, capsy
     assert last["predictions"][0]["name"] == "wolf"  # it learned the story (gap 2)
     assert last["E"] == pytest.approx(-np.log(last["predictions"][0]["p"]))
     text = lines(out.out)
-    assert any(line.startswith("t=4") and "wolf/dog" in line and "target wolf" in line
-               for line in text)
+    assert any(
+        line.startswith("t=4") and "wolf/dog" in line and "target wolf" in line for line in text
+    )
     for name, v in sim.net.params.items():  # probing changes nothing
         np.testing.assert_array_equal(v, weights[name])
 
 
 def test_probe_json_only_and_from_an_experiment_json(trained, capsys):
     _, folder = trained
-    code = cli.main(["probe", "--experiment", str(folder / "run.json"), "--json",
-                     "--sequence", "cow flower cat wolf/dog -> dog", "--top", "2"])
+    code = cli.main(
+        [
+            "probe",
+            "--experiment",
+            str(folder / "run.json"),
+            "--json",
+            "--sequence",
+            "cow flower cat wolf/dog -> dog",
+            "--top",
+            "2",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     assert len(lines(out.out)) == 1
@@ -66,8 +84,15 @@ def test_probe_json_only_and_from_an_experiment_json(trained, capsys):
 
 def test_probe_unknown_word_is_one_line_naming_it_exit_2(trained, capsys):
     _, folder = trained
-    code = cli.main(["probe", "--experiment", str(folder / "run.npz"),
-                     "--sequence", "bear zebra squirrel -> wolf"])
+    code = cli.main(
+        [
+            "probe",
+            "--experiment",
+            str(folder / "run.npz"),
+            "--sequence",
+            "bear zebra squirrel -> wolf",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 2
     assert out.out == ""

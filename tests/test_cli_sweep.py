@@ -13,9 +13,26 @@ from rnnsim.cli.sweep import main
 
 def test_sweep_writes_the_grid_and_both_heatmaps(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["--preset", "minibatch", "--set", "n_hidden=4", "--x", "update_every=1,2,4",
-                 "--y", "cell=elman,gru", "--updates", "3", "--workers", "2", "--eval-batch",
-                 "16", "--out", str(out)])
+    code = main(
+        [
+            "--preset",
+            "minibatch",
+            "--set",
+            "n_hidden=4",
+            "--x",
+            "update_every=1,2,4",
+            "--y",
+            "cell=elman,gru",
+            "--updates",
+            "3",
+            "--workers",
+            "2",
+            "--eval-batch",
+            "16",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert not multiprocessing.active_children()
     captured = capsys.readouterr()
@@ -35,24 +52,38 @@ def test_sweep_writes_the_grid_and_both_heatmaps(tmp_path, capsys):
 
 
 def test_without_x_the_preset_runs_its_own_sweep(tmp_path, capsys):
-    code = main(["--preset", "exploding", "--updates", "2", "--eval-batch", "8", "--quiet",
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "--preset",
+            "exploding",
+            "--updates",
+            "2",
+            "--eval-batch",
+            "8",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["x"] == "ws_scale" and summary["y"] == "clip_norm"
     assert len(summary["grid"]) == 2 and len(summary["grid"][0]) == 5
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--x", "lr"], "--x: got 'lr', expected FIELD=V1,V2"),
-    (["--x", "lr=0.1,"], "--x: got 'lr=0.1,'"),
-    (["--x", "lr=-1"], r"--x: x \(lr\): lr: got -1"),
-    (["--x", "lr=0.1", "--y", "cell=rnn"], r"--y: y \(cell\): cell: got 'rnn'"),
-    (["--experiment", "missing.json", "--x", "lr=0.1"], "--experiment: missing.json"),
-    (["--preset", "nope"], "--preset: "),
-    (["--x", "lr=0.1", "--workers", "0"], "--workers: got 0"),
-    (["--x", "lr=0.1", "--updates", "0"], "--updates: got 0"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--x", "lr"], "--x: got 'lr', expected FIELD=V1,V2"),
+        (["--x", "lr=0.1,"], "--x: got 'lr=0.1,'"),
+        (["--x", "lr=-1"], r"--x: x \(lr\): lr: got -1"),
+        (["--x", "lr=0.1", "--y", "cell=rnn"], r"--y: y \(cell\): cell: got 'rnn'"),
+        (["--experiment", "missing.json", "--x", "lr=0.1"], "--experiment: missing.json"),
+        (["--preset", "nope"], "--preset: "),
+        (["--x", "lr=0.1", "--workers", "0"], "--workers: got 0"),
+        (["--x", "lr=0.1", "--updates", "0"], "--updates: got 0"),
+    ],
+)
 def test_usage_errors_exit_2_and_name_the_option(tmp_path, capsys, args, message):
     assert main([*args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

@@ -30,8 +30,13 @@ def free_port() -> int:
 
 def start(args, log):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dask", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def stop(proc) -> None:
@@ -50,16 +55,44 @@ def scheduler(tmp_path):
     log = open(tmp_path / "dask.log", "w")
     procs = []
     try:
-        procs.append(start(["scheduler", "--host", "127.0.0.1", "--port", str(port),
-                            "--no-dashboard", "--idle-timeout", "120s"], log))
+        procs.append(
+            start(
+                [
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-dashboard",
+                    "--idle-timeout",
+                    "120s",
+                ],
+                log,
+            )
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the scheduler listens when it is up
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
             time.sleep(0.1)
-        procs.append(start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-                            "--nworkers", "1", "--no-dashboard", "--death-timeout", "60s"],
-                           log))
+        procs.append(
+            start(
+                [
+                    "worker",
+                    address,
+                    "--host",
+                    "127.0.0.1",
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                    "--death-timeout",
+                    "60s",
+                ],
+                log,
+            )
+        )
         yield address
     finally:
         for proc in reversed(procs):
@@ -70,9 +103,26 @@ def scheduler(tmp_path):
 
 def test_a_sweep_through_a_separate_scheduler_and_worker(scheduler, tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["--preset", "minibatch", "--set", "n_hidden=4", "--x", "update_every=1,2",
-            "--seeds", "2", "--updates", "3", "--eval-batch", "16", "--backend", "dask",
-            "--scheduler", scheduler, "--out", str(out)]
+    args = [
+        "--preset",
+        "minibatch",
+        "--set",
+        "n_hidden=4",
+        "--x",
+        "update_every=1,2",
+        "--seeds",
+        "2",
+        "--updates",
+        "3",
+        "--eval-batch",
+        "16",
+        "--backend",
+        "dask",
+        "--scheduler",
+        scheduler,
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     captured = capsys.readouterr()
     assert f"Dask workers ({scheduler})" in captured.err
@@ -91,10 +141,26 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, monke
 
     monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1.0)
     port = free_port()
-    code = main(["--preset", "minibatch", "--x", "update_every=1", "--updates", "2",
-                 "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "--quiet",
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "--preset",
+            "minibatch",
+            "--x",
+            "update_every=1",
+            "--updates",
+            "2",
+            "--backend",
+            "dask",
+            "--scheduler",
+            f"tcp://127.0.0.1:{port}",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
-    assert err.startswith("rnnsim sweep: error: --backend dask: cannot reach the Dask "
-                          f"scheduler at tcp://127.0.0.1:{port}")
+    assert err.startswith(
+        "rnnsim sweep: error: --backend dask: cannot reach the Dask "
+        f"scheduler at tcp://127.0.0.1:{port}"
+    )

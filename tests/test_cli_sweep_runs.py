@@ -22,8 +22,23 @@ def rows_of(path):
 
 def test_seeds_give_a_row_per_cell_and_seed_and_a_summary_per_cell(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main([*SMALL, "--x", "update_every=1,2", "--y", "cell=elman,gru", "--seeds", "3",
-                 "--updates", "3", "--workers", "2", "--out", str(out)])
+    code = main(
+        [
+            *SMALL,
+            "--x",
+            "update_every=1,2",
+            "--y",
+            "cell=elman,gru",
+            "--seeds",
+            "3",
+            "--updates",
+            "3",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0 and not multiprocessing.active_children()
     captured = capsys.readouterr()
     assert "plan: update_every × cell: 4 cells × 3 seeds × 3 updates = 12 runs" in captured.err
@@ -44,15 +59,39 @@ def test_seeds_give_a_row_per_cell_and_seed_and_a_summary_per_cell(tmp_path, cap
     assert plan["seed_values"] == [0, 1, 2] and plan["updates"] == 3
 
 
-def test_a_third_axis_writes_one_heatmap_per_value_and_plot_redraws_from_the_csv(
-        tmp_path, capsys):
+def test_a_third_axis_writes_one_heatmap_per_value_and_plot_redraws_from_the_csv(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main([*SMALL, "--x", "update_every=1,2", "--y", "cell=elman,gru", "--z",
-                 "lr=0.01,0.03", "--updates", "2", "--workers", "2", "--quiet", "--out",
-                 str(out)]) == 0
+    assert (
+        main(
+            [
+                *SMALL,
+                "--x",
+                "update_every=1,2",
+                "--y",
+                "cell=elman,gru",
+                "--z",
+                "lr=0.01,0.03",
+                "--updates",
+                "2",
+                "--workers",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["grid.csv", "heatmap_lr=0.01.png", "heatmap_lr=0.01.svg",
-                     "heatmap_lr=0.03.png", "heatmap_lr=0.03.svg", "summary.csv", "sweep.json"]
+    assert names == [
+        "grid.csv",
+        "heatmap_lr=0.01.png",
+        "heatmap_lr=0.01.svg",
+        "heatmap_lr=0.03.png",
+        "heatmap_lr=0.03.svg",
+        "summary.csv",
+        "sweep.json",
+    ]
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for p in out.iterdir():
         if p.name != "grid.csv":
@@ -61,20 +100,24 @@ def test_a_third_axis_writes_one_heatmap_per_value_and_plot_redraws_from_the_csv
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again["grid"] == first["grid"] and again["z"] == "lr"
     assert (out / "heatmap_lr=0.03.png").stat().st_size > 0 and (out / "summary.csv").exists()
-    assert "lr=0.03" in (out / "heatmap_lr=0.03.svg").read_text() or \
-        "0.03" in (out / "heatmap_lr=0.03.svg").read_text()
+    assert (
+        "lr=0.03" in (out / "heatmap_lr=0.03.svg").read_text()
+        or "0.03" in (out / "heatmap_lr=0.03.svg").read_text()
+    )
 
 
-@pytest.mark.parametrize(("where", "message"), [
-    ("missing/run", "its parent"),
-    ("a-file", "is a file, expected a folder"),
-    ("/proc/rnnsim-sweep-out", "cannot create /proc/rnnsim-sweep-out"),
-])
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/run", "its parent"),
+        ("a-file", "is a file, expected a folder"),
+        ("/proc/rnnsim-sweep-out", "cannot create /proc/rnnsim-sweep-out"),
+    ],
+)
 def test_out_is_checked_before_any_training(tmp_path, capsys, where, message):
     (tmp_path / "a-file").write_text("x")
     target = where if where.startswith("/") else str(tmp_path / where)
-    assert main([*SMALL, "--x", "update_every=1", "--updates", "100000", "--out",
-                 target]) == 2
+    assert main([*SMALL, "--x", "update_every=1", "--updates", "100000", "--out", target]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rnnsim sweep: error: --out: ") and message in err
     assert not (tmp_path / "missing").exists()
@@ -97,13 +140,16 @@ def test_a_read_only_folder_is_refused_up_front(tmp_path, capsys):
     assert "--out: cannot " in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--seeds", "0"], "--seeds: got 0"),
-    (["--z", "lr=0.1"], "--z: given without --y"),
-    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: given without --backend dask"),
-    (["--backend", "dask", "--scheduler", "127.0.0.1"], "expected tcp://HOST:PORT"),
-    (["--x", "seed=1,2", "--seeds", "2"], "--seeds: seeds: got 2, but seed is swept"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seeds", "0"], "--seeds: got 0"),
+        (["--z", "lr=0.1"], "--z: given without --y"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: given without --backend dask"),
+        (["--backend", "dask", "--scheduler", "127.0.0.1"], "expected tcp://HOST:PORT"),
+        (["--x", "seed=1,2", "--seeds", "2"], "--seeds: seeds: got 2, but seed is swept"),
+    ],
+)
 def test_new_usage_errors_exit_2(tmp_path, capsys, args, message):
     base = [] if "--x" in args else ["--x", "update_every=1"]
     assert main([*SMALL, *base, *args, "--out", str(tmp_path / "o")]) == 2
@@ -114,25 +160,29 @@ def test_dask_missing_names_the_extra(tmp_path, capsys, monkeypatch):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "distributed" else real(name, *a))
-    assert main([*SMALL, "--x", "update_every=1", "--backend", "dask", "--out",
-                 str(tmp_path)]) == 2
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else real(name, *a),
+    )
+    assert main([*SMALL, "--x", "update_every=1", "--backend", "dask", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == ("rnnsim sweep: error: --backend dask: Dask is not installed; pip install "
-                   "'rnnsim[dask]'")
+    assert err == (
+        "rnnsim sweep: error: --backend dask: Dask is not installed; pip install 'rnnsim[dask]'"
+    )
 
 
 def test_resume_refuses_another_sweep_in_the_folder(tmp_path, capsys):
     out = str(tmp_path)
-    assert main([*SMALL, "--x", "update_every=1,2", "--updates", "2", "--quiet",
-                 "--out", out]) == 0
-    assert main([*SMALL, "--x", "update_every=1,2", "--updates", "3", "--resume",
-                 "--out", out]) == 2
+    assert main([*SMALL, "--x", "update_every=1,2", "--updates", "2", "--quiet", "--out", out]) == 0
+    assert (
+        main([*SMALL, "--x", "update_every=1,2", "--updates", "3", "--resume", "--out", out]) == 2
+    )
     err = capsys.readouterr().err
     assert "--resume: " in err and "holds another sweep (updates differ)" in err
-    assert main([*SMALL, "--x", "update_every=1,2", "--updates", "2", "--resume",
-                 "--out", out]) == 0
+    assert (
+        main([*SMALL, "--x", "update_every=1,2", "--updates", "2", "--resume", "--out", out]) == 0
+    )
     err = capsys.readouterr().err
     assert "2 already in grid.csv" in err and "nothing left to run" in err
     assert len(rows_of(tmp_path / "grid.csv")) == 3
@@ -141,12 +191,34 @@ def test_resume_refuses_another_sweep_in_the_folder(tmp_path, capsys):
 def sweep_process(out, *extra):
     """``rnnsim sweep`` in its own session (a terminal's process group): quick cells first
     (H = 2 to 5), then a slow one (H = 250)."""
-    cmd = [sys.executable, "-m", "rnnsim", "sweep", "--preset", "minibatch", "--x",
-           "n_hidden=2,3,4,5,250", "--updates", "600", "--eval-batch", "16",
-           "--workers", "2", "--out", str(out), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rnnsim",
+        "sweep",
+        "--preset",
+        "minibatch",
+        "--x",
+        "n_hidden=2,3,4,5,250",
+        "--updates",
+        "600",
+        "--eval-batch",
+        "16",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+    ]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, start_new_session=True)
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def wait_rows(path, n, proc, seconds=90):
@@ -212,8 +284,22 @@ def test_resume_after_a_kill_completes_the_grid_without_running_finished_rows(tm
     before = rows_of(out / "grid.csv")
     kept = {r[0]: r for r in before[1:]}
     assert len(kept) >= 3
-    fast = ["--preset", "minibatch", "--x", "n_hidden=2,3,4,5,250", "--updates", "600",
-            "--eval-batch", "16", "--workers", "2", "--resume", "--quiet", "--out", str(out)]
+    fast = [
+        "--preset",
+        "minibatch",
+        "--x",
+        "n_hidden=2,3,4,5,250",
+        "--updates",
+        "600",
+        "--eval-batch",
+        "16",
+        "--workers",
+        "2",
+        "--resume",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert main(fast) == 0
     after = rows_of(out / "grid.csv")
     assert after[: len(before)] == before  # not re-run, not rewritten

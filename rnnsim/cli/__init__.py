@@ -47,9 +47,21 @@ from rnnsim.cli.common import (
     quiet_broken_pipe,
 )
 
-__all__ = ["EXIT_DIVERGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
-           "UsageError", "add_start_arguments", "build_parser", "headless_qt", "load_start",
-           "main", "parse_settings", "print_result"]
+__all__ = [
+    "EXIT_DIVERGED",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "add_start_arguments",
+    "build_parser",
+    "headless_qt",
+    "load_start",
+    "main",
+    "parse_settings",
+    "print_result",
+]
 
 #: The sub-commands in the order ``rnnsim --help`` lists them (``gui`` is handled first).
 SUBCOMMANDS = (train, probe, sweep, tasks, presets, animate)
@@ -60,11 +72,13 @@ TRACEBACK_ENV = "RNNSIM_TRACEBACK"  # set to 1: unexpected errors show their tra
 def build_parser() -> Parser:
     """The parser of ``rnnsim`` and its sub-commands."""
     parser = Parser(
-        prog="rnnsim", description="A simulator of the lecture's recurrent networks: "
+        prog="rnnsim",
+        description="A simulator of the lecture's recurrent networks: "
         "s_t = Φ(x_t·W_x + s_{t−1}·W_s + b_s), y_t = s_t·W_y + b_y, BPTT, LSTM and GRU.",
         epilog="Without a command, rnnsim opens the window. `rnnsim gui --help` lists the "
         "window's options. Exit status: 0 done, 1 failed, 2 usage, 3 training diverged, "
-        "130 interrupted.")
+        "130 interrupted.",
+    )
     parser.add_argument("--version", action="version", version=f"rnnsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui.add_parser(sub)
@@ -82,8 +96,11 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else gui.NAME
     try:
-        if not argv or argv[0] == gui.NAME or (argv[0] not in COMMANDS
-                                               and gui.is_gui_argument(argv[0])):
+        if (
+            not argv
+            or argv[0] == gui.NAME
+            or (argv[0] not in COMMANDS and gui.is_gui_argument(argv[0]))
+        ):
             command = gui.NAME
             return gui.run_argv(argv)
         args = build_parser().parse_args(argv)

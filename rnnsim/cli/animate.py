@@ -40,43 +40,88 @@ def add_parser(sub):
 
     formats = ", ".join(f"{ext} ({what})" for ext, what in FORMATS.items())
     p = sub.add_parser(
-        NAME, help="record the step-through of one sequence as GIF, WebP, APNG, MP4 or frames",
+        NAME,
+        help="record the step-through of one sequence as GIF, WebP, APNG, MP4 or frames",
         description="Train N updates (or open a saved run.npz), then record one sequence the "
         "way the window's Step button shows it: every forward step, every step of the "
         "backward sweep, the weight update. The file name's extension picks the format: "
         f"{formats}. Frame sequences are numbered: --out frames/f.png writes f_0001.png, …. "
         "MP4 needs the optional extra rnnsim[video]. Progress goes to stderr; the last line "
-        "on stdout is {\"frames\": N, \"files\": [...]}.")
-    add_start_arguments(p, "change a field (cell=lstm) or a task knob (task.gap=30); "
-                        "repeatable")
-    p.add_argument("--train", type=int, default=0, metavar="N",
-                   help="weight updates to train before recording (default 0)")
+        'on stdout is {"frames": N, "files": [...]}.',
+    )
+    add_start_arguments(p, "change a field (cell=lstm) or a task knob (task.gap=30); repeatable")
+    p.add_argument(
+        "--train",
+        type=int,
+        default=0,
+        metavar="N",
+        help="weight updates to train before recording (default 0)",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write")
-    p.add_argument("--content", choices=CONTENTS, default="canvas",
-                   help="the canvas alone, or with the activations and gradient-flow plots "
-                   "beside it (default canvas)")
-    p.add_argument("--view", choices=VIEWS, default="both",
-                   help="folded and unfolded network side by side, or one of them (default both)")
-    p.add_argument("--grad-of", choices=GRAD_OF, default="E",
-                   help="backward arrows: ‖∂E/∂s_k‖ of the whole loss E, or of the last "
-                   "frame's loss E_T (default E)")
-    p.add_argument("--parts", default="forward,backward,update", metavar="LIST",
-                   help="steps to record: forward, backward, update, comma-separated "
-                   "(default all three)")
+    p.add_argument(
+        "--content",
+        choices=CONTENTS,
+        default="canvas",
+        help="the canvas alone, or with the activations and gradient-flow plots "
+        "beside it (default canvas)",
+    )
+    p.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="both",
+        help="folded and unfolded network side by side, or one of them (default both)",
+    )
+    p.add_argument(
+        "--grad-of",
+        choices=GRAD_OF,
+        default="E",
+        help="backward arrows: ‖∂E/∂s_k‖ of the whole loss E, or of the last "
+        "frame's loss E_T (default E)",
+    )
+    p.add_argument(
+        "--parts",
+        default="forward,backward,update",
+        metavar="LIST",
+        help="steps to record: forward, backward, update, comma-separated (default all three)",
+    )
     p.add_argument("--fps", type=float, default=4.0, help="steps per second (default 4)")
-    p.add_argument("--hold-first", type=float, default=1.5, metavar="S",
-                   help="seconds the first frame stays (default 1.5)")
-    p.add_argument("--hold-last", type=float, default=2.5, metavar="S",
-                   help="seconds the last frame stays (default 2.5)")
-    p.add_argument("--width", type=int, default=1280, metavar="PX",
-                   help="frame width in pixels, 320..1920 (default 1280)")
-    p.add_argument("--height", type=int, default=0, metavar="PX",
-                   help="frame height in pixels, 180..1440 (default width·9/16)")
+    p.add_argument(
+        "--hold-first",
+        type=float,
+        default=1.5,
+        metavar="S",
+        help="seconds the first frame stays (default 1.5)",
+    )
+    p.add_argument(
+        "--hold-last",
+        type=float,
+        default=2.5,
+        metavar="S",
+        help="seconds the last frame stays (default 2.5)",
+    )
+    p.add_argument(
+        "--width",
+        type=int,
+        default=1280,
+        metavar="PX",
+        help="frame width in pixels, 320..1920 (default 1280)",
+    )
+    p.add_argument(
+        "--height",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="frame height in pixels, 180..1440 (default width·9/16)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--progress", choices=("auto", "lines"), default="auto",
-                   help="auto: one line rewritten in place on a terminal, every 10 %% "
-                   "otherwise; lines: one machine-readable line per step ('train D/N', "
-                   "'frame D/N') for programs that read stderr (default auto)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "lines"),
+        default="auto",
+        help="auto: one line rewritten in place on a terminal, every 10 %% "
+        "otherwise; lines: one machine-readable line per step ('train D/N', "
+        "'frame D/N') for programs that read stderr (default auto)",
+    )
     return p
 
 
@@ -86,10 +131,17 @@ def run(args) -> int:
 
     try:
         format_of(args.out)
-        options = AnimationOptions(content=args.content, view=args.view, grad_of=args.grad_of,
-                                   parts=args.parts, fps=args.fps, hold_first=args.hold_first,
-                                   hold_last=args.hold_last, width=args.width,
-                                   height=args.height)
+        options = AnimationOptions(
+            content=args.content,
+            view=args.view,
+            grad_of=args.grad_of,
+            parts=args.parts,
+            fps=args.fps,
+            hold_first=args.hold_first,
+            hold_last=args.hold_last,
+            width=args.width,
+            height=args.height,
+        )
     except ValueError as exc:
         raise UsageError(f"--{str(exc).replace('_', '-')}") from None
     if args.train < 0:
@@ -114,8 +166,9 @@ def _record(args, options, sim, say) -> int:
     app = QApplication.instance() or QApplication(["rnnsim"])
     say.line(f"recording {sim.experiment.title!r} ({', '.join(options.parts)}) into {args.out}")
     try:
-        written = record(sim, options, args.out,
-                         progress=lambda done, total: say.step("frame", done, total))
+        written = record(
+            sim, options, args.out, progress=lambda done, total: say.step("frame", done, total)
+        )
     except MissingExtra as exc:
         print(f"rnnsim animate: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -82,13 +82,17 @@ def quiet_broken_pipe() -> None:
 def add_start_arguments(parser, set_help: str) -> None:
     """``--preset NAME | --experiment FILE`` and ``--set FIELD=VALUE`` (read by ``load_start``)."""
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", metavar="NAME",
-                        help="start from a preset (`rnnsim presets`; default: wolf)")
-    source.add_argument("--experiment", metavar="FILE",
-                        help="start from an experiment JSON saved by rnnsim, or a state "
-                        "(run.npz)")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        dest="settings", help=set_help)
+    source.add_argument(
+        "--preset", metavar="NAME", help="start from a preset (`rnnsim presets`; default: wolf)"
+    )
+    source.add_argument(
+        "--experiment",
+        metavar="FILE",
+        help="start from an experiment JSON saved by rnnsim, or a state (run.npz)",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE", dest="settings", help=set_help
+    )
 
 
 def parse_settings(items) -> dict[str, str]:
@@ -97,8 +101,9 @@ def parse_settings(items) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--set: got {item!r}, expected FIELD=VALUE (e.g. cell=lstm or "
-                             "task.gap=30)")
+            raise UsageError(
+                f"--set: got {item!r}, expected FIELD=VALUE (e.g. cell=lstm or task.gap=30)"
+            )
         values[name.strip()] = value.strip()
     return values
 

@@ -10,15 +10,17 @@ NAME = "gui"
 
 def add_parser(sub):
     """Add ``gui`` to ``rnnsim``'s sub-parsers ``sub`` (its options: ``rnnsim gui --help``)."""
-    return sub.add_parser(NAME, help="open the window (the default; see `rnnsim gui --help`)",
-                          add_help=False)
+    return sub.add_parser(
+        NAME, help="open the window (the default; see `rnnsim gui --help`)", add_help=False
+    )
 
 
 def is_gui_argument(arg: str) -> bool:
     """The window's own arguments: an experiment or state file, or an option other than
     --help and --version."""
     return arg.endswith((".json", ".npz")) or (
-        arg.startswith("-") and arg not in ("-h", "--help", "--version"))
+        arg.startswith("-") and arg not in ("-h", "--help", "--version")
+    )
 
 
 def run_argv(argv: list[str]) -> int:

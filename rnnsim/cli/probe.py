@@ -21,20 +21,31 @@ NAME = "probe"
 def add_parser(sub):
     """Add ``probe`` to ``rnnsim``'s sub-parsers ``sub``."""
     probe = sub.add_parser(
-        NAME, help="run a trained network on your own sequence",
+        NAME,
+        help="run a trained network on your own sequence",
         description="Run the network saved in STATE, unchanged, on one sequence typed in its "
         "task's words ('bear tree squirrel -> wolf': targets after '->' belong to the last "
         "frames; the wolf story's ambiguous animal wolf/dog is added at the end when "
         "missing). Prints each frame's top predictions; the last line is "
-        "{\"frames\": [...]}.")
-    probe.add_argument("--experiment", required=True, metavar="STATE",
-                       help="a state .npz saved by rnnsim (rnnsim train --out DIR writes "
-                       "DIR/run.npz; File ▸ Save), or an experiment .json (with the .npz "
-                       "saved beside it, if any)")
-    probe.add_argument("--sequence", required=True, metavar="TEXT",
-                       help="the sequence, in the words of the experiment's task")
-    probe.add_argument("--top", type=int, default=3, metavar="K",
-                       help="predictions listed per frame (default 3)")
+        '{"frames": [...]}.',
+    )
+    probe.add_argument(
+        "--experiment",
+        required=True,
+        metavar="STATE",
+        help="a state .npz saved by rnnsim (rnnsim train --out DIR writes "
+        "DIR/run.npz; File ▸ Save), or an experiment .json (with the .npz "
+        "saved beside it, if any)",
+    )
+    probe.add_argument(
+        "--sequence",
+        required=True,
+        metavar="TEXT",
+        help="the sequence, in the words of the experiment's task",
+    )
+    probe.add_argument(
+        "--top", type=int, default=3, metavar="K", help="predictions listed per frame (default 3)"
+    )
     probe.add_argument("--json", action="store_true", help="print only the JSON line")
     return probe
 
@@ -49,8 +60,10 @@ def run(args) -> int:
         raise UsageError(f"--top: got {args.top}, expected an integer >= 1")
     path = Path(args.experiment)
     if path.suffix not in (".npz", ".json"):
-        raise UsageError(f"--experiment: got {str(path)!r}, expected a state .npz or an "
-                         "experiment .json saved by rnnsim")
+        raise UsageError(
+            f"--experiment: got {str(path)!r}, expected a state .npz or an "
+            "experiment .json saved by rnnsim"
+        )
     if not path.is_file():
         raise UsageError(f"--experiment: {str(path)!r} does not exist")
     try:

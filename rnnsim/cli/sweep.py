@@ -37,46 +37,91 @@ from rnnsim.cli.common import (
 )
 
 NAME = "sweep"
-DESCRIPTION = ("Train a grid of experiments headless: every combination of the --x values "
-               "(columns), --y values (rows) and --z values (one heatmap each), N seeds per "
-               "cell, each run from the same starting experiment, on local worker processes "
-               "or a Dask cluster. Writes sweep.json, grid.csv (a row per cell and seed, as "
-               "they finish), summary.csv (a row per cell: mean, sd, min, max) and the "
-               "heatmaps into DIR.")
+DESCRIPTION = (
+    "Train a grid of experiments headless: every combination of the --x values "
+    "(columns), --y values (rows) and --z values (one heatmap each), N seeds per "
+    "cell, each run from the same starting experiment, on local worker processes "
+    "or a Dask cluster. Writes sweep.json, grid.csv (a row per cell and seed, as "
+    "they finish), summary.csv (a row per cell: mean, sd, min, max) and the "
+    "heatmaps into DIR."
+)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``sweep`` sub-command to ``rnnsim``'s sub-parsers ``sub``."""
-    p = sub.add_parser(NAME, help="train a grid over up to three fields and N seeds; heatmaps",
-                       description=DESCRIPTION)
+    p = sub.add_parser(
+        NAME,
+        help="train a grid over up to three fields and N seeds; heatmaps",
+        description=DESCRIPTION,
+    )
     add_start_arguments(p, "change a field of the starting experiment; repeatable")
-    p.add_argument("--x", metavar="FIELD=V1,V2,...",
-                   help="the columns: a field or task.<knob> and its values (default: the "
-                   "preset's sweep)")
+    p.add_argument(
+        "--x",
+        metavar="FIELD=V1,V2,...",
+        help="the columns: a field or task.<knob> and its values (default: the preset's sweep)",
+    )
     p.add_argument("--y", metavar="FIELD=V1,V2,...", help="the rows (optional)")
-    p.add_argument("--z", metavar="FIELD=V1,V2,...",
-                   help="a third field: one heatmap per value (optional; needs --y)")
-    p.add_argument("--seeds", type=int, default=1, metavar="N",
-                   help="runs per cell, with seeds seed, seed+1, ... (default 1)")
-    p.add_argument("--updates", type=int, metavar="N",
-                   help="weight updates per run (default: the preset's sweep, else 200)")
-    p.add_argument("--threshold", type=float, metavar="T",
-                   help="the claim's line on the metric: cells whose seeds fall on both sides "
-                   "are outlined (default: the preset's, else halfway from chance to 1)")
-    p.add_argument("--backend", choices=("processes", "dask"), default="processes",
-                   help="where the runs go: worker processes here (default) or Dask")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="a running Dask scheduler (with --backend dask; default: an embedded "
-                   "LocalCluster of --workers processes)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="K",
-                   help="worker processes (default: the number of CPUs)")
-    p.add_argument("--eval-batch", type=int, default=512, metavar="B",
-                   help="sequences in each run's evaluation batch (default 512)")
-    p.add_argument("--resume", action="store_true",
-                   help="keep the rows already in DIR/grid.csv and run only the rest")
-    p.add_argument("--plot", metavar="DIR",
-                   help="draw the heatmaps and summary.csv of a sweep from DIR/grid.csv alone "
-                   "(no training)")
+    p.add_argument(
+        "--z",
+        metavar="FIELD=V1,V2,...",
+        help="a third field: one heatmap per value (optional; needs --y)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="runs per cell, with seeds seed, seed+1, ... (default 1)",
+    )
+    p.add_argument(
+        "--updates",
+        type=int,
+        metavar="N",
+        help="weight updates per run (default: the preset's sweep, else 200)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="T",
+        help="the claim's line on the metric: cells whose seeds fall on both sides "
+        "are outlined (default: the preset's, else halfway from chance to 1)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where the runs go: worker processes here (default) or Dask",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="a running Dask scheduler (with --backend dask; default: an embedded "
+        "LocalCluster of --workers processes)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="K",
+        help="worker processes (default: the number of CPUs)",
+    )
+    p.add_argument(
+        "--eval-batch",
+        type=int,
+        default=512,
+        metavar="B",
+        help="sequences in each run's evaluation batch (default 512)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows already in DIR/grid.csv and run only the rest",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="draw the heatmaps and summary.csv of a sweep from DIR/grid.csv alone (no training)",
+    )
     p.add_argument("--out", metavar="DIR", help="folder to write into")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return p
@@ -87,14 +132,20 @@ def parse_axis(option: str, text: str) -> tuple[str, list[str]]:
     name, sep, values = text.partition("=")
     items = [v.strip() for v in values.split(",")]
     if not sep or not name.strip() or not values.strip() or "" in items:
-        raise UsageError(f"{option}: got {text!r}, expected FIELD=V1,V2,... (e.g. "
-                         "task.gap=2,10,30 or cell=elman,lstm)")
+        raise UsageError(
+            f"{option}: got {text!r}, expected FIELD=V1,V2,... (e.g. "
+            "task.gap=2,10,30 or cell=elman,lstm)"
+        )
     return name.strip(), items
 
 
 def _check_numbers(args) -> None:
-    for option, value in (("--workers", args.workers), ("--eval-batch", args.eval_batch),
-                          ("--seeds", args.seeds), ("--updates", args.updates)):
+    for option, value in (
+        ("--workers", args.workers),
+        ("--eval-batch", args.eval_batch),
+        ("--seeds", args.seeds),
+        ("--updates", args.updates),
+    ):
         if value is not None and value < 1:
             raise UsageError(f"{option}: got {value}, expected a whole number >= 1")
     if args.threshold is not None and not math.isfinite(args.threshold):
@@ -103,14 +154,15 @@ def _check_numbers(args) -> None:
         if args.backend != "dask":
             raise UsageError("--scheduler: given without --backend dask")
         if not re.fullmatch(r"[a-z]+://[^\s/]+:\d+", args.scheduler):
-            raise UsageError(f"--scheduler: got {args.scheduler!r}, expected "
-                             "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)")
+            raise UsageError(
+                f"--scheduler: got {args.scheduler!r}, expected "
+                "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)"
+            )
     if args.backend == "dask":
         import importlib.util
 
         if importlib.util.find_spec("distributed") is None:
-            raise UsageError("--backend dask: Dask is not installed; pip install "
-                             "'rnnsim[dask]'")
+            raise UsageError("--backend dask: Dask is not installed; pip install 'rnnsim[dask]'")
 
 
 def build_spec(args):
@@ -130,14 +182,26 @@ def build_spec(args):
         x, xs, y, ys, updates = plan.x, plan.x_values, plan.y, plan.y_values, plan.updates
         threshold = plan.threshold if threshold is None else threshold
     else:
-        (x, xs), (y, ys) = parse_axis("--x", args.x), (
-            parse_axis("--y", args.y) if args.y else (None, ()))
+        (x, xs), (y, ys) = (
+            parse_axis("--x", args.x),
+            (parse_axis("--y", args.y) if args.y else (None, ())),
+        )
         updates = 200
     z, zs = parse_axis("--z", args.z) if args.z else (None, ())
     try:
-        return SweepSpec(base, x, xs, y, ys if y else (), updates=args.updates or updates,
-                         eval_batch=args.eval_batch, z=z, z_values=zs, seeds=args.seeds,
-                         threshold=threshold)
+        return SweepSpec(
+            base,
+            x,
+            xs,
+            y,
+            ys if y else (),
+            updates=args.updates or updates,
+            eval_batch=args.eval_batch,
+            z=z,
+            z_values=zs,
+            seeds=args.seeds,
+            threshold=threshold,
+        )
     except ValueError as exc:
         text = str(exc)
         option = next((f"--{a}" for a in ("seeds", "z", "y") if text.startswith(a)), "--x")
@@ -177,16 +241,21 @@ def run(args) -> int:
                 run.start()
             except (OSError, RuntimeError, ValueError) as exc:  # Dask missing, unreachable
                 raise UsageError(f"--backend {args.backend}: {exc}") from None
-            _say(args, f"running on {run.backend.describe()}; rows go to {grid} as they "
-                       "finish")
-            result = run.run(progress=lambda done, total, cell: _say(
-                args, f"  {done}/{total} {_run_line(run.result, cell)}"),
-                on_retry=lambda key, why: _say(args, f"  retrying {key}: {why}"))
+            _say(args, f"running on {run.backend.describe()}; rows go to {grid} as they finish")
+            result = run.run(
+                progress=lambda done, total, cell: _say(
+                    args, f"  {done}/{total} {_run_line(run.result, cell)}"
+                ),
+                on_retry=lambda key, why: _say(args, f"  retrying {key}: {why}"),
+            )
     except KeyboardInterrupt:
         _write_summary(run.result, out)
-        print(f"rnnsim sweep: interrupted; workers ended; {run.result.completed} of "
-              f"{run.result.total} runs kept in {grid} (--resume runs the rest)",
-              file=sys.stderr, flush=True)
+        print(
+            f"rnnsim sweep: interrupted; workers ended; {run.result.completed} of "
+            f"{run.result.total} runs kept in {grid} (--resume runs the rest)",
+            file=sys.stderr,
+            flush=True,
+        )
         return EXIT_INTERRUPTED
     return _finish(args, out, result)
 
@@ -201,13 +270,21 @@ def _make_run(args, spec, out, grid):
             new = files.plan_dict(spec, SweepResult.empty(spec))
             changed = files.plan_differences(old, new)
             if changed:
-                raise UsageError(f"--resume: {out} holds another sweep ({', '.join(changed)} "
-                                 "differ); use the same options or another --out")
+                raise UsageError(
+                    f"--resume: {out} holds another sweep ({', '.join(changed)} "
+                    "differ); use the same options or another --out"
+                )
     elif os.path.exists(grid):
         _say(args, f"note: starting over; {grid} is replaced (--resume keeps its rows)")
     try:
-        return SweepRun(spec, workers=args.workers, backend=args.backend,
-                        scheduler=args.scheduler, grid_csv=grid, resume=args.resume)
+        return SweepRun(
+            spec,
+            workers=args.workers,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            grid_csv=grid,
+            resume=args.resume,
+        )
     except ValueError as exc:
         raise UsageError(f"--resume: {exc}") from None
 
@@ -218,17 +295,29 @@ def _plan_line(args, spec, run) -> None:
     from rnnsim.sim.sweep import estimate
 
     todo = run.result.total - run.resumed
-    where = args.scheduler or (f"{run.workers} worker processes" if args.backend ==
-                               "processes" else f"an embedded Dask cluster of {run.workers}")
+    where = args.scheduler or (
+        f"{run.workers} worker processes"
+        if args.backend == "processes"
+        else f"an embedded Dask cluster of {run.workers}"
+    )
     kept = f"{run.resumed} already in grid.csv, " if run.resumed else ""
     if todo == 0:
         _say(args, f"  {kept}nothing left to run")
         return
     est = estimate(spec, runs=todo, workers=1 if args.scheduler else run.workers)
-    total = (f"about {_duration(est.seconds_per_run * todo)} of work in all (divide by the "
-             "cluster's workers)") if args.scheduler else f"about {_duration(est.seconds)}"
-    _say(args, f"  {kept}{todo} runs on {where}: {_duration(est.seconds_per_run)} per run, "
-               f"{total} (calibrated in {est.calibration_seconds:.1f} s here)")
+    total = (
+        (
+            f"about {_duration(est.seconds_per_run * todo)} of work in all (divide by the "
+            "cluster's workers)"
+        )
+        if args.scheduler
+        else f"about {_duration(est.seconds)}"
+    )
+    _say(
+        args,
+        f"  {kept}{todo} runs on {where}: {_duration(est.seconds_per_run)} per run, "
+        f"{total} (calibrated in {est.calibration_seconds:.1f} s here)",
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -243,12 +332,18 @@ def _duration(seconds: float) -> str:
 def _finish(args, out, result) -> int:
     written = _write_summary(result, out) + _heatmaps(result, out)
     failed = int(result.counts("failed").sum())
-    _say(args, f"done in {result.seconds:.1f} s; wrote grid.csv, "
-               + ", ".join(os.path.basename(p) for p in written))
+    _say(
+        args,
+        f"done in {result.seconds:.1f} s; wrote grid.csv, "
+        + ", ".join(os.path.basename(p) for p in written),
+    )
     print(json.dumps(_summary_json(result)), flush=True)
     if failed:
-        print(f"rnnsim sweep: {failed} of {result.total} runs failed (see the message column "
-              "of grid.csv)", file=sys.stderr)
+        print(
+            f"rnnsim sweep: {failed} of {result.total} runs failed (see the message column "
+            "of grid.csv)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -262,10 +357,18 @@ def _summary_json(result) -> dict:
         layers = [nested(layer) if a.dtype != object else layer.tolist() for layer in a]
         return layers if result.z else layers[0]
 
-    return {"x": result.x, "y": result.y, "z": result.z, "metric": result.metric_name,
-            "seeds": len(result.seeds), "grid": per_layer(result.mean),
-            "sd": per_layer(result.std), "state": per_layer(result.cell_state),
-            "runs": result.completed, "failed": int(result.counts("failed").sum())}
+    return {
+        "x": result.x,
+        "y": result.y,
+        "z": result.z,
+        "metric": result.metric_name,
+        "seeds": len(result.seeds),
+        "grid": per_layer(result.mean),
+        "sd": per_layer(result.std),
+        "state": per_layer(result.cell_state),
+        "runs": result.completed,
+        "failed": int(result.counts("failed").sum()),
+    }
 
 
 def _write_summary(result, out) -> list[str]:
@@ -286,7 +389,8 @@ def _run_line(result, run) -> str:
     if len(result.seeds) > 1:
         parts.append(f"seed={result.seeds[run.seed]}")
     what = {"diverged": "diverged", "failed": f"failed: {run.message}"}.get(
-        run.state, f"{run.metric:.3f}")
+        run.state, f"{run.metric:.3f}"
+    )
     return f"{' '.join(parts)}: {what} ({run.seconds:.1f} s)"
 
 
@@ -304,13 +408,17 @@ def _heatmaps(result, out) -> list[str]:
         view = SweepHeatmap()
         try:
             view.show_result(result, layer=layer)
-            size = (max(640, 130 * len(result.x_values) + 220),
-                    max(420, 80 * len(result.y_values) + 200))
-            stem = "heatmap" if result.z is None else _safe(
-                f"heatmap_{result.z}={value_label(value)}")
+            size = (
+                max(640, 130 * len(result.x_values) + 220),
+                max(420, 80 * len(result.y_values) + 200),
+            )
+            stem = (
+                "heatmap" if result.z is None else _safe(f"heatmap_{result.z}={value_label(value)}")
+            )
             for fmt in ("png", "svg"):
-                paths += export.export_plot(view, os.path.join(out, f"{stem}.{fmt}"), fmt,
-                                            scale=2.0, size=size)
+                paths += export.export_plot(
+                    view, os.path.join(out, f"{stem}.{fmt}"), fmt, scale=2.0, size=size
+                )
         finally:
             view.deleteLater()
     return paths
@@ -332,8 +440,11 @@ def _plot(args) -> int:
     except (OSError, ValueError) as exc:
         raise UsageError(f"--plot: {exc}") from None
     written = _write_summary(result, out) + _heatmaps(result, out)
-    _say(args, f"{result.completed} of {result.total} runs drawn; wrote "
-               + ", ".join(os.path.basename(p) for p in written))
+    _say(
+        args,
+        f"{result.completed} of {result.total} runs drawn; wrote "
+        + ", ".join(os.path.basename(p) for p in written),
+    )
     print(json.dumps(_summary_json(result)), flush=True)
     return EXIT_OK
 

@@ -33,25 +33,48 @@ STATE_FILE = "run.npz"  # the whole state: File ▸ Open loads it, --experiment 
 def add_parser(sub):
     """Add ``train`` to ``rnnsim``'s sub-parsers ``sub``."""
     train = sub.add_parser(
-        NAME, help="train headless and write every figure, the data and a report",
+        NAME,
+        help="train headless and write every figure, the data and a report",
         description="Train without a window, then write into DIR the state (run.npz: open "
         "it in the window with `rnnsim gui DIR/run.npz`, continue it with `rnnsim train "
         "--experiment DIR/run.npz --updates N`), experiment.json, metrics.json, every plot "
         "(PNG, SVG, CSV), the network (PNG, SVG), report.md, report.html and report.pdf. "
-        "Progress goes to stderr; the last line on stdout is {\"updates\": N, \"metrics\": {...}}. "
-        "Ctrl-C stops at the next update and writes everything trained so far (exit 130).")
-    add_start_arguments(train, "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
-                        "task knob (task.gap=30); repeatable")
-    train.add_argument("--updates", type=int, default=200, metavar="N",
-                       help="weight updates to apply (default 200; from a run.npz: N more)")
-    train.add_argument("--out", required=True, metavar="DIR",
-                       help="folder to write into (created if missing; its parent must exist)")
-    train.add_argument("--scale", type=float, default=2.0, metavar="S",
-                       help="PNG resolution: pixels per screen pixel (default 2; a figure too "
-                       "large at S is drawn at the largest scale that fits)")
-    train.add_argument("--eval-batch", type=int, default=512, metavar="B",
-                       help="sequences in the evaluation batch of the final metrics "
-                       "(default 512)")
+        'Progress goes to stderr; the last line on stdout is {"updates": N, "metrics": {...}}. '
+        "Ctrl-C stops at the next update and writes everything trained so far (exit 130).",
+    )
+    add_start_arguments(
+        train,
+        "change a field (cell=lstm, lr=0.003, clip_norm=none) or a "
+        "task knob (task.gap=30); repeatable",
+    )
+    train.add_argument(
+        "--updates",
+        type=int,
+        default=200,
+        metavar="N",
+        help="weight updates to apply (default 200; from a run.npz: N more)",
+    )
+    train.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write into (created if missing; its parent must exist)",
+    )
+    train.add_argument(
+        "--scale",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="PNG resolution: pixels per screen pixel (default 2; a figure too "
+        "large at S is drawn at the largest scale that fits)",
+    )
+    train.add_argument(
+        "--eval-batch",
+        type=int,
+        default=512,
+        metavar="B",
+        help="sequences in the evaluation batch of the final metrics (default 512)",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return train
 
@@ -89,8 +112,7 @@ def _check_memory(experiment, eval_batch):
     try:
         check(experiment, eval_batch=eval_batch)
     except ValueError as exc:
-        raise UsageError(f"--eval-batch: {exc}" if "evaluation" in str(exc) else str(exc)) \
-            from None
+        raise UsageError(f"--eval-batch: {exc}" if "evaluation" in str(exc) else str(exc)) from None
 
 
 def _training_notices(sim, results):
@@ -141,8 +163,10 @@ def _results(sim, eval_batch, say, interrupted):
     results["training_seconds"] = say.elapsed
     if interrupted:
         results["interrupted"] = True
-    say.line(f"metrics on a fresh batch of {eval_batch}: " + ", ".join(
-        f"{k}={v:.4g}" for k, v in results["metrics"].items()))
+    say.line(
+        f"metrics on a fresh batch of {eval_batch}: "
+        + ", ".join(f"{k}={v:.4g}" for k, v in results["metrics"].items())
+    )
     return results
 
 
@@ -168,8 +192,12 @@ class StopOnInterrupt:
             raise KeyboardInterrupt
         self.requested = True
         self.say.finish()
-        print("rnnsim train: Ctrl-C: stopping at the next update and writing what is trained "
-              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        print(
+            "rnnsim train: Ctrl-C: stopping at the next update and writing what is trained "
+            "(Ctrl-C again to abort)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _check_numbers(args):
@@ -193,10 +221,15 @@ def evaluate(sim, batch: int) -> dict:
         trace = sim.net.forward(X)
         metrics = sim.task.score(trace.y, D, mask)
         loss = sim.net.loss(X, D, mask)
-    return {"updates": int(sim.updates), "metrics": {k: float(v) for k, v in metrics.items()},
-            "loss": float(loss), "eval_batch": int(batch),
-            "metrics_of": f"a fresh batch of {batch} sequences after training",
-            "primary_metric": sim.task.primary_metric, "chance": float(sim.task.chance)}
+    return {
+        "updates": int(sim.updates),
+        "metrics": {k: float(v) for k, v in metrics.items()},
+        "loss": float(loss),
+        "eval_batch": int(batch),
+        "metrics_of": f"a fresh batch of {batch} sequences after training",
+        "primary_metric": sim.task.primary_metric,
+        "chance": float(sim.task.chance),
+    }
 
 
 def save_state(sim, out) -> int:
@@ -221,8 +254,10 @@ def write_outputs(sim, out, scale, results, say) -> int:
     except (OSError, ValueError) as exc:
         print(error_line(NAME, exc), file=sys.stderr)
         return EXIT_FAILED
-    say.line(f"wrote {len(written) + 1} files into {out}; open the run with: rnnsim gui "
-             f"{os.path.join(out, STATE_FILE)}")
+    say.line(
+        f"wrote {len(written) + 1} files into {out}; open the run with: rnnsim gui "
+        f"{os.path.join(out, STATE_FILE)}"
+    )
     return EXIT_OK
 
 
@@ -250,10 +285,19 @@ def _render(sim, out, scale, results, say):
         canvas.show_snapshot(snapshot)
         docks.plots["gradient_flow"].show_matrix.setChecked(True)
         docks.update(snapshot)
-        return export_all(out, plots=docks, canvas=canvas, experiment=sim.experiment,
-                          snapshot=snapshot, results=results, scale=scale, weights=False,
-                          data_files=[STATE_FILE], warn=say.warning,
-                          progress=lambda done, total, what: say.step(done, total, what))
+        return export_all(
+            out,
+            plots=docks,
+            canvas=canvas,
+            experiment=sim.experiment,
+            snapshot=snapshot,
+            results=results,
+            scale=scale,
+            weights=False,
+            data_files=[STATE_FILE],
+            warn=say.warning,
+            progress=lambda done, total, what: say.step(done, total, what),
+        )
     finally:
         for widget in [canvas, *docks.docks]:
             widget.close()
@@ -284,8 +328,10 @@ class _Reporter:
 
     def progress(self, p):
         self.elapsed = p.elapsed
-        text = (f"update {p.done}/{p.total} ({100 * p.done / max(p.total, 1):.0f} %), "
-                f"{p.rate:.0f} updates/s, {p.elapsed:.1f} s")
+        text = (
+            f"update {p.done}/{p.total} ({100 * p.done / max(p.total, 1):.0f} %), "
+            f"{p.rate:.0f} updates/s, {p.elapsed:.1f} s"
+        )
         tenth = int(10 * p.done / max(p.total, 1))
         if self.quiet:
             return
@@ -306,8 +352,7 @@ class _Reporter:
             return
         if self.tty:
             self._open = done != total
-            print(f"\rexporting {done}/{total}: {what:<28}", end="", file=sys.stderr,
-                  flush=True)
+            print(f"\rexporting {done}/{total}: {what:<28}", end="", file=sys.stderr, flush=True)
             if done == total:
                 print(file=sys.stderr)
         elif done == total or done % 10 == 0:

@@ -1,8 +1,8 @@
 """The lecture's recurrent networks in NumPy: cells, readout, losses, BPTT, gradient flow.
 
-    from rnnsim.engine import Network
-    net = Network.create(cell="elman", n_in=4, n_hidden=16, n_out=3, seed=0)
-    loss, grads = net.loss_and_grads(X, D)      # X (T, B, n_in), D (T, B, n_out)
+from rnnsim.engine import Network
+net = Network.create(cell="elman", n_in=4, n_hidden=16, n_out=3, seed=0)
+loss, grads = net.loss_and_grads(X, D)      # X (T, B, n_in), D (T, B, n_out)
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation

@@ -49,8 +49,16 @@ class BackwardSweep:
         self.loss = float(self.losses.sum() / B)
         self.dZ = net.loss_fn.grad(trace.z, trace.y, D, net.output_fn)  # (T, B, n_out)
         self.dZ *= (mask / B)[:, :, None]
-        bufs = get_block(workspace, "sweep", {"dE_ds": (T + 1, B, net.n_hidden),
-                         "dA": (T, B, cell.width), **cell.backward_shapes(T, B)}, net.dtype)
+        bufs = get_block(
+            workspace,
+            "sweep",
+            {
+                "dE_ds": (T + 1, B, net.n_hidden),
+                "dA": (T, B, cell.width),
+                **cell.backward_shapes(T, B),
+            },
+            net.dtype,
+        )
         self.dE_ds, self.dA = bufs["dE_ds"], bufs["dA"]
         self.dE_ds[0] = 0.0
         rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t
@@ -80,7 +88,12 @@ class BackwardSweep:
             ds += self._gs
         cut = self.bptt_steps is not None and k % self.bptt_steps == 0
         _, gs, gc = self.net._cell.backward_step(
-            k, ds, self._gc, self._prep, out_da=self.dA[k], out_ds=self._carry_buf,
+            k,
+            ds,
+            self._gc,
+            self._prep,
+            out_da=self.dA[k],
+            out_ds=self._carry_buf,
             need_prev=k == 0 or not cut,
         )
         if k == 0:
@@ -135,9 +148,7 @@ def gradient_flow(net, trace, D, mask) -> np.ndarray:
         if rows_c is not None:
             rows_c[k] = 0.0
         G[k:, k + 1] = _row_norms(rows_s[k:])
-        _, gs, gc = cell.backward_step(
-            k, rows_s[k:], None if rows_c is None else rows_c[k:], prep
-        )
+        _, gs, gc = cell.backward_step(k, rows_s[k:], None if rows_c is None else rows_c[k:], prep)
         rows_s[k:] = gs
         if rows_c is not None:
             rows_c[k:] = gc

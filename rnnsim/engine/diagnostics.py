@@ -19,8 +19,14 @@ from .activations import Activation, get_activation
 from .cells import get_cell
 from .trace import Trace
 
-__all__ = ["eigenvalues", "gamma_of", "jacobian_norms", "lecture_bound", "sigma_max",
-           "singular_values"]
+__all__ = [
+    "eigenvalues",
+    "gamma_of",
+    "jacobian_norms",
+    "lecture_bound",
+    "sigma_max",
+    "singular_values",
+]
 
 _CHUNK_BYTES = 64 * 2**20  # at most this many bytes of stacked Jacobians at once
 
@@ -28,8 +34,10 @@ _CHUNK_BYTES = 64 * 2**20  # at most this many bytes of stacked Jacobians at onc
 def _matrix(name: str, W, square: bool = False) -> np.ndarray:
     W = np.asarray(W)
     if W.ndim != 2 or W.dtype.kind not in "fiu" or 0 in W.shape:
-        raise ValueError(f"{name}: got an array of shape {W.shape} and dtype {W.dtype}, "
-                         "expected a non-empty 2-D real matrix")
+        raise ValueError(
+            f"{name}: got an array of shape {W.shape} and dtype {W.dtype}, "
+            "expected a non-empty 2-D real matrix"
+        )
     if square and W.shape[0] != W.shape[1]:
         raise ValueError(f"{name}: got shape {W.shape}, expected a square matrix")
     if not np.all(np.isfinite(W)):
@@ -70,9 +78,9 @@ def _recurrent_block(net) -> np.ndarray:
     """The (H, H) block of W_s that feeds Φ: all of W_s (Elman), W_sg (LSTM), W_sn (GRU)."""
     H, Ws = net.n_hidden, net.params["Ws"]
     if net.cell == "lstm":
-        return Ws[:, 3 * H:4 * H]
+        return Ws[:, 3 * H : 4 * H]
     if net.cell == "gru":
-        return Ws[:, 2 * H:3 * H]
+        return Ws[:, 2 * H : 3 * H]
     return Ws
 
 
@@ -91,14 +99,18 @@ def lecture_bound(net) -> float:
 
 def _check_trace(net, trace) -> None:
     if not isinstance(trace, Trace):
-        raise ValueError(f"trace: got {type(trace).__name__}, expected a Trace from "
-                         "net.forward(X)")
+        raise ValueError(f"trace: got {type(trace).__name__}, expected a Trace from net.forward(X)")
     H, G = net.n_hidden, net.params["bs"].shape[-1]
-    if trace.s.shape[1:] != (trace.B, H) or trace.a.shape != (trace.T, trace.B, G) \
-            or trace.s.dtype != net.params["Ws"].dtype:
-        raise ValueError(f"trace: got states {trace.s.shape} {trace.s.dtype} and "
-                         f"pre-activations {trace.a.shape}, expected (T+1, B, {H}) "
-                         f"{net.params['Ws'].dtype} and (T, B, {G}) for this network")
+    if (
+        trace.s.shape[1:] != (trace.B, H)
+        or trace.a.shape != (trace.T, trace.B, G)
+        or trace.s.dtype != net.params["Ws"].dtype
+    ):
+        raise ValueError(
+            f"trace: got states {trace.s.shape} {trace.s.dtype} and "
+            f"pre-activations {trace.a.shape}, expected (T+1, B, {H}) "
+            f"{net.params['Ws'].dtype} and (T, B, {G}) for this network"
+        )
 
 
 def _spectral_norms(J: np.ndarray) -> np.ndarray:
@@ -119,19 +131,27 @@ def _elman_norms(net, trace) -> np.ndarray:
     out = np.empty(T * B, dtype=dphi.dtype)
     step = max(1, _CHUNK_BYTES // (H * H * dphi.itemsize))
     for i in range(0, T * B, step):
-        out[i:i + step] = _spectral_norms(dphi[i:i + step, :, None] * WsT)
+        out[i : i + step] = _spectral_norms(dphi[i : i + step, :, None] * WsT)
     return out.reshape(T, B)
 
 
 def _batch_slice(trace: Trace, sl: slice) -> Trace:
     """The trace of samples ``sl`` (every array with the batch on axis 1)."""
+
     def cut(v):
         return v[:, sl] if isinstance(v, np.ndarray) and v.ndim >= 2 else v
 
     return dataclasses.replace(
-        trace, X=trace.X[:, sl], s=trace.s[:, sl], a=trace.a[:, sl], z=trace.z[:, sl],
-        y=trace.y[:, sl], c=cut(trace.c), gates={k: cut(v) for k, v in trace.gates.items()},
-        cache={k: cut(v) for k, v in trace.cache.items()})
+        trace,
+        X=trace.X[:, sl],
+        s=trace.s[:, sl],
+        a=trace.a[:, sl],
+        z=trace.z[:, sl],
+        y=trace.y[:, sl],
+        c=cut(trace.c),
+        gates={k: cut(v) for k, v in trace.gates.items()},
+        cache={k: cut(v) for k, v in trace.cache.items()},
+    )
 
 
 def _gated_norms(net, trace, full_state: bool) -> np.ndarray:
@@ -146,8 +166,7 @@ def _gated_norms(net, trace, full_state: bool) -> np.ndarray:
     n = 2 * H if lstm_full else H
     eye = np.eye(n, dtype=trace.s.dtype)  # (n, n) output components of (s[t+1], c[t+1])
     ds = np.ascontiguousarray(np.broadcast_to(eye[:, None, :H], (n, B, H)))
-    dc = np.ascontiguousarray(np.broadcast_to(eye[:, None, H:], (n, B, H))) if lstm_full \
-        else None
+    dc = np.ascontiguousarray(np.broadcast_to(eye[:, None, H:], (n, B, H))) if lstm_full else None
     out = np.empty((T, B), dtype=trace.s.dtype)
     step = max(1, _CHUNK_BYTES // (n * n * trace.s.itemsize))
     for b0 in range(0, B, step):

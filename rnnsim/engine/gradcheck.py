@@ -58,8 +58,9 @@ def relative_error(a, n) -> float:
     return float(abs(a - n) / max(abs(a) + abs(n), TINY))
 
 
-def gradcheck(net, X, D, mask=None, s0=None, bptt_steps=None, samples=10, eps=1e-5,
-              seed=0, stencil=2) -> GradcheckResult:
+def gradcheck(
+    net, X, D, mask=None, s0=None, bptt_steps=None, samples=10, eps=1e-5, seed=0, stencil=2
+) -> GradcheckResult:
     """Compare ``net.loss_and_grads`` with central differences on sampled entries.
 
     Parameters
@@ -114,8 +115,16 @@ def _in_float64(net, X, D, mask, s0):
     if net.dtype == np.float64:
         return net, X, D, mask, s0
     ref = Network(
-        net.cell, net.activation, net.output, net.loss_name, net.n_in, net.n_hidden,
-        net.n_out, {k: v.astype(np.float64) for k, v in net.params.items()}, "float64")
+        net.cell,
+        net.activation,
+        net.output,
+        net.loss_name,
+        net.n_in,
+        net.n_hidden,
+        net.n_out,
+        {k: v.astype(np.float64) for k, v in net.params.items()},
+        "float64",
+    )
 
     def up(a):
         return a if a is None or a.dtype == np.bool_ else a.astype(np.float64)
@@ -147,14 +156,14 @@ def _loss_function(net, X, D, mask, s0, k):
         return lambda: net.loss(X, D, mask, s0)
     ref = net.forward(X, s0)
     starts = range(0, T, k)
-    masks = [None if mask is None else mask[a:a + k] for a in starts]
+    masks = [None if mask is None else mask[a : a + k] for a in starts]
     boundary = [(ref.s[a].copy(), None if ref.c is None else ref.c[a].copy()) for a in starts]
 
     def chunked():
         total = 0.0
         for a, m, (s_a, c_a) in zip(starts, masks, boundary, strict=True):
-            trace = net.forward(X[a:a + k], s_a, c0=c_a)
-            total += float(net.losses(trace, D[a:a + k], m).sum())
+            trace = net.forward(X[a : a + k], s_a, c0=c_a)
+            total += float(net.losses(trace, D[a : a + k], m).sum())
         return total / X.shape[1]
 
     return chunked

@@ -112,13 +112,17 @@ class GradientAccumulator:
             When M gradients are already in (call ``reset()`` after using ``mean()``).
         """
         if self._count >= self.M:
-            raise RuntimeError(f"GradientAccumulator holds M={self.M} gradients already; "
-                               "call mean() and reset() before adding more")
+            raise RuntimeError(
+                f"GradientAccumulator holds M={self.M} gradients already; "
+                "call mean() and reset() before adding more"
+            )
         if not self._sum:
             for name, g in grads.items():
                 if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
-                    raise ValueError(f"grads[{name!r}]: got {type(g).__name__} "
-                                     f"{getattr(g, 'dtype', '')}, expected a float ndarray")
+                    raise ValueError(
+                        f"grads[{name!r}]: got {type(g).__name__} "
+                        f"{getattr(g, 'dtype', '')}, expected a float ndarray"
+                    )
             self._sum = {k: np.array(g, copy=True) for k, g in grads.items()}
         else:
             for name, g in check_grads(self._sum, grads).items():
@@ -145,8 +149,9 @@ class GradientAccumulator:
                 raise ValueError(f"state: missing key {key!r} for GradientAccumulator")
         M, count = float(np.asarray(d["M"])), float(np.asarray(d["count"]))
         if M < 1 or M != int(M) or not 0 <= count <= M or count != int(count):
-            raise ValueError(f"state: got M={M}, count={count}, expected integers 1 <= M, "
-                             "0 <= count <= M")
+            raise ValueError(
+                f"state: got M={M}, count={count}, expected integers 1 <= M, 0 <= count <= M"
+            )
         sums = {}
         for key, value in d.items():
             if key in ("M", "count"):

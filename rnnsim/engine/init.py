@@ -92,8 +92,12 @@ def scale_to_sigma_max(W, target) -> np.ndarray:
     ValueError
         If ``target`` is not a positive finite number, or ``W`` is zero.
     """
-    if isinstance(target, bool) or not isinstance(target, int | float | np.floating | np.integer) \
-            or not np.isfinite(target) or target <= 0:
+    if (
+        isinstance(target, bool)
+        or not isinstance(target, int | float | np.floating | np.integer)
+        or not np.isfinite(target)
+        or target <= 0
+    ):
         raise ValueError(f"ws_scale: got {target!r}, expected a positive finite number")
     sigma = np.linalg.norm(np.asarray(W, dtype=np.float64), ord=2)
     if sigma == 0.0:

@@ -25,8 +25,10 @@ def parse_size(text: str) -> int:
     m = _SIZE.match(str(text))
     value = float(m.group(1)) * _UNITS[m.group(2).lower()] if m else math.nan
     if not (math.isfinite(value) and value >= 2**20):
-        raise ValueError(f"{ENV}: got {text!r}, expected a size of at least 1M such as "
-                         "'512M', '4G' or a number of bytes")
+        raise ValueError(
+            f"{ENV}: got {text!r}, expected a size of at least 1M such as "
+            "'512M', '4G' or a number of bytes"
+        )
     return int(value)
 
 
@@ -53,8 +55,9 @@ def ceiling() -> tuple[int, str]:
     free = available_bytes()
     if free is None:
         return FALLBACK, f"no figure of available memory; set ${ENV} to change it"
-    return int(SHARE * free), (f"half of the {format_bytes(free)} available; set ${ENV} to "
-                               "change it")
+    return int(SHARE * free), (
+        f"half of the {format_bytes(free)} available; set ${ENV} to change it"
+    )
 
 
 def format_bytes(n: float) -> str:
@@ -72,5 +75,7 @@ def check_memory(what: str, nbytes: float, sizes: str) -> None:
         return
     limit, source = ceiling()
     if nbytes > limit:
-        raise ValueError(f"{what}: {sizes} needs about {format_bytes(nbytes)}, more than the "
-                         f"memory ceiling of {format_bytes(limit)} ({source})")
+        raise ValueError(
+            f"{what}: {sizes} needs about {format_bytes(nbytes)}, more than the "
+            f"memory ceiling of {format_bytes(limit)} ({source})"
+        )

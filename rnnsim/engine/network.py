@@ -49,15 +49,31 @@ class Network:
         self.output_fn, self.loss_fn = check_output_loss(output, loss)
         self._cell = get_cell(cell)(n_in, n_hidden, get_activation(activation))
         G = self._cell.width
-        self._param_shapes = {"Wx": (n_in, G), "Ws": (n_hidden, G), "bs": (G,),
-                              "Wy": (n_hidden, n_out), "by": (n_out,)}
+        self._param_shapes = {
+            "Wx": (n_in, G),
+            "Ws": (n_hidden, G),
+            "bs": (G,),
+            "Wy": (n_hidden, n_out),
+            "by": (n_out,),
+        }
         self._workspace = Workspace()
         self.params = params
 
     @classmethod
-    def create(cls, cell="elman", n_in=None, n_hidden=None, n_out=None, activation="tanh",
-               output="softmax", loss="cross_entropy", init="uniform", ws_scale=None, seed=0,
-               dtype="float64") -> Network:
+    def create(
+        cls,
+        cell="elman",
+        n_in=None,
+        n_hidden=None,
+        n_out=None,
+        activation="tanh",
+        output="softmax",
+        loss="cross_entropy",
+        init="uniform",
+        ws_scale=None,
+        seed=0,
+        dtype="float64",
+    ) -> Network:
         """Build a network with freshly initialised parameters.
 
         Parameters
@@ -85,8 +101,9 @@ class Network:
         """
         if not isinstance(cell, str) or cell not in CELLS:
             get_cell(cell)
-        n_in, n_hidden, n_out = (check_size(k, v) for k, v in
-                                 (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
+        n_in, n_hidden, n_out = (
+            check_size(k, v) for k, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out))
+        )
         get_activation(activation)
         check_output_loss(output, loss)
         check_init_name(init)
@@ -99,23 +116,43 @@ class Network:
         p = net._cell.init_params(rng, init, dt)
         if ws_scale is not None and net._cell.recurrent:  # feedforward: W_s stays zero
             H = n_hidden
-            p["Ws"] = np.concatenate([scale_to_sigma_max(p["Ws"][:, j:j + H], ws_scale)
-                                      for j in range(0, p["Ws"].shape[1], H)], axis=1)
+            p["Ws"] = np.concatenate(
+                [
+                    scale_to_sigma_max(p["Ws"][:, j : j + H], ws_scale)
+                    for j in range(0, p["Ws"].shape[1], H)
+                ],
+                axis=1,
+            )
         y_init = "uniform" if init == "identity" else init
-        net.params = {"Wx": p["Wx"], "Ws": p["Ws"], "Wy": init_matrix(y_init, (n_hidden, n_out),
-                      rng, dt), "bs": p["bs"], "by": np.zeros(n_out, dtype=dt)}
+        net.params = {
+            "Wx": p["Wx"],
+            "Ws": p["Ws"],
+            "Wy": init_matrix(y_init, (n_hidden, n_out), rng, dt),
+            "bs": p["bs"],
+            "by": np.zeros(n_out, dtype=dt),
+        }
         return net
 
     def __repr__(self):
-        return (f"Network(cell={self.cell!r}, n_in={self.n_in}, n_hidden={self.n_hidden}, "
-                f"n_out={self.n_out}, activation={self.activation!r}, output={self.output!r}, "
-                f"loss={self.loss_name!r}, dtype={self.dtype.name!r})")
+        return (
+            f"Network(cell={self.cell!r}, n_in={self.n_in}, n_hidden={self.n_hidden}, "
+            f"n_out={self.n_out}, activation={self.activation!r}, output={self.output!r}, "
+            f"loss={self.loss_name!r}, dtype={self.dtype.name!r})"
+        )
 
     def copy(self) -> Network:
         """A network with the same settings and copies of the parameters."""
-        return Network(self.cell, self.activation, self.output, self.loss_name, self.n_in,
-                       self.n_hidden, self.n_out,
-                       {k: v.copy() for k, v in self.params.items()}, self.dtype)
+        return Network(
+            self.cell,
+            self.activation,
+            self.output,
+            self.loss_name,
+            self.n_in,
+            self.n_hidden,
+            self.n_out,
+            {k: v.copy() for k, v in self.params.items()},
+            self.dtype,
+        )
 
     @quiet
     def forward(self, X, s0=None, *, c0=None) -> Trace:
@@ -137,8 +174,12 @@ class Network:
         c0 = self._check_state("c0", c0, B) if c0 is not None else None
         p, cell, H = self.params, self._cell, self.n_hidden
         self._check_trace_memory(T, B)
-        bufs = get_block(workspace, "forward", {"a": (T, B, cell.width), "s": (T + 1, B, H),
-                            **cell.trace_shapes(T, B)}, self.dtype)
+        bufs = get_block(
+            workspace,
+            "forward",
+            {"a": (T, B, cell.width), "s": (T + 1, B, H), **cell.trace_shapes(T, B)},
+            self.dtype,
+        )
         a, s = bufs["a"], bufs["s"]
         np.dot(X.reshape(T * B, self.n_in), p["Wx"], out=a.reshape(T * B, cell.width))
         a += p["bs"]
@@ -171,8 +212,7 @@ class Network:
         return BackwardSweep(self, trace, D, mask, check_bptt_steps(bptt_steps))
 
     @quiet
-    def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None,
-                       return_y=False):
+    def loss_and_grads(self, X, D, mask=None, s0=None, bptt_steps=None, *, c0=None, return_y=False):
         """E and its gradients by (truncated) BPTT: forward + sweep(...).run() + grads().
 
         With ``return_y`` the outputs y (T, B, n_out) of the forward pass come too (a new
@@ -210,11 +250,17 @@ class Network:
         """ValueError (not MemoryError) when one pass over (T, B) would not fit the ceiling."""
         cell, H = self._cell, self.n_hidden
         shapes = cell.trace_shapes(T, B)
-        elements = (T * B * (cell.width + 2 * self.n_out) + (T + 1) * B * H
-                    + sum(int(np.prod(s, dtype=float)) for s in shapes.values()))
-        check_memory("forward", 2.0 * elements * self.dtype.itemsize,
-                     f"a batch of T={T} frames × B={B} sequences with n_hidden={H} "
-                     f"({self.cell}, {self.dtype.name})")
+        elements = (
+            T * B * (cell.width + 2 * self.n_out)
+            + (T + 1) * B * H
+            + sum(int(np.prod(s, dtype=float)) for s in shapes.values())
+        )
+        check_memory(
+            "forward",
+            2.0 * elements * self.dtype.itemsize,
+            f"a batch of T={T} frames × B={B} sequences with n_hidden={H} "
+            f"({self.cell}, {self.dtype.name})",
+        )
 
     def _check_params(self):
         check_params(self.params, self._param_shapes, self.dtype)
@@ -226,11 +272,15 @@ class Network:
 
     def _check_trace(self, trace):
         if not isinstance(trace, Trace):
-            raise ValueError(f"trace: got {type(trace).__name__}, expected a Trace from "
-                             "net.forward(X)")
+            raise ValueError(
+                f"trace: got {type(trace).__name__}, expected a Trace from net.forward(X)"
+            )
         T, B, H, G = trace.T, trace.B, self.n_hidden, self._cell.width
-        if trace.s.shape != (T + 1, B, H) or trace.a.shape != (T, B, G) \
-                or trace.s.dtype != self.dtype:
+        if (
+            trace.s.shape != (T + 1, B, H)
+            or trace.a.shape != (T, B, G)
+            or trace.s.dtype != self.dtype
+        ):
             raise ValueError(
                 f"trace: got states {trace.s.shape} {trace.s.dtype.name} and pre-activations "
                 f"{trace.a.shape}, expected ({T + 1}, {B}, {H}) {self.dtype.name} and "
@@ -242,14 +292,18 @@ class Network:
         T, B = trace.T, trace.B
         D = check_array("D", D, (T, B, self.n_out), self.dtype)
         if self.loss_name != "mse" and (D < 0).any():
-            raise ValueError(f"D: got negative targets (min {D.min():.3g}), expected targets "
-                             f">= 0 for loss {self.loss_name!r} (class probabilities)")
+            raise ValueError(
+                f"D: got negative targets (min {D.min():.3g}), expected targets "
+                f">= 0 for loss {self.loss_name!r} (class probabilities)"
+            )
         if mask is None:
             return D, np.ones((T, B), dtype=self.dtype)
         mask = check_array("mask", mask, (T, B), self.dtype, allow_bool=True)
         if (mask < 0).any():
-            raise ValueError(f"mask: got negative values (min {mask.min()}), expected "
-                             "weights >= 0 (1 counts a frame, 0 ignores it)")
+            raise ValueError(
+                f"mask: got negative values (min {mask.min()}), expected "
+                "weights >= 0 (1 counts a frame, 0 ignores it)"
+            )
         return D, mask
 
 
@@ -257,6 +311,9 @@ def _check_weights_memory(cell_class, n_in, n_hidden, n_out, dtype) -> None:
     """ValueError naming the sizes when the weights (and initialising them) would not fit."""
     width = cell_class.blocks * n_hidden
     count = float(n_in + n_hidden + 1) * width + float(n_hidden + 1) * n_out
-    check_memory("Network.create", 4.0 * count * dtype.itemsize,
-                 f"n_in={n_in}, n_hidden={n_hidden}, n_out={n_out} ({cell_class.name}, "
-                 f"{dtype.name}: {count:.3g} weights)")
+    check_memory(
+        "Network.create",
+        4.0 * count * dtype.itemsize,
+        f"n_in={n_in}, n_hidden={n_hidden}, n_out={n_out} ({cell_class.name}, "
+        f"{dtype.name}: {count:.3g} weights)",
+    )

@@ -28,6 +28,7 @@ from .validation import POSITIVE, UNIT, check_grads, check_number
 
 Arrays = Mapping[str, np.ndarray]
 
+
 class Optimizer:
     """Base class: ``step(params, grads)`` applies ``W += Δ`` in place and returns the Δ.
 
@@ -48,8 +49,9 @@ class Optimizer:
         unknown = sorted(set(hyper) - set(self.defaults))
         if unknown:
             accepted = ", ".join(sorted(self.defaults)) or "none"
-            raise ValueError(f"{unknown[0]}: unknown hyper-parameter for {self.name!r}, "
-                             f"accepted: {accepted}")
+            raise ValueError(
+                f"{unknown[0]}: unknown hyper-parameter for {self.name!r}, accepted: {accepted}"
+            )
         self.lr = lr
         merged = {**self.defaults, **hyper}
         self._hyper = {k: check_number(k, v, self.rules[k]) for k, v in merged.items()}
@@ -112,15 +114,18 @@ class Optimizer:
         if not self._slots:
             return
         if set(self._slots) != set(params):
-            raise ValueError(f"params: got keys {sorted(params)}, the optimizer state holds "
-                             f"{sorted(self._slots)}; call reset() for a new network")
+            raise ValueError(
+                f"params: got keys {sorted(params)}, the optimizer state holds "
+                f"{sorted(self._slots)}; call reset() for a new network"
+            )
         for name, slots in self._slots.items():
             p = params[name]
             for s, arr in slots.items():
                 if arr.shape != p.shape or arr.dtype != p.dtype:
                     raise ValueError(
                         f"params[{name!r}]: got {p.dtype} {p.shape}, the optimizer's {s!r} "
-                        f"slot is {arr.dtype} {arr.shape}; call reset() for a new network")
+                        f"slot is {arr.dtype} {arr.shape}; call reset() for a new network"
+                    )
 
     def _delta(self, g: np.ndarray, slots: dict[str, np.ndarray]) -> np.ndarray:
         """Return Δ for gradient ``g`` and put the new slot arrays into ``slots``.
@@ -168,14 +173,17 @@ class Optimizer:
             slots.setdefault(name, {})[slot] = np.array(value, copy=True)
         for name, s in slots.items():
             if set(s) != set(self.slot_names):
-                raise ValueError(f"state: parameter {name!r} has slots {sorted(s)}, "
-                                 f"expected {sorted(self.slot_names)}")
+                raise ValueError(
+                    f"state: parameter {name!r} has slots {sorted(s)}, "
+                    f"expected {sorted(self.slot_names)}"
+                )
         step = float(np.asarray(d["step"]))
         if step < 0 or step != int(step):
             raise ValueError(f"state['step']: got {step}, expected an integer >= 0")
         self.lr = float(np.asarray(d["lr"]))
-        self._hyper = {k: check_number(k, float(np.asarray(d[k])), self.rules[k])
-                       for k in self.defaults}
+        self._hyper = {
+            k: check_number(k, float(np.asarray(d[k])), self.rules[k]) for k in self.defaults
+        }
         self._t = int(step)
         self._slots = slots
 

@@ -137,10 +137,10 @@ def lstm_step(p, x_t, s_prev, c_prev):
     """
     H = s_prev.shape[-1]
     a = x_t @ p["Wx"] + s_prev @ p["Ws"] + p["bs"]  # all four blocks at once
-    i = sigmoid(a[:, 0 * H:1 * H])  # input gate    i_t = σ(a_i)
-    f = sigmoid(a[:, 1 * H:2 * H])  # forget gate   f_t = σ(a_f)
-    o = sigmoid(a[:, 2 * H:3 * H])  # output gate   o_t = σ(a_o)
-    g = np.tanh(a[:, 3 * H:4 * H])  # candidate     g_t = tanh(a_g)
+    i = sigmoid(a[:, 0 * H : 1 * H])  # input gate    i_t = σ(a_i)
+    f = sigmoid(a[:, 1 * H : 2 * H])  # forget gate   f_t = σ(a_f)
+    o = sigmoid(a[:, 2 * H : 3 * H])  # output gate   o_t = σ(a_o)
+    g = np.tanh(a[:, 3 * H : 4 * H])  # candidate     g_t = tanh(a_g)
     c = f * c_prev + i * g  # cell state    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     s = o * np.tanh(c)  # state         s_t = o_t ⊙ tanh(c_t)
     return s, c, (i, f, o, g)
@@ -165,12 +165,15 @@ def lstm_bptt(p, x, d, s0, c0, output="softmax"):
         ds = dz @ p["Wy"].T + ds_later  # ∂E/∂s_t
         tc = np.tanh(c[t])
         dc = dc_later + ds * o * (1.0 - tc**2)  # ∂E/∂c_t: through s_t and from c_{t+1}
-        da = np.concatenate([
-            dc * gg * i * (1.0 - i),  # ∂E/∂a_i
-            dc * c[t - 1] * f * (1.0 - f),  # ∂E/∂a_f
-            ds * tc * o * (1.0 - o),  # ∂E/∂a_o
-            dc * i * (1.0 - gg**2),  # ∂E/∂a_g
-        ], axis=1)
+        da = np.concatenate(
+            [
+                dc * gg * i * (1.0 - i),  # ∂E/∂a_i
+                dc * c[t - 1] * f * (1.0 - f),  # ∂E/∂a_f
+                ds * tc * o * (1.0 - o),  # ∂E/∂a_o
+                dc * i * (1.0 - gg**2),  # ∂E/∂a_g
+            ],
+            axis=1,
+        )
         g["Wx"] += x[t].T @ da
         g["Ws"] += s[t - 1].T @ da
         g["bs"] += da.sum(axis=0)

@@ -19,6 +19,7 @@ def quiet(fn):
     An exploding network is a legitimate experiment here: its states, losses and gradients
     become inf or NaN, which the caller sees (``np.isfinite(loss)``) instead of warnings.
     """
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -50,9 +51,7 @@ def check_bptt_steps(value):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(
-            f"bptt_steps: got {value!r}, expected None (full BPTT) or an integer >= 1"
-        )
+        raise ValueError(f"bptt_steps: got {value!r}, expected None (full BPTT) or an integer >= 1")
     return int(value)
 
 
@@ -79,8 +78,10 @@ def check_array(name, arr, shape, dtype, allow_bool=False) -> np.ndarray:
             f"{name}: got an array with {arr.ndim} dimensions, shape {arr.shape}; expected "
             f"{len(shape)} dimensions ({labels})"
         )
-    if any(n is not None and m != n for m, n in zip(arr.shape, shape, strict=True)) \
-            or 0 in arr.shape:
+    if (
+        any(n is not None and m != n for m, n in zip(arr.shape, shape, strict=True))
+        or 0 in arr.shape
+    ):
         raise ValueError(f"{name}: got shape {arr.shape}, expected ({labels}) with no empty axis")
     if allow_bool and arr.dtype == np.bool_:
         return arr.astype(dtype)
@@ -103,8 +104,11 @@ def check_params(params, shapes: dict, dtype) -> None:
     for name, shape in shapes.items():
         p = params[name]
         if not isinstance(p, np.ndarray) or p.shape != shape or p.dtype != dtype:
-            got = (f"shape {p.shape} dtype {p.dtype.name}" if isinstance(p, np.ndarray)
-                   else type(p).__name__)
+            got = (
+                f"shape {p.shape} dtype {p.dtype.name}"
+                if isinstance(p, np.ndarray)
+                else type(p).__name__
+            )
             raise ValueError(
                 f"params[{name!r}]: got {got}, expected an ndarray of shape {shape} and dtype "
                 f"{dtype.name} (the network's)"
@@ -129,8 +133,9 @@ def check_number(arg: str, value: object, rule: str) -> float:
     return x
 
 
-def check_grads(params: Mapping[str, np.ndarray],
-                grads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def check_grads(
+    params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Check that ``grads`` matches ``params`` and return it cast to the params' dtypes."""
     if set(grads) != set(params):
         raise ValueError(
@@ -139,8 +144,10 @@ def check_grads(params: Mapping[str, np.ndarray],
     out = {}
     for name, p in params.items():
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-            raise ValueError(f"params[{name!r}]: got {type(p).__name__} "
-                             f"{getattr(p, 'dtype', '')}, expected a float ndarray")
+            raise ValueError(
+                f"params[{name!r}]: got {type(p).__name__} "
+                f"{getattr(p, 'dtype', '')}, expected a float ndarray"
+            )
         g = np.asarray(grads[name])
         if g.shape != p.shape:
             raise ValueError(f"grads[{name!r}]: got shape {g.shape}, expected {p.shape}")

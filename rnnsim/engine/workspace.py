@@ -54,11 +54,14 @@ def alloc_flat(total: int, dtype: np.dtype) -> np.ndarray:
     """An uninitialised 1-D array of ``total`` elements on a 64-byte boundary (from 512 KiB
     on: on a 2 MiB boundary, in a buffer of at least 4 MiB)."""
     nbytes = total * dtype.itemsize
-    align, nbytes = ((_ALIGN, nbytes + _ALIGN) if nbytes < _PAD_FROM
-                     else (_HUGE, max(nbytes + _HUGE, _MADVISE_FROM)))
+    align, nbytes = (
+        (_ALIGN, nbytes + _ALIGN)
+        if nbytes < _PAD_FROM
+        else (_HUGE, max(nbytes + _HUGE, _MADVISE_FROM))
+    )
     raw = np.empty(nbytes // dtype.itemsize, dtype=dtype)
     skip = (-raw.ctypes.data % align) // dtype.itemsize
-    return raw[skip:skip + total]
+    return raw[skip : skip + total]
 
 
 def carve(flat: np.ndarray, shapes: dict) -> dict:
@@ -67,7 +70,7 @@ def carve(flat: np.ndarray, shapes: dict) -> dict:
     views, start = {}, 0
     for name, shape in shapes.items():
         size = math.prod(shape)
-        views[name] = flat[start:start + size].reshape(shape)
+        views[name] = flat[start : start + size].reshape(shape)
         start += _padded(size, flat.dtype)
     return views
 

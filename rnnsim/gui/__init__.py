@@ -11,8 +11,7 @@ import sys
 import tempfile
 import time
 
-__all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run",
-           "setup_application"]
+__all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run", "setup_application"]
 
 
 def __getattr__(name):
@@ -32,19 +31,34 @@ def parse_args(argv):
     if argv and argv[0] == "gui":
         argv = argv[1:]
     parser = Parser(
-        prog="rnnsim gui", description="Open the rnnsim window (the wolf story by default).")
-    parser.add_argument("experiment_path", nargs="?", metavar="FILE",
-                        help="an experiment (.json) saved from the app, or a state (.npz, e.g. "
-                        "DIR/run.npz written by `rnnsim train --out DIR`: opens it trained)")
-    parser.add_argument("--experiment", dest="experiment_file", metavar="FILE",
-                        help="same as EXPERIMENT.json")
-    parser.add_argument("--screenshot", metavar="PNG",
-                        help="render the window offscreen into PNG and exit")
-    parser.add_argument("--steps", type=int, default=0, metavar="N",
-                        help="with --screenshot: take N steps first (default 0)")
-    parser.add_argument("--install-desktop-entry", action="store_true",
-                        help="add rnnsim to the desktop's menu (a freedesktop entry and icon "
-                        "under ~/.local/share) and exit")
+        prog="rnnsim gui", description="Open the rnnsim window (the wolf story by default)."
+    )
+    parser.add_argument(
+        "experiment_path",
+        nargs="?",
+        metavar="FILE",
+        help="an experiment (.json) saved from the app, or a state (.npz, e.g. "
+        "DIR/run.npz written by `rnnsim train --out DIR`: opens it trained)",
+    )
+    parser.add_argument(
+        "--experiment", dest="experiment_file", metavar="FILE", help="same as EXPERIMENT.json"
+    )
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="render the window offscreen into PNG and exit"
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --screenshot: take N steps first (default 0)",
+    )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add rnnsim to the desktop's menu (a freedesktop entry and icon "
+        "under ~/.local/share) and exit",
+    )
     args = parser.parse_args(argv)
     if args.steps < 0:
         parser.error(f"--steps: got {args.steps}, expected a whole number >= 0")

@@ -12,42 +12,84 @@ ICONS = package_data.path("icons")
 # objectName: (text, icon, shortcut, checkable, tooltip)
 SPECS = {
     "actionStep": (
-        "Step", "step.svg", Qt.Key.Key_Right, False,
+        "Step",
+        "step.svg",
+        Qt.Key.Key_Right,
+        False,
         "One step (Right): in the forward phase compute s_t = Φ(x_t·W_x + s_{t−1}·W_s + b_s), "
         "y_t and E_t for the next frame; in the backward phase propagate ∂E/∂s one frame back "
-        "(BPTT); when M gradients are accumulated, apply the weight update."),
+        "(BPTT); when M gradients are accumulated, apply the weight update.",
+    ),
     "actionStepBack": (
-        "Step back", "step_back.svg", Qt.Key.Key_Left, False,
-        "Undo the last step (Left): return exactly to the previous s_t, ∂E/∂s and weights."),
+        "Step back",
+        "step_back.svg",
+        Qt.Key.Key_Left,
+        False,
+        "Undo the last step (Left): return exactly to the previous s_t, ∂E/∂s and weights.",
+    ),
     "actionRun": (
-        "Run", "run.svg", Qt.Key.Key_Space, True,
+        "Run",
+        "run.svg",
+        Qt.Key.Key_Space,
+        True,
         "Run / pause (Space): keep stepping through forward passes, BPTT sweeps and updates "
-        "at the speed set on the toolbar."),
+        "at the speed set on the toolbar.",
+    ),
     "actionTrain": (
-        "Train N", "train.svg", QKeySequence("Ctrl+T"), False,
+        "Train N",
+        "train.svg",
+        QKeySequence("Ctrl+T"),
+        False,
         "Train N weight updates as fast as possible (N from the toolbar field): each update "
-        "averages ∂E/∂W over M sequences and applies W ← W − η·mean(∂E/∂W)."),
+        "averages ∂E/∂W over M sequences and applies W ← W − η·mean(∂E/∂W).",
+    ),
     "actionNewSequence": (
-        "New sequence", "new_sequence.svg", QKeySequence("Ctrl+N"), False,
+        "New sequence",
+        "new_sequence.svg",
+        QKeySequence("Ctrl+N"),
+        False,
         "Draw a new sequence x_1 … x_T from the task and start again at t = 0 with s_0; "
-        "the weights are kept."),
+        "the weights are kept.",
+    ),
     "actionReset": (
-        "Reset", "reset.svg", QKeySequence("Ctrl+R"), False,
-        "Re-initialise W_x, W_s, W_y, b_s, b_y from the seed and clear the history."),
-    "actionOpen": ("Open…", "open.svg", QKeySequence.StandardKey.Open, False,
-                   "Open a saved simulation (.npz: experiment, weights, optimiser state, "
-                   "history) or an experiment's settings (.json)."),
-    "actionSave": ("Save…", "save.svg", QKeySequence.StandardKey.Save, False,
-                   "Save the simulation into one file (.npz): the experiment, the weights, the "
-                   "optimiser state and the history, to continue exactly where it stands."),
+        "Reset",
+        "reset.svg",
+        QKeySequence("Ctrl+R"),
+        False,
+        "Re-initialise W_x, W_s, W_y, b_s, b_y from the seed and clear the history.",
+    ),
+    "actionOpen": (
+        "Open…",
+        "open.svg",
+        QKeySequence.StandardKey.Open,
+        False,
+        "Open a saved simulation (.npz: experiment, weights, optimiser state, "
+        "history) or an experiment's settings (.json).",
+    ),
+    "actionSave": (
+        "Save…",
+        "save.svg",
+        QKeySequence.StandardKey.Save,
+        False,
+        "Save the simulation into one file (.npz): the experiment, the weights, the "
+        "optimiser state and the history, to continue exactly where it stands.",
+    ),
     "actionExportAll": (
-        "Export all…", "export.svg", QKeySequence("Ctrl+E"), False,
+        "Export all…",
+        "export.svg",
+        QKeySequence("Ctrl+E"),
+        False,
         "Write every plot, the canvas, their data (CSV), the experiment, the weights and a "
-        "report into a folder."),
+        "report into a folder.",
+    ),
     "actionExportAnimation": (
-        "Export animation…", "export.svg", QKeySequence("Ctrl+Shift+E"), False,
+        "Export animation…",
+        "export.svg",
+        QKeySequence("Ctrl+Shift+E"),
+        False,
         "Record one sequence step by step (forward pass, BPTT sweep, weight update) as an "
-        "animated GIF, WebP or APNG, an MP4 video or numbered PNG/SVG frames."),
+        "animated GIF, WebP or APNG, an MP4 video or numbered PNG/SVG frames.",
+    ),
 }
 
 
@@ -118,8 +160,10 @@ def build_toolbar(window, speeds):
 
 
 STATE_FILTER = "Saved simulations (*.npz)"
-OPEN_FILTER = ("Simulations and experiments (*.npz *.json);;Saved simulations (*.npz);;"
-               "Experiment settings (*.json)")
+OPEN_FILTER = (
+    "Simulations and experiments (*.npz *.json);;Saved simulations (*.npz);;"
+    "Experiment settings (*.json)"
+)
 EXPERIMENT_FILTER = "Experiment settings (*.json)"
 
 
@@ -162,7 +206,8 @@ class FileMenu:
         self.export_experiment_action.setObjectName("actionExportExperiment")
         self.export_experiment_action.setToolTip(
             "Write the experiment's settings alone (JSON, no weights): to share, edit or run "
-            "with `rnnsim train --experiment`.")
+            "with `rnnsim train --experiment`."
+        )
         self.export_experiment_action.triggered.connect(self._on_export_experiment)
         menu.addSeparator()
         quit_action = menu.addAction("&Quit")
@@ -244,8 +289,13 @@ class FileMenu:
             return
         w.status.show_progress((0, 1), unit="files")
         try:
-            export_all(folder, w, progress=lambda done, total, what:
-                       w.status.show_progress((done, total), unit="files"))
+            export_all(
+                folder,
+                w,
+                progress=lambda done, total, what: w.status.show_progress(
+                    (done, total), unit="files"
+                ),
+            )
         except (OSError, ValueError) as exc:
             w.show_notice(f"Export failed: {exc}", error=True)
         else:
@@ -259,14 +309,16 @@ class FileMenu:
             self.window.open_experiment(path)
 
     def _on_save(self):
-        path, _ = self._dialog.getSaveFileName(self.window, "Save the simulation", "run.npz",
-                                               STATE_FILTER)
+        path, _ = self._dialog.getSaveFileName(
+            self.window, "Save the simulation", "run.npz", STATE_FILTER
+        )
         if path:
             self.window.save_experiment(path)
 
     def _on_export_experiment(self):
-        path, _ = self._dialog.getSaveFileName(self.window, "Export the experiment's settings",
-                                               "experiment.json", EXPERIMENT_FILTER)
+        path, _ = self._dialog.getSaveFileName(
+            self.window, "Export the experiment's settings", "experiment.json", EXPERIMENT_FILTER
+        )
         if path:
             self.export_experiment(path)
 

@@ -59,8 +59,14 @@ class CompareView(QWidget):
     cmd_stop = Signal()
     cmd_step = Signal()
 
-    def __init__(self, comparison: Comparison, title: str = "Compare", claim: str = "",
-                 batches: int = 200, parent=None):
+    def __init__(
+        self,
+        comparison: Comparison,
+        title: str = "Compare",
+        claim: str = "",
+        batches: int = 200,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setObjectName("compareView")
         self.setWindowTitle(f"Compare: {title}")
@@ -109,15 +115,17 @@ class CompareView(QWidget):
         self.batches.setObjectName("compareBatches")
         self.batches.setRange(1, 1_000_000)
         self.batches.setValue(batches)
-        self.batches.setToolTip("Batches (gradients) each experiment trains on; they see the "
-                                "same sequences")
+        self.batches.setToolTip(
+            "Batches (gradients) each experiment trains on; they see the same sequences"
+        )
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("compareTrain")
         self.train_button.clicked.connect(self._on_train)
         self.step_button = QPushButton("Step")
         self.step_button.setObjectName("compareStep")
-        self.step_button.setToolTip("One step of every experiment (forward frame, backward "
-                                    "step, update or next sequence)")
+        self.step_button.setToolTip(
+            "One step of every experiment (forward frame, backward step, update or next sequence)"
+        )
         self.step_button.clicked.connect(self._on_step)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("compareStop")
@@ -127,8 +135,14 @@ class CompareView(QWidget):
         self.progress.setObjectName("compareProgress")
         self.progress.setFormat("%v / %m batches")
         self.status = QLabel("")
-        for w in (QLabel("Batches:"), self.batches, self.train_button, self.step_button,
-                  self.stop_button, self.progress):
+        for w in (
+            QLabel("Batches:"),
+            self.batches,
+            self.train_button,
+            self.step_button,
+            self.stop_button,
+            self.progress,
+        ):
             row.addWidget(w)
         row.addWidget(self.status, 1)
         return row
@@ -136,21 +150,30 @@ class CompareView(QWidget):
     def _plots(self) -> pg.GraphicsLayoutWidget:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
-        self.loss_plot = style_plot(self.graphics.addPlot(row=0, col=0),
-                                    "Training loss E on the same sequences",
-                                    "batches seen (gradients computed)", "loss E", legend=True,
-                                    log_y=True)
-        self.flow_plot = style_plot(self.graphics.addPlot(row=0, col=1),
-                                    "Gradient flow ‖∂E_T/∂s_k‖ on a shared batch",
-                                    "lag T − k (frames back from the last)", "‖∂E_T/∂s_k‖",
-                                    legend=True, log_y=True)
+        self.loss_plot = style_plot(
+            self.graphics.addPlot(row=0, col=0),
+            "Training loss E on the same sequences",
+            "batches seen (gradients computed)",
+            "loss E",
+            legend=True,
+            log_y=True,
+        )
+        self.flow_plot = style_plot(
+            self.graphics.addPlot(row=0, col=1),
+            "Gradient flow ‖∂E_T/∂s_k‖ on a shared batch",
+            "lag T − k (frames back from the last)",
+            "‖∂E_T/∂s_k‖",
+            legend=True,
+            log_y=True,
+        )
         integer_axis(self.loss_plot)
         integer_axis(self.flow_plot)
         self.loss_curves, self.flow_curves = {}, {}
         for i, label in enumerate(self.comparison.labels):
             self.loss_curves[label] = curve(self.loss_plot, label, pen(i), downsample=True)
-            self.flow_curves[label] = curve(self.flow_plot, label, pen(i), symbol="o",
-                                            symbolSize=4, symbolBrush=pen(i).color())
+            self.flow_curves[label] = curve(
+                self.flow_plot, label, pen(i), symbol="o", symbolSize=4, symbolBrush=pen(i).color()
+            )
         return self.graphics
 
     def _canvases(self) -> QWidget:
@@ -209,10 +232,12 @@ class CompareView(QWidget):
             self.progress.setValue(min(frame.batches - self._started, self.progress.maximum()))
         if not frame.full:
             self.status.setText(f"{frame.batches} batches each, training…")
-            for caption, label, updates in zip(self.captions, self.labels, frame.updates,
-                                               strict=True):
-                caption.setText(f"{html.escape(label)}: {updates} updates so far "
-                                "(scores when training stops)")
+            for caption, label, updates in zip(
+                self.captions, self.labels, frame.updates, strict=True
+            ):
+                caption.setText(
+                    f"{html.escape(label)}: {updates} updates so far (scores when training stops)"
+                )
             return
         for label, flow in zip(self.labels, frame.flows, strict=True):
             self.flow_curves[label].setData(*positive(flow.lag, flow.norm))
@@ -220,17 +245,18 @@ class CompareView(QWidget):
             canvas.show_snapshot(snap)
             text = self._caption(i, frame)
             if frame.samples is not None:
-                text += ("<br>writes: <tt>“the "
-                         f"{html.escape(frame.samples[i], quote=False)}”</tt>")
+                text += f"<br>writes: <tt>“the {html.escape(frame.samples[i], quote=False)}”</tt>"
             self.captions[i].setText(text)
         self.status.setText(f"{frame.batches} batches each")
 
     def _caption(self, i: int, frame: CompareFrame) -> str:
         snap, scores = frame.snapshots[i], frame.scores[i]
         metric = snap.primary_metric
-        text = (f"{html.escape(self.labels[i])}: {frame.updates[i]} updates, {metric} "
-                f"{number(scores[metric])} (chance {number(snap.chance)}), "
-                f"loss {number(scores['loss'])}")
+        text = (
+            f"{html.escape(self.labels[i])}: {frame.updates[i]} updates, {metric} "
+            f"{number(scores[metric])} (chance {number(snap.chance)}), "
+            f"loss {number(scores['loss'])}"
+        )
         if frame.stopped[i]:
             text += " — diverged"
             self.captions[i].setToolTip(frame.stopped[i])

@@ -44,20 +44,29 @@ class CompareFrame:
 
 def light_frame(cmp: Comparison, training: bool) -> CompareFrame:
     """Loss curves and counters of ``cmp`` (arrays copied)."""
-    curves = tuple(LossCurve(c.label, np.array(c.batches), np.array(c.loss))
-                   for c in cmp.loss_curves())
-    return CompareFrame(cmp.batches, tuple(s.updates for s in cmp.sims), tuple(cmp.stopped),
-                        curves, training)
+    curves = tuple(
+        LossCurve(c.label, np.array(c.batches), np.array(c.loss)) for c in cmp.loss_curves()
+    )
+    return CompareFrame(
+        cmp.batches, tuple(s.updates for s in cmp.sims), tuple(cmp.stopped), curves, training
+    )
 
 
 def full_frame(cmp: Comparison, training: bool = False) -> CompareFrame:
     """Everything the window draws of ``cmp``."""
     light = light_frame(cmp, training)
     samples = cmp.samples()
-    return CompareFrame(light.batches, light.updates, light.stopped, light.loss_curves,
-                        training, flows=tuple(cmp.gradient_flows()), scores=tuple(cmp.scores()),
-                        snapshots=tuple(cmp.snapshots()),
-                        samples=None if samples is None else tuple(samples))
+    return CompareFrame(
+        light.batches,
+        light.updates,
+        light.stopped,
+        light.loss_curves,
+        training,
+        flows=tuple(cmp.gradient_flows()),
+        scores=tuple(cmp.scores()),
+        snapshots=tuple(cmp.snapshots()),
+        samples=None if samples is None else tuple(samples),
+    )
 
 
 class CompareWorker(QObject):
@@ -151,4 +160,3 @@ class CompareWorker(QObject):
         """Stop and quit this worker's thread."""
         self._target = None
         self.thread().quit()
-

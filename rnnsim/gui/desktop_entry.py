@@ -38,8 +38,10 @@ def install_desktop_entry(home=None) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     text = package_data.path("rnnsim.desktop").read_text(encoding="utf-8")
     exec_line = f"Exec={_quoted(launcher())} %f"
-    text = "\n".join(exec_line if line.startswith("Exec=") else line
-                     for line in text.splitlines()) + "\n"
+    text = (
+        "\n".join(exec_line if line.startswith("Exec=") else line for line in text.splitlines())
+        + "\n"
+    )
     with atomic.atomic_path(icon) as tmp:
         shutil.copyfile(package_data.path("icons", "rnnsim.svg"), tmp)
     atomic.write_text(entry, text)
@@ -48,6 +50,6 @@ def install_desktop_entry(home=None) -> list[Path]:
 
 def _quoted(path: str) -> str:
     """A desktop-entry Exec argument: quoted when it holds a space or a reserved character."""
-    if not any(c in path for c in ' \t"\'\\><~|&;$*?#()`'):
+    if not any(c in path for c in " \t\"'\\><~|&;$*?#()`"):
         return path
     return '"' + "".join("\\" + c if c in '"`$\\' else c for c in path) + '"'

@@ -99,12 +99,16 @@ def fitting_png(render, scale, path, warn=None):
     except TooLarge as exc:
         name = os.path.basename(os.fspath(path))
         if exc.fit < MIN_FIT_SCALE:
-            raise ValueError(f"too large for a PNG ({exc.size[0]}×{exc.size[1]} pixels "
-                             f"at scale {exc.scale:g}; it would need scale {exc.fit:g}, "
-                             f"below {MIN_FIT_SCALE:g}): use the SVG") from None
+            raise ValueError(
+                f"too large for a PNG ({exc.size[0]}×{exc.size[1]} pixels "
+                f"at scale {exc.scale:g}; it would need scale {exc.fit:g}, "
+                f"below {MIN_FIT_SCALE:g}): use the SVG"
+            ) from None
         if warn is not None:
-            warn(f"{name}: drawn at scale {exc.fit:g}, not {exc.scale:g} ({exc.size[0]}×"
-                 f"{exc.size[1]} pixels would exceed {MAX_PIXELS} on a side)")
+            warn(
+                f"{name}: drawn at scale {exc.fit:g}, not {exc.scale:g} ({exc.size[0]}×"
+                f"{exc.size[1]} pixels would exceed {MAX_PIXELS} on a side)"
+            )
         return render(exc.fit)
 
 
@@ -168,8 +172,9 @@ def export_canvas(canvas, path, fmt=None, scale=1.0, warn=None) -> list[str]:
     for key, scene in scenes.items():
         target = path if len(scenes) == 1 else f"{stem}{key.removeprefix('network')}.{fmt}"
         if fmt == "png":
-            write_image(target, fitting_png(lambda s, sc=scene: scene_png(sc, s), scale,
-                                            target, warn))
+            write_image(
+                target, fitting_png(lambda s, sc=scene: scene_png(sc, s), scale, target, warn)
+            )
         else:
             write_text(target, scene_svg(scene))
         written.append(target)
@@ -177,9 +182,22 @@ def export_canvas(canvas, path, fmt=None, scale=1.0, warn=None) -> list[str]:
 
 
 # --------------------------------------------------------------------- export all
-def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None, snapshot=None,
-               save_weights=None, results=None, progress=None, scale=2.0, weights=True,
-               data_files=(), warn=None) -> list[str]:
+def export_all(
+    folder,
+    window=None,
+    *,
+    plots=None,
+    canvas=None,
+    experiment=None,
+    snapshot=None,
+    save_weights=None,
+    results=None,
+    progress=None,
+    scale=2.0,
+    weights=True,
+    data_files=(),
+    warn=None,
+) -> list[str]:
     """Write everything into ``folder``; return the paths written.
 
     Writes ``experiment.json``, ``weights.npz`` and ``metrics.json`` first, then every plot
@@ -227,8 +245,9 @@ def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None,
         canvas = window.canvas if canvas is None else canvas
         experiment = window.experiment if experiment is None else experiment
         snapshot = window.snapshot if snapshot is None else snapshot
-        save_weights = getattr(window, "save_weights", None) if save_weights is None \
-            else save_weights
+        save_weights = (
+            getattr(window, "save_weights", None) if save_weights is None else save_weights
+        )
     if experiment is None:
         raise ValueError("experiment: got None, expected the Experiment to export (or a window)")
     if hasattr(plots, "refresh"):
@@ -242,17 +261,25 @@ def export_all(folder, window=None, *, plots=None, canvas=None, experiment=None,
         raise ExportError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
     if results is None:
         results = report.results_from_snapshot(snapshot) if snapshot is not None else {}
-    data = _data_jobs(folder, experiment, snapshot, save_weights if weights else None,
-                      results, weights)
+    data = _data_jobs(
+        folder, experiment, snapshot, save_weights if weights else None, results, weights
+    )
     figure_jobs, figures, canvas_files = _figure_jobs(folder, plots, canvas, scale, warn)
     files = [*data_files, *(what for what, _ in data)]
-    report_job = ("report", lambda: _write_reports(folder, experiment, results, figures,
-                                                   canvas_files, files))
-    pdf_job = ("report.pdf", lambda: _report_pdf(folder, experiment, results, snapshot, plots,
-                                                 canvas))
-    jobs = [*((what, job, False) for what, job in data),
-            *((what, job, True) for what, job in figure_jobs), (*report_job, False),
-            (*pdf_job, True)]
+    report_job = (
+        "report",
+        lambda: _write_reports(folder, experiment, results, figures, canvas_files, files),
+    )
+    pdf_job = (
+        "report.pdf",
+        lambda: _report_pdf(folder, experiment, results, snapshot, plots, canvas),
+    )
+    jobs = [
+        *((what, job, False) for what, job in data),
+        *((what, job, True) for what, job in figure_jobs),
+        (*report_job, False),
+        (*pdf_job, True),
+    ]
     written = []
     for i, (what, job, figure) in enumerate(jobs):
         written += _run_job(what, job, warn if figure else None)
@@ -275,13 +302,22 @@ def _run_job(what, job, warn):
 def _data_jobs(folder, experiment, snapshot, save_weights, results, weights):
     """(file name, callable returning the paths written): experiment, weights, metrics."""
     join = os.path.join
-    jobs = [("experiment.json", lambda: _write(join(folder, "experiment.json"),
-                                               experiment.to_json() + "\n"))]
+    jobs = [
+        (
+            "experiment.json",
+            lambda: _write(join(folder, "experiment.json"), experiment.to_json() + "\n"),
+        )
+    ]
     if weights and (save_weights is not None or snapshot is not None):
-        jobs.append(("weights.npz", lambda: _weights(join(folder, "weights.npz"), save_weights,
-                                                     snapshot)))
-    jobs.append(("metrics.json", lambda: _write(join(folder, "metrics.json"),
-                                                json.dumps(results, indent=2) + "\n")))
+        jobs.append(
+            ("weights.npz", lambda: _weights(join(folder, "weights.npz"), save_weights, snapshot))
+        )
+    jobs.append(
+        (
+            "metrics.json",
+            lambda: _write(join(folder, "metrics.json"), json.dumps(results, indent=2) + "\n"),
+        )
+    )
     return jobs
 
 
@@ -292,19 +328,29 @@ def _figure_jobs(folder, plots, canvas, scale, warn):
     for name, plot in plots.items():
         csvs = [os.path.basename(p) for p in _csv_names(plot, join(folder, f"{name}.csv"))]
         figures.append((name, plot.title, _caption(plot), csvs))
-        jobs += [(f"{name}.png", lambda p=plot, n=name: export_plot(
-                     p, join(folder, f"{n}.png"), "png", scale, warn=warn)),
-                 (f"{name}.svg", lambda p=plot, n=name: export_plot(
-                     p, join(folder, f"{n}.svg"), "svg")),
-                 (f"{name}.csv", lambda p=plot, n=name: export_plot(
-                     p, join(folder, f"{n}.csv"), "csv"))]
+        jobs += [
+            (
+                f"{name}.png",
+                lambda p=plot, n=name: export_plot(
+                    p, join(folder, f"{n}.png"), "png", scale, warn=warn
+                ),
+            ),
+            (f"{name}.svg", lambda p=plot, n=name: export_plot(p, join(folder, f"{n}.svg"), "svg")),
+            (f"{name}.csv", lambda p=plot, n=name: export_plot(p, join(folder, f"{n}.csv"), "csv")),
+        ]
     if canvas is not None:
         scenes = canvas_scenes(canvas)
         canvas_files = [(key, key.replace("_", " ").capitalize()) for key in scenes]
         for key, scene in scenes.items():
             for fmt in ("png", "svg"):
-                jobs.append((f"{key}.{fmt}", lambda f=fmt, k=key, sc=scene: _scene_file(
-                    sc, join(folder, f"{k}.{f}"), f, scale, warn)))
+                jobs.append(
+                    (
+                        f"{key}.{fmt}",
+                        lambda f=fmt, k=key, sc=scene: _scene_file(
+                            sc, join(folder, f"{k}.{f}"), f, scale, warn
+                        ),
+                    )
+                )
     return jobs, figures, canvas_files
 
 
@@ -318,8 +364,10 @@ def _scene_file(scene, path, fmt, scale, warn):
 
 def _csv_names(plot, path):
     stem = os.path.splitext(path)[0]
-    return [path if key == plot.name else f"{stem}{key.removeprefix(plot.name)}.csv"
-            for key in plot.tables()]
+    return [
+        path if key == plot.name else f"{stem}{key.removeprefix(plot.name)}.csv"
+        for key in plot.tables()
+    ]
 
 
 def _caption(plot):
@@ -358,5 +406,11 @@ def _write_reports(folder, experiment, results, figures, canvas_files, files):
 def _report_pdf(folder, experiment, results, snapshot, plots, canvas):
     from rnnsim.gui.report_pdf import write_report_pdf
 
-    return write_report_pdf(os.path.join(folder, "report.pdf"), experiment, results,
-                            snapshot=snapshot, plots=plots, canvas=canvas)
+    return write_report_pdf(
+        os.path.join(folder, "report.pdf"),
+        experiment,
+        results,
+        snapshot=snapshot,
+        plots=plots,
+        canvas=canvas,
+    )

@@ -59,25 +59,44 @@ def install_guided_menu(window) -> QMenu:
     window.installEventFilter(closer)
     window.guided_views = closer
     for preset in presets:
-        _action(menu, f"actionPreset_{preset.name}", preset.title, preset.explanation,
-                lambda _=False, p=preset: load_preset_into(window, p))
+        _action(
+            menu,
+            f"actionPreset_{preset.name}",
+            preset.title,
+            preset.explanation,
+            lambda _=False, p=preset: load_preset_into(window, p),
+        )
     menu.addSeparator()
     compare = menu.addMenu("Compare side by side")
     compare.setToolTipsVisible(True)
     for preset in (p for p in presets if len(p.variants) >= 2):
         labels = " against ".join(v.label for v in preset.variants)
-        _action(compare, f"actionCompare_{preset.name}", f"{preset.title}: {labels}",
-                preset.claim, lambda _=False, p=preset: open_compare(window, p))
+        _action(
+            compare,
+            f"actionCompare_{preset.name}",
+            f"{preset.title}: {labels}",
+            preset.claim,
+            lambda _=False, p=preset: open_compare(window, p),
+        )
     sweep = menu.addMenu("Sweep")
     sweep.setToolTipsVisible(True)
-    _action(sweep, "actionSweepCurrent", "Sweep the current experiment…",
-            "A grid over one or two knobs of the experiment in the window",
-            lambda: open_sweep(window, None))
+    _action(
+        sweep,
+        "actionSweepCurrent",
+        "Sweep the current experiment…",
+        "A grid over one or two knobs of the experiment in the window",
+        lambda: open_sweep(window, None),
+    )
     for preset in (p for p in presets if p.sweep is not None):
         plan = preset.sweep
         axes = plan.x + (f" × {plan.y}" if plan.y else "")
-        _action(sweep, f"actionSweep_{preset.name}", f"{preset.title}: {axes}", preset.claim,
-                lambda _=False, p=preset: open_sweep(window, p))
+        _action(
+            sweep,
+            f"actionSweep_{preset.name}",
+            f"{preset.title}: {axes}",
+            preset.claim,
+            lambda _=False, p=preset: open_sweep(window, p),
+        )
     return menu
 
 
@@ -163,6 +182,6 @@ def open_sweep(window, preset=None):
     from rnnsim.gui.screen_fit import initial_size
     from rnnsim.gui.sweep_view import SweepView
 
-    view = (SweepView(window.experiment) if preset is None else SweepView.from_preset(preset))
+    view = SweepView(window.experiment) if preset is None else SweepView.from_preset(preset)
     view.resize(*initial_size(window, (1100, 760)))
     return _own(window, view)

@@ -105,10 +105,15 @@ class MainWindow(QMainWindow):
         prefs.restore_layout(self.settings, self)
         self.screen_fit = ScreenFit(self, size=initial_size(self))
         self.view_actions = ViewActions(self)
-        self.step_keys = StepKeys(self, {Qt.Key.Key_Right: self.actions.actionStep,
-                                         Qt.Key.Key_Left: self.actions.actionStepBack,
-                                         Qt.Key.Key_Space: self.actions.actionRun},
-                                  home=self.canvas.unfolded)
+        self.step_keys = StepKeys(
+            self,
+            {
+                Qt.Key.Key_Right: self.actions.actionStep,
+                Qt.Key.Key_Left: self.actions.actionStepBack,
+                Qt.Key.Key_Space: self.actions.actionRun,
+            },
+            home=self.canvas.unfolded,
+        )
         self.canvas.unfolded.setFocus()  # arrows and Space drive the simulation from the start
 
     # ----------------------------------------------------------------- building
@@ -134,13 +139,21 @@ class MainWindow(QMainWindow):
         a.actionReset.triggered.connect(self._on_reset)
         self.speed.valueChanged.connect(self._on_speed)
         self.status.stop.clicked.connect(self.cmd_stop_training)
-        for signal, slot in ((self.cmd_step, w.step), (self.cmd_step_back, w.step_back),
-                             (self.cmd_run, w.run), (self.cmd_pause, w.pause),
-                             (self.cmd_train, w.train), (self.cmd_stop_training, w.stop_training),
-                             (self.cmd_new_sequence, w.new_sequence), (self.cmd_reset, w.reset),
-                             (self.cmd_apply, w.apply_experiment), (self.cmd_speed, w.set_speed),
-                             (self.cmd_seek, w.seek), (self.cmd_load, w.load),
-                             (self.cmd_save, w.save)):
+        for signal, slot in (
+            (self.cmd_step, w.step),
+            (self.cmd_step_back, w.step_back),
+            (self.cmd_run, w.run),
+            (self.cmd_pause, w.pause),
+            (self.cmd_train, w.train),
+            (self.cmd_stop_training, w.stop_training),
+            (self.cmd_new_sequence, w.new_sequence),
+            (self.cmd_reset, w.reset),
+            (self.cmd_apply, w.apply_experiment),
+            (self.cmd_speed, w.set_speed),
+            (self.cmd_seek, w.seek),
+            (self.cmd_load, w.load),
+            (self.cmd_save, w.save),
+        ):
             signal.connect(slot, q)
         w.snapshot_ready.connect(self._on_snapshot, q)
         w.progress.connect(self._on_progress, q)
@@ -223,8 +236,12 @@ class MainWindow(QMainWindow):
     def _trace_selected_unit(self, selection):
         """A clicked state unit joins the traced units of the activations plot (last 4)."""
         plot = self.plots.plots.get("activations") if self.plots is not None else None
-        if plot is None or selection.kind != "s" or selection.unit is None \
-                or not hasattr(plot, "set_units"):
+        if (
+            plot is None
+            or selection.kind != "s"
+            or selection.unit is None
+            or not hasattr(plot, "set_units")
+        ):
             return
         units = [u for u in getattr(plot, "units", []) if u != selection.unit]
         try:

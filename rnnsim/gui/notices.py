@@ -45,8 +45,12 @@ class NoticeBoard:
     def from_snapshot(self, snap):
         """Drop a notice about another experiment; show the simulation's message when new."""
         exp = snap.experiment
-        if exp is not None and self.experiment is not None and exp != self.experiment \
-                and self.label.text():
+        if (
+            exp is not None
+            and self.experiment is not None
+            and exp != self.experiment
+            and self.label.text()
+        ):
             self.show("", exp)
         new = snap.message and snap.message != self._sim_message
         if new and snap.message not in self._muted_texts:

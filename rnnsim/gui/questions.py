@@ -23,8 +23,7 @@ class QuestionLink(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        q, worker, panel = Qt.ConnectionType.QueuedConnection, window.worker, \
-            window.sequence_panel
+        q, worker, panel = Qt.ConnectionType.QueuedConnection, window.worker, window.sequence_panel
         self.ask.connect(worker.ask, q)
         self.apply_undoable.connect(worker.apply_undoable, q)
         self.undo_task.connect(worker.undo_task, q)
@@ -35,8 +34,9 @@ class QuestionLink(QObject):
         self.action.setObjectName("actionUndoTask")
         self.action.setShortcut(QKeySequence("Ctrl+Z"))
         self.action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.action.setToolTip("Bring back the task and the trained network that a custom "
-                               "task replaced  [Ctrl+Z]")
+        self.action.setToolTip(
+            "Bring back the task and the trained network that a custom task replaced  [Ctrl+Z]"
+        )
         self.action.setEnabled(False)
         self.action.triggered.connect(self._on_undo)
         window.addAction(self.action)

@@ -53,8 +53,10 @@ def plot_svg(plot, size=None) -> str:
         exporter = SVGExporter(plot.graphics.ci)
         exporter.parameters()["background"] = QColor("white")
         svg = exporter.export(toBytes=True).decode("utf-8")
-    return svg.replace('image-rendering="optimizeSpeed"',
-                       'image-rendering="optimizeSpeed" style="image-rendering:pixelated"')
+    return svg.replace(
+        'image-rendering="optimizeSpeed"',
+        'image-rendering="optimizeSpeed" style="image-rendering:pixelated"',
+    )
 
 
 @contextlib.contextmanager
@@ -98,8 +100,10 @@ class TooLarge(ValueError):
     """
 
     def __init__(self, scale: float, width: int, height: int, fit: float):
-        super().__init__(f"scale: got {scale:g}, which makes a {width}×{height} image; "
-                         f"expected at most {MAX_PIXELS} pixels on the longest side")
+        super().__init__(
+            f"scale: got {scale:g}, which makes a {width}×{height} image; "
+            f"expected at most {MAX_PIXELS} pixels on the longest side"
+        )
         self.scale, self.size, self.fit = scale, (width, height), fit
 
 
@@ -122,8 +126,10 @@ def canvas_scenes(canvas) -> dict[str, object]:
         return {"network_unfolded": canvas.unfolded_scene, "network_folded": canvas.folded_scene}
     if hasattr(canvas, "scene") and callable(canvas.scene) and canvas.scene() is not None:
         return {"network": canvas.scene()}
-    raise ValueError(f"canvas: got {type(canvas).__name__}, expected a QGraphicsView or the "
-                     "window's NetworkCanvas")
+    raise ValueError(
+        f"canvas: got {type(canvas).__name__}, expected a QGraphicsView or the "
+        "window's NetworkCanvas"
+    )
 
 
 def scene_png(scene, scale=1.0) -> QImage:

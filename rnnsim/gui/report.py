@@ -25,7 +25,6 @@ def experiment_settings(experiment) -> list[tuple[str, str]]:
     return rows
 
 
-
 #: Characters that mean something in Markdown wherever they stand (CommonMark lets a backslash
 #: make any ASCII punctuation literal).
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|&~])")
@@ -38,8 +37,9 @@ def md_text(text) -> str:
     """``text`` as literal Markdown: markup characters backslash-escaped, each line break
     kept as ``<br>`` (so a paragraph or a table cell stays one block)."""
     text = _MD_INLINE.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
-    text = _MD_LINE_START.sub(lambda m: m.group(1) + "".join(f"\\{c}" if not c.isdigit()
-                                                             else c for c in m.group(2)), text)
+    text = _MD_LINE_START.sub(
+        lambda m: m.group(1) + "".join(f"\\{c}" if not c.isdigit() else c for c in m.group(2)), text
+    )
     return "<br>".join(line.strip() for line in text.split("\n"))
 
 
@@ -55,8 +55,10 @@ def plot_caption(plot) -> str:
 
 
 def _figures(plots, canvas_files):
-    figs = [(f"{stem}.png", title, caption, [f"{stem}.svg", *csvs])
-            for stem, title, caption, csvs in plots]
+    figs = [
+        (f"{stem}.png", title, caption, [f"{stem}.svg", *csvs])
+        for stem, title, caption, csvs in plots
+    ]
     figs += [(f"{stem}.png", title, "", [f"{stem}.svg"]) for stem, title in canvas_files]
     return figs
 
@@ -65,8 +67,7 @@ def _title(experiment) -> str:
     return getattr(experiment, "title", "") or "rnnsim run"
 
 
-def report_markdown(experiment, results: dict, plots, canvas_files,
-                    files=DEFAULT_FILES) -> str:
+def report_markdown(experiment, results: dict, plots, canvas_files, files=DEFAULT_FILES) -> str:
     """The report as Markdown.
 
     Parameters
@@ -82,29 +83,45 @@ def report_markdown(experiment, results: dict, plots, canvas_files,
     Everything the user typed (title, description, settings such as a custom sequence) is
     escaped (``md_text``): a ``|`` or a line break cannot break a table.
     """
-    lines = [f"# {md_text(_title(experiment))}", "",
-             f"Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.", ""]
+    lines = [
+        f"# {md_text(_title(experiment))}",
+        "",
+        f"Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.",
+        "",
+    ]
     if getattr(experiment, "description", ""):
         lines += [md_text(experiment.description), ""]
-    lines += ["## Results", "", "| quantity | value |", "|---|---|",
-              f"| weight updates | {md_text(results.get('updates', ''))} |"]
-    lines += [f"| {md_text(k)} | {number(v)} |"
-              for k, v in results.get("metrics", {}).items()]
+    lines += [
+        "## Results",
+        "",
+        "| quantity | value |",
+        "|---|---|",
+        f"| weight updates | {md_text(results.get('updates', ''))} |",
+    ]
+    lines += [f"| {md_text(k)} | {number(v)} |" for k, v in results.get("metrics", {}).items()]
     lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in training_notices(results)]
     lines += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in experiment_settings(experiment)]
     lines += ["", "## Figures", ""]
     for png, title, caption, others in _figures(plots, canvas_files):
         links = ", ".join(f"[{md_text(o)}]({o})" for o in others)
-        lines += [f"### {md_text(title)}", "", f"![{md_text(title)}]({png})", "",
-                  (f"{md_text(caption)} " if caption else "") + f"Also: {links}.", ""]
+        lines += [
+            f"### {md_text(title)}",
+            "",
+            f"![{md_text(title)}]({png})",
+            "",
+            (f"{md_text(caption)} " if caption else "") + f"Also: {links}.",
+            "",
+        ]
     lines += [f"Files: {_file_list(files, '`{}`')}.", ""]
     return "\n".join(lines)
 
 
 def _file_list(files, pattern) -> str:
-    notes = {"experiment.json": " (open it in rnnsim)", "run.npz": " (open it in rnnsim, or "
-             "continue it with rnnsim train --experiment run.npz)"}
+    notes = {
+        "experiment.json": " (open it in rnnsim)",
+        "run.npz": " (open it in rnnsim, or continue it with rnnsim train --experiment run.npz)",
+    }
     return ", ".join(pattern.format(f) + notes.get(f, "") for f in files)
 
 
@@ -114,22 +131,32 @@ def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FI
     rows = [("weight updates", str(results.get("updates", "")))]
     rows += [(k, number(v)) for k, v in results.get("metrics", {}).items()]
     rows += training_notices(results)
-    parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
-             f"<title>{e(_title(experiment))}</title>",
-             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#202020}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;"
-             "text-align:left}img{max-width:100%;border:1px solid #ddd}</style></head><body>",
-             f"<h1>{e(_title(experiment))}</h1>",
-             f"<p>Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{e(_title(experiment))}</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#202020}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;"
+        "text-align:left}img{max-width:100%;border:1px solid #ddd}</style></head><body>",
+        f"<h1>{e(_title(experiment))}</h1>",
+        f"<p>Exported by rnnsim on {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>",
+    ]
     if getattr(experiment, "description", ""):
         parts.append(f"<p>{html_text(experiment.description)}</p>")
-    parts += ["<h2>Results</h2>", _table(("quantity", "value"), rows),
-              "<h2>Settings</h2>", _table(("setting", "value"), experiment_settings(experiment)),
-              "<h2>Figures</h2>"]
+    parts += [
+        "<h2>Results</h2>",
+        _table(("quantity", "value"), rows),
+        "<h2>Settings</h2>",
+        _table(("setting", "value"), experiment_settings(experiment)),
+        "<h2>Figures</h2>",
+    ]
     for png, title, caption, others in _figures(plots, canvas_files):
         links = ", ".join(f"<a href='{e(o)}'>{e(o)}</a>" for o in others)
-        parts += [f"<h3>{e(title)}</h3>", f"<img src='{e(png)}' alt='{e(title)}'>",
-                  f"<p>{e(caption)} Also: {links}.</p>"]
+        parts += [
+            f"<h3>{e(title)}</h3>",
+            f"<img src='{e(png)}' alt='{e(title)}'>",
+            f"<p>{e(caption)} Also: {links}.</p>",
+        ]
     links = _file_list([e(f) for f in files], "<a href='{0}'>{0}</a>")
     parts += [f"<p>Files: {links}.</p>", "</body></html>", ""]
     return "\n".join(parts)
@@ -140,10 +167,14 @@ def training_notices(results: dict) -> list[tuple[str, str]]:
     rows = []
     d = results.get("diverged")
     if d:
-        back = ("no earlier weights to roll back to" if d.get("rolled_back_to") is None
-                else f"rolled back to the weights after update {d['rolled_back_to']}")
-        rows.append(("training diverged", f"at update {d.get('update')}: {d.get('reason')}; "
-                                          f"{back}"))
+        back = (
+            "no earlier weights to roll back to"
+            if d.get("rolled_back_to") is None
+            else f"rolled back to the weights after update {d['rolled_back_to']}"
+        )
+        rows.append(
+            ("training diverged", f"at update {d.get('update')}: {d.get('reason')}; {back}")
+        )
     if results.get("warning"):
         rows.append(("warning", str(results["warning"])))
     return rows
@@ -152,8 +183,9 @@ def training_notices(results: dict) -> list[tuple[str, str]]:
 def _table(header, rows) -> str:
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -162,6 +194,13 @@ def results_from_snapshot(snapshot) -> dict:
     h = snapshot.history
     metrics = {k: float(v[-1]) for k, v in h.metrics.items() if len(v)}
     loss = float(h.loss[-1]) if len(h.loss) else float("nan")
-    return json.loads(json.dumps({"updates": int(snapshot.updates), "metrics": metrics,
-                                  "loss": None if loss != loss else loss,
-                                  "metrics_of": "the last training batch"}))
+    return json.loads(
+        json.dumps(
+            {
+                "updates": int(snapshot.updates),
+                "metrics": metrics,
+                "loss": None if loss != loss else loss,
+                "metrics_of": "the last training batch",
+            }
+        )
+    )

@@ -28,7 +28,7 @@ class Verdict:
 
     @property
     def label(self) -> str:
-        """"met", "not met" or "not decided by this run"."""
+        """ "met", "not met" or "not decided by this run"."""
         return {True: "met", False: "not met"}.get(self.met, "not decided by this run")
 
 
@@ -50,12 +50,17 @@ def claim_verdict(experiment, results: dict, snapshot=None) -> Verdict | None:
     if preset is None or not preset.claim:
         return None
     check = CHECKS.get(preset.name)
-    met, reason = (None, "this claim compares several runs (the preset's Compare or Sweep "
-                   "shows it)") if check is None else check(experiment, results, snapshot)
+    met, reason = (
+        (None, "this claim compares several runs (the preset's Compare or Sweep shows it)")
+        if check is None
+        else check(experiment, results, snapshot)
+    )
     updates = int(results.get("updates", getattr(snapshot, "updates", 0)) or 0)
     if met is not None and updates < preset.updates:
-        reason += (f" (the claim is about {preset.updates} updates; this run has {updates}, so "
-                   "the verdict is provisional)")
+        reason += (
+            f" (the claim is about {preset.updates} updates; this run has {updates}, so "
+            "the verdict is provisional)"
+        )
     return Verdict(preset.name, preset.claim, met, reason)
 
 
@@ -70,6 +75,7 @@ def _at_least(name, level):
         if value is None:
             return None, f"no {name} was measured"
         return value >= level, f"{name} = {fixed(value, 3)} (needs >= {level:g})"
+
     return check
 
 
@@ -79,8 +85,9 @@ def _lstm_rescue(experiment, results, snapshot):
         return None, "no final_accuracy was measured"
     if experiment.cell == "lstm":
         return value >= 0.9, f"LSTM final_accuracy = {fixed(value, 3)} (needs >= 0.9)"
-    return value <= 0.65, (f"{experiment.cell} final_accuracy = {fixed(value, 3)} (the claim: at "
-                           "chance, <= 0.65)")
+    return value <= 0.65, (
+        f"{experiment.cell} final_accuracy = {fixed(value, 3)} (the claim: at chance, <= 0.65)"
+    )
 
 
 def _no_memory(experiment, results, snapshot):
@@ -88,12 +95,14 @@ def _no_memory(experiment, results, snapshot):
     if final is None:
         return None, "no final_accuracy was measured"
     if experiment.cell != "feedforward":
-        return final >= 0.95, (f"{experiment.cell} final_accuracy = {fixed(final, 3)} (the claim: "
-                               ">= 0.95 with memory)")
+        return final >= 0.95, (
+            f"{experiment.cell} final_accuracy = {fixed(final, 3)} (the claim: >= 0.95 with memory)"
+        )
     named = context is None or context >= 0.95
     return abs(final - 0.5) <= 0.08 and named, (
         f"without memory final_accuracy = {fixed(final, 3)} (the claim: within 0.08 of chance 0.5)"
-        + ("" if context is None else f", context_accuracy = {fixed(context, 3)} (needs >= 0.95)"))
+        + ("" if context is None else f", context_accuracy = {fixed(context, 3)} (needs >= 0.95)")
+    )
 
 
 def _truncated(experiment, results, snapshot):
@@ -101,25 +110,35 @@ def _truncated(experiment, results, snapshot):
     if value is None:
         return None, "no final_accuracy was measured"
     if experiment.bptt_steps:
-        return abs(value - 0.5) <= 0.1, (f"cut at {experiment.bptt_steps} steps: "
-                                         f"final_accuracy = {fixed(value, 3)} "
-                                         "(the claim: near 0.5)")
+        return abs(value - 0.5) <= 0.1, (
+            f"cut at {experiment.bptt_steps} steps: "
+            f"final_accuracy = {fixed(value, 3)} "
+            "(the claim: near 0.5)"
+        )
     return value >= 0.9, f"full BPTT: final_accuracy = {fixed(value, 3)} (needs >= 0.9)"
 
 
 def _exploding(experiment, results, snapshot):
-    diverged = bool(results.get("diverged")) or "diverged" in (getattr(snapshot, "message", "")
-                                                              or "").lower()
+    diverged = (
+        bool(results.get("diverged"))
+        or "diverged" in (getattr(snapshot, "message", "") or "").lower()
+    )
     if experiment.clip_norm is None:
-        return diverged, ("training diverged without clipping" if diverged else
-                          "training did not diverge without clipping")
+        return diverged, (
+            "training diverged without clipping"
+            if diverged
+            else "training did not diverge without clipping"
+        )
     loss = np.asarray(getattr(getattr(snapshot, "history", None), "loss", []), float)
     if diverged or len(loss) < 21 or not np.isfinite(loss).all():
-        return False if diverged else None, ("training diverged with clipping" if diverged
-                                             else "too few updates to judge the loss")
+        return False if diverged else None, (
+            "training diverged with clipping" if diverged else "too few updates to judge the loss"
+        )
     fell = loss[-20:].mean() < loss[0] / 5
-    return fell, (f"with clip_norm = {experiment.clip_norm:g} the loss fell from "
-                  f"{number(loss[0])} to {number(loss[-20:].mean())} (needs a fifth)")
+    return fell, (
+        f"with clip_norm = {experiment.clip_norm:g} the loss fell from "
+        f"{number(loss[0])} to {number(loss[-20:].mean())} (needs a fifth)"
+    )
 
 
 def _vanishing(experiment, results, snapshot):
@@ -134,7 +153,8 @@ def _vanishing(experiment, results, snapshot):
     return worst <= bound * (1 + 1e-9), (
         f"largest step ratio ‖∂E_T/∂s_(k−1)‖/‖∂E_T/∂s_k‖ = {fixed(worst, 3)} against "
         f"γ·σ_max(W_s) = {fixed(bound, 3)}; over {len(row) - 1} frames the gradient changed by a "
-        f"factor {sci(row[0] / row[-1], 3)}")
+        f"factor {sci(row[0] / row[-1], 3)}"
+    )
 
 
 CHECKS = {

@@ -39,13 +39,14 @@ FIGURE_SIZE = (960, 600)  # a plot's layout on the page (as in exports), pixels 
 
 
 def default_page_size() -> str:
-    """"letter" where the locale measures in inches (US), else "a4"."""
+    """ "letter" where the locale measures in inches (US), else "a4"."""
     imperial = QLocale().measurementSystem() == QLocale.MeasurementSystem.ImperialUSSystem
     return "letter" if imperial else "a4"
 
 
-def write_report_pdf(path, experiment, results: dict, *, snapshot=None, plots=None,
-                     canvas=None, page_size=None) -> list[str]:
+def write_report_pdf(
+    path, experiment, results: dict, *, snapshot=None, plots=None, canvas=None, page_size=None
+) -> list[str]:
     """Write the handout to ``path`` atomically; return ``[path]``.
 
     Parameters
@@ -103,7 +104,7 @@ class _Handout:
         for i in range(0, len(figures), 2):
             self.new_page()
             half = self.height / 2
-            for j, (title, caption, plot) in enumerate(figures[i:i + 2]):
+            for j, (title, caption, plot) in enumerate(figures[i : i + 2]):
                 self._figure(QRectF(0, j * half, self.width, half - 20), title, caption, plot)
 
     def _document(self, text_html):
@@ -133,8 +134,12 @@ class _Handout:
         self.painter.translate(rect.topLeft())
         doc.drawContents(self.painter, QRectF(0, 0, rect.width(), doc.size().height()))
         self.painter.restore()
-        return QRectF(rect.left(), rect.top() + doc.size().height(), rect.width(),
-                      rect.height() - doc.size().height())
+        return QRectF(
+            rect.left(),
+            rect.top() + doc.size().height(),
+            rect.width(),
+            rect.height() - doc.size().height(),
+        )
 
     def _network(self, canvas):
         if not hasattr(canvas, "folded_scene"):  # a plain QGraphicsView
@@ -144,19 +149,24 @@ class _Handout:
             _fit(self.painter, scene, rest, scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
             return
         self.new_page()
-        rest = self._heading(QRectF(0, 0, self.width, self.height), "The network",
-                             "The folded network (x_t → s_t with its W_s loop → y_t) and the "
-                             "network unfolded over the shown sequence, as on the canvas"
-                             + (f", {_per_strip(canvas)} time steps a row." if _columns(canvas) >
-                                STRIP_COLUMNS else "."))
+        rest = self._heading(
+            QRectF(0, 0, self.width, self.height),
+            "The network",
+            "The folded network (x_t → s_t with its W_s loop → y_t) and the "
+            "network unfolded over the shown sequence, as on the canvas"
+            + (
+                f", {_per_strip(canvas)} time steps a row."
+                if _columns(canvas) > STRIP_COLUMNS
+                else "."
+            ),
+        )
         top = QRectF(rest.left(), rest.top(), rest.width(), rest.height() * 0.36)
         folded = canvas.folded_scene
         _fit(self.painter, folded, top, folded.sceneRect().united(folded.itemsBoundingRect()))
         strips = _strips(canvas)
         height = (rest.bottom() - top.bottom() - 20) / len(strips)
         for i, source in enumerate(strips):
-            target = QRectF(rest.left(), top.bottom() + 20 + i * height, rest.width(),
-                            height - 8)
+            target = QRectF(rest.left(), top.bottom() + 20 + i * height, rest.width(), height - 8)
             _fit(self.painter, canvas.unfolded_scene, target, source, left=True)
 
     def _figure(self, rect, title, caption, plot):
@@ -165,8 +175,9 @@ class _Handout:
         rest = self._heading(rect, title, caption)
         with sharp_heatmaps(plot), plot.laid_out(FIGURE_SIZE) as source:
             scale = min(rest.width() / source.width(), rest.height() / source.height())
-            target = QRectF(rest.left(), rest.top(), source.width() * scale,
-                            source.height() * scale)
+            target = QRectF(
+                rest.left(), rest.top(), source.width() * scale, source.height() * scale
+            )
             plot.scene().render(self.painter, target, source)
 
 
@@ -201,8 +212,7 @@ def _fit(painter, scene, target, source, left=False):
     x = target.left() if left else target.left() + (target.width() - w) / 2
     painter.save()
     painter.setClipRect(QRectF(x, target.top(), w, h))
-    scene.render(painter, QRectF(x, target.top(), w, h), source,
-                 Qt.AspectRatioMode.KeepAspectRatio)
+    scene.render(painter, QRectF(x, target.top(), w, h), source, Qt.AspectRatioMode.KeepAspectRatio)
     painter.restore()
 
 
@@ -233,10 +243,12 @@ def report_html(experiment, results: dict, snapshot=None) -> str:
 
     e = html.escape
     title = getattr(experiment, "title", "") or "rnnsim run"
-    parts = [f"<h1>{e(title)}</h1>",
-             f"<p>rnnsim handout, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}. "
-             f"Task <b>{e(experiment.task)}</b>, cell <b>{e(experiment.cell)}</b>, "
-             f"Φ = {e(experiment.activation)}, {experiment.n_hidden} hidden units.</p>"]
+    parts = [
+        f"<h1>{e(title)}</h1>",
+        f"<p>rnnsim handout, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}. "
+        f"Task <b>{e(experiment.task)}</b>, cell <b>{e(experiment.cell)}</b>, "
+        f"Φ = {e(experiment.activation)}, {experiment.n_hidden} hidden units.</p>",
+    ]
     if getattr(experiment, "description", ""):
         parts.append(f"<p>{e(experiment.description)}</p>")
     parts += _claim_html(experiment, results, snapshot)
@@ -244,9 +256,11 @@ def report_html(experiment, results: dict, snapshot=None) -> str:
     rows += [(k, value_label(v)) for k, v in results.get("metrics", {}).items()]
     if results.get("loss") is not None:
         rows.append(("loss", value_label(results["loss"])))
-    parts += ["<h2>Results</h2>",
-              f"<p>Measured on {e(str(results.get('metrics_of', 'the last training batch')))}"
-              ".</p>", _table(("quantity", "value"), rows)]
+    parts += [
+        "<h2>Results</h2>",
+        f"<p>Measured on {e(str(results.get('metrics_of', 'the last training batch')))}.</p>",
+        _table(("quantity", "value"), rows),
+    ]
     parts += equations_html(experiment, snapshot)
     parts += ["<h2>Settings</h2>", _table(("setting", "value"), experiment_settings(experiment))]
     return "".join(parts)
@@ -255,13 +269,17 @@ def report_html(experiment, results: dict, snapshot=None) -> str:
 def _claim_html(experiment, results, snapshot):
     verdict = claim_verdict(experiment, results, snapshot)
     if verdict is None:
-        return ["<h2>The claim</h2><p>This experiment is not one of the presets, so it makes "
-                "no claim to check.</p>"]
+        return [
+            "<h2>The claim</h2><p>This experiment is not one of the presets, so it makes "
+            "no claim to check.</p>"
+        ]
     css = {True: "met", False: "notmet"}.get(verdict.met, "open")
-    return [f"<h2>The claim (preset {html.escape(verdict.preset)})</h2>",
-            f"<p>{html.escape(verdict.claim)}</p>",
-            f"<p>This run: <span class='{css}'>{verdict.label}</span>: "
-            f"{html.escape(verdict.reason)}.</p>"]
+    return [
+        f"<h2>The claim (preset {html.escape(verdict.preset)})</h2>",
+        f"<p>{html.escape(verdict.claim)}</p>",
+        f"<p>This run: <span class='{css}'>{verdict.label}</span>: "
+        f"{html.escape(verdict.reason)}.</p>",
+    ]
 
 
 def _vector(v, n=6):
@@ -274,15 +292,28 @@ def equations_html(experiment, snapshot) -> list[str]:
     """The lecture's equations, each with the numbers of this run's shown sequence."""
     out = ["<h2>The lecture's equations with this run's numbers</h2>"]
     eq = [
-        ("The state", "s<sub>t</sub> = Φ(x<sub>t</sub>·W<sub>x</sub> + s<sub>t−1</sub>·"
-         "W<sub>s</sub> + b<sub>s</sub>)"),
-        ("The output and the loss", "y<sub>t</sub> = s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>;"
-         "  E<sub>t</sub> = loss(y<sub>t</sub>, d<sub>t</sub>);  E = Σ<sub>t</sub> E<sub>t</sub>"),
-        ("Backpropagation Through Time", "∂E<sub>N</sub>/∂W<sub>s</sub> = Σ<sub>i</sub> "
-         "∂E<sub>N</sub>/∂y<sub>N</sub> · ∂y<sub>N</sub>/∂s<sub>N</sub> · (Π<sub>j=i+1..N</sub>"
-         " ∂s<sub>j</sub>/∂s<sub>j−1</sub>) · ∂s<sub>i</sub>/∂W<sub>s</sub>"),
-        ("The vanishing gradient", "∂s<sub>j</sub>/∂s<sub>j−1</sub> = diag(Φ′(a<sub>j</sub>))·"
-         "W<sub>s</sub><sup>T</sup>,  ‖·‖ ≤ γ·σ<sub>max</sub>(W<sub>s</sub>)"),
+        (
+            "The state",
+            "s<sub>t</sub> = Φ(x<sub>t</sub>·W<sub>x</sub> + s<sub>t−1</sub>·"
+            "W<sub>s</sub> + b<sub>s</sub>)",
+        ),
+        (
+            "The output and the loss",
+            "y<sub>t</sub> = s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>;"
+            "  E<sub>t</sub> = loss(y<sub>t</sub>, d<sub>t</sub>);"
+            "  E = Σ<sub>t</sub> E<sub>t</sub>",
+        ),
+        (
+            "Backpropagation Through Time",
+            "∂E<sub>N</sub>/∂W<sub>s</sub> = Σ<sub>i</sub> "
+            "∂E<sub>N</sub>/∂y<sub>N</sub> · ∂y<sub>N</sub>/∂s<sub>N</sub> · (Π<sub>j=i+1..N</sub>"
+            " ∂s<sub>j</sub>/∂s<sub>j−1</sub>) · ∂s<sub>i</sub>/∂W<sub>s</sub>",
+        ),
+        (
+            "The vanishing gradient",
+            "∂s<sub>j</sub>/∂s<sub>j−1</sub> = diag(Φ′(a<sub>j</sub>))·"
+            "W<sub>s</sub><sup>T</sup>,  ‖·‖ ≤ γ·σ<sub>max</sub>(W<sub>s</sub>)",
+        ),
         ("The weight update", "W ← W − η · (1/M) Σ<sub>m=1..M</sub> ∂E<sup>(m)</sup>/∂W"),
     ]
     numbers = _numbers(experiment, snapshot)
@@ -299,39 +330,58 @@ def _numbers(experiment, snap):
     w = snap.weights
     T, t = snap.T, len(snap.s) - 1
     shapes = ", ".join(f"{_name(k)}: {'×'.join(map(str, np.shape(v)))}" for k, v in w.items())
-    state = [f"Φ = {html.escape(snap.activation)}; {shapes}.",
-             f"The shown sequence: {html.escape(' '.join(snap.input_tokens))} (T = {T}); "
-             f"s<sub>{t}</sub> = {_vector(snap.s[t])}."]
+    state = [
+        f"Φ = {html.escape(snap.activation)}; {shapes}.",
+        f"The shown sequence: {html.escape(' '.join(snap.input_tokens))} (T = {T}); "
+        f"s<sub>{t}</sub> = {_vector(snap.s[t])}.",
+    ]
     E = np.asarray(snap.E, float)
     losses = ", ".join(f"E<sub>{i + 1}</sub> = {number(x)}" for i, x in enumerate(E[:8]))
-    output = [f"{losses}{', …' if len(E) > 8 else ''}; E = Σ E<sub>t</sub> = "
-              f"{number(float(np.nansum(E * np.asarray(snap.mask[:len(E)], float))))}."]
+    output = [
+        f"{losses}{', …' if len(E) > 8 else ''}; E = Σ E<sub>t</sub> = "
+        f"{number(float(np.nansum(E * np.asarray(snap.mask[: len(E)], float))))}."
+    ]
     bound = snap.gamma * snap.sigma_max
-    bptt, vanishing = ["(the backward sweep has not been run on this sequence)"], [
-        f"γ = {snap.gamma:g} for {html.escape(snap.activation)}, σ<sub>max</sub>(W<sub>s</sub>) "
-        f"= {number(snap.sigma_max)}, so each step back multiplies ‖∂E<sub>T</sub>/∂s‖ by at most "
-        f"γ·σ<sub>max</sub> = <b>{number(bound)}</b>."]
+    bptt, vanishing = (
+        ["(the backward sweep has not been run on this sequence)"],
+        [
+            f"γ = {snap.gamma:g} for {html.escape(snap.activation)}, "
+            f"σ<sub>max</sub>(W<sub>s</sub>) = {number(snap.sigma_max)}, so each step back "
+            f"multiplies ‖∂E<sub>T</sub>/∂s‖ by at most "
+            f"γ·σ<sub>max</sub> = <b>{number(bound)}</b>."
+        ],
+    )
     if snap.grad_flow is not None:
         row = np.asarray(snap.grad_flow)[-1]
         lags = [(T - k, row[k]) for k in range(T, -1, -1)]
         shown = ", ".join(f"lag {lag}: {sci(g, 3)}" for lag, g in lags[:6])
-        bptt = [f"‖∂E<sub>T</sub>/∂s<sub>k</sub>‖ back from the last frame: {shown}"
-                f"{', …' if len(lags) > 6 else ''}."]
+        bptt = [
+            f"‖∂E<sub>T</sub>/∂s<sub>k</sub>‖ back from the last frame: {shown}"
+            f"{', …' if len(lags) > 6 else ''}."
+        ]
         if row[-1] > 0:
-            vanishing.append(f"Over all {T} frames: ‖∂E<sub>T</sub>/∂s<sub>0</sub>‖ / "
-                             f"‖∂E<sub>T</sub>/∂s<sub>T</sub>‖ = "
-                             f"<b>{number(row[0] / row[-1])}</b>, "
-                             f"within the bound (γ·σ<sub>max</sub>)<sup>{T}</sup> = "
-                             f"{number(_power(bound, T))}.")
-    norms = ", ".join(f"‖∂E/∂{_name(k)}‖ = {number(v)}" for k, v in snap.grad_norms.items()
-                      if k.startswith("W"))
-    changes = ", ".join(f"‖Δ{_name(k)}‖ = {number(float(np.linalg.norm(v)))}"
-                        for k, v in snap.delta_weights.items() if k.startswith("W"))
+            vanishing.append(
+                f"Over all {T} frames: ‖∂E<sub>T</sub>/∂s<sub>0</sub>‖ / "
+                f"‖∂E<sub>T</sub>/∂s<sub>T</sub>‖ = "
+                f"<b>{number(row[0] / row[-1])}</b>, "
+                f"within the bound (γ·σ<sub>max</sub>)<sup>{T}</sup> = "
+                f"{number(_power(bound, T))}."
+            )
+    norms = ", ".join(
+        f"‖∂E/∂{_name(k)}‖ = {number(v)}" for k, v in snap.grad_norms.items() if k.startswith("W")
+    )
+    changes = ", ".join(
+        f"‖Δ{_name(k)}‖ = {number(float(np.linalg.norm(v)))}"
+        for k, v in snap.delta_weights.items()
+        if k.startswith("W")
+    )
     clip = "none" if experiment.clip_norm is None else f"{experiment.clip_norm:g}"
-    update = [f"η = {experiment.lr:g} ({html.escape(experiment.optimizer)}), M = "
-              f"{experiment.update_every}, clip_norm = {clip}; after {snap.updates} updates.",
-              f"Last gradient: {norms}; clipped: {'yes' if snap.clipped else 'no'}.",
-              f"Last change: {changes}."]
+    update = [
+        f"η = {experiment.lr:g} ({html.escape(experiment.optimizer)}), M = "
+        f"{experiment.update_every}, clip_norm = {clip}; after {snap.updates} updates.",
+        f"Last gradient: {norms}; clipped: {'yes' if snap.clipped else 'no'}.",
+        f"Last change: {changes}.",
+    ]
     return [state, output, bptt, vanishing, update]
 
 
@@ -343,11 +393,8 @@ def _name(param: str) -> str:
 def _table(header, rows) -> str:
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table cellspacing='0' border='0'><tr>{head}</tr>{body}</table>"
-
-
 
 
 def _power(base: float, exponent: int) -> float:

@@ -34,14 +34,21 @@ def hide_superseded_tab_bars(window):
     """
     from PySide6.QtWidgets import QTabBar
 
-    docks = [d for d in window.findChildren(QDockWidget)
-             if d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()]
+    docks = [
+        d
+        for d in window.findChildren(QDockWidget)
+        if d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()
+    ]
     for bar in (b for b in window.findChildren(QTabBar) if b.parent() is window):
         titles = {bar.tabText(i) for i in range(bar.count())}
         g = bar.geometry()
-        used = any(d.windowTitle() in titles and abs(d.geometry().bottom() + 1 - g.top()) <= 6
-                   and d.geometry().left() < g.right() and g.left() < d.geometry().right()
-                   for d in docks)
+        used = any(
+            d.windowTitle() in titles
+            and abs(d.geometry().bottom() + 1 - g.top()) <= 6
+            and d.geometry().left() < g.right()
+            and g.left() < d.geometry().right()
+            for d in docks
+        )
         if bar.isVisible() != used:
             bar.setVisible(used)
 
@@ -55,8 +62,7 @@ def initial_size(window, preferred=(1500, 940)):
         return preferred  # no real screen (its 800 × 800 is arbitrary): render at full size
     free = screen.availableGeometry()
     # the window manager's frame (title bar, borders) comes on top of the window's own size
-    return (min(preferred[0], free.width() - FRAME[0]),
-            min(preferred[1], free.height() - FRAME[1]))
+    return (min(preferred[0], free.width() - FRAME[0]), min(preferred[1], free.height() - FRAME[1]))
 
 
 class ScreenFit(QObject):
@@ -114,12 +120,14 @@ class ScreenFit(QObject):
         w, docks = self.window, self._plot_docks()
         header = getattr(w, "header", None)
         if header is not None:  # its whole text stays in its tooltip
-            header.setMaximumHeight(HEADER_LINES * header.fontMetrics().lineSpacing() + 10
-                                    if compact else 16777215)
+            header.setMaximumHeight(
+                HEADER_LINES * header.fontMetrics().lineSpacing() + 10 if compact else 16777215
+            )
         if not docks:
             return
-        shown = next((d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()),
-                     docks[0])
+        shown = next(
+            (d for d in docks if d.isVisible() and not d.visibleRegion().isEmpty()), docks[0]
+        )
         if compact:
             anchor = w.docks["inspector"]
             for dock in docks:
@@ -143,12 +151,19 @@ class ScreenFit(QObject):
         if self.compact:  # the plots share the right side: give them what the canvas spares
             widths["inspector"] = max(widths["inspector"], int(0.3 * w.width()))
         scale = min(1.0, spare / sum(widths.values()))
-        squeezed = [(w.docks[name], int(width * scale)) for name, width in widths.items()
-                    if name in w.docks and w.docks[name].isVisible()
-                    and (force or w.docks[name].width() < max(COLLAPSED, 0.6 * width * scale))]
+        squeezed = [
+            (w.docks[name], int(width * scale))
+            for name, width in widths.items()
+            if name in w.docks
+            and w.docks[name].isVisible()
+            and (force or w.docks[name].width() < max(COLLAPSED, 0.6 * width * scale))
+        ]
         if squeezed:
-            w.resizeDocks([d for d, _ in squeezed], [width for _, width in squeezed],
-                          Qt.Orientation.Horizontal)
+            w.resizeDocks(
+                [d for d, _ in squeezed],
+                [width for _, width in squeezed],
+                Qt.Orientation.Horizontal,
+            )
 
     def reset(self):
         """Every dock back where a new window puts it (shown, docked, default sizes)."""
@@ -157,9 +172,12 @@ class ScreenFit(QObject):
         w = self.window
         for dock in w.findChildren(QDockWidget):
             dock.setFloating(False)
-        areas = {"experiment": Qt.DockWidgetArea.LeftDockWidgetArea,
-                 "sequence": Qt.DockWidgetArea.TopDockWidgetArea, "inspector": RIGHT,
-                 "lecture": RIGHT}
+        areas = {
+            "experiment": Qt.DockWidgetArea.LeftDockWidgetArea,
+            "sequence": Qt.DockWidgetArea.TopDockWidgetArea,
+            "inspector": RIGHT,
+            "lecture": RIGHT,
+        }
         for name, area in areas.items():
             w.addDockWidget(area, w.docks[name])
             w.docks[name].show()

@@ -71,7 +71,6 @@ def _int(value):
         return None
 
 
-
 def last_experiment(settings):
     """The last experiment as JSON text, or None."""
     value = settings.value("last_experiment")

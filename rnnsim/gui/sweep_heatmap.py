@@ -70,8 +70,9 @@ class SweepHeatmap(PlotView):
         self.graphics.ci.clear()
         self.panels = []
         cols = min(n, MAX_COLUMNS)
-        self.heading = self.graphics.addLabel("Sweep", row=0, col=0, colspan=cols + 1,
-                                              color=FOREGROUND, size="11pt")
+        self.heading = self.graphics.addLabel(
+            "Sweep", row=0, col=0, colspan=cols + 1, color=FOREGROUND, size="11pt"
+        )
         for i in range(n):
             plot = self.add_plot(1 + i // cols, i % cols, "", "x", "y")
             plot.showGrid(x=False, y=False)
@@ -100,18 +101,25 @@ class SweepHeatmap(PlotView):
         states, mean, disagree = result.cell_state, result.mean, result.disagree
         for i, l in enumerate(self.layers):
             plot, image = self.panels[i]
-            image.setImage(self._rgba(states[l], mean[l], levels), autoLevels=False,
-                           levels=(0, 255))
+            image.setImage(
+                self._rgba(states[l], mean[l], levels), autoLevels=False, levels=(0, 255)
+            )
             image.setRect(QRectF(-0.5, -0.5, cols, rows))
             plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
             self._label_axes(plot, result)
             self._write_values(plot, result, l, levels)
             self._outline(plot, disagree[l])
         self.bar.setLevels(levels)
-        better = "lower is better" if result.lower_is_better else (
-            f"chance {number(result.chance)}" if math.isfinite(result.chance) else "")
-        self.bar.axis.setLabel(f"{result.metric_name}" + (f" ({better})" if better else ""),
-                               color=FOREGROUND, **{"font-size": "10pt"})
+        better = (
+            "lower is better"
+            if result.lower_is_better
+            else (f"chance {number(result.chance)}" if math.isfinite(result.chance) else "")
+        )
+        self.bar.axis.setLabel(
+            f"{result.metric_name}" + (f" ({better})" if better else ""),
+            color=FOREGROUND,
+            **{"font-size": "10pt"},
+        )
         self._titles(result)
 
     def _clear_items(self) -> None:
@@ -126,8 +134,10 @@ class SweepHeatmap(PlotView):
         claim = ""
         if result.threshold is not None and seeds > 1:
             sign = "≤" if result.lower_is_better else "≥"
-            claim = f"<br>outlined: the seeds disagree on {result.metric_name} {sign} " \
-                    f"{result.threshold:g}"
+            claim = (
+                f"<br>outlined: the seeds disagree on {result.metric_name} {sign} "
+                f"{result.threshold:g}"
+            )
         head = f"{result.metric_name} after {result.updates} updates, {over} ({done}){claim}"
         self.heading.setText(head, color=FOREGROUND, size="11pt")
         for i, l in enumerate(self.layers):
@@ -143,12 +153,12 @@ class SweepHeatmap(PlotView):
         return rgba.astype(np.uint8)  # (rows, cols, 4)
 
     def _label_axes(self, plot, result) -> None:
-        plot.setLabel("bottom", result.x, color=FOREGROUND,
-                      **{"font-size": "10pt"})
+        plot.setLabel("bottom", result.x, color=FOREGROUND, **{"font-size": "10pt"})
         plot.setLabel("left", result.y or "", color=FOREGROUND, **{"font-size": "10pt"})
         x_ticks = [(i, value_label(v)) for i, v in enumerate(result.x_values)]
-        y_ticks = [(j, value_label(v)) for j, v in enumerate(result.y_values)] if result.y \
-            else [(0, "")]
+        y_ticks = (
+            [(j, value_label(v)) for j, v in enumerate(result.y_values)] if result.y else [(0, "")]
+        )
         plot.getAxis("bottom").setTicks([x_ticks, []])
         plot.getAxis("left").setTicks([y_ticks, []])
 
@@ -167,8 +177,7 @@ class SweepHeatmap(PlotView):
             else:
                 text = state
             light = state in ("done", "running") and (value - low) / (high - low) < 0.6
-            item = pg.TextItem(text, color="#FFFFFF" if light else FOREGROUND,
-                               anchor=(0.5, 0.5))
+            item = pg.TextItem(text, color="#FFFFFF" if light else FOREGROUND, anchor=(0.5, 0.5))
             _centre_lines(item)
             item.setPos(c, r)
             plot.addItem(item)
@@ -221,8 +230,9 @@ class SweepHeatmap(PlotView):
         if self.result is None:
             return set()
         layer = self.layers[0] if layer is None else layer
-        return {(int(r), int(c)) for r, c in zip(*np.nonzero(self.result.disagree[layer]),
-                                                 strict=True)}
+        return {
+            (int(r), int(c)) for r, c in zip(*np.nonzero(self.result.disagree[layer]), strict=True)
+        }
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.result is None:

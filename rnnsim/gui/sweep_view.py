@@ -31,8 +31,21 @@ from rnnsim.sim.sweep import MAX_CELLS, SweepRun, SweepSpec
 from rnnsim.sim.sweep_backends import DASK_EXTRA
 from rnnsim.sim.sweep_grid import value_label
 
-FIELDS = ("cell", "activation", "n_hidden", "init", "ws_scale", "optimizer", "lr", "clip_norm",
-          "clip_value", "bptt_steps", "update_every", "batch_size", "seed")
+FIELDS = (
+    "cell",
+    "activation",
+    "n_hidden",
+    "init",
+    "ws_scale",
+    "optimizer",
+    "lr",
+    "clip_norm",
+    "clip_value",
+    "bptt_steps",
+    "update_every",
+    "batch_size",
+    "seed",
+)
 NO_Y = "(none)"
 POLL_MS = 100
 BACKENDS = (("processes", "Worker processes (this machine)"), ("dask", "Dask cluster"))
@@ -61,8 +74,9 @@ class SweepView(QWidget):
     finished = Signal(object)  # the SweepResult, when every cell is done
     cancelled = Signal()
 
-    def __init__(self, experiment, plan=None, workers: int = 2, parent=None, claim: str = "",
-                 settings=None):
+    def __init__(
+        self, experiment, plan=None, workers: int = 2, parent=None, claim: str = "", settings=None
+    ):
         super().__init__(parent)
         self.settings = settings if settings is not None else open_settings()
         self.threshold = None
@@ -74,10 +88,12 @@ class SweepView(QWidget):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
         layout = QVBoxLayout(self)
-        self.header = QLabel(f"<b>{experiment.title}</b> — every cell trains this experiment "
-                             "with the values of its column, row and panel, once per seed, then "
-                             "scores it on a fresh "
-                             "batch." + (f" {claim}" if claim else ""))
+        self.header = QLabel(
+            f"<b>{experiment.title}</b> — every cell trains this experiment "
+            "with the values of its column, row and panel, once per seed, then "
+            "scores it on a fresh "
+            "batch." + (f" {claim}" if claim else "")
+        )
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         layout.addLayout(self._form(workers))
@@ -107,17 +123,19 @@ class SweepView(QWidget):
 
     def _form(self, workers: int) -> QGridLayout:
         grid = QGridLayout()
-        self.x_field, self.y_field, self.z_field = (self._field_box(
-            f"sweep{a}", a != "X") for a in "XYZ")
+        self.x_field, self.y_field, self.z_field = (
+            self._field_box(f"sweep{a}", a != "X") for a in "XYZ"
+        )
         self.x_values, self.y_values, self.z_values = QLineEdit(), QLineEdit(), QLineEdit()
-        for axis, edit in zip("XYZ", (self.x_values, self.y_values, self.z_values),
-                              strict=True):
+        for axis, edit in zip("XYZ", (self.x_values, self.y_values, self.z_values), strict=True):
             edit.setObjectName(f"sweep{axis}Values")
             edit.setPlaceholderText("values separated by commas, e.g. 2, 10, 30 or none")
         self.updates = _spin("sweepUpdates", 1, 1_000_000, 200)
         self.seeds = _spin("sweepSeeds", 1, 1000, 1)
-        self.seeds.setToolTip("Runs per cell (seeds seed, seed+1, ...): each cell shows their "
-                              "mean, ± their spread, and is outlined when they disagree")
+        self.seeds.setToolTip(
+            "Runs per cell (seeds seed, seed+1, ...): each cell shows their "
+            "mean, ± their spread, and is outlined when they disagree"
+        )
         self.workers = _spin("sweepWorkers", 1, 64, workers)
         self.backend = QComboBox()
         self.backend.setObjectName("sweepBackend")
@@ -125,23 +143,32 @@ class SweepView(QWidget):
             self.backend.addItem(label, name)
         self.scheduler = QLineEdit(self._remembered("scheduler", ""))
         self.scheduler.setObjectName("sweepScheduler")
-        self.scheduler.setPlaceholderText("tcp://HOST:PORT of a Dask scheduler; empty: a "
-                                          "local cluster of the worker processes")
+        self.scheduler.setPlaceholderText(
+            "tcp://HOST:PORT of a Dask scheduler; empty: a local cluster of the worker processes"
+        )
         self.backend.currentIndexChanged.connect(self._on_backend)
         remembered = self.backend.findData(self._remembered("backend", "processes"))
         self.backend.setCurrentIndex(max(0, remembered))
         self._on_backend()
-        rows = (("Columns (x):", self.x_field, self.x_values),
-                ("Rows (y):", self.y_field, self.y_values),
-                ("Panels (z):", self.z_field, self.z_values))
+        rows = (
+            ("Columns (x):", self.x_field, self.x_values),
+            ("Rows (y):", self.y_field, self.y_values),
+            ("Panels (z):", self.z_field, self.z_values),
+        )
         for r, (text, box, edit) in enumerate(rows):
             grid.addWidget(QLabel(text), r, 0)
             grid.addWidget(box, r, 1)
             grid.addWidget(edit, r, 2)
         grid.setColumnStretch(2, 1)
         line = QHBoxLayout()
-        for w in (QLabel("Updates per run:"), self.updates, QLabel("Seeds:"), self.seeds,
-                  QLabel("Workers:"), self.workers):
+        for w in (
+            QLabel("Updates per run:"),
+            self.updates,
+            QLabel("Seeds:"),
+            self.seeds,
+            QLabel("Workers:"),
+            self.workers,
+        ):
             line.addWidget(w)
         line.addStretch(1)
         grid.addLayout(line, 3, 0, 1, 3)
@@ -186,15 +213,23 @@ class SweepView(QWidget):
     # ----------------------------------------------------------------- running
     def spec(self) -> SweepSpec:
         """The SweepSpec the form describes (ValueError naming what is wrong)."""
-        y, z = (None if box.currentText().strip() in ("", NO_Y) else box.currentText().strip()
-                for box in (self.y_field, self.z_field))
-        return SweepSpec(self.experiment, self.x_field.currentText().strip(),
-                         split_values(self.x_values.text()), y,
-                         split_values(self.y_values.text()) if y else (),
-                         updates=self.updates.value(), z=z,
-                         z_values=split_values(self.z_values.text()) if z else (),
-                         seeds=self.seeds.value(), threshold=self.threshold,
-                         max_cells=MAX_CELLS)
+        y, z = (
+            None if box.currentText().strip() in ("", NO_Y) else box.currentText().strip()
+            for box in (self.y_field, self.z_field)
+        )
+        return SweepSpec(
+            self.experiment,
+            self.x_field.currentText().strip(),
+            split_values(self.x_values.text()),
+            y,
+            split_values(self.y_values.text()) if y else (),
+            updates=self.updates.value(),
+            z=z,
+            z_values=split_values(self.z_values.text()) if z else (),
+            seeds=self.seeds.value(),
+            threshold=self.threshold,
+            max_cells=MAX_CELLS,
+        )
 
     def _on_run(self):
         try:
@@ -213,8 +248,9 @@ class SweepView(QWidget):
         self.settings.setValue("sweep/backend", backend)
         if backend == "dask":
             self.settings.setValue("sweep/scheduler", scheduler or "")
-        self.run = SweepRun(spec, workers=self.workers.value(), backend=backend,
-                            scheduler=scheduler)
+        self.run = SweepRun(
+            spec, workers=self.workers.value(), backend=backend, scheduler=scheduler
+        )
         self.run.start(background=True)
         self.progress.setRange(0, self.run.result.total)
         self.progress.setValue(0)
@@ -237,8 +273,7 @@ class SweepView(QWidget):
             self._error(f"could not start: {run.error}")
             return
         if run.backend is not None and self.status.text().startswith("starting"):
-            self.status.setText(f"running {run.result.total} runs on "
-                                f"{run.backend.describe()}")
+            self.status.setText(f"running {run.result.total} runs on {run.backend.describe()}")
         if run.poll(on_retry=self._on_retry):
             self.heatmap.show_result(run.result)
             self.progress.setValue(run.result.completed)
@@ -247,13 +282,14 @@ class SweepView(QWidget):
             self._set_running(False)
             failed = int(run.result.counts("failed").sum())
             seconds = number(run.result.seconds, 3)
-            self.status.setText(f"done: {run.result.total} runs in {seconds} s"
-                                + (f"; {failed} failed" if failed else ""))
+            self.status.setText(
+                f"done: {run.result.total} runs in {seconds} s"
+                + (f"; {failed} failed" if failed else "")
+            )
             self.finished.emit(run.result)
 
     def _on_retry(self, key, reason: str) -> None:
-        self.status.setText(f"a worker died; running cell {key[:3]} seed {key[3]} again "
-                            f"({reason})")
+        self.status.setText(f"a worker died; running cell {key[:3]} seed {key[3]} again ({reason})")
 
     def cancel(self) -> None:
         """Stop the sweep: cancel the runs left and end the workers (finished cells stay)."""
@@ -261,16 +297,27 @@ class SweepView(QWidget):
         if self.run is not None and not self.run.done and not self.run.cancelled:
             self.run.cancel()
             self.heatmap.show_result(self.run.result)
-            self.status.setText(f"cancelled after {self.run.result.completed} of "
-                                f"{self.run.result.total} runs")
+            self.status.setText(
+                f"cancelled after {self.run.result.completed} of {self.run.result.total} runs"
+            )
             self._set_running(False)
             self.cancelled.emit()
 
     def _set_running(self, running: bool):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        for w in (self.x_field, self.y_field, self.z_field, self.x_values, self.y_values,
-                  self.z_values, self.updates, self.seeds, self.workers, self.backend):
+        for w in (
+            self.x_field,
+            self.y_field,
+            self.z_field,
+            self.x_values,
+            self.y_values,
+            self.z_values,
+            self.updates,
+            self.seeds,
+            self.workers,
+            self.backend,
+        ):
             w.setEnabled(not running)
         self.scheduler.setEnabled(not running and self.backend.currentData() == "dask")
 

@@ -73,6 +73,8 @@ def xcb_problem(environ=None, load=ctypes.CDLL) -> str | None:
     missing = missing_packages(load)
     if not missing:
         return None
-    return (f"rnnsim: error: the window needs system libraries that are missing: "
-            f"{', '.join(missing)}; install them with: sudo apt-get install -y "
-            f"{' '.join(missing)}")
+    return (
+        f"rnnsim: error: the window needs system libraries that are missing: "
+        f"{', '.join(missing)}; install them with: sudo apt-get install -y "
+        f"{' '.join(missing)}"
+    )

@@ -50,9 +50,14 @@ class ViewActions:
         self._was_maximized = False
         menu = view_menu(window)
         menu.addSeparator()
-        self.projector = self._action(menu, "actionProjectorMode", "&Projector mode",
-                                      QKeySequence("Ctrl+Shift+P"), True,
-                                      "Larger fonts, lines and canvas for a lecture hall")
+        self.projector = self._action(
+            menu,
+            "actionProjectorMode",
+            "&Projector mode",
+            QKeySequence("Ctrl+Shift+P"),
+            True,
+            "Larger fonts, lines and canvas for a lecture hall",
+        )
         zooms = menu.addMenu("Projector &zoom")
         zooms.setObjectName("projectorZoomMenu")
         group = QActionGroup(zooms)
@@ -62,16 +67,30 @@ class ViewActions:
             action.setChecked(abs(z - self.zoom) < 1e-9)
             action.triggered.connect(lambda _=False, z=z: self.set_zoom(z))
             group.addAction(action)
-        self.canvas_only = self._action(menu, "actionCanvasOnly", "&Canvas only",
-                                        QKeySequence("Ctrl+Shift+C"), True,
-                                        "Hide every panel and plot: the canvas and the step "
-                                        "controls only")
-        self.full_screen = self._action(menu, "actionFullScreen", "&Full screen",
-                                        QKeySequence(Qt.Key.Key_F11), True,
-                                        "Fill the screen (F11 again to leave)")
-        self.reset_layout = self._action(menu, "actionResetLayout", "&Reset layout", None,
-                                         False, "Every panel and plot back where a new "
-                                                "window has it")
+        self.canvas_only = self._action(
+            menu,
+            "actionCanvasOnly",
+            "&Canvas only",
+            QKeySequence("Ctrl+Shift+C"),
+            True,
+            "Hide every panel and plot: the canvas and the step controls only",
+        )
+        self.full_screen = self._action(
+            menu,
+            "actionFullScreen",
+            "&Full screen",
+            QKeySequence(Qt.Key.Key_F11),
+            True,
+            "Fill the screen (F11 again to leave)",
+        )
+        self.reset_layout = self._action(
+            menu,
+            "actionResetLayout",
+            "&Reset layout",
+            None,
+            False,
+            "Every panel and plot back where a new window has it",
+        )
         self.projector.toggled.connect(self.set_projector)
         self.canvas_only.toggled.connect(self.set_canvas_only)
         self.full_screen.toggled.connect(self.set_full_screen)
@@ -122,7 +141,7 @@ class ViewActions:
             font.setPointSizeF(size * zoom)
         w.setFont(font)
         plots = getattr(w, "plots", None)
-        for plot in (plots.plots.values() if plots is not None else ()):
+        for plot in plots.plots.values() if plots is not None else ():
             plot.set_zoom(zoom)
         w.canvas.legend.set_zoom(zoom)
         for view in (w.canvas.unfolded, w.canvas.folded):
@@ -136,8 +155,7 @@ class ViewActions:
         """Hide every dock (remembering which were shown), or show them again."""
         w = self.window
         if on:
-            self._hidden_by_canvas_only = [d for d in w.findChildren(QDockWidget)
-                                           if d.isVisible()]
+            self._hidden_by_canvas_only = [d for d in w.findChildren(QDockWidget) if d.isVisible()]
             for dock in self._hidden_by_canvas_only:
                 dock.hide()
         else:

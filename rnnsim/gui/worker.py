@@ -150,7 +150,7 @@ class SimulationWorker(QObject):
 
     @property
     def state(self) -> str:
-        """"training", "running" or "idle"."""
+        """ "training", "running" or "idle"."""
         return "training" if self._training else "running" if self._running else "idle"
 
     # ----------------------------------------------------------------- stepping
@@ -203,8 +203,10 @@ class SimulationWorker(QObject):
         """Run-mode speed in steps per second (0: as fast as possible)."""
         speed = float(steps_per_second)
         if not speed >= 0 or speed > 10_000:
-            raise ValueError(f"speed: got {steps_per_second!r}, expected 0 (as fast as "
-                             "possible) or steps per second in (0, 10000]")
+            raise ValueError(
+                f"speed: got {steps_per_second!r}, expected 0 (as fast as "
+                "possible) or steps per second in (0, 10000]"
+            )
         self._speed = speed
         if self._running:
             self._timer.start(self._interval())
@@ -269,7 +271,8 @@ class SimulationWorker(QObject):
         self._stop_training.clear()
         total = int(n)
         self._session = self.sim.begin_training(
-            total, callback=lambda p: self._on_progress(p, total))
+            total, callback=lambda p: self._on_progress(p, total)
+        )
         self.state_changed.emit(self.state)
         self._next_chunk.emit()
 
@@ -355,8 +358,9 @@ class SimulationWorker(QObject):
         """Remember the network (``undo_task`` brings it back), then apply ``experiment``."""
         self._halt_run()
         self.sim.remember_for_undo_task()
-        self.message.emit(self.sim.apply(experiment) + " Undo (Ctrl+Z) brings the trained "
-                          "network back.")
+        self.message.emit(
+            self.sim.apply(experiment) + " Undo (Ctrl+Z) brings the trained network back."
+        )
         self.undo_task_available.emit(True)
         self._publish()
 
@@ -440,8 +444,9 @@ class WorkerThread(QObject):
 
     _stop = Signal()
 
-    def __init__(self, experiment: Experiment | None = None, parent=None, *,
-                 worker: QObject | None = None) -> None:
+    def __init__(
+        self, experiment: Experiment | None = None, parent=None, *, worker: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("simulationThread")

@@ -1,9 +1,9 @@
 """Qt-free simulation: experiments, the stepped BPTT simulation, snapshots, save and load.
 
-    from rnnsim.sim import Experiment, Simulation
-    sim = Simulation(Experiment(task="wolf", n_hidden=16))
-    sim.step(); sim.step_back(); sim.train(100)
-    snap = sim.snapshot()               # frozen, read-only arrays
+from rnnsim.sim import Experiment, Simulation
+sim = Simulation(Experiment(task="wolf", n_hidden=16))
+sim.step(); sim.step_back(); sim.train(100)
+snap = sim.snapshot()               # frozen, read-only arrays
 """
 
 from .experiment import Experiment

@@ -17,13 +17,20 @@ def apply_experiment(sim, new) -> str:
         return "No change."
     task = new.make_task()
     changed = [f for f in SHAPE_FIELDS if getattr(new, f) != getattr(old, f)]
-    changed += [f"the task's {what} ({a} → {b})" for what, a, b in
-                (("inputs", sim.task.n_in, task.n_in), ("outputs", sim.task.n_out, task.n_out))
-                if a != b]
+    changed += [
+        f"the task's {what} ({a} → {b})"
+        for what, a, b in (
+            ("inputs", sim.task.n_in, task.n_in),
+            ("outputs", sim.task.n_out, task.n_out),
+        )
+        if a != b
+    ]
     if changed:
         sim.install(new)
-        return (f"Changed {', '.join(changed)}: the shapes of the weights changed, so they were "
-                f"re-initialised (seed {new.seed}, init {new.init!r}).")
+        return (
+            f"Changed {', '.join(changed)}: the shapes of the weights changed, so they were "
+            f"re-initialised (seed {new.seed}, init {new.init!r})."
+        )
     notes = _keep_weights(sim, new, task)
     later = [f for f in LATER_FIELDS if getattr(new, f) != getattr(old, f)]
     if later:
@@ -45,15 +52,20 @@ def _keep_weights(sim, new, task) -> list[str]:
     elif state.optimizer.t:
         notes.append(f"optimizer state reset ({old.optimizer} → {new.optimizer})")
     accumulator, stats = state.accumulator, state.stats
-    same_gradients = (new.update_every == old.update_every and new.task == old.task
-                      and new.knobs == old.knobs and new.loss == old.loss
-                      and new.activation == old.activation and new.bptt_steps == old.bptt_steps)
+    same_gradients = (
+        new.update_every == old.update_every
+        and new.task == old.task
+        and new.knobs == old.knobs
+        and new.loss == old.loss
+        and new.activation == old.activation
+        and new.bptt_steps == old.bptt_steps
+    )
     if not same_gradients:
         if accumulator.count:
             notes.append(f"{accumulator.count} accumulated gradient(s) dropped")
         accumulator, stats = GradientAccumulator(new.update_every), []
-    training = dataclasses.replace(state, optimizer=optimizer, accumulator=accumulator,
-                                   stats=stats, good=None)
-    sim.install(new, net=net, training=training, task=task, rng=sim.rng,
-                sequence=sim.sequence + 1)
+    training = dataclasses.replace(
+        state, optimizer=optimizer, accumulator=accumulator, stats=stats, good=None
+    )
+    sim.install(new, net=net, training=training, task=task, rng=sim.rng, sequence=sim.sequence + 1)
     return notes

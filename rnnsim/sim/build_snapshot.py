@@ -20,7 +20,7 @@ def recurrent_block(net) -> np.ndarray:
     """
     Ws, H = net.params["Ws"], net.n_hidden
     blocks = get_cell(net.cell).blocks
-    return Ws[:, (blocks - 1) * H:blocks * H]
+    return Ws[:, (blocks - 1) * H : blocks * H]
 
 
 def build_snapshot(sim, flow_budget: float | None = None) -> Snapshot:
@@ -50,11 +50,11 @@ def build_snapshot(sim, flow_budget: float | None = None) -> Snapshot:
         X=fz(X0),
         D=fz(D0),
         mask=fz(run.mask[:, 0]),
-        s=fz(view["s"][:t + 1, 0]),
+        s=fz(view["s"][: t + 1, 0]),
         a=fz(view["a"][:t, 0]),
         y=fz(view["y"][:t, 0]),
         E=fz(view["E"][:t, 0]),
-        c=None if view["c"] is None else fz(view["c"][:t + 1, 0]),
+        c=None if view["c"] is None else fz(view["c"][: t + 1, 0]),
         gates={n: fz(g[:t, 0]) for n, g in view["gates"].items()},
         dE_ds=fz(run.dE_ds(b=0)),
         bptt_cuts=bptt_cuts(run.T, exp.bptt_steps),

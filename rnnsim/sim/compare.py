@@ -77,8 +77,9 @@ class Comparison:
         _check(experiments)
         labels = [e.title for e in experiments] if labels is None else [str(s) for s in labels]
         if len(labels) != len(experiments):
-            raise ValueError(f"labels: got {len(labels)}, expected one per experiment "
-                             f"({len(experiments)})")
+            raise ValueError(
+                f"labels: got {len(labels)}, expected one per experiment ({len(experiments)})"
+            )
         if isinstance(eval_batch, bool) or not isinstance(eval_batch, int) or eval_batch < 1:
             raise ValueError(f"eval_batch: got {eval_batch!r}, expected an integer >= 1")
         self.labels = labels
@@ -94,8 +95,9 @@ class Comparison:
         """The comparison a preset's guide lists (ValueError when it lists none)."""
         if len(preset.variants) < 2:
             raise ValueError(f"preset: {preset.name!r} lists no experiments to compare")
-        return cls([v.experiment for v in preset.variants], [v.label for v in preset.variants],
-                   eval_batch)
+        return cls(
+            [v.experiment for v in preset.variants], [v.label for v in preset.variants], eval_batch
+        )
 
     @property
     def experiments(self) -> list[Experiment]:
@@ -184,8 +186,12 @@ class Comparison:
         if not hasattr(task, "generate"):
             return None
         seed = self.experiments[0].seed
-        return [task.generate(sim.net, seed_text, n, np.random.default_rng([seed, EVAL_SEED]),
-                              temperature) for sim in self.sims]
+        return [
+            task.generate(
+                sim.net, seed_text, n, np.random.default_rng([seed, EVAL_SEED]), temperature
+            )
+            for sim in self.sims
+        ]
 
     def snapshots(self) -> list:
         """A frozen Snapshot of every simulation."""
@@ -205,4 +211,5 @@ def _check(experiments: list) -> None:
                 raise ValueError(
                     f"experiments[{i}].{name}: got {getattr(e, name)!r}, expected "
                     f"{getattr(first, name)!r} as in experiments[0] (a comparison runs every "
-                    "experiment on the same sequences)")
+                    "experiment on the same sequences)"
+                )

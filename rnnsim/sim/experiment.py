@@ -1,9 +1,9 @@
 """Experiment: the frozen, validated configuration of everything a run needs.
 
-    exp = Experiment(task="wolf", knobs={"gap": 3}, n_hidden=16, lr=0.01)
-    exp2 = exp.replace(cell="lstm")                 # a validated copy
-    exp3 = exp.with_values({"task.gap": "5", "clip_norm": "none"})   # the CLI's --set
-    Experiment.from_json(exp.to_json()) == exp
+exp = Experiment(task="wolf", knobs={"gap": 3}, n_hidden=16, lr=0.01)
+exp2 = exp.replace(cell="lstm")                 # a validated copy
+exp3 = exp.with_values({"task.gap": "5", "clip_norm": "none"})   # the CLI's --set
+Experiment.from_json(exp.to_json()) == exp
 """
 
 from __future__ import annotations
@@ -28,9 +28,14 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 #: Hyper-parameters each optimiser takes, by field name (the engine's names).
-OPTIMIZER_HYPER = {"sgd": (), "momentum": ("beta",), "nesterov": ("beta",),
-                   "adagrad": ("eps",), "rmsprop": ("rho", "eps"),
-                   "adam": ("beta1", "beta2", "eps")}
+OPTIMIZER_HYPER = {
+    "sgd": (),
+    "momentum": ("beta",),
+    "nesterov": ("beta",),
+    "adagrad": ("eps",),
+    "rmsprop": ("rho", "eps"),
+    "adam": ("beta1", "beta2", "eps"),
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,10 @@ class Experiment:
     """
 
     title: str = "The wolf and the dog"
-    description: str = ("A bear seen long ago is the only clue that the animal at the end is a "
-                        "wolf and not a dog. Can the state s_t remember it?")
+    description: str = (
+        "A bear seen long ago is the only clue that the animal at the end is a "
+        "wolf and not a dog. Can the state s_t remember it?"
+    )
     task: str = "wolf"
     knobs: dict[str, Any] = field(default_factory=dict)
     cell: str = "elman"
@@ -117,9 +124,11 @@ class Experiment:
             object.__setattr__(self, name, value)
         size = len(self.to_json(indent=None))
         if size > MAX_JSON_CHARS:
-            raise ValueError(f"experiment: {size} characters as JSON, at most "
-                             f"{MAX_JSON_CHARS} accepted (give a large data set as a file: "
-                             "task.path)")
+            raise ValueError(
+                f"experiment: {size} characters as JSON, at most "
+                f"{MAX_JSON_CHARS} accepted (give a large data set as a file: "
+                "task.path)"
+            )
 
     def __hash__(self):
         return hash(self.to_json())
@@ -137,9 +146,17 @@ class Experiment:
 
     def network_settings(self) -> dict[str, Any]:
         """Keyword arguments of ``Network.create`` except the sizes from the task."""
-        return {"cell": self.cell, "n_hidden": self.n_hidden, "activation": self.activation,
-                "output": self.output, "loss": self.loss, "init": self.init,
-                "ws_scale": self.ws_scale, "seed": self.seed, "dtype": self.dtype}
+        return {
+            "cell": self.cell,
+            "n_hidden": self.n_hidden,
+            "activation": self.activation,
+            "output": self.output,
+            "loss": self.loss,
+            "init": self.init,
+            "ws_scale": self.ws_scale,
+            "seed": self.seed,
+            "dtype": self.dtype,
+        }
 
     # ------------------------------------------------------------------ copies
     def replace(self, **changes) -> Experiment:
@@ -150,8 +167,9 @@ class Experiment:
         """
         unknown = sorted(set(changes) - set(FIELD_NAMES))
         if unknown:
-            raise ValueError(f"{unknown[0]}: unknown experiment field; accepted: "
-                             f"{', '.join(FIELD_NAMES)}")
+            raise ValueError(
+                f"{unknown[0]}: unknown experiment field; accepted: {', '.join(FIELD_NAMES)}"
+            )
         if "task" in changes and changes["task"] != self.task:
             for name, fresh in (("knobs", {}), ("output", None), ("loss", None)):
                 changes.setdefault(name, fresh)
@@ -171,8 +189,9 @@ class Experiment:
         knob_items = []
         for path, value in values.items():
             if not isinstance(path, str):
-                raise ValueError(f"values: got key {path!r}, expected a field name or "
-                                 "'task.<knob>'")
+                raise ValueError(
+                    f"values: got key {path!r}, expected a field name or 'task.<knob>'"
+                )
             if path.startswith("task.") or path.startswith("knobs."):
                 knob_items.append((path.split(".", 1)[1], value))
             else:
@@ -186,8 +205,10 @@ class Experiment:
         knobs = dict(changes.get("knobs", self.knobs if task == self.task else {}))
         for name, value in knob_items:
             if name not in specs:
-                raise ValueError(f"task.{name}: unknown knob of task {task!r}; accepted: "
-                                 f"{', '.join(sorted(specs)) or 'none'}")
+                raise ValueError(
+                    f"task.{name}: unknown knob of task {task!r}; accepted: "
+                    f"{', '.join(sorted(specs)) or 'none'}"
+                )
             knobs[name] = parse_knob(f"task.{name}", value, specs[name])
         for name in ("output", "loss"):
             changes.setdefault(name, None)
@@ -221,8 +242,10 @@ class Experiment:
             raise ValueError(f"schema: got {data.get('schema')!r}, expected {SCHEMA}")
         unknown = sorted(set(data) - set(FIELD_NAMES) - {"schema"})
         if unknown:
-            raise ValueError(f"unknown experiment keys: {', '.join(unknown)}; accepted: "
-                             f"schema, {', '.join(FIELD_NAMES)}")
+            raise ValueError(
+                f"unknown experiment keys: {', '.join(unknown)}; accepted: "
+                f"schema, {', '.join(FIELD_NAMES)}"
+            )
         return cls(**{k: v for k, v in data.items() if k != "schema"})
 
     @classmethod
@@ -245,15 +268,18 @@ def check_json_text(text) -> None:
     if not isinstance(text, str):
         raise ValueError(f"experiment JSON: got {type(text).__name__}, expected text")
     if len(text) > MAX_JSON_CHARS + 10_000:  # room for indentation
-        raise ValueError(f"experiment JSON: {len(text)} characters, at most {MAX_JSON_CHARS} "
-                         "accepted")
+        raise ValueError(
+            f"experiment JSON: {len(text)} characters, at most {MAX_JSON_CHARS} accepted"
+        )
     depth = deepest = 0
     for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
         depth += 1 if ch in "[{" else -1
         deepest = max(deepest, depth)
         if deepest > MAX_JSON_DEPTH:
-            raise ValueError(f"experiment JSON: nested more than {MAX_JSON_DEPTH} levels "
-                             "deep, expected an object of fields")
+            raise ValueError(
+                f"experiment JSON: nested more than {MAX_JSON_DEPTH} levels "
+                "deep, expected an object of fields"
+            )
 
 
 def _validated(exp: Experiment) -> dict[str, Any]:
@@ -265,8 +291,9 @@ def _validated(exp: Experiment) -> dict[str, Any]:
         "activation": field_checks.choice("activation", exp.activation, tuple(ACTIVATIONS)),
         "n_hidden": field_checks.integer("n_hidden", exp.n_hidden, 1, 1024),
         "init": field_checks.choice("init", exp.init, tuple(INITIALIZERS)),
-        "ws_scale": field_checks.optional_positive("ws_scale", exp.ws_scale, "as initialised",
-                                             MAX_WS_SCALE),
+        "ws_scale": field_checks.optional_positive(
+            "ws_scale", exp.ws_scale, "as initialised", MAX_WS_SCALE
+        ),
         "optimizer": field_checks.choice("optimizer", exp.optimizer, tuple(OPTIMIZERS)),
         "lr": field_checks.positive("lr", exp.lr, 100.0),
         "beta": field_checks.unit("beta", exp.beta),
@@ -292,9 +319,18 @@ def _check_memory(v: dict[str, Any], task) -> None:
     """The configuration's peak memory (``memory.estimate``) must fit the ceiling."""
     from .memory import check_estimate, estimate_sizes, frames
 
-    check_estimate(estimate_sizes(cell=v["cell"], n_in=task.n_in, n_hidden=v["n_hidden"],
-                                  n_out=task.n_out, T=frames(task), B=v["batch_size"],
-                                  dtype=v["dtype"], optimizer=v["optimizer"]))
+    check_estimate(
+        estimate_sizes(
+            cell=v["cell"],
+            n_in=task.n_in,
+            n_hidden=v["n_hidden"],
+            n_out=task.n_out,
+            T=frames(task),
+            B=v["batch_size"],
+            dtype=v["dtype"],
+            optimizer=v["optimizer"],
+        )
+    )
 
 
 def _validated_task(exp: Experiment):
@@ -309,7 +345,9 @@ def _validated_task(exp: Experiment):
     for name, wanted in (("output", task.output), ("loss", task.loss)):
         given = getattr(exp, name)
         if given is not None and given != wanted:
-            raise ValueError(f"{name}: got {given!r}, but task {exp.task!r} needs {wanted!r} "
-                             f"(leave {name} unset to take the task's)")
+            raise ValueError(
+                f"{name}: got {given!r}, but task {exp.task!r} needs {wanted!r} "
+                f"(leave {name} unset to take the task's)"
+            )
         out[name] = wanted
     return out, task

@@ -35,8 +35,9 @@ def optional_integer(field: str, value, low: int, meaning: str) -> int | None:
         return None
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= low
     if not ok:
-        raise ValueError(f"{field}: got {value!r}, expected None ({meaning}) or an integer "
-                         f">= {low}")
+        raise ValueError(
+            f"{field}: got {value!r}, expected None ({meaning}) or an integer >= {low}"
+        )
     return int(value)
 
 
@@ -50,16 +51,16 @@ def positive(field: str, value, high: float | None = None) -> float:
     return float(value)
 
 
-def optional_positive(field: str, value, meaning: str,
-                      high: float | None = None) -> float | None:
+def optional_positive(field: str, value, meaning: str, high: float | None = None) -> float | None:
     """Return None or a finite float > 0 (and <= high); ``meaning`` says what None means."""
     if value is None:
         return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not (ok and math.isfinite(value) and value > 0 and (high is None or value <= high)):
         upper = f" and <= {high:g}" if high is not None else ""
-        raise ValueError(f"{field}: got {value!r}, expected None ({meaning}) or a finite "
-                         f"number > 0{upper}")
+        raise ValueError(
+            f"{field}: got {value!r}, expected None ({meaning}) or a finite number > 0{upper}"
+        )
     return float(value)
 
 
@@ -75,10 +76,11 @@ def text(field: str, value, limit: int = 10_000) -> str:
     """Return ``value`` if it is a string of at most ``limit`` characters."""
     if not isinstance(value, str) or len(value) > limit:
         shown = value if not isinstance(value, str) else f"{len(value)} characters"
-        raise ValueError(f"{field}: got {shown!r}, expected a string of at most {limit} "
-                         "characters")
+        raise ValueError(f"{field}: got {shown!r}, expected a string of at most {limit} characters")
     bad = CONTROL.search(value.replace("\r", ""))
     if bad:
-        raise ValueError(f"{field}: control character {bad.group()!r} at position "
-                         f"{bad.start() + 1}; expected printable text")
+        raise ValueError(
+            f"{field}: control character {bad.group()!r} at position "
+            f"{bad.start() + 1}; expected printable text"
+        )
     return value

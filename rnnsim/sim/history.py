@@ -39,9 +39,22 @@ def _mutator(name):
     return method
 
 
-for _name in ("append", "appendleft", "pop", "popleft", "clear", "extend", "extendleft",
-              "insert", "remove", "rotate", "reverse", "__setitem__", "__delitem__",
-              "__iadd__"):
+for _name in (
+    "append",
+    "appendleft",
+    "pop",
+    "popleft",
+    "clear",
+    "extend",
+    "extendleft",
+    "insert",
+    "remove",
+    "rotate",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+):
     setattr(_Rows, _name, _mutator(_name))
 
 
@@ -72,11 +85,13 @@ class _Columns:
         if self.end + k > len(self.update):
             self._compact()
         i, j = self.end, self.end + k
-        for col, pos, dtype in zip(self.fixed(), (0, 1, 4, 5), (np.int64, float, float, bool),
-                                   strict=True):
+        for col, pos, dtype in zip(
+            self.fixed(), (0, 1, 4, 5), (np.int64, float, float, bool), strict=True
+        ):
             col[i:j] = np.fromiter((r[pos] for r in rows), dtype=dtype, count=k)
-        for cols, counts, pos in zip((self.metrics, self.grad_norms), self.counts, (2, 3),
-                                     strict=True):
+        for cols, counts, pos in zip(
+            (self.metrics, self.grad_norms), self.counts, (2, 3), strict=True
+        ):
             values = [r[pos] for r in rows]
             for col in cols.values():
                 col[i:j] = np.nan
@@ -91,8 +106,9 @@ class _Columns:
             if dropped is None:
                 continue
             self.start += 1
-            for cols, counts, values in zip((self.metrics, self.grad_norms), self.counts,
-                                            (dropped[2], dropped[3]), strict=True):
+            for cols, counts, values in zip(
+                (self.metrics, self.grad_norms), self.counts, (dropped[2], dropped[3]), strict=True
+            ):
                 for key in values:
                     counts[key] -= 1
                     if counts[key] == 0:
@@ -107,8 +123,9 @@ class _Columns:
         cols.loss[:n] = np.fromiter((r[1] for r in rows), dtype=float, count=n)
         cols.global_norm[:n] = np.fromiter((r[4] for r in rows), dtype=float, count=n)
         cols.clipped[:n] = np.fromiter((r[5] for r in rows), dtype=bool, count=n)
-        for j, (columns, counts) in enumerate(zip((cols.metrics, cols.grad_norms), cols.counts,
-                                                  strict=True)):
+        for j, (columns, counts) in enumerate(
+            zip((cols.metrics, cols.grad_norms), cols.counts, strict=True)
+        ):
             for k in _keys(r[2 + j] for r in rows):
                 columns[k] = np.full(len(cols.update), np.nan)
                 columns[k][:n] = [r[2 + j].get(k, np.nan) for r in rows]
@@ -118,17 +135,20 @@ class _Columns:
     def _compact(self) -> None:
         n = self.end - self.start
         for col in (*self.fixed(), *self.metrics.values(), *self.grad_norms.values()):
-            col[:n] = col[self.start:self.end]
+            col[:n] = col[self.start : self.end]
         self.start, self.end = 0, n
 
     def history(self) -> History:
         """A read-only History of copies of the window."""
         w = slice(self.start, self.end)
-        return History(update=_ro(self.update[w].copy()), loss=_ro(self.loss[w].copy()),
-                       metrics={k: _ro(v[w].copy()) for k, v in self.metrics.items()},
-                       grad_norms={k: _ro(v[w].copy()) for k, v in self.grad_norms.items()},
-                       global_norm=_ro(self.global_norm[w].copy()),
-                       clipped=_ro(self.clipped[w].copy()))
+        return History(
+            update=_ro(self.update[w].copy()),
+            loss=_ro(self.loss[w].copy()),
+            metrics={k: _ro(v[w].copy()) for k, v in self.metrics.items()},
+            grad_norms={k: _ro(v[w].copy()) for k, v in self.grad_norms.items()},
+            global_norm=_ro(self.global_norm[w].copy()),
+            clipped=_ro(self.clipped[w].copy()),
+        )
 
 
 class HistoryBuffer:
@@ -151,11 +171,24 @@ class HistoryBuffer:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def append(self, update: int, loss: float, metrics: dict[str, float],
-               grad_norms: dict[str, float], global_norm: float, clipped: bool):
+    def append(
+        self,
+        update: int,
+        loss: float,
+        metrics: dict[str, float],
+        grad_norms: dict[str, float],
+        global_norm: float,
+        clipped: bool,
+    ):
         """Add a row; return the oldest row if it had to be dropped, else None."""
-        row = (int(update), float(loss), dict(metrics), dict(grad_norms),
-               float(global_norm), bool(clipped))
+        row = (
+            int(update),
+            float(loss),
+            dict(metrics),
+            dict(grad_norms),
+            float(global_norm),
+            bool(clipped),
+        )
         deque.append(self.rows, row)
         dropped = deque.popleft(self.rows) if len(self.rows) > self.limit else None
         self._version += 1
@@ -201,11 +234,16 @@ class HistoryBuffer:
         """Flat dict of arrays for NPZ: ``update``, ``loss``, ``global_norm``, ``clipped``,
         ``metric/<name>``, ``grad_norm/<param>``."""
         h = self.frozen()
-        out = {"update": h.update, "loss": h.loss, "global_norm": h.global_norm,
-               "clipped": h.clipped}
+        out = {
+            "update": h.update,
+            "loss": h.loss,
+            "global_norm": h.global_norm,
+            "clipped": h.clipped,
+        }
         out.update({f"metric/{k}": v for k, v in h.metrics.items()})
         out.update({f"grad_norm/{k}": v for k, v in h.grad_norms.items()})
         return out
+
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], limit: int = LIMIT) -> HistoryBuffer:
         """Rebuild from ``to_arrays()`` output; ValueError if lengths or keys disagree."""
@@ -215,19 +253,28 @@ class HistoryBuffer:
             raise ValueError(f"history: missing {', '.join(missing)}")
         n = len(arrays["update"])
         bad = [k for k, v in arrays.items() if np.ndim(v) != 1 or len(v) != n]
-        unknown = [k for k in arrays if k not in base
-                   and not k.startswith(("metric/", "grad_norm/"))]
+        unknown = [
+            k for k in arrays if k not in base and not k.startswith(("metric/", "grad_norm/"))
+        ]
         if bad or unknown:
-            raise ValueError(f"history: arrays {bad or unknown} do not match "
-                             f"{n} entries of update, loss, global_norm, clipped")
+            raise ValueError(
+                f"history: arrays {bad or unknown} do not match "
+                f"{n} entries of update, loss, global_norm, clipped"
+            )
         buf = cls(limit)
         metrics = {k[7:]: v for k, v in arrays.items() if k.startswith("metric/")}
         norms = {k[10:]: v for k, v in arrays.items() if k.startswith("grad_norm/")}
         for i in range(max(0, n - limit), n):
-            buf.rows.append((int(arrays["update"][i]), float(arrays["loss"][i]),
-                             {k: float(v[i]) for k, v in metrics.items()},
-                             {k: float(v[i]) for k, v in norms.items()},
-                             float(arrays["global_norm"][i]), bool(arrays["clipped"][i])))
+            buf.rows.append(
+                (
+                    int(arrays["update"][i]),
+                    float(arrays["loss"][i]),
+                    {k: float(v[i]) for k, v in metrics.items()},
+                    {k: float(v[i]) for k, v in norms.items()},
+                    float(arrays["global_norm"][i]),
+                    bool(arrays["clipped"][i]),
+                )
+            )
         return buf
 
 

@@ -52,9 +52,18 @@ def frames(task) -> int:
     return int(X.shape[0])
 
 
-def estimate_sizes(*, cell: str, n_in: int, n_hidden: int, n_out: int, T: int, B: int,
-                   dtype: str = "float64", optimizer: str = "adam",
-                   eval_batch: int = 0) -> Estimate:
+def estimate_sizes(
+    *,
+    cell: str,
+    n_in: int,
+    n_hidden: int,
+    n_out: int,
+    T: int,
+    B: int,
+    dtype: str = "float64",
+    optimizer: str = "adam",
+    eval_batch: int = 0,
+) -> Estimate:
     """The estimate from the sizes alone (see the module docstring for the parts)."""
     b = np.dtype(dtype).itemsize
     H, G = float(n_hidden), float(CELLS[cell].blocks * n_hidden)
@@ -70,22 +79,34 @@ def estimate_sizes(*, cell: str, n_in: int, n_hidden: int, n_out: int, T: int, B
         "workspace": 3 * float(T) * B * per_frame * b,
         "undo": sequences,
         "history": float(HISTORY_BYTES),
-        "evaluation": (float(T) * eval_batch * ((n_in + n_out + 1) * 8 + 2 * per_frame * b)
-                       if eval_batch else 0.0),
+        "evaluation": (
+            float(T) * eval_batch * ((n_in + n_out + 1) * 8 + 2 * per_frame * b)
+            if eval_batch
+            else 0.0
+        ),
     }
-    sizes = (f"T={T} frames × B={B} sequences, n_in={n_in}, n_hidden={n_hidden}, "
-             f"n_out={n_out}, {cell}, {dtype}"
-             + (f", evaluation batch {eval_batch}" if eval_batch else ""))
+    sizes = (
+        f"T={T} frames × B={B} sequences, n_in={n_in}, n_hidden={n_hidden}, "
+        f"n_out={n_out}, {cell}, {dtype}"
+        + (f", evaluation batch {eval_batch}" if eval_batch else "")
+    )
     return Estimate(parts, sizes)
 
 
 def estimate(experiment, eval_batch: int = 0, task=None) -> Estimate:
     """The estimate of ``experiment`` (``task``: its task if already made)."""
     task = experiment.make_task() if task is None else task
-    return estimate_sizes(cell=experiment.cell, n_in=task.n_in, n_hidden=experiment.n_hidden,
-                          n_out=task.n_out, T=frames(task), B=experiment.batch_size,
-                          dtype=experiment.dtype, optimizer=experiment.optimizer,
-                          eval_batch=eval_batch)
+    return estimate_sizes(
+        cell=experiment.cell,
+        n_in=task.n_in,
+        n_hidden=experiment.n_hidden,
+        n_out=task.n_out,
+        T=frames(task),
+        B=experiment.batch_size,
+        dtype=experiment.dtype,
+        optimizer=experiment.optimizer,
+        eval_batch=eval_batch,
+    )
 
 
 def check_estimate(est: Estimate, what: str = "experiment") -> Estimate:
@@ -99,5 +120,4 @@ def check(experiment, eval_batch: int = 0, what: str = "experiment") -> Estimate
     return check_estimate(estimate(experiment, eval_batch), what)
 
 
-__all__ = ["Estimate", "ceiling", "check", "check_estimate", "estimate", "estimate_sizes",
-           "frames"]
+__all__ = ["Estimate", "ceiling", "check", "check_estimate", "estimate", "estimate_sizes", "frames"]

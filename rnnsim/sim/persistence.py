@@ -44,8 +44,7 @@ def load_experiment(path) -> Experiment:
     try:
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
-            raise ValueError(f"{size} bytes, at most {MAX_JSON_BYTES} accepted for an "
-                             "experiment")
+            raise ValueError(f"{size} bytes, at most {MAX_JSON_BYTES} accepted for an experiment")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the experiment ({exc})") from None
@@ -69,9 +68,11 @@ def save(sim, path) -> None:
     """
     path = Path(path)
     if path.suffix != STATE_SUFFIX:
-        raise ValueError(f"path: got {str(path)!r}, expected a state file name ending in "
-                         f"{STATE_SUFFIX} (the experiment alone: save_experiment, File ▸ "
-                         "Export experiment…)")
+        raise ValueError(
+            f"path: got {str(path)!r}, expected a state file name ending in "
+            f"{STATE_SUFFIX} (the experiment alone: save_experiment, File ▸ "
+            "Export experiment…)"
+        )
     started = time.time()
     data = _npz_bytes(state_arrays(sim))
     atomic.remove_stale(path, started)
@@ -117,9 +118,11 @@ def _check_pair(json_path: Path, experiment, npz: Path, stored) -> None:
     if field == "knobs":
         knob = next(k for k in sorted({*a, *b}) if a.get(k) != b.get(k))
         field, a, b = f"task.{knob}", a.get(knob), b.get(knob)
-    raise ValueError(f"{json_path.name} and {npz.name} do not belong together, nothing was "
-                     f"loaded: {field} is {_short(a)} in {json_path.name} but {_short(b)} in "
-                     f"{npz.name} (open {npz.name} alone for its saved state)")
+    raise ValueError(
+        f"{json_path.name} and {npz.name} do not belong together, nothing was "
+        f"loaded: {field} is {_short(a)} in {json_path.name} but {_short(b)} in "
+        f"{npz.name} (open {npz.name} alone for its saved state)"
+    )
 
 
 def _short(value) -> str:
@@ -130,11 +133,15 @@ def _short(value) -> str:
 def state_arrays(sim) -> dict[str, np.ndarray]:
     """Everything needed to continue training exactly, as NPZ-ready arrays."""
     c = sim.cursor
-    out = {"format": np.array(FORMAT), "schema": np.array(SCHEMA),
-           "experiment": np.array(sim.experiment.to_json(indent=None)),
-           "updates": np.array(sim.updates), "sequence": np.array(sim.sequence),
-           "cursor": np.array([c.t, PHASES.index(c.phase), sim.run.revealed]),
-           "rng": np.array(json.dumps(sim.run.rng_before))}
+    out = {
+        "format": np.array(FORMAT),
+        "schema": np.array(SCHEMA),
+        "experiment": np.array(sim.experiment.to_json(indent=None)),
+        "updates": np.array(sim.updates),
+        "sequence": np.array(sim.sequence),
+        "cursor": np.array([c.t, PHASES.index(c.phase), sim.run.revealed]),
+        "rng": np.array(json.dumps(sim.run.rng_before)),
+    }
     out.update({f"param/{k}": v for k, v in sim.net.params.items()})
     out.update({f"optim/{k}": np.asarray(v) for k, v in sim.optimizer.state_dict().items()})
     out.update({f"accum/{k}": np.asarray(v) for k, v in sim.accumulator.state_dict().items()})
@@ -149,8 +156,9 @@ def state_arrays(sim) -> dict[str, np.ndarray]:
         out.update({f"good/optim/{k}": np.asarray(v) for k, v in good_optim.items()})
         out["good/updates"] = np.array(good_updates)
     for name in {m for s in sim.training.stats for m in s[1]}:
-        out[f"stats/metric/{name}"] = np.array([s[1].get(name, np.nan) for s in sim.training.stats],
-                                               dtype=float)
+        out[f"stats/metric/{name}"] = np.array(
+            [s[1].get(name, np.nan) for s in sim.training.stats], dtype=float
+        )
     return out
 
 

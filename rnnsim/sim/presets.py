@@ -46,12 +46,28 @@ from .persistence import load_experiment
 
 DEFAULT_PRESET = "wolf"
 GUIDE_SCHEMA = 1
-GUIDE_KEYS = ("schema", "claim", "updates", "compare", "sweep", "view", "gradient_of", "plot",
-              "steps")
+GUIDE_KEYS = (
+    "schema",
+    "claim",
+    "updates",
+    "compare",
+    "sweep",
+    "view",
+    "gradient_of",
+    "plot",
+    "steps",
+)
 VIEWS = ("both", "unfolded", "folded")
 GRADIENTS = ("E", "E_T")
-PLOT_NAMES = ("activations", "gradient_flow", "training", "grad_norms", "saturation",
-              "spectrum", "weights")
+PLOT_NAMES = (
+    "activations",
+    "gradient_flow",
+    "training",
+    "grad_norms",
+    "saturation",
+    "spectrum",
+    "weights",
+)
 MOMENTS = ("forward", "backward", "updates")
 SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates", "threshold")
 
@@ -91,8 +107,11 @@ class Step:
     @property
     def moment(self) -> str:
         """The moment in words ("After the forward sweep", …)."""
-        return {"forward": "After the forward sweep", "backward": "During the backward sweep",
-                "updates": f"After {self.n} updates"}[self.at]
+        return {
+            "forward": "After the forward sweep",
+            "backward": "During the backward sweep",
+            "updates": f"After {self.n} updates",
+        }[self.at]
 
     def reached(self, cursor, T: int, updates: int) -> bool:
         """Whether the simulation at ``cursor`` (a ``snapshot.Cursor`` of a sequence of T
@@ -197,8 +216,11 @@ def load_preset(name: str) -> Preset:
     """
     names = preset_names()
     if name not in names:
-        raise ValueError(f"preset: got {name!r}, expected one of {', '.join(names)}"
-                         if names else f"preset: got {name!r}, but {presets_dir()} has none")
+        raise ValueError(
+            f"preset: got {name!r}, expected one of {', '.join(names)}"
+            if names
+            else f"preset: got {name!r}, but {presets_dir()} has none"
+        )
     folder = presets_dir()
     experiment = load_experiment(folder / f"{name}.json")
     guide_path = folder / "guides" / f"{name}.json"
@@ -220,8 +242,9 @@ def _read_guide(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: schema: got {data.get('schema')!r}, expected {GUIDE_SCHEMA}")
     unknown = sorted(set(data) - set(GUIDE_KEYS))
     if unknown:
-        raise ValueError(f"{path}: unknown keys {', '.join(unknown)}; accepted: "
-                         f"{', '.join(GUIDE_KEYS)}")
+        raise ValueError(
+            f"{path}: unknown keys {', '.join(unknown)}; accepted: {', '.join(GUIDE_KEYS)}"
+        )
     return data
 
 
@@ -232,19 +255,28 @@ def _build(name: str, experiment: Experiment, guide: dict[str, Any]) -> Preset:
     claim = guide.get("claim", "")
     if not isinstance(claim, str):
         raise ValueError(f"claim: got {claim!r}, expected text")
-    variants = tuple(_variant(experiment, i, item)
-                     for i, item in enumerate(guide.get("compare", [])))
+    variants = tuple(
+        _variant(experiment, i, item) for i, item in enumerate(guide.get("compare", []))
+    )
     sweep = _sweep(experiment, guide["sweep"]) if guide.get("sweep") else None
     for key, accepted in (("view", VIEWS), ("gradient_of", GRADIENTS), ("plot", PLOT_NAMES)):
         if key in guide and guide[key] not in accepted:
-            raise ValueError(f"{key}: got {guide[key]!r}, expected one of "
-                             f"{', '.join(accepted)}")
+            raise ValueError(f"{key}: got {guide[key]!r}, expected one of {', '.join(accepted)}")
     steps = _steps(guide["steps"], updates) if "steps" in guide else ()
-    return Preset(name=name, title=experiment.title, explanation=experiment.description,
-                  experiment=experiment, claim=claim, updates=updates, variants=variants,
-                  sweep=sweep, view=guide.get("view", ""),
-                  gradient_of=guide.get("gradient_of", ""), plot=guide.get("plot", ""),
-                  steps=steps)
+    return Preset(
+        name=name,
+        title=experiment.title,
+        explanation=experiment.description,
+        experiment=experiment,
+        claim=claim,
+        updates=updates,
+        variants=variants,
+        sweep=sweep,
+        view=guide.get("view", ""),
+        gradient_of=guide.get("gradient_of", ""),
+        plot=guide.get("plot", ""),
+        steps=steps,
+    )
 
 
 def _steps(items, updates: int) -> tuple[Step, ...]:
@@ -253,18 +285,22 @@ def _steps(items, updates: int) -> tuple[Step, ...]:
     out = []
     for i, item in enumerate(items):
         where = f"steps[{i}]"
-        if not isinstance(item, dict) or set(item) - {"at", "look", "n"} \
-                or not {"at", "look"} <= set(item):
-            raise ValueError(f"{where}: got {item!r}, expected {{\"at\": moment, \"look\": "
-                             "text[, \"n\": updates]}")
+        if (
+            not isinstance(item, dict)
+            or set(item) - {"at", "look", "n"}
+            or not {"at", "look"} <= set(item)
+        ):
+            raise ValueError(
+                f'{where}: got {item!r}, expected {{"at": moment, "look": text[, "n": updates]}}'
+            )
         if item["at"] not in MOMENTS:
-            raise ValueError(f"{where}.at: got {item['at']!r}, expected one of "
-                             f"{', '.join(MOMENTS)}")
+            raise ValueError(
+                f"{where}.at: got {item['at']!r}, expected one of {', '.join(MOMENTS)}"
+            )
         if not isinstance(item["look"], str) or not item["look"].strip():
             raise ValueError(f"{where}.look: got {item['look']!r}, expected text")
         n = item.get("n", updates if item["at"] == "updates" else 0)
-        if item["at"] == "updates" and (isinstance(n, bool) or not isinstance(n, int)
-                                        or n < 1):
+        if item["at"] == "updates" and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
             raise ValueError(f"{where}.n: got {n!r}, expected an integer >= 1")
         out.append(Step(item["at"], item["look"], n if item["at"] == "updates" else 0))
     return tuple(out)
@@ -273,8 +309,9 @@ def _steps(items, updates: int) -> tuple[Step, ...]:
 def _variant(base: Experiment, index: int, item) -> Variant:
     where = f"compare[{index}]"
     if not isinstance(item, dict) or set(item) - {"label", "set"} or "label" not in item:
-        raise ValueError(f"{where}: got {item!r}, expected {{\"label\": text, \"set\": "
-                         "{path: value}}")
+        raise ValueError(
+            f'{where}: got {item!r}, expected {{"label": text, "set": {{path: value}}}}'
+        )
     changes = item.get("set", {})
     if not isinstance(changes, dict):
         raise ValueError(f"{where}.set: got {changes!r}, expected an object of path → value")
@@ -286,13 +323,23 @@ def _variant(base: Experiment, index: int, item) -> Variant:
 
 
 def _sweep(base: Experiment, spec) -> SweepPlan:
-    if not isinstance(spec, dict) or set(spec) - set(SWEEP_KEYS) or not {"x", "x_values"} <= set(
-            spec):
-        raise ValueError(f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
-                         "y_values, updates, threshold")
-    plan = SweepPlan(x=spec["x"], x_values=tuple(spec["x_values"]), y=spec.get("y"),
-                     y_values=tuple(spec.get("y_values", ())),
-                     updates=spec.get("updates", 200), threshold=spec.get("threshold"))
+    if (
+        not isinstance(spec, dict)
+        or set(spec) - set(SWEEP_KEYS)
+        or not {"x", "x_values"} <= set(spec)
+    ):
+        raise ValueError(
+            f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
+            "y_values, updates, threshold"
+        )
+    plan = SweepPlan(
+        x=spec["x"],
+        x_values=tuple(spec["x_values"]),
+        y=spec.get("y"),
+        y_values=tuple(spec.get("y_values", ())),
+        updates=spec.get("updates", 200),
+        threshold=spec.get("threshold"),
+    )
     for axis in ("x", "y"):  # every value must make an experiment (ValueError names it)
         name = getattr(plan, axis)
         for value in getattr(plan, f"{axis}_values") if name else ():
@@ -302,8 +349,9 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
                 raise ValueError(f"sweep.{axis} ({name}): {exc}") from None
     if isinstance(plan.updates, bool) or not isinstance(plan.updates, int) or plan.updates < 1:
         raise ValueError(f"sweep.updates: got {plan.updates!r}, expected an integer >= 1")
-    if plan.threshold is not None and (isinstance(plan.threshold, bool) or not isinstance(
-            plan.threshold, int | float)):
+    if plan.threshold is not None and (
+        isinstance(plan.threshold, bool) or not isinstance(plan.threshold, int | float)
+    ):
         raise ValueError(f"sweep.threshold: got {plan.threshold!r}, expected a number")
     return plan
 

@@ -86,8 +86,9 @@ def split_words(task, text: str) -> list[Word]:
     words = [Word(m.group(), m.start(), "input") for m in _WORD.finditer(text[:cut])]
     if arrow >= 0:
         offset = arrow + len(ARROW)
-        words += [Word(m.group(), offset + m.start(), "target")
-                  for m in _WORD.finditer(text[offset:])]
+        words += [
+            Word(m.group(), offset + m.start(), "target") for m in _WORD.finditer(text[offset:])
+        ]
     return words
 
 
@@ -119,7 +120,7 @@ def completions(task, text: str, limit: int = 12) -> list[str]:
     partial = "" if not text or text[-1].isspace() else text.split()[-1]
     if partial.startswith(ARROW[0]) and ARROW.startswith(partial):
         return []
-    role = "target" if ARROW in text[:len(text) - len(partial)] else "input"
+    role = "target" if ARROW in text[: len(text) - len(partial)] else "input"
     words = task.input_words() if role == "input" else task.target_words()
     return [w for w in words if w.startswith(partial) and w != partial][:limit]
 
@@ -142,11 +143,15 @@ def parse_question(task, text: str) -> Question:
         targets_by_frame = [*inputs[1:], None]
         return _build(task, inputs, targets_by_frame, None)
     if not inputs:
-        raise ValueError("sequence: got no input words, expected e.g. "
-                         f"'{' '.join(task.input_words()[:3]) or '0.5 0.2'}'")
+        raise ValueError(
+            "sequence: got no input words, expected e.g. "
+            f"'{' '.join(task.input_words()[:3]) or '0.5 0.2'}'"
+        )
     if ARROW in text and not targets:
-        raise ValueError(f"no target after '{ARROW}': expected e.g. '... {ARROW} "
-                         f"{(task.target_words() or ('0.5',))[0]}'")
+        raise ValueError(
+            f"no target after '{ARROW}': expected e.g. '... {ARROW} "
+            f"{(task.target_words() or ('0.5',))[0]}'"
+        )
     for w in words:  # the first unknown word, in the order typed
         if w.role == "target" and w.text == NO_TARGET:
             continue
@@ -157,10 +162,12 @@ def parse_question(task, text: str) -> Question:
         inputs.append(q)
         added = q
     if len(targets) > len(inputs):
-        raise ValueError(f"{len(targets)} targets for {len(inputs)} frames: at most one "
-                         "target per frame")
+        raise ValueError(
+            f"{len(targets)} targets for {len(inputs)} frames: at most one target per frame"
+        )
     by_frame = [None] * (len(inputs) - len(targets)) + [
-        None if t == NO_TARGET else t for t in targets]
+        None if t == NO_TARGET else t for t in targets
+    ]
     return _build(task, inputs, by_frame, added)
 
 
@@ -197,20 +204,24 @@ def ask(net, task, question: Question, top: int = TOP) -> list[dict]:
         y = np.asarray(trace.y[t, 0], dtype=float)
         key = "value" if net.output == "linear" else "p"
         order = np.argsort(-y, kind="stable")[:top]
-        frames.append({
-            "t": t + 1,
-            "input": question.words[t],
-            "predictions": [{"name": names[i], key: float(y[i])} for i in order],
-            "target": question.targets[t],
-            "E": float(E[t, 0]) if question.targets[t] is not None else None,
-        })
+        frames.append(
+            {
+                "t": t + 1,
+                "input": question.words[t],
+                "predictions": [{"name": names[i], key: float(y[i])} for i in order],
+                "target": question.targets[t],
+                "E": float(E[t, 0]) if question.targets[t] is not None else None,
+            }
+        )
     return frames
 
 
 def frame_line(frame: dict) -> str:
     """One frame as a line: ``t=4  wolf/dog  → wolf 0.91, dog 0.09  (target wolf, E_t 0.09)``."""
-    preds = ", ".join(f"{p['name']} {p['p']:.2f}" if "p" in p else f"{p['name']} {p['value']:+.3f}"
-                      for p in frame["predictions"])
+    preds = ", ".join(
+        f"{p['name']} {p['p']:.2f}" if "p" in p else f"{p['name']} {p['value']:+.3f}"
+        for p in frame["predictions"]
+    )
     line = f"t={frame['t']:<3} {frame['input']:<10} → {preds}"
     if frame["target"] is not None:
         line += f"  (target {frame['target']}, E_t {frame['E']:.3g})"

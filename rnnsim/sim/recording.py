@@ -33,8 +33,10 @@ def check_parts(parts) -> tuple[str, ...]:
     parts = tuple(parts)
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
-        raise ValueError(f"parts: got {','.join(map(str, parts)) or 'nothing'!r}, expected "
-                         f"one or more of {', '.join(PARTS)} (comma-separated)")
+        raise ValueError(
+            f"parts: got {','.join(map(str, parts)) or 'nothing'!r}, expected "
+            f"one or more of {', '.join(PARTS)} (comma-separated)"
+        )
     return tuple(p for p in PARTS if p in parts)
 
 
@@ -69,8 +71,9 @@ class RecordingPlan:
         """The plan for ``sim`` standing at the start of a sequence (see ``rewind``)."""
         c = sim.cursor
         if c.phase != "forward" or c.t != 0:
-            raise ValueError(f"sim: the cursor is at {c}, expected the start of a sequence "
-                             "(t = 0, forward)")
+            raise ValueError(
+                f"sim: the cursor is at {c}, expected the start of a sequence (t = 0, forward)"
+            )
         update = sim.accumulator.count + 1 >= sim.accumulator.M
         return cls(check_parts(parts), sim.run.T, update)
 
@@ -79,9 +82,12 @@ class RecordingPlan:
         steps = ["forward"] * self.T + ["backward"] * (self.T + 1)
         if self.update:
             steps.append("update")
-        last = max(i for i, part in enumerate(steps) if part in self.parts) \
-            if any(p in self.parts for p in steps) else -1
-        return steps[:last + 1]
+        last = (
+            max(i for i, part in enumerate(steps) if part in self.parts)
+            if any(p in self.parts for p in steps)
+            else -1
+        )
+        return steps[: last + 1]
 
     @property
     def n_frames(self) -> int:
@@ -122,8 +128,9 @@ def rewind(sim: Simulation) -> None:
         sim.step()
 
 
-def simulation_for_recording(experiment: Experiment | None = None, *, train: int = 0,
-                             state=None) -> Simulation:
+def simulation_for_recording(
+    experiment: Experiment | None = None, *, train: int = 0, state=None
+) -> Simulation:
     """A new Simulation at the start of the sequence to record.
 
     Parameters
@@ -149,4 +156,3 @@ def simulation_for_recording(experiment: Experiment | None = None, *, train: int
         sim.train(int(train))
     rewind(sim)
     return sim
-

@@ -56,7 +56,7 @@ def seed_text_for(task, preferred: str = SEED_TEXT) -> str:
     try:
         task.encode(preferred, "seed_text")
     except ValueError:
-        return "".join(task.characters[int(c)] for c in task.codes[:len(preferred)])
+        return "".join(task.characters[int(c)] for c in task.codes[: len(preferred)])
     return preferred
 
 
@@ -71,12 +71,16 @@ def generate_sample(sim, n: int = LENGTH, temperature: float = TEMPERATURE) -> G
     """
     task = sim.task
     if not hasattr(task, "generate"):
-        raise ValueError(f"task: got {task.name!r}, expected a task that generates text "
-                         "(text)")
+        raise ValueError(f"task: got {task.name!r}, expected a task that generates text (text)")
     seed = seed_text_for(task)
     if not all(np.isfinite(p).all() for p in sim.net.params.values()):
-        return GeneratedText(seed, temperature, "", sim.updates,
-                             error="the weights are not finite (the network diverged)")
+        return GeneratedText(
+            seed,
+            temperature,
+            "",
+            sim.updates,
+            error="the weights are not finite (the network diverged)",
+        )
     rng = np.random.default_rng([sim.experiment.seed, SAMPLE_SEED])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         text = task.generate(sim.net, seed, n, rng, temperature)
@@ -122,8 +126,13 @@ class SampleCache:
             return None
         key = weights_key(sim)
         now = time.monotonic()
-        fresh = (throttle and self.sample is not None and self.key is not None
-                 and key[1:] == self.key[1:] and now - self.written_at < self.min_interval)
+        fresh = (
+            throttle
+            and self.sample is not None
+            and self.key is not None
+            and key[1:] == self.key[1:]
+            and now - self.written_at < self.min_interval
+        )
         if key != self.key and not fresh:
             self.sample = generate_sample(sim)
             self.key, self.written_at = key, now

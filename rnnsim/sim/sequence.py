@@ -78,13 +78,13 @@ class SequenceRun:
         if not (np.isfinite(self.s[t]).all() and (c0 is None or np.isfinite(c0).all())):
             self._overflowed(t)
             return
-        tr = net.forward(self.X[t:t + 1], s0=self.s[t], c0=c0)
+        tr = net.forward(self.X[t : t + 1], s0=self.s[t], c0=c0)
         self.s[t + 1], self.a[t], self.z[t], self.y[t] = tr.s[1], tr.a[0], tr.z[0], tr.y[0]
         if self.c is not None:
             self.c[t + 1] = tr.c[1]
         for name, g in self.gates.items():
             g[t] = tr.gates[name][0]
-        self.E[t] = net.losses(tr, self.D[t:t + 1], self.mask[t:t + 1])[0]
+        self.E[t] = net.losses(tr, self.D[t : t + 1], self.mask[t : t + 1])[0]
         self.t = t + 1
         if self.t == self.T:
             self._finish_forward()
@@ -125,10 +125,24 @@ class SequenceRun:
         """
         tr = self.trace
         if tr is None:
-            return {"s": self.s, "a": self.a, "z": self.z, "y": self.y, "E": self.E,
-                    "c": self.c, "gates": self.gates}
-        return {"s": tr.s, "a": tr.a, "z": tr.z, "y": tr.y, "E": self._trace_E, "c": tr.c,
-                "gates": tr.gates}
+            return {
+                "s": self.s,
+                "a": self.a,
+                "z": self.z,
+                "y": self.y,
+                "E": self.E,
+                "c": self.c,
+                "gates": self.gates,
+            }
+        return {
+            "s": tr.s,
+            "a": tr.a,
+            "z": tr.z,
+            "y": tr.y,
+            "E": self._trace_E,
+            "c": tr.c,
+            "gates": tr.gates,
+        }
 
     # ----------------------------------------------------------------- backward
     # The sweep reveals ∂E/∂s[j] one state at a time, from s[T] back to s[0] (T+1 steps):

@@ -57,8 +57,7 @@ class Simulation(TrainingMixin):
     def __init__(self, experiment: Experiment | None = None) -> None:
         experiment = Experiment() if experiment is None else experiment
         if not isinstance(experiment, Experiment):
-            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
-                             "Experiment")
+            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an Experiment")
         self.message = ""
         self.flow_timer = FlowTimer()  # predicts the cost of the snapshot's gradient flow
         self.samples = SampleCache()  # text the network writes (tasks that generate)
@@ -67,9 +66,17 @@ class Simulation(TrainingMixin):
         self.install(experiment)
 
     # ----------------------------------------------------------------- building
-    def install(self, experiment: Experiment, *, net: Network | None = None,
-                training: TrainingState | None = None, task=None, rng=None,
-                run: SequenceRun | None = None, sequence: int = 1) -> None:
+    def install(
+        self,
+        experiment: Experiment,
+        *,
+        net: Network | None = None,
+        training: TrainingState | None = None,
+        task=None,
+        rng=None,
+        run: SequenceRun | None = None,
+        sequence: int = 1,
+    ) -> None:
         """Replace what the simulation runs: the one way to swap its state whole.
 
         ``reset``, ``apply`` and ``load`` go through here. Each part left None is made fresh
@@ -79,10 +86,16 @@ class Simulation(TrainingMixin):
         """
         self.experiment = experiment
         self.task = task if task is not None else experiment.make_task()
-        self.net = net if net is not None else Network.create(
-            n_in=self.task.n_in, n_out=self.task.n_out, **experiment.network_settings())
-        self.training = (training if training is not None
-                         else TrainingState.fresh(experiment, self.net.params))
+        self.net = (
+            net
+            if net is not None
+            else Network.create(
+                n_in=self.task.n_in, n_out=self.task.n_out, **experiment.network_settings()
+            )
+        )
+        self.training = (
+            training if training is not None else TrainingState.fresh(experiment, self.net.params)
+        )
         self.rng = rng if rng is not None else np.random.default_rng([experiment.seed, 1])
         self._unshown = None  # a batch of train() to show as ``run`` in the next snapshot()
         self.diverged = False  # the last train() or update stopped on NaN/Inf
@@ -94,17 +107,23 @@ class Simulation(TrainingMixin):
 
     # the training state, read-only here (training.py changes it; install replaces it)
     optimizer = property(lambda self: self.training.optimizer, doc="The optimiser.")
-    accumulator = property(lambda self: self.training.accumulator,
-                           doc="The mini-batch accumulator (M = update_every).")
+    accumulator = property(
+        lambda self: self.training.accumulator, doc="The mini-batch accumulator (M = update_every)."
+    )
     history = property(lambda self: self.training.history, doc="One row per update.")
-    updates = property(lambda self: self.training.updates,
-                       doc="Weight updates applied since the last reset.")
-    delta_weights = property(lambda self: self.training.delta_weights,
-                             doc="ΔW of the last update (zeros before the first).")
-    grad_norms = property(lambda self: self.training.grad_norms,
-                          doc="‖∂E/∂W‖ of the last update, before clipping.")
-    clipped = property(lambda self: self.training.clipped,
-                       doc="Whether clipping fired on the last update.")
+    updates = property(
+        lambda self: self.training.updates, doc="Weight updates applied since the last reset."
+    )
+    delta_weights = property(
+        lambda self: self.training.delta_weights,
+        doc="ΔW of the last update (zeros before the first).",
+    )
+    grad_norms = property(
+        lambda self: self.training.grad_norms, doc="‖∂E/∂W‖ of the last update, before clipping."
+    )
+    clipped = property(
+        lambda self: self.training.clipped, doc="Whether clipping fired on the last update."
+    )
 
     def _sample(self):
         """Draw the next batch; returns (X, D, mask, rng state before drawing)."""
@@ -254,8 +273,9 @@ class Simulation(TrainingMixin):
         update. The next sequence after it is the
         task's again; ``step_back`` returns to the sequence shown before."""
         old_run, old_seq = self.run, self.sequence
-        run = SequenceRun(self.net, question.X, question.D, question.mask,
-                          self.experiment.bptt_steps)
+        run = SequenceRun(
+            self.net, question.X, question.D, question.mask, self.experiment.bptt_steps
+        )
         run.rng_before, run.words, run.question = old_run.rng_before, question.words, True
         run.before = old_run.before if old_run.question else old_run
         self.run, self.sequence = run, old_seq + 1
@@ -267,8 +287,10 @@ class Simulation(TrainingMixin):
         while run.t < run.T:  # every frame's prediction at once; Left steps back through them
             self.step()
         added = f" (the story's last frame {question.added} added)" if question.added else ""
-        self.message = (f"Your sequence, {question.T} frames{added}, run by the network as it "
-                        "is (nothing is learned from it): Left and Right step through it.")
+        self.message = (
+            f"Your sequence, {question.T} frames{added}, run by the network as it "
+            "is (nothing is learned from it): Left and Right step through it."
+        )
         return self.message
 
     @contextlib.contextmanager
@@ -289,8 +311,10 @@ class Simulation(TrainingMixin):
 
         with self._task_run():
             arrays = state_arrays(self)
-        self._before_task = (self.experiment, {k: np.array(v, copy=True)
-                                               for k, v in arrays.items()})
+        self._before_task = (
+            self.experiment,
+            {k: np.array(v, copy=True) for k, v in arrays.items()},
+        )
 
     @property
     def can_undo_task(self) -> bool:
@@ -308,8 +332,10 @@ class Simulation(TrainingMixin):
         build_restore(arrays, experiment)(self)
         self._before_task = None
         self._clear_undo()
-        self.message = (f"Undone: back to {experiment.title!r} and its trained network "
-                        f"({self.updates} updates).")
+        self.message = (
+            f"Undone: back to {experiment.title!r} and its trained network "
+            f"({self.updates} updates)."
+        )
         return self.message
 
     # ----------------------------------------------------------------- undo stack
@@ -347,8 +373,7 @@ class Simulation(TrainingMixin):
         re-initialised and the message says why. A new sequence starts either way.
         """
         if not isinstance(experiment, Experiment):
-            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an "
-                             "Experiment")
+            raise ValueError(f"experiment: got {type(experiment).__name__}, expected an Experiment")
         from .apply import apply_experiment
 
         self.message = apply_experiment(self, experiment)

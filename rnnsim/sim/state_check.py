@@ -30,16 +30,17 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     task = experiment.make_task()
     net = Network.create(n_in=task.n_in, n_out=task.n_out, **experiment.network_settings())
     _load_params(net, _group(arrays, "param/"))
-    optimizer = make_optimizer(experiment.optimizer, experiment.lr,
-                               **experiment.optimizer_hyper())
+    optimizer = make_optimizer(experiment.optimizer, experiment.lr, **experiment.optimizer_hyper())
     optim = _group(arrays, "optim/")
     _check_slots(optim, net.params, optimizer.slot_names)
     optimizer.load_state_dict(optim)
     accumulator = GradientAccumulator(experiment.update_every)
     accum = _group(arrays, "accum/")
     if int(accum.get("M", 0)) != experiment.update_every:
-        raise ValueError(f"accumulator: saved with M = {accum.get('M')}, the experiment has "
-                         f"update_every = {experiment.update_every}")
+        raise ValueError(
+            f"accumulator: saved with M = {accum.get('M')}, the experiment has "
+            f"update_every = {experiment.update_every}"
+        )
     _check_slots(accum, net.params, ("sum",), skip=("M", "count"), where="accum/")
     accumulator.load_state_dict(accum)
     history = HistoryBuffer.from_arrays(_group(arrays, "history/"))
@@ -58,31 +59,43 @@ def build_restore(arrays: dict[str, np.ndarray], experiment):
     _replay(run, t, revealed)
 
     delta_weights, grad_norms, clipped = last
-    training = TrainingState(optimizer=optimizer, accumulator=accumulator, history=history,
-                             delta_weights=delta_weights, grad_norms=grad_norms,
-                             updates=updates, clipped=clipped, stats=stats, good=good)
+    training = TrainingState(
+        optimizer=optimizer,
+        accumulator=accumulator,
+        history=history,
+        delta_weights=delta_weights,
+        grad_norms=grad_norms,
+        updates=updates,
+        clipped=clipped,
+        stats=stats,
+        good=good,
+    )
 
     def restore(sim):
         sim.message = ""
-        sim.install(experiment, net=net, training=training, task=task, rng=rng, run=run,
-                    sequence=sequence)
+        sim.install(
+            experiment, net=net, training=training, task=task, rng=rng, run=run, sequence=sequence
+        )
 
     return restore
 
 
 def _group(arrays, prefix):
-    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def _load_params(net, params):
     if set(params) != set(net.params):
-        raise ValueError(f"weights: the file has {sorted(params)}, the experiment needs "
-                         f"{sorted(net.params)}")
+        raise ValueError(
+            f"weights: the file has {sorted(params)}, the experiment needs {sorted(net.params)}"
+        )
     for name, p in net.params.items():
         got = params[name]
         if got.shape != p.shape or got.dtype != p.dtype:
-            raise ValueError(f"weights {name}: the file has {got.dtype} {got.shape}, the "
-                             f"experiment needs {p.dtype} {p.shape}")
+            raise ValueError(
+                f"weights {name}: the file has {got.dtype} {got.shape}, the "
+                f"experiment needs {p.dtype} {p.shape}"
+            )
         if not np.all(np.isfinite(got)):
             raise ValueError(f"weights {name}: contain NaN or Inf")
         p[...] = got
@@ -98,24 +111,32 @@ def _check_slots(state, params, slots, skip=("step", "lr"), where="optim/"):
         p = params.get(name)
         if p is None or value.shape != p.shape or value.dtype != p.dtype:
             want = "no such parameter" if p is None else f"{p.dtype} {p.shape}"
-            raise ValueError(f"state {where}{key}: the file has {value.dtype} {value.shape}, "
-                             f"expected {want}")
+            raise ValueError(
+                f"state {where}{key}: the file has {value.dtype} {value.shape}, expected {want}"
+            )
         if not np.all(np.isfinite(value)):
             raise ValueError(f"state {where}{key}: contains NaN or Inf, expected finite values")
         if slot in SECOND_MOMENTS and np.any(value < 0):
-            raise ValueError(f"state {where}{key}: has negative entries (min {value.min():.3g}), "
-                             "expected a running sum of squares >= 0")
+            raise ValueError(
+                f"state {where}{key}: has negative entries (min {value.min():.3g}), "
+                "expected a running sum of squares >= 0"
+            )
 
 
 def _stats(stats, count):
     losses = stats.get("loss", np.zeros(0))
     metrics = {k[7:]: v for k, v in stats.items() if k.startswith("metric/")}
     if len(losses) != count or any(len(v) != count for v in metrics.values()):
-        raise ValueError(f"pending statistics: {len(losses)} entries for {count} accumulated "
-                         "gradients")
-    return [(float(losses[i]), {k: float(v[i]) for k, v in metrics.items()
-                                if not np.isnan(v[i])})  # NaN: not computed for that batch
-            for i in range(count)]
+        raise ValueError(
+            f"pending statistics: {len(losses)} entries for {count} accumulated gradients"
+        )
+    return [
+        (
+            float(losses[i]),
+            {k: float(v[i]) for k, v in metrics.items() if not np.isnan(v[i])},
+        )  # NaN: not computed for that batch
+        for i in range(count)
+    ]
 
 
 def _count(arrays, key, low):
@@ -154,12 +175,16 @@ def _last(last, params):
     deltas = {k[6:]: v for k, v in last.items() if k.startswith("delta/")}
     norms = {k[10:]: float(v) for k, v in last.items() if k.startswith("grad_norm/")}
     if set(deltas) != set(params) or set(norms) != set(params):
-        raise ValueError(f"last update: got ΔW for {sorted(deltas)} and norms for "
-                         f"{sorted(norms)}, expected {sorted(params)}")
+        raise ValueError(
+            f"last update: got ΔW for {sorted(deltas)} and norms for "
+            f"{sorted(norms)}, expected {sorted(params)}"
+        )
     for k, p in params.items():
         if deltas[k].shape != p.shape or deltas[k].dtype != p.dtype:
-            raise ValueError(f"last update ΔW {k}: got {deltas[k].dtype} {deltas[k].shape}, "
-                             f"expected {p.dtype} {p.shape}")
+            raise ValueError(
+                f"last update ΔW {k}: got {deltas[k].dtype} {deltas[k].shape}, "
+                f"expected {p.dtype} {p.shape}"
+            )
     return deltas, norms, bool(last["clipped"])
 
 
@@ -170,8 +195,7 @@ def _good(good, experiment, net):
     copy = Network.create(n_in=net.n_in, n_out=net.n_out, **experiment.network_settings())
     _load_params(copy, _group(good, "param/"))
     optim = _group(good, "optim/")
-    optimizer = make_optimizer(experiment.optimizer, experiment.lr,
-                               **experiment.optimizer_hyper())
+    optimizer = make_optimizer(experiment.optimizer, experiment.lr, **experiment.optimizer_hyper())
     _check_slots(optim, net.params, optimizer.slot_names, where="good/optim/")
     optimizer.load_state_dict(optim)
     return copy.params, optimizer.state_dict(), _count(good, "updates", 0)

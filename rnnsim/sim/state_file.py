@@ -50,10 +50,18 @@ def read_state(path) -> tuple[Experiment, dict[str, np.ndarray]]:
             return _read(z)
     except Refused as exc:
         raise ValueError(f"{name}: refused, nothing was loaded: {exc}") from None
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError, RuntimeError,
-            NotImplementedError) as exc:
-        raise ValueError(f"{name}: not a readable rnnsim state file (corrupt or truncated?): "
-                         f"{exc}") from None
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
+        raise ValueError(
+            f"{name}: not a readable rnnsim state file (corrupt or truncated?): {exc}"
+        ) from None
 
 
 def _read(z: zipfile.ZipFile):
@@ -85,8 +93,9 @@ def _read(z: zipfile.ZipFile):
         _check(key, shape, dtype, rule)
         size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         if info.file_size != offset + size:
-            raise Refused(f"member {key!r}: {info.file_size} bytes stored for an array of "
-                          f"{size} bytes")
+            raise Refused(
+                f"member {key!r}: {info.file_size} bytes stored for an array of {size} bytes"
+            )
         headers[key] = (shape, dtype)
         total += size
     check_memory("state file", total, f"{len(members)} arrays")
@@ -97,35 +106,58 @@ def member_rules(experiment: Experiment) -> dict:
     """name → (dtype kinds, shape or None for 1-D of bounded length) of every member the
     state of ``experiment`` may have; ``"<prefix>*"`` keys match metric names."""
     task = experiment.make_task()
-    net = Network.create(n_in=task.n_in, n_out=task.n_out,
-                         **{**experiment.network_settings(), "init": "uniform",
-                            "ws_scale": None})
+    net = Network.create(
+        n_in=task.n_in,
+        n_out=task.n_out,
+        **{**experiment.network_settings(), "init": "uniform", "ws_scale": None},
+    )
     shapes = {k: p.shape for k, p in net.params.items()}
     dt = net.dtype
-    optimizer = make_optimizer(experiment.optimizer, experiment.lr,
-                               **experiment.optimizer_hyper())
+    optimizer = make_optimizer(experiment.optimizer, experiment.lr, **experiment.optimizer_hyper())
     rules: dict[str, tuple[str, int | tuple[int, ...]]]
-    rules = {"format": ("U", SCALAR), "schema": ("iu", SCALAR), "experiment": ("U", SCALAR),
-             "updates": ("iu", SCALAR), "sequence": ("iu", SCALAR), "cursor": ("iu", (3,)),
-             "rng": ("U", SCALAR), "last/clipped": ("b", SCALAR),
-             "good/updates": ("iu", SCALAR)}
+    rules = {
+        "format": ("U", SCALAR),
+        "schema": ("iu", SCALAR),
+        "experiment": ("U", SCALAR),
+        "updates": ("iu", SCALAR),
+        "sequence": ("iu", SCALAR),
+        "cursor": ("iu", (3,)),
+        "rng": ("U", SCALAR),
+        "last/clipped": ("b", SCALAR),
+        "good/updates": ("iu", SCALAR),
+    }
     for prefix in ("optim/", "good/optim/"):
-        rules.update({f"{prefix}{k}": ("f", SCALAR) for k in ("step", "lr",
-                                                                *optimizer.defaults)})
-        rules.update({f"{prefix}{slot}/{k}": (dt, s) for slot in optimizer.slot_names
-                      for k, s in shapes.items()})
+        rules.update({f"{prefix}{k}": ("f", SCALAR) for k in ("step", "lr", *optimizer.defaults)})
+        rules.update(
+            {
+                f"{prefix}{slot}/{k}": (dt, s)
+                for slot in optimizer.slot_names
+                for k, s in shapes.items()
+            }
+        )
     rules.update({"accum/M": ("f", SCALAR), "accum/count": ("f", SCALAR)})
     for k, s in shapes.items():
-        rules.update({f"param/{k}": (dt, s), f"good/param/{k}": (dt, s),
-                      f"accum/sum/{k}": (dt, s), f"last/delta/{k}": (dt, s),
-                      f"last/grad_norm/{k}": ("f", SCALAR),
-                      f"history/grad_norm/{k}": ("f", HISTORY_LIMIT)})
-    rules.update({"history/update": ("iu", HISTORY_LIMIT), "history/loss": ("f", HISTORY_LIMIT),
-                  "history/global_norm": ("f", HISTORY_LIMIT),
-                  "history/clipped": ("b", HISTORY_LIMIT), "history/metric/*": ("f",
-                                                                               HISTORY_LIMIT),
-                  "stats/loss": ("f", experiment.update_every),
-                  "stats/metric/*": ("f", experiment.update_every)})
+        rules.update(
+            {
+                f"param/{k}": (dt, s),
+                f"good/param/{k}": (dt, s),
+                f"accum/sum/{k}": (dt, s),
+                f"last/delta/{k}": (dt, s),
+                f"last/grad_norm/{k}": ("f", SCALAR),
+                f"history/grad_norm/{k}": ("f", HISTORY_LIMIT),
+            }
+        )
+    rules.update(
+        {
+            "history/update": ("iu", HISTORY_LIMIT),
+            "history/loss": ("f", HISTORY_LIMIT),
+            "history/global_norm": ("f", HISTORY_LIMIT),
+            "history/clipped": ("b", HISTORY_LIMIT),
+            "history/metric/*": ("f", HISTORY_LIMIT),
+            "stats/loss": ("f", experiment.update_every),
+            "stats/metric/*": ("f", experiment.update_every),
+        }
+    )
     return rules
 
 
@@ -135,15 +167,17 @@ def _rule(rules, key):
     prefix, _, metric = key.rpartition("/")
     rule = rules.get(f"{prefix}/*")
     if rule is None or not _NAME.match(metric):
-        raise Refused(f"unknown member {key!r} (not part of an rnnsim state for this "
-                      "experiment)")
+        raise Refused(f"unknown member {key!r} (not part of an rnnsim state for this experiment)")
     return rule
 
 
 def _check(key, shape, dtype, rule):
     accept, want = rule
-    ok = dtype == accept if isinstance(accept, np.dtype) else (
-        not dtype.hasobject and dtype.kind in accept)
+    ok = (
+        dtype == accept
+        if isinstance(accept, np.dtype)
+        else (not dtype.hasobject and dtype.kind in accept)
+    )
     if not ok:
         raise Refused(f"member {key!r}: dtype {dtype}, expected {_kinds(accept)}")
     if isinstance(want, int):  # 1-D of at most ``want`` entries
@@ -168,13 +202,14 @@ def _header(z, info):
         version = np.lib.format.read_magic(f)
         if version == (1, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(
-                f, max_header_size=MAX_HEADER)
+                f, max_header_size=MAX_HEADER
+            )
         elif version == (2, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(
-                f, max_header_size=MAX_HEADER)
+                f, max_header_size=MAX_HEADER
+            )
         else:
-            raise Refused(f"member {info.filename!r}: .npy version {version}, expected 1.0 "
-                          "or 2.0")
+            raise Refused(f"member {info.filename!r}: .npy version {version}, expected 1.0 or 2.0")
         offset = f.tell()
     if fortran and len(shape) > 1:
         raise Refused(f"member {info.filename!r}: Fortran order, expected C order")
@@ -184,8 +219,9 @@ def _header(z, info):
 def _scalar(z, info, kinds, max_bytes):
     shape, dtype, _ = _header(z, info)
     if shape != () or dtype.kind not in kinds or dtype.itemsize > max_bytes:
-        raise Refused(f"member {info.filename[:-4]!r}: {dtype} {shape}, expected a "
-                      f"{_kinds(kinds)} scalar")
+        raise Refused(
+            f"member {info.filename[:-4]!r}: {dtype} {shape}, expected a {_kinds(kinds)} scalar"
+        )
     return _array(z, info)[()]
 
 

@@ -34,8 +34,16 @@ from .simulation import Simulation
 from .sweep_backends import CancelledError, WorkerLost, job, make_backend
 from .sweep_grid import CellResult, SweepResult, score
 
-__all__ = ["MAX_CELLS", "CellResult", "Estimate", "SweepResult", "SweepRun", "SweepSpec",
-           "estimate", "write_csv"]
+__all__ = [
+    "MAX_CELLS",
+    "CellResult",
+    "Estimate",
+    "SweepResult",
+    "SweepRun",
+    "SweepSpec",
+    "estimate",
+    "write_csv",
+]
 
 MAX_CELLS = 400  # the window's limit (drawing); headless sweeps take any size
 AXES = ("x", "y", "z")
@@ -91,31 +99,41 @@ class SweepSpec:
             name, values = getattr(self, axis), getattr(self, f"{axis}_values")
             if name is None:
                 if len(tuple(values)):
-                    raise ValueError(f"{axis}_values: given without {axis}; name the field to "
-                                     f"vary as {axis}")
+                    raise ValueError(
+                        f"{axis}_values: given without {axis}; name the field to vary as {axis}"
+                    )
                 object.__setattr__(self, f"{axis}_values", (None,))
             else:
                 object.__setattr__(self, f"{axis}_values", _values(f"{axis}_values", values))
         names = [n for n in (self.x, self.y, self.z) if n is not None]
         for axis, name in zip(AXES[1:], names[1:], strict=False):
             if names.index(name) < AXES.index(axis):
-                raise ValueError(f"{axis}: got {name!r}, the same field as "
-                                 f"{AXES[names.index(name)]}; pick another")
+                raise ValueError(
+                    f"{axis}: got {name!r}, the same field as "
+                    f"{AXES[names.index(name)]}; pick another"
+                )
         for name in ("updates", "eval_batch", "seeds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(f"{name}: got {value!r}, expected an integer >= 1")
         if self.seeds > 1 and "seed" in names:
             raise ValueError(f"seeds: got {self.seeds}, but seed is swept as an axis; use one")
-        if self.threshold is not None and not (isinstance(self.threshold, int | float)
-                                               and math.isfinite(self.threshold)):
+        if self.threshold is not None and not (
+            isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
+        ):
             raise ValueError(f"threshold: got {self.threshold!r}, expected a finite number")
         if self.max_cells is not None and self.cells > self.max_cells:
-            raise ValueError(f"x_values, y_values: got {self.cells} cells, expected at most "
-                             f"{self.max_cells}")
-        object.__setattr__(self, "experiments", tuple(
-            tuple(tuple(self._cell(vx, vy, vz) for vx in self.x_values) for vy in self.y_values)
-            for vz in self.z_values))
+            raise ValueError(
+                f"x_values, y_values: got {self.cells} cells, expected at most {self.max_cells}"
+            )
+        object.__setattr__(
+            self,
+            "experiments",
+            tuple(
+                tuple(tuple(self._cell(vx, vy, vz) for vx in self.x_values) for vy in self.y_values)
+                for vz in self.z_values
+            ),
+        )
 
     def _cell(self, vx, vy, vz) -> Experiment:
         values = {}
@@ -136,9 +154,14 @@ class SweepSpec:
     @classmethod
     def from_plan(cls, base: Experiment, plan, **overrides) -> SweepSpec:
         """The spec of a preset's ``SweepPlan`` (``overrides``: e.g. ``updates=50``)."""
-        kwargs = {"x": plan.x, "x_values": plan.x_values, "y": plan.y,
-                  "y_values": plan.y_values if plan.y else (), "updates": plan.updates,
-                  "threshold": getattr(plan, "threshold", None)}
+        kwargs = {
+            "x": plan.x,
+            "x_values": plan.x_values,
+            "y": plan.y,
+            "y_values": plan.y_values if plan.y else (),
+            "updates": plan.updates,
+            "threshold": getattr(plan, "threshold", None),
+        }
         kwargs.update(overrides)
         return cls(base, **kwargs)
 
@@ -183,14 +206,18 @@ class SweepSpec:
                     for k, seed in enumerate(self.seed_values):
                         seeded = exp if seed == exp.seed else exp.with_values({"seed": seed})
                         key = (l, r, c, k)
-                        yield key, job(seeded.to_json(indent=None), self.updates,
-                                       self.eval_batch, key)
+                        yield (
+                            key,
+                            job(seeded.to_json(indent=None), self.updates, self.eval_batch, key),
+                        )
 
     def describe(self) -> str:
         """``task.gap × cell: 10 cells × 5 seeds × 300 updates = 50 runs (15000 updates)``."""
         axes = " × ".join(n for n in (self.x, self.y, self.z) if n)
-        return (f"{axes}: {self.cells} cells × {self.seeds} seed{'s' * (self.seeds > 1)} × "
-                f"{self.updates} updates = {self.runs} runs ({self.runs * self.updates} updates)")
+        return (
+            f"{axes}: {self.cells} cells × {self.seeds} seed{'s' * (self.seeds > 1)} × "
+            f"{self.updates} updates = {self.runs} runs ({self.runs * self.updates} updates)"
+        )
 
 
 def _values(name: str, values) -> tuple:
@@ -224,8 +251,15 @@ class SweepRun:
         run again).
     """
 
-    def __init__(self, spec: SweepSpec, workers: int | None = None, backend="processes",
-                 scheduler: str | None = None, grid_csv=None, resume: bool = False) -> None:
+    def __init__(
+        self,
+        spec: SweepSpec,
+        workers: int | None = None,
+        backend="processes",
+        scheduler: str | None = None,
+        grid_csv=None,
+        resume: bool = False,
+    ) -> None:
         if not isinstance(spec, SweepSpec):
             raise ValueError(f"spec: got {type(spec).__name__}, expected a SweepSpec")
         if workers is None:
@@ -274,8 +308,9 @@ class SweepRun:
         if not background:
             self._start_backend()
             return
-        self._starter = threading.Thread(target=self._start_quietly, daemon=True,
-                                         name="rnnsim-sweep-start")
+        self._starter = threading.Thread(
+            target=self._start_quietly, daemon=True, name="rnnsim-sweep-start"
+        )
         self._starter.start()
 
     def _start_quietly(self) -> None:
@@ -366,8 +401,9 @@ class SweepRun:
             self._writer.writerow(self.result.run_row(run))
             self._file.flush()
 
-    def run(self, progress=None, should_stop=None, interval: float = 0.05,
-            on_retry=None) -> SweepResult:
+    def run(
+        self, progress=None, should_stop=None, interval: float = 0.05, on_retry=None
+    ) -> SweepResult:
         """Start (if needed) and wait for every run; returns ``result``.
 
         ``progress(done, total, run)`` is called for each finished run; when
@@ -450,8 +486,7 @@ def write_csv(rows, path) -> None:
 
     if isinstance(rows, SweepResult):
         rows = rows.rows()
-    with atomic_path(path, fsync=False) as tmp, open(tmp, "w", newline="",
-                                                     encoding="utf-8") as f:
+    with atomic_path(path, fsync=False) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
@@ -477,8 +512,9 @@ class Estimate:
         return self.seconds_per_run * math.ceil(self.runs / self.workers)
 
 
-def estimate(spec: SweepSpec, runs: int | None = None, workers: int = 1,
-             budget: float = 2.0) -> Estimate:
+def estimate(
+    spec: SweepSpec, runs: int | None = None, workers: int = 1, budget: float = 2.0
+) -> Estimate:
     """Time a few updates of up to three cells (first, middle, last) here and scale them
     to ``runs`` runs of ``spec.updates`` updates on ``workers`` workers."""
     cells = [exp for layer in spec.experiments for row in layer for exp in row]
@@ -498,6 +534,11 @@ def estimate(spec: SweepSpec, runs: int | None = None, workers: int = 1,
         fixed.append((t1 - t0) + (t3 - t2))
         if time.perf_counter() - start > budget:
             break
-    return Estimate(float(np.mean(per_update)), float(np.mean(fixed)),
-                    spec.runs if runs is None else runs, spec.updates, max(1, workers),
-                    time.perf_counter() - start)
+    return Estimate(
+        float(np.mean(per_update)),
+        float(np.mean(fixed)),
+        spec.runs if runs is None else runs,
+        spec.updates,
+        max(1, workers),
+        time.perf_counter() - start,
+    )

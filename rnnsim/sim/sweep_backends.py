@@ -32,9 +32,20 @@ import time
 from multiprocessing.connection import wait as wait_any
 from typing import Any
 
-__all__ = ["BACKENDS", "BackendUnavailable", "CancelledError", "DaskBackend", "JobError",
-           "JobFuture", "ProcessBackend", "WorkerLost", "job", "make_backend", "run_job",
-           "single_threaded_blas"]
+__all__ = [
+    "BACKENDS",
+    "BackendUnavailable",
+    "CancelledError",
+    "DaskBackend",
+    "JobError",
+    "JobFuture",
+    "ProcessBackend",
+    "WorkerLost",
+    "job",
+    "make_backend",
+    "run_job",
+    "single_threaded_blas",
+]
 
 BACKENDS = ("processes", "dask")
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -61,8 +72,14 @@ class CancelledError(RuntimeError):
 
 def job(experiment_json: str, updates: int, eval_batch: int, key) -> str:
     """The JSON job of one run (``key``: ``[layer, row, col, seed_index]``)."""
-    return json.dumps({"experiment": experiment_json, "updates": int(updates),
-                       "eval_batch": int(eval_batch), "key": [int(k) for k in key]})
+    return json.dumps(
+        {
+            "experiment": experiment_json,
+            "updates": int(updates),
+            "eval_batch": int(eval_batch),
+            "key": [int(k) for k in key],
+        }
+    )
 
 
 def run_job(job_json: str) -> dict:
@@ -74,8 +91,15 @@ def run_job(job_json: str) -> dict:
 
     spec = json.loads(job_json)
     layer, row, col, seed = spec["key"]
-    result = evaluate_cell(row, col, Experiment.from_json(spec["experiment"]), spec["updates"],
-                           spec["eval_batch"], layer=layer, seed=seed)
+    result = evaluate_cell(
+        row,
+        col,
+        Experiment.from_json(spec["experiment"]),
+        spec["updates"],
+        spec["eval_batch"],
+        layer=layer,
+        seed=seed,
+    )
     return asdict(result)
 
 
@@ -205,8 +229,9 @@ class _Slot:
 
     def __init__(self, ctx) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True,
-                                   name="rnnsim-sweep-worker")
+        self.process = ctx.Process(
+            target=_worker_main, args=(child,), daemon=True, name="rnnsim-sweep-worker"
+        )
         self.process.start()
         child.close()
         self.future: JobFuture | None = None
@@ -235,8 +260,9 @@ class ProcessBackend:
         with single_threaded_blas(), children_ignore_ctrl_c():
             self._slots = [_Slot(self._ctx) for _ in range(workers)]
         self.processes = [s.process for s in self._slots]  # every process ever started
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name="rnnsim-sweep-dispatch")
+        self._thread = threading.Thread(
+            target=self._loop, daemon=True, name="rnnsim-sweep-dispatch"
+        )
         self._thread.start()
 
     def describe(self) -> str:
@@ -309,9 +335,15 @@ class ProcessBackend:
         slot.process.join(JOIN_TIMEOUT)
         lost = []
         if slot.future is not None:
-            lost.append((slot.future, WorkerLost(
-                f"worker process {slot.process.pid} died (exit code "
-                f"{slot.process.exitcode}) in this cell")))
+            lost.append(
+                (
+                    slot.future,
+                    WorkerLost(
+                        f"worker process {slot.process.pid} died (exit code "
+                        f"{slot.process.exitcode}) in this cell"
+                    ),
+                )
+            )
         slot.conn.close()
         with single_threaded_blas():
             self._slots[i] = _Slot(self._ctx)
@@ -379,8 +411,9 @@ def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise BackendUnavailable(f"the dask backend needs the optional extra: pip install "
-                                 f"'{DASK_EXTRA}'") from None
+        raise BackendUnavailable(
+            f"the dask backend needs the optional extra: pip install '{DASK_EXTRA}'"
+        ) from None
     return distributed
 
 
@@ -414,8 +447,9 @@ class DaskBackend:
             try:
                 self.client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise BackendUnavailable(f"cannot reach the Dask scheduler at {scheduler}: "
-                                         f"{exc}") from None
+                raise BackendUnavailable(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                ) from None
         else:
             self._cluster = embedded_cluster(workers)
             self.client = distributed.Client(self._cluster)
@@ -480,8 +514,9 @@ def _check_reachable(address: str) -> None:
         parts = urlsplit(address if "://" in address else f"tcp://{address}")
         host, port = parts.hostname, parts.port
     except ValueError as exc:
-        raise BackendUnavailable(f"scheduler: got {address!r}, expected tcp://HOST:PORT "
-                                 f"({exc})") from None
+        raise BackendUnavailable(
+            f"scheduler: got {address!r}, expected tcp://HOST:PORT ({exc})"
+        ) from None
     if not host or not port:
         raise BackendUnavailable(f"scheduler: got {address!r}, expected tcp://HOST:PORT")
     deadline = time.monotonic() + CONNECT_TIMEOUT  # a scheduler just started may need a while
@@ -491,8 +526,9 @@ def _check_reachable(address: str) -> None:
             return
         except OSError as exc:
             if time.monotonic() >= deadline:
-                raise BackendUnavailable(f"cannot reach the Dask scheduler at {address}: "
-                                         f"{exc.strerror or exc}") from None
+                raise BackendUnavailable(
+                    f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}"
+                ) from None
         time.sleep(0.2)
 
 
@@ -503,15 +539,26 @@ def embedded_cluster(workers: int):
 
     distributed = _import_distributed()
     blas = dict.fromkeys(BLAS_VARS, 1)
-    with single_threaded_blas(), children_ignore_ctrl_c(), dask.config.set({
-            "distributed.scheduler.allowed-failures": 0,
-            "distributed.worker.profile.enabled": False,  # a stack sampler thread per worker
-            "distributed.nanny.pre-spawn-environ": blas}):
-        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                        processes=True, host="127.0.0.1",
-                                        dashboard_address="127.0.0.1:0",
-                                        worker_dashboard_address="127.0.0.1:0",
-                                        silence_logs=logging.ERROR)
+    with (
+        single_threaded_blas(),
+        children_ignore_ctrl_c(),
+        dask.config.set(
+            {
+                "distributed.scheduler.allowed-failures": 0,
+                "distributed.worker.profile.enabled": False,  # a stack sampler thread per worker
+                "distributed.nanny.pre-spawn-environ": blas,
+            }
+        ),
+    ):
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            worker_dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
 
 
 def make_backend(name: str, workers: int = 2, scheduler: str | None = None):
@@ -526,8 +573,9 @@ def make_backend(name: str, workers: int = 2, scheduler: str | None = None):
     """
     if name == "processes":
         if scheduler:
-            raise ValueError(f"scheduler: got {scheduler!r}, but only the dask backend "
-                             "uses a scheduler")
+            raise ValueError(
+                f"scheduler: got {scheduler!r}, but only the dask backend uses a scheduler"
+            )
         return ProcessBackend(workers)
     if name == "dask":
         return DaskBackend(scheduler=scheduler, workers=workers)

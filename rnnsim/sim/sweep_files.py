@@ -33,8 +33,10 @@ def open_grid(path, header: list[str], append: bool):
                 f.truncate(data.rfind(b"\n") + 1)  # a row cut off by a kill
         existing = _header(path)
         if existing and existing != header:
-            raise ValueError(f"{path}: its columns {', '.join(existing)} are not this sweep's "
-                             f"({', '.join(header)})")
+            raise ValueError(
+                f"{path}: its columns {', '.join(existing)} are not this sweep's "
+                f"({', '.join(header)})"
+            )
         file = open(path, "a", newline="", encoding="utf-8")
         writer = csv.writer(file, lineterminator="\n")
         if not existing:
@@ -63,8 +65,9 @@ def read_runs(path, result: SweepResult) -> list[CellResult]:
         if head is None:
             return []
         if head != header:
-            raise ValueError(f"{path}: its columns {', '.join(head)} are not this sweep's "
-                             f"({', '.join(header)})")
+            raise ValueError(
+                f"{path}: its columns {', '.join(head)} are not this sweep's ({', '.join(header)})"
+            )
         keys = len(result.key_header())
         runs: dict = {}
         for line, row in enumerate(reader, start=2):
@@ -73,10 +76,12 @@ def read_runs(path, result: SweepResult) -> list[CellResult]:
             index = result.key_index(row[:keys])
             seed = _int(row[keys])
             if index is None or seed not in result.seeds:
-                raise ValueError(f"{path}: line {line} ({', '.join(row[:keys + 1])}) is not in "
-                                 "this sweep; use the same axes, values and seeds, or "
-                                 "another folder")
-            run = _run(row[keys + 1:], index, result.seeds.index(seed))
+                raise ValueError(
+                    f"{path}: line {line} ({', '.join(row[: keys + 1])}) is not in "
+                    "this sweep; use the same axes, values and seeds, or "
+                    "another folder"
+                )
+            run = _run(row[keys + 1 :], index, result.seeds.index(seed))
             runs[run.key] = run
     return list(runs.values())
 
@@ -84,8 +89,18 @@ def read_runs(path, result: SweepResult) -> list[CellResult]:
 def _run(fields: list[str], index, seed: int) -> CellResult:
     metric, loss, state, updates, seconds, message = fields
     layer, row, col = index
-    return CellResult(row, col, _float(metric), _float(loss), _int(updates) or 0,
-                      state == "diverged", _float(seconds), message, layer, seed)
+    return CellResult(
+        row,
+        col,
+        _float(metric),
+        _float(loss),
+        _int(updates) or 0,
+        state == "diverged",
+        _float(seconds),
+        message,
+        layer,
+        seed,
+    )
 
 
 def _float(text: str) -> float:
@@ -106,14 +121,23 @@ def _int(text: str) -> int | None:
 def plan_dict(spec, result: SweepResult) -> dict:
     """What ``sweep.json`` holds: the experiment, the axes and their values, seeds, updates,
     the evaluation batch, the metric, its chance level and the claim's threshold."""
-    return {"schema": PLAN_SCHEMA, "experiment": spec.base.to_dict(),
-            "x": spec.x, "x_values": list(spec.x_values),
-            "y": spec.y, "y_values": list(spec.y_values) if spec.y else [],
-            "z": spec.z, "z_values": list(spec.z_values) if spec.z else [],
-            "seeds": spec.seeds, "seed_values": list(spec.seed_values),
-            "updates": spec.updates, "eval_batch": spec.eval_batch,
-            "metric": result.metric_name, "chance": result.chance,
-            "threshold": result.threshold}
+    return {
+        "schema": PLAN_SCHEMA,
+        "experiment": spec.base.to_dict(),
+        "x": spec.x,
+        "x_values": list(spec.x_values),
+        "y": spec.y,
+        "y_values": list(spec.y_values) if spec.y else [],
+        "z": spec.z,
+        "z_values": list(spec.z_values) if spec.z else [],
+        "seeds": spec.seeds,
+        "seed_values": list(spec.seed_values),
+        "updates": spec.updates,
+        "eval_batch": spec.eval_batch,
+        "metric": result.metric_name,
+        "chance": result.chance,
+        "threshold": result.threshold,
+    }
 
 
 def write_plan(folder, spec, result: SweepResult) -> None:
@@ -134,8 +158,18 @@ def read_plan(folder) -> dict | None:
 
 def plan_differences(old: dict, new: dict) -> list[str]:
     """What differs between two plans (``--resume`` refuses another sweep)."""
-    keys = ("experiment", "x", "x_values", "y", "y_values", "z", "z_values", "seed_values",
-            "updates", "eval_batch")
+    keys = (
+        "experiment",
+        "x",
+        "x_values",
+        "y",
+        "y_values",
+        "z",
+        "z_values",
+        "seed_values",
+        "updates",
+        "eval_batch",
+    )
     return [k for k in keys if json.dumps(old.get(k)) != json.dumps(new.get(k))]
 
 
@@ -146,8 +180,10 @@ def load_result(folder) -> SweepResult:
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     if not rows or "seed" not in rows[0] or rows[0].index("seed") not in (1, 2, 3):
-        raise ValueError(f"{path}: not a sweep's grid.csv (no header with a seed column "
-                         "after one to three swept fields)")
+        raise ValueError(
+            f"{path}: not a sweep's grid.csv (no header with a seed column "
+            "after one to three swept fields)"
+        )
     head, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
     keys = head.index("seed")
     plan = read_plan(folder)
@@ -161,8 +197,7 @@ def load_result(folder) -> SweepResult:
         chance, threshold = math.nan, None
     updates = max((_int(r[keys + 4]) or 0 for r in body), default=0)
     (x, xs), (y, ys), (z, zs) = axes
-    result = SweepResult(x, xs, y, ys, head[keys + 1], chance, updates, z, zs, seeds,
-                         threshold)
+    result = SweepResult(x, xs, y, ys, head[keys + 1], chance, updates, z, zs, seeds, threshold)
     for run in read_runs(path, result):
         result.add(run)
     return result

@@ -35,8 +35,7 @@ class CellResult:
     seed: int = 0  # index of the seed (its experiment seed is base.seed + seed)
 
     @classmethod
-    def failed(cls, row: int, col: int, message: str, layer: int = 0,
-               seed: int = 0) -> CellResult:
+    def failed(cls, row: int, col: int, message: str, layer: int = 0, seed: int = 0) -> CellResult:
         return cls(row, col, math.nan, math.nan, 0, False, 0.0, message, layer, seed)
 
     @property
@@ -48,8 +47,9 @@ class CellResult:
         return "diverged" if self.diverged else "failed" if math.isnan(self.metric) else "done"
 
 
-def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int,
-                  layer: int = 0, seed: int = 0) -> CellResult:
+def evaluate_cell(
+    row: int, col: int, experiment, updates: int, eval_batch: int, layer: int = 0, seed: int = 0
+) -> CellResult:
     """Train ``experiment`` for ``updates`` updates and score it on a fresh batch."""
     from .simulation import Simulation
 
@@ -57,11 +57,22 @@ def evaluate_cell(row: int, col: int, experiment, updates: int, eval_batch: int,
     sim = Simulation(experiment)
     sim.train(updates)
     if sim.diverged:
-        return CellResult(row, col, math.nan, math.nan, sim.updates, True,
-                          time.perf_counter() - start, sim.message, layer, seed)
+        return CellResult(
+            row,
+            col,
+            math.nan,
+            math.nan,
+            sim.updates,
+            True,
+            time.perf_counter() - start,
+            sim.message,
+            layer,
+            seed,
+        )
     metric, loss = score(sim, eval_batch)
-    return CellResult(row, col, metric, loss, sim.updates, False,
-                      time.perf_counter() - start, "", layer, seed)
+    return CellResult(
+        row, col, metric, loss, sim.updates, False, time.perf_counter() - start, "", layer, seed
+    )
 
 
 def score(sim, eval_batch: int) -> tuple[float, float]:
@@ -101,8 +112,20 @@ class SweepResult:
         (layer, row, col, seed) → CellResult.
     """
 
-    def __init__(self, x, x_values, y, y_values, metric_name, chance, updates, z=None,
-                 z_values=(None,), seeds=(0,), threshold=None):
+    def __init__(
+        self,
+        x,
+        x_values,
+        y,
+        y_values,
+        metric_name,
+        chance,
+        updates,
+        z=None,
+        z_values=(None,),
+        seeds=(0,),
+        threshold=None,
+    ):
         self.x, self.y, self.z = x, y, z
         self.x_values, self.y_values = tuple(x_values), tuple(y_values) if y else (None,)
         self.z_values = tuple(z_values) if z else (None,)
@@ -119,9 +142,19 @@ class SweepResult:
     @classmethod
     def empty(cls, spec) -> SweepResult:
         task = spec.base.make_task()
-        return cls(spec.x, spec.x_values, spec.y, spec.y_values, task.primary_metric,
-                   task.chance, spec.updates, spec.z, spec.z_values, spec.seed_values,
-                   spec.claim_threshold(task))
+        return cls(
+            spec.x,
+            spec.x_values,
+            spec.y,
+            spec.y_values,
+            task.primary_metric,
+            task.chance,
+            spec.updates,
+            spec.z,
+            spec.z_values,
+            spec.seed_values,
+            spec.claim_threshold(task),
+        )
 
     # ----------------------------------------------------------------- sizes
     @property
@@ -159,9 +192,11 @@ class SweepResult:
     @property
     def std(self) -> np.ndarray:
         """(layers, rows, cols) standard deviation over seeds (ddof 1; 0 for one seed)."""
+
         def sd(a, axis):
             n = a.shape[axis]
             return np.std(a, axis=axis, ddof=1) if n > 1 else np.zeros(a.shape[:axis])
+
         return _reduce(sd, self.values)
 
     @property
@@ -197,8 +232,11 @@ class SweepResult:
         if self.threshold is None:
             return np.zeros(self.shape, dtype=int)
         with np.errstate(invalid="ignore"):
-            ok = (self.values <= self.threshold) if self.lower_is_better else (
-                self.values >= self.threshold)
+            ok = (
+                (self.values <= self.threshold)
+                if self.lower_is_better
+                else (self.values >= self.threshold)
+            )
         return (ok & (self.state == "done")).sum(axis=3)
 
     @property
@@ -216,17 +254,21 @@ class SweepResult:
         done = int(self.counts("done")[layer, row, col])
         parts = []
         if done:
-            parts.append(f"mean {self.mean[layer, row, col]:.3f}, sd "
-                         f"{self.std[layer, row, col]:.3f}, min {self.low[layer, row, col]:.3f}"
-                         f" – max {self.high[layer, row, col]:.3f} over {done} of {n} seeds")
+            parts.append(
+                f"mean {self.mean[layer, row, col]:.3f}, sd "
+                f"{self.std[layer, row, col]:.3f}, min {self.low[layer, row, col]:.3f}"
+                f" – max {self.high[layer, row, col]:.3f} over {done} of {n} seeds"
+            )
         for state in ("diverged", "failed", "pending"):
             k = int(self.counts(state)[layer, row, col])
             if k:
                 parts.append(f"{k} {state}")
         if self.threshold is not None and done + int(self.counts("diverged")[layer, row, col]):
             sign = "<=" if self.lower_is_better else ">="
-            parts.append(f"{int(self.meets[layer, row, col])} meet {self.metric_name} {sign} "
-                         f"{self.threshold:g}")
+            parts.append(
+                f"{int(self.meets[layer, row, col])} meet {self.metric_name} {sign} "
+                f"{self.threshold:g}"
+            )
         return "; ".join(parts)
 
     # ----------------------------------------------------------------- CSV
@@ -237,14 +279,29 @@ class SweepResult:
     def run_header(self) -> list[str]:
         """The header of ``grid.csv``: keys, ``seed``, the metric, loss, state, updates,
         seconds, message."""
-        return [*self.key_header(), "seed", self.metric_name, "loss", "state", "updates",
-                "seconds", "message"]
+        return [
+            *self.key_header(),
+            "seed",
+            self.metric_name,
+            "loss",
+            "state",
+            "updates",
+            "seconds",
+            "message",
+        ]
 
     def run_row(self, run: CellResult) -> list:
         """The ``grid.csv`` row of ``run``."""
-        return [*self._keys(run.layer, run.row, run.col), self.seeds[run.seed],
-                _num(run.metric), _num(run.loss), run.state, run.updates,
-                f"{run.seconds:.3f}", run.message]
+        return [
+            *self._keys(run.layer, run.row, run.col),
+            self.seeds[run.seed],
+            _num(run.metric),
+            _num(run.loss),
+            run.state,
+            run.updates,
+            f"{run.seconds:.3f}",
+            run.message,
+        ]
 
     def rows(self) -> list[list]:
         """``grid.csv`` as rows: the header, then one row per finished run, in key order."""
@@ -257,8 +314,19 @@ class SweepResult:
         metric, ``diverged``, ``failed``, ``state``, ``meets_claim`` and ``disagree`` (empty
         without a threshold).
         """
-        head = [*self.key_header(), "seeds", "mean", "sd", "min", "max", "diverged", "failed",
-                "state", "meets_claim", "disagree"]
+        head = [
+            *self.key_header(),
+            "seeds",
+            "mean",
+            "sd",
+            "min",
+            "max",
+            "diverged",
+            "failed",
+            "state",
+            "meets_claim",
+            "disagree",
+        ]
         out: list[list] = [head]
         mean, sd, low, high = self.mean, self.std, self.low, self.high
         states, meets, disagree = self.cell_state, self.meets, self.disagree
@@ -267,24 +335,42 @@ class SweepResult:
         for (l, r, c), state in np.ndenumerate(states):
             if state == "pending":
                 continue
-            claim = ["", ""] if self.threshold is None else [
-                int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
+            claim = (
+                ["", ""]
+                if self.threshold is None
+                else [int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
+            )
             stats = [_num(float(a[l, r, c])) for a in (mean, sd, low, high)]
-            out.append([*self._keys(l, r, c), n - int(pending[l, r, c]), *stats,
-                        int(self.counts("diverged")[l, r, c]),
-                        int(self.counts("failed")[l, r, c]), state, *claim])
+            out.append(
+                [
+                    *self._keys(l, r, c),
+                    n - int(pending[l, r, c]),
+                    *stats,
+                    int(self.counts("diverged")[l, r, c]),
+                    int(self.counts("failed")[l, r, c]),
+                    state,
+                    *claim,
+                ]
+            )
         return out
 
     def _keys(self, layer: int, row: int, col: int) -> list[str]:
-        return [_text(self.x_values[col])] + ([_text(self.y_values[row])] if self.y else []) + (
-            [_text(self.z_values[layer])] if self.z else [])
+        return (
+            [_text(self.x_values[col])]
+            + ([_text(self.y_values[row])] if self.y else [])
+            + ([_text(self.z_values[layer])] if self.z else [])
+        )
 
     def key_index(self, keys) -> tuple[int, int, int] | None:
         """(layer, row, col) of the key texts of a CSV row, or None when not in this grid."""
-        texts = [[_text(v) for v in values] for values in (
-            self.x_values, self.y_values, self.z_values)]
-        want = [keys[0], keys[1] if self.y else "none",
-                keys[1 + bool(self.y)] if self.z else "none"]
+        texts = [
+            [_text(v) for v in values] for values in (self.x_values, self.y_values, self.z_values)
+        ]
+        want = [
+            keys[0],
+            keys[1] if self.y else "none",
+            keys[1 + bool(self.y)] if self.z else "none",
+        ]
         try:
             col, row, layer = (t.index(k) for t, k in zip(texts, want, strict=True))
         except ValueError:

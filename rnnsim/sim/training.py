@@ -51,6 +51,7 @@ class TrainingMixin:
     _unshown: tuple | None
 
     if TYPE_CHECKING:
+
         @property
         def update_due(self) -> bool: ...
 
@@ -67,12 +68,12 @@ class TrainingMixin:
         grads = state.accumulator.mean()
         losses = [s[0] for s in state.stats]
         names = {m for s in state.stats for m in s[1]}
-        metrics = {m: float(np.mean([s[1][m] for s in state.stats if m in s[1]]))
-                   for m in names}
+        metrics = {m: float(np.mean([s[1][m] for s in state.stats if m in s[1]])) for m in names}
         state.accumulator.reset()
         state.stats = []
-        return self._apply_update(grads, float(np.mean(losses)) if losses else math.nan,
-                                  metrics, check_weights)
+        return self._apply_update(
+            grads, float(np.mean(losses)) if losses else math.nan, metrics, check_weights
+        )
 
     def _apply_update(self, grads, loss: float, metrics: dict, check_weights=True) -> bool:
         """Clip ``grads``, take an optimiser step and record it; roll back on divergence.
@@ -109,8 +110,11 @@ class TrainingMixin:
         """Keep the weights, optimiser state and update count as they are now in ``training.good``:
         what a divergence rolls back to. The optimiser's slot arrays need no copy (its steps
         replace them, see ``Optimizer.state_dict``)."""
-        self.training.good = ({k: p.copy() for k, p in self.net.params.items()},
-                              self.training.optimizer.state_dict(copy=False), self.training.updates)
+        self.training.good = (
+            {k: p.copy() for k, p in self.net.params.items()},
+            self.training.optimizer.state_dict(copy=False),
+            self.training.updates,
+        )
 
     def weights_finite(self) -> bool:
         """True when no weight is NaN or Inf."""
@@ -139,16 +143,23 @@ class TrainingMixin:
             where = f"rolled back to the weights after update {updates}"
         state.delta_weights = {k: np.zeros_like(v) for k, v in self.net.params.items()}
         exp = self.experiment
-        clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
-                else f"clip harder (clip_norm is {exp.clip_norm:g})")
+        clip = (
+            "turn on gradient clipping (clip_norm, e.g. 1)"
+            if exp.clip_norm is None
+            else f"clip harder (clip_norm is {exp.clip_norm:g})"
+        )
         reason = f"{what} became NaN or Inf (gradient norm {norm:.3g})"
-        self.message = (f"Training diverged at update {failed}: {reason}; {where}. Try: "
-                        f"{clip}, a lower learning rate (lr is {exp.lr:g}), or a smaller W_s "
-                        "scale.")
+        self.message = (
+            f"Training diverged at update {failed}: {reason}; {where}. Try: "
+            f"{clip}, a lower learning rate (lr is {exp.lr:g}), or a smaller W_s "
+            "scale."
+        )
         self.diverged = True
-        self.divergence = {"update": int(failed),
-                           "rolled_back_to": None if good is None else int(good[2]),
-                           "reason": reason}
+        self.divergence = {
+            "update": int(failed),
+            "rolled_back_to": None if good is None else int(good[2]),
+            "reason": reason,
+        }
         return False
 
     def loss_growth(self) -> str:
@@ -169,19 +180,31 @@ class TrainingMixin:
         if not (best > 0 and now > GROWTH_FACTOR * best and now > first):
             return ""
         exp = self.experiment
-        clip = ("turn on gradient clipping (clip_norm, e.g. 1)" if exp.clip_norm is None
-                else "clip harder")
-        return (f"Warning: the loss grew from {best:.3g} (update {rows[low][0]}) to {now:.3g} "
-                f"(update {rows[-1][0]}): training is unstable. Try: a lower learning rate "
-                f"(lr is {exp.lr:g}), {clip}, or a smaller W_s scale.")
+        clip = (
+            "turn on gradient clipping (clip_norm, e.g. 1)"
+            if exp.clip_norm is None
+            else "clip harder"
+        )
+        return (
+            f"Warning: the loss grew from {best:.3g} (update {rows[low][0]}) to {now:.3g} "
+            f"(update {rows[-1][0]}): training is unstable. Try: a lower learning rate "
+            f"(lr is {exp.lr:g}), {clip}, or a smaller W_s scale."
+        )
 
     def _capture(self):
         """A closure that restores every update-related value to what it is now."""
         state = self.training
         params = {k: p.copy() for k, p in self.net.params.items()}
         opt, acc = state.optimizer.state_dict(copy=False), state.accumulator.state_dict()
-        values = (list(state.stats), state.delta_weights, state.grad_norms, state.clipped,
-                  state.updates, list(state.history.rows), state.good)
+        values = (
+            list(state.stats),
+            state.delta_weights,
+            state.grad_norms,
+            state.clipped,
+            state.updates,
+            list(state.history.rows),
+            state.good,
+        )
         message = self.message
 
         def restore():
@@ -189,8 +212,15 @@ class TrainingMixin:
                 p[...] = params[k]
             state.optimizer.load_state_dict(opt)
             state.accumulator.load_state_dict(acc)
-            (stats, state.delta_weights, state.grad_norms, state.clipped, state.updates, rows,
-             state.good) = values
+            (
+                stats,
+                state.delta_weights,
+                state.grad_norms,
+                state.clipped,
+                state.updates,
+                rows,
+                state.good,
+            ) = values
             state.stats = list(stats)
             state.history.rows.clear()
             state.history.rows.extend(rows)
@@ -273,8 +303,7 @@ class TrainingMixin:
         else whether the update succeeded."""
         net, dt = self.net, self.net.dtype
         X, D, mask, _ = batch
-        X, D, mask = X.astype(dt, copy=False), D.astype(dt, copy=False), \
-            mask.astype(dt, copy=False)
+        X, D, mask = X.astype(dt, copy=False), D.astype(dt, copy=False), mask.astype(dt, copy=False)
         bptt = self.experiment.bptt_steps
         if self._scored(self.training.updates + 1):
             loss, grads, y = net.loss_and_grads(X, D, mask, bptt_steps=bptt, return_y=True)
@@ -348,8 +377,10 @@ class TrainingSession:
 
     def _one_update(self, sim) -> bool:
         """One update (or one more gathered batch); False when training diverged."""
-        due = (self.callback is not None
-               and time.perf_counter() - self._last_callback >= CALLBACK_INTERVAL)
+        due = (
+            self.callback is not None
+            and time.perf_counter() - self._last_callback >= CALLBACK_INTERVAL
+        )
         ok, shown = sim._train_step(keep_batch=due)
         if ok is None:
             return True
@@ -358,8 +389,9 @@ class TrainingSession:
         self.done += 1
         if shown:
             now = self._last_callback = time.perf_counter()
-            self.callback(Progress(self.done, self.total, self.done / (now - self.start),
-                                   now - self.start))
+            self.callback(
+                Progress(self.done, self.total, self.done / (now - self.start), now - self.start)
+            )
         return True
 
     def finish(self) -> int:
@@ -372,6 +404,7 @@ class TrainingSession:
         done = max(0, sim.updates - self._first)
         if self.callback is not None:
             elapsed = time.perf_counter() - self.start
-            self.callback(Progress(done, self.total, done / elapsed if elapsed > 0 else 0.0,
-                                   elapsed))
+            self.callback(
+                Progress(done, self.total, done / elapsed if elapsed > 0 else 0.0, elapsed)
+            )
         return done

@@ -57,8 +57,9 @@ class TrainingState:
     def fresh(cls, experiment, params) -> TrainingState:
         """The state of an untrained network with ``params`` under ``experiment``."""
         return cls(
-            optimizer=make_optimizer(experiment.optimizer, experiment.lr,
-                                     **experiment.optimizer_hyper()),
+            optimizer=make_optimizer(
+                experiment.optimizer, experiment.lr, **experiment.optimizer_hyper()
+            ),
             accumulator=GradientAccumulator(experiment.update_every),
             history=HistoryBuffer(),
             delta_weights={k: np.zeros_like(v) for k, v in params.items()},

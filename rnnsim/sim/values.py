@@ -21,13 +21,17 @@ def parse_field(name: str, value: Any, accepted: tuple[str, ...]) -> Any:
     set as a whole here: set each knob as ``task.<knob>``.
     """
     if name not in accepted or name == "knobs":
-        raise ValueError(f"{name}: unknown experiment field; accepted: "
-                         f"{', '.join(a for a in accepted if a != 'knobs')}, task.<knob>")
+        raise ValueError(
+            f"{name}: unknown experiment field; accepted: "
+            f"{', '.join(a for a in accepted if a != 'knobs')}, task.<knob>"
+        )
     if not isinstance(value, str):
         return value
     word = value.strip()
-    if name in OPTIONAL_INT_FIELDS + OPTIONAL_FLOAT_FIELDS + OPTIONAL_STR_FIELDS \
-            and word.lower() in NONE_WORDS:
+    if (
+        name in OPTIONAL_INT_FIELDS + OPTIONAL_FLOAT_FIELDS + OPTIONAL_STR_FIELDS
+        and word.lower() in NONE_WORDS
+    ):
         return None
     if name in INT_FIELDS + OPTIONAL_INT_FIELDS:
         return _int(name, word)

@@ -19,9 +19,19 @@ from .waveform import WaveformTask
 from .wolf import WolfTask
 
 #: Task classes by name, the default (the lecture's story) first.
-TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (
-    WolfTask, CopyTask, AddingTask, TemporalXorTask, WaveformTask, ReberTask, TextTask,
-    CustomTask)}
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls
+    for cls in (
+        WolfTask,
+        CopyTask,
+        AddingTask,
+        TemporalXorTask,
+        WaveformTask,
+        ReberTask,
+        TextTask,
+        CustomTask,
+    )
+}
 
 
 def make_task(name: str = "wolf", **knobs) -> Task:

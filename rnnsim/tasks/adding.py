@@ -22,7 +22,8 @@ class AddingTask(Task):
         "sequence; at the last frame the network must output the sum of the two marked values "
         "(linear output, squared error). Always answering 1, the expected sum, scores a mean "
         "square error of 1/6: that is the baseline to beat (chance). accuracy counts answers "
-        f"within {TOLERANCE} of the sum.")
+        f"within {TOLERANCE} of the sum."
+    )
     knobs = (Knob("length", "int", 30, 2, 1000, help="Frames per sequence T."),)
     output = "linear"
     loss = "mse"
@@ -57,10 +58,12 @@ class AddingTask(Task):
         y, D, mask = check_scored(y, D, mask)
         err = np.abs(y[..., 0] - D[..., 0])  # (T, B)
         base = np.abs(1.0 - D[..., 0])  # (T, B) error of always answering 1
-        return {"mse": mean_square(y, D, mask),
-                "accuracy": masked_mean(err < TOLERANCE, mask),
-                "baseline_mse": masked_mean(base ** 2, mask),
-                "baseline_accuracy": masked_mean(base < TOLERANCE, mask)}
+        return {
+            "mse": mean_square(y, D, mask),
+            "accuracy": masked_mean(err < TOLERANCE, mask),
+            "baseline_mse": masked_mean(base**2, mask),
+            "baseline_accuracy": masked_mean(base < TOLERANCE, mask),
+        }
 
     def input_words(self):
         """Numbers: a value, starred when marked (``0.42*``)."""
@@ -72,8 +75,9 @@ class AddingTask(Task):
     def encode_input(self, word):
         """``0.42`` → (0.42, 0); ``0.42*`` → (0.42, 1): a marked value."""
         marked = word.endswith("*")
-        return np.array([number_word(word[:-1] if marked else word, "input", self),
-                         1.0 if marked else 0.0])
+        return np.array(
+            [number_word(word[:-1] if marked else word, "input", self), 1.0 if marked else 0.0]
+        )
 
     def encode_target(self, word):
         """The sum, a number."""

@@ -50,8 +50,11 @@ class Knob:
             return f"{word} in [{self.low}, {self.high}]"
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
-        return {"bool": "true or false", "path": "a file path (or '' for the default)",
-                "text": "text"}[self.kind]
+        return {
+            "bool": "true or false",
+            "path": "a file path (or '' for the default)",
+            "text": "text",
+        }[self.kind]
 
     def check(self, value: Any) -> Any:
         """Return ``value`` normalised to the knob's type, or raise ValueError naming the knob."""
@@ -203,8 +206,9 @@ def unknown_word(word: str, role: str, task: Task) -> ValueError:
     lists the vocabulary, shortened when long)."""
     words = task.input_words() if role == "input" else task.target_words()
     listed = ", ".join(words[:40]) + (f", … ({len(words)} in all)" if len(words) > 40 else "")
-    return ValueError(f"unknown word {word!r}: not an {role} of task {task.name!r}; its "
-                      f"{role} words: {listed}")
+    return ValueError(
+        f"unknown word {word!r}: not an {role} of task {task.name!r}; its {role} words: {listed}"
+    )
 
 
 def number_word(word: str, role: str, task: Task) -> float:
@@ -214,8 +218,10 @@ def number_word(word: str, role: str, task: Task) -> float:
     except ValueError:
         value = float("nan")
     if not math.isfinite(value):
-        raise ValueError(f"unknown word {word!r}: the {role}s of task {task.name!r} are "
-                         "numbers such as 0.5 or -1.2")
+        raise ValueError(
+            f"unknown word {word!r}: the {role}s of task {task.name!r} are "
+            "numbers such as 0.5 or -1.2"
+        )
     return value
 
 

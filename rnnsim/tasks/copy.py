@@ -20,7 +20,8 @@ class CopyTask(Task):
         "The network sees a string of `length` random symbols, then `delay` blank frames, then "
         "a 'go' signal, and must write the string back, one symbol per frame, starting at the "
         "'go' frame. Only the recall frames are scored (accuracy, chance 1/symbols). The "
-        "longer the delay, the longer the state must hold the string.")
+        "longer the delay, the longer the state must hold the string."
+    )
     knobs = (
         Knob("symbols", "int", 4, 2, 26, help="Size of the alphabet (A, B, C, ...)."),
         Knob("length", "int", 3, 1, 50, help="Symbols to remember."),
@@ -49,9 +50,9 @@ class CopyTask(Task):
         X[:L] = one_hot(text, self.n_in)
         X[T - L, :, k] = 1.0
         D = np.zeros((T, B, self.n_out))
-        D[T - L:] = one_hot(text, k)
+        D[T - L :] = one_hot(text, k)
         mask = np.zeros((T, B))
-        mask[T - L:] = 1.0
+        mask[T - L :] = 1.0
         return X, D, mask
 
     def score(self, y, D, mask):
@@ -59,5 +60,7 @@ class CopyTask(Task):
         string right)."""
         y, D, mask = check_scored(y, D, mask)
         wrong = (np.argmax(y, -1) != np.argmax(D, -1)) & (mask > 0)  # (T, B)
-        return {"accuracy": class_accuracy(y, D, mask),
-                "sequence_accuracy": float(np.mean(~np.any(wrong, axis=0)))}
+        return {
+            "accuracy": class_accuracy(y, D, mask),
+            "sequence_accuracy": float(np.mean(~np.any(wrong, axis=0))),
+        }

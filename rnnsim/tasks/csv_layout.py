@@ -37,20 +37,26 @@ def _header(row, source):
     for col, cell in enumerate(row, start=1):
         name = cell.strip()
         if CONTROL.search(cell):
-            raise ValueError(f"{_where(source, 1, col)}: column name {cell!r} has a control "
-                             "character; expected printable names")
+            raise ValueError(
+                f"{_where(source, 1, col)}: column name {cell!r} has a control "
+                "character; expected printable names"
+            )
         if name == "seq" and "seq" not in kinds:
             kinds.append("seq")
         elif name[:2] in ("x:", "d:") and name[2:].strip():
             kinds.append(name[0])
         else:
-            raise ValueError(f"{_where(source, 1, col)}: column name {cell!r}; expected "
-                             "'x:<name>' (input), 'd:<name>' (target) or one 'seq'")
+            raise ValueError(
+                f"{_where(source, 1, col)}: column name {cell!r}; expected "
+                "'x:<name>' (input), 'd:<name>' (target) or one 'seq'"
+            )
         names.append(name[2:].strip() if name != "seq" else name)
     for kind, word in (("x", "input"), ("d", "target")):
         if kind not in kinds:
-            raise ValueError(f"{_where(source, 1)}: no {word} column; expected at least one "
-                             f"'{kind}:<name>' column")
+            raise ValueError(
+                f"{_where(source, 1)}: no {word} column; expected at least one "
+                f"'{kind}:<name>' column"
+            )
     return kinds, names
 
 
@@ -60,8 +66,9 @@ def _number(cell, source, line, col, column_name):
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise ValueError(f"{_where(source, line, col)} ({column_name}): got {cell!r}, expected "
-                         "a finite number")
+        raise ValueError(
+            f"{_where(source, line, col)} ({column_name}): got {cell!r}, expected a finite number"
+        )
     return value
 
 
@@ -77,10 +84,11 @@ def _frame(row, kinds, names, source, line):
             (x if kind == "x" else d).append(_number(cell, source, line, col, f"{kind}:{name}"))
     given = [v is not None for v in d]
     if any(given) and not all(given):
-        col = next(i for i, k in enumerate(kinds, start=1) if k == "d" and
-                   row[i - 1].strip() == "")
-        raise ValueError(f"{_where(source, line, col)}: empty target cell; expected every "
-                         "target cell filled, or all empty for a frame without a target")
+        col = next(i for i, k in enumerate(kinds, start=1) if k == "d" and row[i - 1].strip() == "")
+        raise ValueError(
+            f"{_where(source, line, col)}: empty target cell; expected every "
+            "target cell filled, or all empty for a frame without a target"
+        )
     return seq, x, [v or 0.0 for v in d], float(all(given))
 
 
@@ -88,8 +96,9 @@ def parse_csv(text: str, source: str) -> CsvData:
     """Parse the custom task's CSV layout; ValueError names ``source``, the line and column."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ValueError(f"{_where(source, 1)}: no header; expected column names such as "
-                         "'seq,x:a,x:b,d:y'")
+        raise ValueError(
+            f"{_where(source, 1)}: no header; expected column names such as 'seq,x:a,x:b,d:y'"
+        )
     kinds, names = _header(rows[0], source)
     groups: list[list] = []
     key, fresh, has_seq = None, True, "seq" in kinds
@@ -98,21 +107,35 @@ def parse_csv(text: str, source: str) -> CsvData:
             fresh = True
             continue
         if len(row) != len(kinds):
-            raise ValueError(f"{_where(source, line)}: got {len(row)} fields, expected "
-                             f"{len(kinds)} (as in the header on line 1)")
+            raise ValueError(
+                f"{_where(source, line)}: got {len(row)} fields, expected "
+                f"{len(kinds)} (as in the header on line 1)"
+            )
         seq, x, d, m = _frame(row, kinds, names, source, line)
         if (has_seq and (not groups or seq != key)) or (not has_seq and fresh):
             groups.append([])
         key, fresh = seq, False
         groups[-1].append((x, d, m, line))
         if len(groups[-1]) > MAX_FRAMES:
-            raise ValueError(f"{_where(source, line)}: more than {MAX_FRAMES} frames in one "
-                             f"sequence; at most {MAX_FRAMES} accepted")
+            raise ValueError(
+                f"{_where(source, line)}: more than {MAX_FRAMES} frames in one "
+                f"sequence; at most {MAX_FRAMES} accepted"
+            )
     if not groups:
-        raise ValueError(f"{_where(source, 2)}: no data rows; expected one row per frame "
-                         "after the header")
-    pick = [names[i] for i, k in enumerate(kinds) if k == "x"], \
-        [names[i] for i, k in enumerate(kinds) if k == "d"]
-    seqs = tuple((np.array([f[0] for f in g]), np.array([f[1] for f in g]),
-                  np.array([f[2] for f in g]), tuple(f[3] for f in g)) for g in groups)
+        raise ValueError(
+            f"{_where(source, 2)}: no data rows; expected one row per frame after the header"
+        )
+    pick = (
+        [names[i] for i, k in enumerate(kinds) if k == "x"],
+        [names[i] for i, k in enumerate(kinds) if k == "d"],
+    )
+    seqs = tuple(
+        (
+            np.array([f[0] for f in g]),
+            np.array([f[1] for f in g]),
+            np.array([f[2] for f in g]),
+            tuple(f[3] for f in g),
+        )
+        for g in groups
+    )
     return CsvData(tuple(pick[0]), tuple(pick[1]), seqs)

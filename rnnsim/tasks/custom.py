@@ -38,17 +38,37 @@ class CustomTask(Task):
         "'->' the network predicts each next token; ';' or a new line starts another "
         "sequence), or give a text file in the same syntax, or a CSV file with one frame per "
         "row (columns x:<name>, d:<name>, seq). With vocabulary 'wolf' the tokens are the wolf "
-        "story's feature vectors, so a network trained on the story can be probed.")
+        "story's feature vectors, so a network trained on the story can be probed."
+    )
     knobs = (
-        Knob("sequences", "text", "bear tree squirrel wolf/dog -> wolf; "
-             "cow flower cat wolf/dog -> dog", help="Typed sequences (used when path is "
-             "empty)."),
-        Knob("path", "path", "", help="A .csv file, or a text file in the typed syntax; "
-             "when given, sequences is not used."),
-        Knob("vocabulary", "choice", "auto", choices=("auto", "wolf"), help="Typed tokens: one "
-             "unit per token (auto), or the wolf story's features and names."),
-        Knob("output", "choice", "auto", choices=("auto", *OUTPUTS), help="Output function "
-             "(auto: softmax for one-hot targets, sigmoid for 0/1, else linear)."),
+        Knob(
+            "sequences",
+            "text",
+            "bear tree squirrel wolf/dog -> wolf; cow flower cat wolf/dog -> dog",
+            help="Typed sequences (used when path is empty).",
+        ),
+        Knob(
+            "path",
+            "path",
+            "",
+            help="A .csv file, or a text file in the typed syntax; "
+            "when given, sequences is not used.",
+        ),
+        Knob(
+            "vocabulary",
+            "choice",
+            "auto",
+            choices=("auto", "wolf"),
+            help="Typed tokens: one unit per token (auto), or the wolf story's features and names.",
+        ),
+        Knob(
+            "output",
+            "choice",
+            "auto",
+            choices=("auto", *OUTPUTS),
+            help="Output function "
+            "(auto: softmax for one-hot targets, sigmoid for 0/1, else linear).",
+        ),
     )
 
     def _setup(self):
@@ -68,8 +88,10 @@ class CustomTask(Task):
     def _from_typed(self, text, source):
         seqs = parse_typed(text, source)
         if self.values["output"] not in ("auto", "softmax"):
-            raise ValueError(f"output: got {self.values['output']!r}, expected 'auto' or "
-                             "'softmax' for typed sequences (targets are tokens)")
+            raise ValueError(
+                f"output: got {self.values['output']!r}, expected 'auto' or "
+                "'softmax' for typed sequences (targets are tokens)"
+            )
         self.output = "softmax"
         if self.values["vocabulary"] == "wolf":
             self._wolf_vocabulary()
@@ -79,8 +101,10 @@ class CustomTask(Task):
                 for tok in (*s.inputs, *(t for t in s.targets if t is not None)):
                     seen.setdefault(tok.text, len(seen))
             if len(seen) > MAX_TOKENS:
-                raise ValueError(f"{source}: {len(seen)} distinct tokens, at most {MAX_TOKENS} "
-                                 "accepted (one input and one output unit each)")
+                raise ValueError(
+                    f"{source}: {len(seen)} distinct tokens, at most {MAX_TOKENS} "
+                    "accepted (one input and one output unit each)"
+                )
             self.input_names = self.output_names = tuple(seen)
             self._in_vectors = np.eye(len(seen))
             self._in_index = self._out_index = seen
@@ -95,8 +119,9 @@ class CustomTask(Task):
         self._out_index = {n: i for i, n in enumerate(NAMES)}
 
     def _encode(self, seq, source):
-        X = np.array([self._in_vectors[self._lookup(t, self._in_index, source)]
-                      for t in seq.inputs])  # (T, n_in)
+        X = np.array(
+            [self._in_vectors[self._lookup(t, self._in_index, source)] for t in seq.inputs]
+        )  # (T, n_in)
         D = np.zeros((len(seq.inputs), self.n_out))  # (T, n_out)
         mask = np.zeros(len(seq.inputs))
         for t, tok in enumerate(seq.targets):
@@ -108,8 +133,12 @@ class CustomTask(Task):
     @staticmethod
     def _lookup(tok, index, source) -> int:
         if tok.text not in index:
-            raise syntax_error(source, tok.line, tok.column, f"unknown token {tok.text!r}; "
-                               f"accepted: {', '.join(index)}")
+            raise syntax_error(
+                source,
+                tok.line,
+                tok.column,
+                f"unknown token {tok.text!r}; accepted: {', '.join(index)}",
+            )
         return index[tok.text]
 
     # ------------------------------------------------------------------ CSV
@@ -123,29 +152,39 @@ class CustomTask(Task):
 
     def _csv_output(self, data, source) -> str:
         wanted = self.values["output"]
-        bad = {"softmax": lambda d: np.any(d < 0) or not np.isclose(d.sum(), 1.0),
-               "sigmoid": lambda d: np.any((d < 0) | (d > 1)), "linear": lambda d: False}
+        bad = {
+            "softmax": lambda d: np.any(d < 0) or not np.isclose(d.sum(), 1.0),
+            "sigmoid": lambda d: np.any((d < 0) | (d > 1)),
+            "linear": lambda d: False,
+        }
         if wanted == "auto":
-            onehot = all(np.all(np.isin(d, (0.0, 1.0))) and d.sum() == 1
-                         for X, D, m, _ in data.sequences for d, k in zip(D, m, strict=True)
-                         if k)
+            onehot = all(
+                np.all(np.isin(d, (0.0, 1.0))) and d.sum() == 1
+                for X, D, m, _ in data.sequences
+                for d, k in zip(D, m, strict=True)
+                if k
+            )
             binary = all(np.all(np.isin(D[m > 0], (0.0, 1.0))) for X, D, m, _ in data.sequences)
             return "softmax" if onehot else "sigmoid" if binary else "linear"
         for _X, D, m, lines in data.sequences:
             for d, k, line in zip(D, m, lines, strict=True):
                 if k and bad[wanted](d):
-                    raise ValueError(f"{source} line {line}: targets {d.tolist()} do not suit "
-                                     f"output {wanted!r} (softmax: a distribution summing to "
-                                     "1; sigmoid: values in [0, 1])")
+                    raise ValueError(
+                        f"{source} line {line}: targets {d.tolist()} do not suit "
+                        f"output {wanted!r} (softmax: a distribution summing to "
+                        "1; sigmoid: values in [0, 1])"
+                    )
         return wanted
 
     # ------------------------------------------------------------------ data
     def _check_size(self, T, N, source):
         """Refuse data whose padded arrays would exceed MAX_VALUES, before encoding it."""
         if T * N * (self.n_in + self.n_out) > MAX_VALUES:
-            raise ValueError(f"{source}: {N} sequences of up to {T} frames with "
-                             f"{self.n_in} + {self.n_out} units are too large; at most "
-                             f"{MAX_VALUES} values accepted")
+            raise ValueError(
+                f"{source}: {N} sequences of up to {T} frames with "
+                f"{self.n_in} + {self.n_out} units are too large; at most "
+                f"{MAX_VALUES} values accepted"
+            )
 
     def _store(self, seqs, source):
         T, N = max(len(s[0]) for s in seqs), len(seqs)
@@ -154,11 +193,13 @@ class CustomTask(Task):
         self._D = np.zeros((T, N, self.n_out))
         self._mask = np.zeros((T, N))
         for j, (X, D, mask) in enumerate(seqs):
-            self._X[:len(X), j], self._D[:len(X), j], self._mask[:len(X), j] = X, D, mask
+            self._X[: len(X), j], self._D[: len(X), j], self._mask[: len(X), j] = X, D, mask
         empty = np.flatnonzero(~self._mask.any(axis=0))
         if empty.size:  # a batch of such sequences would have nothing to learn or score
-            raise ValueError(f"{source}: sequence {empty[0] + 1} has no frame with a target; "
-                             "expected at least one target in every sequence")
+            raise ValueError(
+                f"{source}: sequence {empty[0] + 1} has no frame with a target; "
+                "expected at least one target in every sequence"
+            )
 
     @property
     def count(self) -> int:
@@ -189,9 +230,10 @@ class CustomTask(Task):
         T, B = mask.shape
         last = T - 1 - np.argmax(mask[::-1] > 0, axis=0)  # (B,)
         hit = np.argmax(y, -1) == np.argmax(D, -1)  # (T, B)
-        return {"accuracy": class_accuracy(y, D, mask),
-                "final_accuracy": masked_mean(hit[last, np.arange(B)],
-                                              mask[last, np.arange(B)] > 0)}
+        return {
+            "accuracy": class_accuracy(y, D, mask),
+            "final_accuracy": masked_mean(hit[last, np.arange(B)], mask[last, np.arange(B)] > 0),
+        }
 
     def input_words(self):
         """The typed tokens (CSV frames are vectors: none)."""
@@ -210,8 +252,10 @@ class CustomTask(Task):
 
     def _word_index(self, word, index, role):
         if self._in_vectors is None:
-            raise ValueError(f"unknown word {word!r}: this custom task's frames are vectors "
-                             "from a CSV file, not words")
+            raise ValueError(
+                f"unknown word {word!r}: this custom task's frames are vectors "
+                "from a CSV file, not words"
+            )
         if word not in index:
             from .base import unknown_word
 

@@ -39,12 +39,16 @@ def read_text(knob: str, path: str | Path) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = position(data, nul)
-        raise ValueError(f"{knob}: {str(path)!r} line {line}, column {col}: a NUL byte; "
-                         "expected a text file, not a binary one")
+        raise ValueError(
+            f"{knob}: {str(path)!r} line {line}, column {col}: a NUL byte; "
+            "expected a text file, not a binary one"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = position(data, exc.start)
-        raise ValueError(f"{knob}: {str(path)!r} line {line}, column {col}: byte "
-                         f"0x{data[exc.start]:02x} is not UTF-8 text") from None
+        raise ValueError(
+            f"{knob}: {str(path)!r} line {line}, column {col}: byte "
+            f"0x{data[exc.start]:02x} is not UTF-8 text"
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")

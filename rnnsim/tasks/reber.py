@@ -7,8 +7,13 @@ import numpy as np
 from .base import Knob, Task, check_batch, check_scored, masked_mean
 
 SYMBOLS = ("B", "T", "P", "S", "X", "V", "E")
-_INNER = {0: (("T", 1), ("P", 2)), 1: (("S", 1), ("X", 3)), 2: (("T", 2), ("V", 4)),
-          3: (("X", 2), ("S", 5)), 4: (("P", 3), ("V", 5))}
+_INNER = {
+    0: (("T", 1), ("P", 2)),
+    1: (("S", 1), ("X", 3)),
+    2: (("T", 2), ("V", 4)),
+    3: (("X", 2), ("S", 5)),
+    4: (("P", 3), ("V", 5)),
+}
 
 
 def grammar(embedded: bool) -> dict:
@@ -92,11 +97,19 @@ class ReberTask(Task):
         "reuses symbols in several states, so the current symbol alone is not enough: chance "
         "is the accuracy of the best predictor without memory. The embedded variant wraps a "
         "Reber string as B T <string> T E or B P <string> P E: predicting the second-to-last "
-        "symbol (final_accuracy, chance 0.5) needs a memory across the whole inner string.")
+        "symbol (final_accuracy, chance 0.5) needs a memory across the whole inner string."
+    )
     knobs = (
         Knob("embedded", "bool", False, help="Embedded Reber grammar (long memory)."),
-        Knob("max_length", "int", 30, 10, 200, help="Frames per batch T; longer strings are "
-             "drawn again, shorter ones padded (unscored)."),
+        Knob(
+            "max_length",
+            "int",
+            30,
+            10,
+            200,
+            help="Frames per batch T; longer strings are "
+            "drawn again, shorter ones padded (unscored).",
+        ),
     )
     output = "sigmoid"
     loss = "binary_cross_entropy"
@@ -105,8 +118,9 @@ class ReberTask(Task):
         self.n_in = self.n_out = len(SYMBOLS)
         self.input_names = self.output_names = SYMBOLS
         self._grammar = grammar(self.values["embedded"])
-        self._legal = {s: self._multi_hot(legal(self._grammar, s)) for s in self._grammar
-                       if s != "end"}
+        self._legal = {
+            s: self._multi_hot(legal(self._grammar, s)) for s in self._grammar if s != "end"
+        }
         self.primary_metric = "final_accuracy" if self.values["embedded"] else "accuracy"
         self.chance = 0.5 if self.values["embedded"] else memoryless_accuracy(self._grammar)
 
@@ -134,8 +148,10 @@ class ReberTask(Task):
         frame right); embedded: final_accuracy, the frame that must recall T or P."""
         y, D, mask = check_scored(y, D, mask)
         right = np.all((y > 0.5) == (D > 0.5), axis=-1)  # (T, B)
-        out = {"accuracy": masked_mean(right, mask),
-               "sequence_accuracy": float(np.mean(np.all(right | (mask == 0), axis=0)))}
+        out = {
+            "accuracy": masked_mean(right, mask),
+            "sequence_accuracy": float(np.mean(np.all(right | (mask == 0), axis=0))),
+        }
         if self.values["embedded"]:
             T, B = mask.shape
             last = T - 1 - np.argmax(mask[::-1] > 0, axis=0)  # (B,) frame that predicts E

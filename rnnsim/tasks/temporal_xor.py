@@ -16,7 +16,8 @@ class TemporalXorTask(Task):
         "Elman's classic (1990). The input is a stream of random bits x_t; the target at every "
         "frame is x_t XOR x_{t-lag}. Neither bit alone says anything about the answer, so the "
         "state must hold the last `lag` bits. Frames before the first full lag are not "
-        "scored. accuracy (output above 0.5 means 1) has chance 0.5.")
+        "scored. accuracy (output above 0.5 means 1) has chance 0.5."
+    )
     knobs = (
         Knob("lag", "int", 2, 1, 50, help="How many frames back the second bit is."),
         Knob("length", "int", 20, 2, 1000, help="Frames per sequence T (more than lag)."),
@@ -27,8 +28,9 @@ class TemporalXorTask(Task):
     def _setup(self):
         lag, T = self.values["lag"], self.values["length"]
         if lag >= T:
-            raise ValueError(f"lag: got {lag}, expected an integer in [1, {T - 1}] "
-                             f"(less than length = {T})")
+            raise ValueError(
+                f"lag: got {lag}, expected an integer in [1, {T - 1}] (less than length = {T})"
+            )
         self.n_in, self.n_out = 1, 1
         self.input_names, self.output_names = ("x",), (f"x XOR x-{lag}",)
         self.chance = 0.5

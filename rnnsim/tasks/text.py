@@ -27,10 +27,10 @@ class TextTask(Task):
         "is the next character (softmax). Sequences are random windows of `length` characters. "
         "Chance is the accuracy of always answering the most frequent character; "
         "bits_per_char is the cross-entropy in bits. A trained network can write text of its "
-        "own, one sampled character at a time.")
+        "own, one sampled character at a time."
+    )
     knobs = (
-        Knob("path", "path", "", help="UTF-8 text file ('' = the corpus that ships with "
-             "rnnsim)."),
+        Knob("path", "path", "", help="UTF-8 text file ('' = the corpus that ships with rnnsim)."),
         Knob("length", "int", 50, 2, 1000, help="Characters per sequence T."),
         Knob("lowercase", "bool", False, help="Lower-case the text (a smaller alphabet)."),
     )
@@ -51,12 +51,16 @@ class TextTask(Task):
             text = text.lower()
         T = self.values["length"]
         if len(text) < T + 1:
-            raise ValueError(f"length: got {T}, expected at most {len(text) - 1} (the text has "
-                             f"{len(text)} characters)")
+            raise ValueError(
+                f"length: got {T}, expected at most {len(text) - 1} (the text has "
+                f"{len(text)} characters)"
+            )
         self.characters = tuple(sorted(set(text)))
         if len(self.characters) > MAX_VOCABULARY:
-            raise ValueError(f"path: {str(path)!r} has {len(self.characters)} distinct "
-                             f"characters, at most {MAX_VOCABULARY} accepted")
+            raise ValueError(
+                f"path: {str(path)!r} has {len(self.characters)} distinct "
+                f"characters, at most {MAX_VOCABULARY} accepted"
+            )
         self._index = {ch: i for i, ch in enumerate(self.characters)}
         self.codes = np.array([self._index[ch] for ch in text])  # (N,) character indices
         self.n_in = self.n_out = len(self.characters)
@@ -76,19 +80,24 @@ class TextTask(Task):
         bits_per_char (−log₂ of the probability given to the next character)."""
         y, D, mask = check_scored(y, D, mask)
         p = np.sum(y * D, axis=-1)  # (T, B) probability of the right character
-        return {"accuracy": class_accuracy(y, D, mask),
-                "bits_per_char": masked_mean(-np.log2(np.maximum(p, 1e-12)), mask)}
+        return {
+            "accuracy": class_accuracy(y, D, mask),
+            "bits_per_char": masked_mean(-np.log2(np.maximum(p, 1e-12)), mask),
+        }
 
     def encode(self, text: str, name: str = "text") -> np.ndarray:
         """(len(text), V) one-hot rows; a character not in the alphabet raises ValueError."""
         for i, ch in enumerate(text):
             if ch not in self._index:
-                raise ValueError(f"{name}: character {shown(ch)!r} at position {i + 1} is not in "
-                                 "the text's alphabet")
+                raise ValueError(
+                    f"{name}: character {shown(ch)!r} at position {i + 1} is not in "
+                    "the text's alphabet"
+                )
         return one_hot([self._index[ch] for ch in text], self.n_in)
 
-    def generate(self, net, seed_text: str, n: int, rng: np.random.Generator,
-                 temperature: float = 1.0) -> str:
+    def generate(
+        self, net, seed_text: str, n: int, rng: np.random.Generator, temperature: float = 1.0
+    ) -> str:
         """Sample ``n`` characters from ``net`` after it has read ``seed_text``.
 
         Parameters
@@ -126,14 +135,21 @@ class TextTask(Task):
         return "".join(out)
 
     def _check_generator(self, net, seed_text, n, temperature):
-        if (getattr(net, "n_in", None), getattr(net, "n_out", None)) != (self.n_in, self.n_out) \
-                or getattr(net, "output", None) != "softmax":
-            raise ValueError(f"net: got {net!r}, expected a Network with n_in = n_out = "
-                             f"{self.n_in} and a softmax output")
+        if (getattr(net, "n_in", None), getattr(net, "n_out", None)) != (
+            self.n_in,
+            self.n_out,
+        ) or getattr(net, "output", None) != "softmax":
+            raise ValueError(
+                f"net: got {net!r}, expected a Network with n_in = n_out = "
+                f"{self.n_in} and a softmax output"
+            )
         if not isinstance(seed_text, str) or not seed_text:
             raise ValueError(f"seed_text: got {seed_text!r}, expected non-empty text")
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n: got {n!r}, expected an integer >= 0")
-        if isinstance(temperature, bool) or not isinstance(temperature, int | float) \
-                or not 0 < temperature < float("inf"):
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, int | float)
+            or not 0 < temperature < float("inf")
+        ):
             raise ValueError(f"temperature: got {temperature!r}, expected a number > 0")

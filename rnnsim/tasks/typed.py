@@ -47,9 +47,14 @@ def _tokens(text: str, line: int, offset: int, source: str = "sequences") -> lis
     out: list[Token] = []
     for m in _TOKEN.finditer(text):
         if len(out) > MAX_FRAMES:
-            raise syntax_error(source, line, offset + m.start() + 1, f"more than "
-                               f"{MAX_FRAMES} tokens in one sequence; at most {MAX_FRAMES} "
-                               "frames accepted (end a sequence with ';' or a new line)")
+            raise syntax_error(
+                source,
+                line,
+                offset + m.start() + 1,
+                f"more than "
+                f"{MAX_FRAMES} tokens in one sequence; at most {MAX_FRAMES} "
+                "frames accepted (end a sequence with ';' or a new line)",
+            )
         out.append(Token(m.group(), line, offset + m.start() + 1))
     return out
 
@@ -69,18 +74,27 @@ def parse_typed(text: str, source: str = "sequences") -> list[TypedSequence]:
     for number, line_text in enumerate(text.split("\n"), start=1):
         bad = CONTROL.search(line_text.rstrip("\r"))
         if bad:
-            raise syntax_error(source, number, bad.start() + 1, f"control character "
-                               f"{bad.group()!r}; expected printable tokens")
+            raise syntax_error(
+                source,
+                number,
+                bad.start() + 1,
+                f"control character {bad.group()!r}; expected printable tokens",
+            )
         for start, part in _segments(line_text):
             if part.strip():
                 out.append(_sequence(part, number, start, source))
                 if len(out) > MAX_SEQUENCES:
-                    raise syntax_error(source, number, start + 1, f"more than "
-                                       f"{MAX_SEQUENCES} sequences; at most {MAX_SEQUENCES} "
-                                       "accepted")
+                    raise syntax_error(
+                        source,
+                        number,
+                        start + 1,
+                        f"more than {MAX_SEQUENCES} sequences; at most {MAX_SEQUENCES} accepted",
+                    )
     if not out:
-        raise ValueError(f"{source}: got {text[:60]!r}, expected at least one sequence such as "
-                         "'bear tree squirrel -> wolf'")
+        raise ValueError(
+            f"{source}: got {text[:60]!r}, expected at least one sequence such as "
+            "'bear tree squirrel -> wolf'"
+        )
     return out
 
 
@@ -90,33 +104,51 @@ def _sequence(part: str, line: int, start: int, source: str) -> TypedSequence:
         return _next_token(_tokens(part, line, start, source), line, start, source)
     again = part.find(ARROW, arrow + len(ARROW))
     if again >= 0:
-        raise syntax_error(source, line, start + again + 1, f"a second '{ARROW}'; expected "
-                           f"one '{ARROW}' per sequence (end a sequence with ';')")
+        raise syntax_error(
+            source,
+            line,
+            start + again + 1,
+            f"a second '{ARROW}'; expected one '{ARROW}' per sequence (end a sequence with ';')",
+        )
     inputs = _tokens(part[:arrow], line, start, source)
-    targets = _tokens(part[arrow + len(ARROW):], line, start + arrow + len(ARROW), source)
+    targets = _tokens(part[arrow + len(ARROW) :], line, start + arrow + len(ARROW), source)
     where = start + arrow + 1
     if not inputs:
         raise syntax_error(source, line, where, f"no input tokens before '{ARROW}'")
     if not targets:
         raise syntax_error(source, line, where, f"no target tokens after '{ARROW}'")
     if len(targets) > len(inputs):
-        raise syntax_error(source, line, targets[len(inputs)].column,
-                           f"{len(targets)} targets for {len(inputs)} inputs; expected at "
-                           "most one target per input frame")
+        raise syntax_error(
+            source,
+            line,
+            targets[len(inputs)].column,
+            f"{len(targets)} targets for {len(inputs)} inputs; expected at "
+            "most one target per input frame",
+        )
     if all(t.text == NO_TARGET for t in targets):
-        raise syntax_error(source, line, targets[0].column, f"every target is '{NO_TARGET}'; "
-                           "expected at least one target per sequence")
+        raise syntax_error(
+            source,
+            line,
+            targets[0].column,
+            f"every target is '{NO_TARGET}'; expected at least one target per sequence",
+        )
     _check_inputs(inputs, source)
     padded = [None] * (len(inputs) - len(targets)) + [
-        None if t.text == NO_TARGET else t for t in targets]
+        None if t.text == NO_TARGET else t for t in targets
+    ]
     return TypedSequence(tuple(inputs), tuple(padded))
 
 
 def _next_token(tokens, line, start, source) -> TypedSequence:
     if len(tokens) < 2:
-        raise syntax_error(source, line, start + 1, f"one token and no '{ARROW}'; expected "
-                           f"'inputs {ARROW} targets', or at least two tokens to predict "
-                           "each next one")
+        raise syntax_error(
+            source,
+            line,
+            start + 1,
+            f"one token and no '{ARROW}'; expected "
+            f"'inputs {ARROW} targets', or at least two tokens to predict "
+            "each next one",
+        )
     _check_inputs(tokens, source)
     return TypedSequence(tuple(tokens[:-1]), tuple(tokens[1:]))
 
@@ -124,5 +156,9 @@ def _next_token(tokens, line, start, source) -> TypedSequence:
 def _check_inputs(tokens, source):
     for t in tokens:
         if t.text == NO_TARGET:
-            raise syntax_error(source, t.line, t.column, f"'{NO_TARGET}' as an input; it may "
-                               "only stand for a missing target")
+            raise syntax_error(
+                source,
+                t.line,
+                t.column,
+                f"'{NO_TARGET}' as an input; it may only stand for a missing target",
+            )

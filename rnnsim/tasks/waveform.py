@@ -31,7 +31,8 @@ class WaveformTask(Task):
         "plus Gaussian noise), and the target is the wave's clean value at the next frame "
         "(linear output, squared error). 'mixed' draws the shape per sequence, so the state "
         "must also work out which wave it is. Always predicting 0, the wave's mean, gives the "
-        "chance mse; score also reports the mse of repeating the current input (persistence).")
+        "chance mse; score also reports the mse of repeating the current input (persistence)."
+    )
     knobs = (
         Knob("shape", "choice", "sine", choices=(*SHAPES, "mixed"), help="Which wave."),
         Knob("period", "float", 16.0, 2.0, 200.0, help="Frames per period."),
@@ -52,8 +53,9 @@ class WaveformTask(Task):
         """X (T, B, 1) noisy wave, D (T, B, 1) clean wave one frame later, mask (T, B) ones."""
         B, T = check_batch(batch), self.values["length"]
         shape = self.values["shape"]
-        kinds = (rng.integers(0, len(SHAPES), B) if shape == "mixed"
-                 else np.full(B, SHAPES.index(shape)))  # (B,) index into SHAPES
+        kinds = (
+            rng.integers(0, len(SHAPES), B) if shape == "mixed" else np.full(B, SHAPES.index(shape))
+        )  # (B,) index into SHAPES
         phase = rng.random(B)[None, :] + np.arange(T + 1)[:, None] / self.values["period"]
         clean = np.empty((T + 1, B))  # (T + 1, B) the wave at frames 0..T
         for k, name in enumerate(SHAPES):

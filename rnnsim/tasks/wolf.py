@@ -8,20 +8,33 @@ import numpy as np
 
 from .base import Knob, Task, check_batch, check_scored, masked_mean, one_hot
 
-FEATURES = ("fur", "large", "claws", "hooves", "leaves", "petals", "tail", "whiskers", "snout",
-            "wild")
+FEATURES = (
+    "fur",
+    "large",
+    "claws",
+    "hooves",
+    "leaves",
+    "petals",
+    "tail",
+    "whiskers",
+    "snout",
+    "wild",
+)
 NAMES = ("bear", "cow", "tree", "flower", "squirrel", "beaver", "cat", "dog", "wolf")
-PROTOTYPES = np.array([  # (9, 10) noise-free feature vector of each name, columns as FEATURES
-    [1, 1, 1, 0, 0, 0, 0, 0, 1, 1],  # bear
-    [1, 1, 0, 1, 0, 0, 1, 0, 1, 0],  # cow
-    [0, 1, 0, 0, 1, 0, 0, 0, 0, 0],  # tree
-    [0, 0, 0, 0, 1, 1, 0, 0, 0, 0],  # flower
-    [1, 0, 1, 0, 0, 0, 1, 0, 0, 1],  # squirrel
-    [1, 0, 1, 0, 0, 0, 1, 1, 1, 1],  # beaver
-    [1, 0, 1, 0, 0, 0, 1, 1, 0, 0],  # cat
-    [1, 0, 1, 0, 0, 0, 1, 0, 1, 0],  # dog
-    [1, 0, 1, 0, 0, 0, 1, 0, 1, 1],  # wolf
-], dtype=np.float64)
+PROTOTYPES = np.array(
+    [  # (9, 10) noise-free feature vector of each name, columns as FEATURES
+        [1, 1, 1, 0, 0, 0, 0, 0, 1, 1],  # bear
+        [1, 1, 0, 1, 0, 0, 1, 0, 1, 0],  # cow
+        [0, 1, 0, 0, 1, 0, 0, 0, 0, 0],  # tree
+        [0, 0, 0, 0, 1, 1, 0, 0, 0, 0],  # flower
+        [1, 0, 1, 0, 0, 0, 1, 0, 0, 1],  # squirrel
+        [1, 0, 1, 0, 0, 0, 1, 1, 1, 1],  # beaver
+        [1, 0, 1, 0, 0, 0, 1, 1, 0, 0],  # cat
+        [1, 0, 1, 0, 0, 0, 1, 0, 1, 0],  # dog
+        [1, 0, 1, 0, 0, 0, 1, 0, 1, 1],  # wolf
+    ],
+    dtype=np.float64,
+)
 BEAR, COW, DOG, WOLF = (NAMES.index(n) for n in ("bear", "cow", "dog", "wolf"))
 FILLERS = tuple(NAMES.index(n) for n in ("tree", "flower", "squirrel", "beaver", "cat"))
 AMBIGUOUS = "wolf/dog"
@@ -50,19 +63,45 @@ class WolfTask(Task):
         "context: a bear means forest, a cow means farm. Then come `gap` frames with no clue "
         "(tree, flower, squirrel, beaver, cat). Last comes an animal whose features cannot tell "
         "a wolf from a dog: it is a wolf in the forest and a dog on the farm. Only a state s_t "
-        "that still remembers the first frame answers right: final_accuracy, chance 0.5.")
+        "that still remembers the first frame answers right: final_accuracy, chance 0.5."
+    )
     knobs = (
-        Knob("gap", "int", 2, 0, 200, help="Clue-free frames between the context and the "
-             "ambiguous animal."),
-        Knob("noise", "float", 0.2, 0.0, 2.0, help="Standard deviation of the Gaussian noise "
-             "added to every feature."),
-        Knob("ambiguity", "float", 1.0, 0.0, 1.0, help="How alike wolf and dog look at the end: "
-             "1 = identical features (memory needed), 0 = their own features."),
+        Knob(
+            "gap",
+            "int",
+            2,
+            0,
+            200,
+            help="Clue-free frames between the context and the ambiguous animal.",
+        ),
+        Knob(
+            "noise",
+            "float",
+            0.2,
+            0.0,
+            2.0,
+            help="Standard deviation of the Gaussian noise added to every feature.",
+        ),
+        Knob(
+            "ambiguity",
+            "float",
+            1.0,
+            0.0,
+            1.0,
+            help="How alike wolf and dog look at the end: "
+            "1 = identical features (memory needed), 0 = their own features.",
+        ),
     )
     primary_metric = "final_accuracy"
     #: Network settings measured to learn this task robustly (tests/tasks/test_learning.py).
-    recommended: ClassVar[dict] = {"activation": "tanh", "n_hidden": 48, "optimizer": "adam",
-                                   "lr": 0.01, "clip_norm": 5.0, "batch_size": 32}
+    recommended: ClassVar[dict] = {
+        "activation": "tanh",
+        "n_hidden": 48,
+        "optimizer": "adam",
+        "lr": 0.01,
+        "clip_norm": 5.0,
+        "batch_size": 32,
+    }
 
     def _setup(self):
         self.n_in, self.n_out = len(FEATURES), len(NAMES)
@@ -84,7 +123,7 @@ class WolfTask(Task):
         forest = rng.random(B) < 0.5  # (B,) bear (forest) or cow (farm)
         labels = np.empty((T, B), dtype=np.int64)  # (T, B) index into NAMES
         labels[0] = np.where(forest, BEAR, COW)
-        labels[1:T - 1] = np.asarray(FILLERS)[rng.integers(0, len(FILLERS), (T - 2, B))]
+        labels[1 : T - 1] = np.asarray(FILLERS)[rng.integers(0, len(FILLERS), (T - 2, B))]
         labels[T - 1] = np.where(forest, WOLF, DOG)
         X = PROTOTYPES[labels]  # (T, B, 10)
         X[T - 1] = final_prototypes(self.values["ambiguity"])[forest.astype(np.int64)]
@@ -99,9 +138,11 @@ class WolfTask(Task):
         cols = np.arange(B)
         last = T - 1 - np.argmax(mask[::-1] > 0, axis=0)  # (B,) last masked frame
         hit = np.argmax(y, -1) == np.argmax(D, -1)  # (T, B)
-        return {"accuracy": masked_mean(hit, mask),  # = class_accuracy(y, D, mask)
-                "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
-                "context_accuracy": masked_mean(hit[0], mask[0] > 0)}
+        return {
+            "accuracy": masked_mean(hit, mask),  # = class_accuracy(y, D, mask)
+            "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
+            "context_accuracy": masked_mean(hit[0], mask[0] > 0),
+        }
 
     question_word = AMBIGUOUS
 
@@ -120,9 +161,14 @@ class WolfTask(Task):
         last animal always ``wolf/dog``, whatever its noisy features are nearest to: naming
         it would give the answer away (the Inspector shows the nearest name)."""
         T = len(X)
-        return tuple(AMBIGUOUS if t == T - 1 else
-                     NAMES[int(np.argmax(D[t]))] if np.any(D[t]) else self.input_token(X[t])
-                     for t in range(T))
+        return tuple(
+            AMBIGUOUS
+            if t == T - 1
+            else NAMES[int(np.argmax(D[t]))]
+            if np.any(D[t])
+            else self.input_token(X[t])
+            for t in range(T)
+        )
 
     def input_token(self, x):
         """The name whose noise-free features are nearest to x (``wolf/dog``: the ambiguous one).

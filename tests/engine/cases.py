@@ -49,8 +49,8 @@ def kink_distance(net, X, s0):
         return np.abs(tr.a).min()
     if net.cell == "lstm":
         c = tr.c[1:][tr.c[1:] != 0.0]
-        return min(np.abs(tr.a[:, :, 3 * H:]).min(), np.abs(c).min(initial=np.inf))
-    return np.abs(tr.a[:, :, 2 * H:]).min()
+        return min(np.abs(tr.a[:, :, 3 * H :]).min(), np.abs(c).min(initial=np.inf))
+    return np.abs(tr.a[:, :, 2 * H :]).min()
 
 
 def smooth_case(cell, activation, output, loss, T=6, B=2, n_in=3, H=4, n_out=3, margin=0.02):
@@ -59,8 +59,9 @@ def smooth_case(cell, activation, output, loss, T=6, B=2, n_in=3, H=4, n_out=3, 
     The data seed is the first of 0, 1, 2, … for which that holds (for the other activations
     it is 0); the finite-difference steps in the tests move these inputs by less than 1e-3.
     """
-    net = Network.create(cell, n_in, H, n_out, activation=activation, output=output, loss=loss,
-                         seed=3)
+    net = Network.create(
+        cell, n_in, H, n_out, activation=activation, output=output, loss=loss, seed=3
+    )
     for seed in range(200):
         X, D, mask, s0 = make_data(net, T, B, np.random.default_rng(seed))
         if kink_distance(net, X, s0) > margin:

@@ -10,12 +10,15 @@ from rnnsim.engine import ACTIVATIONS, get_activation
 A = np.linspace(-6.0, 6.0, 241) + 0.013  # avoids the ReLU kink at exactly 0
 
 
-@pytest.mark.parametrize("name,ref", [
-    ("sigmoid", lambda a: 1.0 / (1.0 + np.exp(-a))),
-    ("tanh", np.tanh),
-    ("relu", lambda a: np.where(a > 0, a, 0.0)),
-    ("identity", lambda a: a),
-])
+@pytest.mark.parametrize(
+    "name,ref",
+    [
+        ("sigmoid", lambda a: 1.0 / (1.0 + np.exp(-a))),
+        ("tanh", np.tanh),
+        ("relu", lambda a: np.where(a > 0, a, 0.0)),
+        ("identity", lambda a: a),
+    ],
+)
 def test_values(name, ref):
     np.testing.assert_allclose(get_activation(name).f(A), ref(A), rtol=1e-14, atol=1e-16)
 
@@ -27,8 +30,9 @@ def test_derivative_matches_central_differences(name):
     np.testing.assert_allclose(act.df(A, act.f(A)), numeric, rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize("name,gamma", [("sigmoid", 0.25), ("tanh", 1.0), ("relu", 1.0),
-                                        ("identity", 1.0)])
+@pytest.mark.parametrize(
+    "name,gamma", [("sigmoid", 0.25), ("tanh", 1.0), ("relu", 1.0), ("identity", 1.0)]
+)
 def test_gamma_is_the_largest_slope(name, gamma):
     act = get_activation(name)
     assert act.gamma == gamma

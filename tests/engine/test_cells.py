@@ -26,15 +26,14 @@ def test_two_step_elman_by_hand():
     tr = net.forward(X)
 
     np.testing.assert_allclose(tr.a[0, 0], [0.6, -0.35], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(tr.s[1, 0], [0.5370495669980353, -0.3363755443363322],
-                               rtol=1e-14)
-    np.testing.assert_allclose(tr.a[1, 0], [0.4283899789666771, -0.03455021773453287],
-                               rtol=1e-14)
-    np.testing.assert_allclose(tr.s[2, 0], [0.4039749130846128, -0.03453647656202351],
-                               rtol=1e-14)
-    np.testing.assert_allclose(tr.y[:, 0], [[0.3688617948298692, -0.5052373391662015],
-                                            [0.38670667480360105, -0.22124315136562456]],
-                               rtol=1e-14)
+    np.testing.assert_allclose(tr.s[1, 0], [0.5370495669980353, -0.3363755443363322], rtol=1e-14)
+    np.testing.assert_allclose(tr.a[1, 0], [0.4283899789666771, -0.03455021773453287], rtol=1e-14)
+    np.testing.assert_allclose(tr.s[2, 0], [0.4039749130846128, -0.03453647656202351], rtol=1e-14)
+    np.testing.assert_allclose(
+        tr.y[:, 0],
+        [[0.3688617948298692, -0.5052373391662015], [0.38670667480360105, -0.22124315136562456]],
+        rtol=1e-14,
+    )
     np.testing.assert_array_equal(tr.s[0], 0.0)
     assert net.loss(X, D) == pytest.approx(2.294577090008217, rel=1e-14)
 
@@ -43,16 +42,26 @@ def _sig(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-PHI = {"tanh": np.tanh, "sigmoid": _sig, "relu": lambda a: np.maximum(a, 0.0),
-       "identity": lambda a: a}
+PHI = {
+    "tanh": np.tanh,
+    "sigmoid": _sig,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "identity": lambda a: a,
+}
 
 
 def _lstm_reference(p, X, s0, phi):
     """The LSTM equations, one sample and one gate at a time."""
     T, B, _ = X.shape
     H = s0.shape[1]
-    W = {n: (p["Wx"][:, j * H:(j + 1) * H], p["Ws"][:, j * H:(j + 1) * H],
-             p["bs"][j * H:(j + 1) * H]) for j, n in enumerate("ifog")}
+    W = {
+        n: (
+            p["Wx"][:, j * H : (j + 1) * H],
+            p["Ws"][:, j * H : (j + 1) * H],
+            p["bs"][j * H : (j + 1) * H],
+        )
+        for j, n in enumerate("ifog")
+    }
     s, c = [s0], [np.zeros_like(s0)]
     for t in range(T):
         s_new, c_new = np.empty_like(s0), np.empty_like(s0)
@@ -95,10 +104,11 @@ def test_lstm_matches_its_equations(activation):
     np.testing.assert_allclose(tr.s, s_ref, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(tr.c, c_ref, rtol=1e-12, atol=1e-14)
     H = 4
-    np.testing.assert_allclose(tr.gates["f"], _sig(tr.a[:, :, H:2 * H]), rtol=1e-12)
-    np.testing.assert_allclose(tr.gates["g"], PHI[activation](tr.a[:, :, 3 * H:]), rtol=1e-12)
+    np.testing.assert_allclose(tr.gates["f"], _sig(tr.a[:, :, H : 2 * H]), rtol=1e-12)
+    np.testing.assert_allclose(tr.gates["g"], PHI[activation](tr.a[:, :, 3 * H :]), rtol=1e-12)
     np.testing.assert_allclose(
-        tr.c[1:], tr.gates["f"] * tr.c[:-1] + tr.gates["i"] * tr.gates["g"], rtol=1e-12)
+        tr.c[1:], tr.gates["f"] * tr.c[:-1] + tr.gates["i"] * tr.gates["g"], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
@@ -107,8 +117,9 @@ def test_gru_matches_its_equations(activation):
     rng = np.random.default_rng(0)
     X, s0 = rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4))
     tr = net.forward(X, s0)
-    np.testing.assert_allclose(tr.s, _gru_reference(net.params, X, s0, PHI[activation]),
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        tr.s, _gru_reference(net.params, X, s0, PHI[activation]), rtol=1e-12, atol=1e-14
+    )
     z, n = tr.gates["z"], tr.gates["n"]
     np.testing.assert_allclose(tr.s[1:], (1 - z) * n + z * tr.s[:-1], rtol=1e-12, atol=1e-14)
     assert tr.c is None
@@ -125,8 +136,10 @@ def test_lstm_continues_from_c0():
     np.testing.assert_allclose(rest.c, whole.c[2:], rtol=1e-14)
 
 
-@pytest.mark.parametrize("cell,G,gates", [("elman", 5, ()), ("lstm", 20, ("i", "f", "o", "g")),
-                                          ("gru", 15, ("z", "r", "n"))])
+@pytest.mark.parametrize(
+    "cell,G,gates",
+    [("elman", 5, ()), ("lstm", 20, ("i", "f", "o", "g")), ("gru", 15, ("z", "r", "n"))],
+)
 def test_parameter_and_trace_shapes(cell, G, gates):
     net = Network.create(cell, 3, 5, 2, seed=0)
     assert list(net.params) == ["Wx", "Ws", "Wy", "bs", "by"]
@@ -148,8 +161,12 @@ def test_lstm_forget_bias_starts_at_one():
 
 
 def test_registry_and_docstrings():
-    assert CELLS == {"elman": ElmanCell, "lstm": LSTMCell, "gru": GRUCell,
-                     "feedforward": FeedForwardCell}
+    assert CELLS == {
+        "elman": ElmanCell,
+        "lstm": LSTMCell,
+        "gru": GRUCell,
+        "feedforward": FeedForwardCell,
+    }
     assert set(CELL_NAMES) == set(CELLS)
     assert "Φ(a[t])" in ElmanCell.__doc__ and "s[t]·W_s" in ElmanCell.__doc__
     assert "c[t+1] = f ⊙ c[t] + i ⊙ g" in LSTMCell.__doc__

@@ -46,8 +46,9 @@ def test_eigenvalues_closed_forms():
     assert sigma_max(nil) == 1.0
 
 
-@pytest.mark.parametrize("bad", [np.zeros(3), np.zeros((2, 2, 2)), np.zeros((0, 2)),
-                                 np.array([[1.0, np.nan]]), [["a"]]])
+@pytest.mark.parametrize(
+    "bad", [np.zeros(3), np.zeros((2, 2, 2)), np.zeros((0, 2)), np.array([[1.0, np.nan]]), [["a"]]]
+)
 def test_matrix_functions_reject_bad_input(bad):
     with pytest.raises(ValueError, match="W: "):
         sigma_max(bad)
@@ -68,8 +69,9 @@ def test_gamma_of():
 
 @pytest.mark.parametrize("activation,gamma", [("sigmoid", 0.25), ("tanh", 1.0)])
 def test_lecture_bound_elman(activation, gamma):
-    net = Network.create(cell="elman", n_in=3, n_hidden=5, n_out=2, activation=activation,
-                         ws_scale=1.5, seed=1)
+    net = Network.create(
+        cell="elman", n_in=3, n_hidden=5, n_out=2, activation=activation, ws_scale=1.5, seed=1
+    )
     top = np.linalg.svd(net.params["Ws"], compute_uv=False)[0]
     assert lecture_bound(net) == pytest.approx(gamma * top, rel=1e-14)
     assert lecture_bound(net) == pytest.approx(gamma * 1.5, rel=1e-12)
@@ -79,11 +81,12 @@ def test_lecture_bound_elman(activation, gamma):
 def test_lecture_bound_gated_uses_the_candidate_block(cell, block):
     H = 4
     net = Network.create(cell=cell, n_in=3, n_hidden=H, n_out=2, activation="tanh", seed=2)
-    Wc = net.params["Ws"][:, block * H:(block + 1) * H]
+    Wc = net.params["Ws"][:, block * H : (block + 1) * H]
     assert lecture_bound(net) == pytest.approx(np.linalg.norm(Wc, 2), rel=1e-14)
 
 
 # --- step Jacobians -----------------------------------------------------------------------------
+
 
 def _data(net, T=6, B=3, seed=0):
     rng = np.random.default_rng(seed)
@@ -92,8 +95,12 @@ def _data(net, T=6, B=3, seed=0):
     return X, s0
 
 
-PHI = {"tanh": np.tanh, "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
-       "relu": lambda a: np.maximum(a, 0.0), "identity": lambda a: a}
+PHI = {
+    "tanh": np.tanh,
+    "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+    "relu": lambda a: np.maximum(a, 0.0),
+    "identity": lambda a: a,
+}
 
 
 def _fd_elman_norms(net, X, s, eps=1e-6):
@@ -116,8 +123,9 @@ def _fd_elman_norms(net, X, s, eps=1e-6):
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "identity"])
 def test_elman_jacobian_norms_match_finite_differences(activation):
-    net = Network.create(cell="elman", n_in=3, n_hidden=4, n_out=2, activation=activation,
-                         ws_scale=1.3, seed=3)
+    net = Network.create(
+        cell="elman", n_in=3, n_hidden=4, n_out=2, activation=activation, ws_scale=1.3, seed=3
+    )
     X, s0 = _data(net)
     trace = net.forward(X, s0)
     got = jacobian_norms(net, trace)
@@ -137,8 +145,9 @@ def test_elman_jacobian_norm_of_the_formula():
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("ws_scale", [0.5, 1.0, 4.0, 20.0])
 def test_elman_jacobian_norms_never_exceed_the_lecture_bound(activation, ws_scale):
-    net = Network.create(cell="elman", n_in=3, n_hidden=8, n_out=2, activation=activation,
-                         ws_scale=ws_scale, seed=5)
+    net = Network.create(
+        cell="elman", n_in=3, n_hidden=8, n_out=2, activation=activation, ws_scale=ws_scale, seed=5
+    )
     X, s0 = _data(net, T=20, B=4)
     norms = jacobian_norms(net, net.forward(0.1 * X, 0.1 * s0))
     bound = lecture_bound(net)
@@ -157,9 +166,10 @@ def _fd_gated(net, X, trace, t, full_state, eps=1e-6):
         for sign in (1.0, -1.0):
             s0, c0 = trace.s[t].copy(), trace.c[t].copy() if lstm else None
             (s0 if j < H else c0)[:, j % H] += sign * eps
-            step = net.forward(X[t:t + 1], s0, c0=c0)
-            outs.append(np.concatenate([step.s[1], step.c[1]], axis=-1) if n == 2 * H
-                        else step.s[1])
+            step = net.forward(X[t : t + 1], s0, c0=c0)
+            outs.append(
+                np.concatenate([step.s[1], step.c[1]], axis=-1) if n == 2 * H else step.s[1]
+            )
         J[:, :, j] = (outs[0] - outs[1]) / (2 * eps)
     return J
 
@@ -167,15 +177,17 @@ def _fd_gated(net, X, trace, t, full_state, eps=1e-6):
 @pytest.mark.parametrize("cell,full_state", [("gru", True), ("lstm", True), ("lstm", False)])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_gated_jacobian_norms_match_finite_differences(cell, full_state, activation):
-    net = Network.create(cell=cell, n_in=3, n_hidden=4, n_out=2, activation=activation,
-                         ws_scale=2.0, seed=6)
+    net = Network.create(
+        cell=cell, n_in=3, n_hidden=4, n_out=2, activation=activation, ws_scale=2.0, seed=6
+    )
     X, s0 = _data(net, T=5, B=3)
     c0 = 0.3 * s0[::-1].copy() if cell == "lstm" else None
     trace = net.forward(X, s0, c0=c0)
     got = jacobian_norms(net, trace, full_state=full_state)
     assert got.shape == (5, 3)
-    want = np.array([np.linalg.norm(_fd_gated(net, X, trace, t, full_state), 2, axis=(1, 2))
-                     for t in range(5)])
+    want = np.array(
+        [np.linalg.norm(_fd_gated(net, X, trace, t, full_state), 2, axis=(1, 2)) for t in range(5)]
+    )
     np.testing.assert_allclose(got, want, rtol=1e-7)
 
 
@@ -224,8 +236,16 @@ def test_jacobian_norms_reject_a_foreign_trace():
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
 def test_an_overflowing_trace_gives_nan_norms_without_warnings(cell):
-    net = Network.create(cell=cell, n_in=3, n_hidden=4, n_out=2, activation="identity",
-                         ws_scale=3.0, seed=10, dtype="float32")
+    net = Network.create(
+        cell=cell,
+        n_in=3,
+        n_hidden=4,
+        n_out=2,
+        activation="identity",
+        ws_scale=3.0,
+        seed=10,
+        dtype="float32",
+    )
     X, _ = _data(net, T=5, B=2)
     s0 = np.full((2, 4), 3e38, dtype=np.float32)
     trace = net.forward(X.astype(np.float32), s0)

@@ -35,7 +35,7 @@ def test_each_frame_on_its_own_no_gradient_flows_back():
     G = net.gradient_flow(X, D, mask)  # (T, T+1): ‖∂E_t/∂s_k‖
     T = X.shape[0]
     for t in range(T):
-        assert G[t, t + 1] > 0 and not G[t, :t + 1].any()
+        assert G[t, t + 1] > 0 and not G[t, : t + 1].any()
     # the output at frame t depends on x_t alone
     Y = net.forward(X).y
     X2 = X.copy()

@@ -98,9 +98,14 @@ def test_relative_error_formula():
 
 @pytest.mark.parametrize(
     "kwargs,match",
-    [({"samples": 0}, "samples"), ({"samples": 2.5}, "samples"), ({"eps": 0.0}, "eps"),
-     ({"eps": float("nan")}, "eps"), ({"stencil": 3}, "stencil"),
-     ({"bptt_steps": 0}, "bptt_steps")],
+    [
+        ({"samples": 0}, "samples"),
+        ({"samples": 2.5}, "samples"),
+        ({"eps": 0.0}, "eps"),
+        ({"eps": float("nan")}, "eps"),
+        ({"stencil": 3}, "stencil"),
+        ({"bptt_steps": 0}, "bptt_steps"),
+    ],
 )
 def test_gradcheck_rejects_bad_arguments(kwargs, match):
     net = Network.create("elman", 2, 3, 2, seed=0)
@@ -113,8 +118,7 @@ def test_gradcheck_rejects_bad_arguments(kwargs, match):
 def test_float32_network_is_checked_against_float64_differences(cell):
     net = Network.create(cell, 3, 4, 2, output="linear", loss="mse", seed=1, dtype="float32")
     before = {k: v.copy() for k, v in net.params.items()}
-    X, D, mask, s0 = (v.astype(np.float32) for v in make_data(net, 5, 2,
-                                                              np.random.default_rng(1)))
+    X, D, mask, s0 = (v.astype(np.float32) for v in make_data(net, 5, 2, np.random.default_rng(1)))
     res = gradcheck(net, X, D, mask, s0, bptt_steps=2, samples=8, eps=1e-3, stencil=4)
     large = [row for rows in res.details.values() for row in rows if abs(row[2]) > 1e-2]
     assert large and max(row[3] for row in large) < 1e-5  # float32 precision, not noise

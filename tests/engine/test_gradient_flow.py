@@ -15,8 +15,9 @@ def _direct_grads(net, tr, D, mask):
 
 
 def test_elman_matches_explicit_jacobian_products():
-    net = Network.create("elman", 3, 4, 2, activation="tanh", output="linear", loss="mse",
-                         seed=0, ws_scale=1.5)
+    net = Network.create(
+        "elman", 3, 4, 2, activation="tanh", output="linear", loss="mse", seed=0, ws_scale=1.5
+    )
     X, D, mask, s0 = make_data(net, 6, 2, np.random.default_rng(0))
     tr = net.forward(X, s0)
     g = _direct_grads(net, tr, D, mask)
@@ -64,8 +65,10 @@ def test_gated_cells_match_numeric_jacobian_products(cell):
     tr = net.forward(X, s0)
     g = _direct_grads(net, tr, D, mask)
     H, T = 3, 4
-    jac = [_numeric_step_jacobian(net, X[j, 0], tr.s[j, 0], None if tr.c is None else tr.c[j, 0])
-           for j in range(T)]
+    jac = [
+        _numeric_step_jacobian(net, X[j, 0], tr.s[j, 0], None if tr.c is None else tr.c[j, 0])
+        for j in range(T)
+    ]
     expected = np.zeros((T, T + 1))
     for t in range(T):
         v = np.concatenate([g[t, 0], np.zeros(H)]) if cell == "lstm" else g[t, 0]
@@ -73,8 +76,7 @@ def test_gated_cells_match_numeric_jacobian_products(cell):
         for k in range(t, -1, -1):
             v = v @ jac[k]
             expected[t, k] = np.linalg.norm(v[:H])
-    np.testing.assert_allclose(net.gradient_flow(X, D, mask, s0), expected, rtol=1e-7,
-                               atol=1e-12)
+    np.testing.assert_allclose(net.gradient_flow(X, D, mask, s0), expected, rtol=1e-7, atol=1e-12)
 
 
 @pytest.mark.parametrize("cell", CELL_NAMES)
@@ -100,7 +102,7 @@ def test_sigmoid_ratio_never_exceeds_the_lecture_bound(ws_scale):
     ratios = last[:-1] / last[1:]  # G[T−1, k−1] / G[T−1, k], k = 1..T
     assert np.all(ratios <= bound * (1 + 1e-12))
     if bound < 1:
-        assert last[0] <= last[-1] * bound ** 15 * (1 + 1e-12)
+        assert last[0] <= last[-1] * bound**15 * (1 + 1e-12)
 
 
 def test_masked_frames_have_zero_rows():

@@ -45,8 +45,7 @@ def test_dtype_and_registry():
 @pytest.mark.parametrize("target", [0.5, 1.0, 3.0])
 def test_scale_to_sigma_max_is_exact(target):
     W = np.random.default_rng(2).normal(size=(5, 5))
-    np.testing.assert_allclose(np.linalg.norm(scale_to_sigma_max(W, target), 2), target,
-                               rtol=1e-14)
+    np.testing.assert_allclose(np.linalg.norm(scale_to_sigma_max(W, target), 2), target, rtol=1e-14)
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
@@ -54,7 +53,7 @@ def test_scale_to_sigma_max_is_exact(target):
 def test_ws_scale_on_create(cell, init):
     net = Network.create(cell, 3, 6, 2, init=init, ws_scale=1.7, seed=3)
     Ws = net.params["Ws"]
-    blocks = [Ws[:, j:j + 6] for j in range(0, Ws.shape[1], 6)]
+    blocks = [Ws[:, j : j + 6] for j in range(0, Ws.shape[1], 6)]
     assert len(blocks) == {"elman": 1, "lstm": 4, "gru": 3}[cell]
     for block in blocks:
         assert np.linalg.norm(block, 2) == pytest.approx(1.7, rel=1e-13)

@@ -65,8 +65,9 @@ def test_dE_ds0_is_the_gradient_with_respect_to_s0(cell):
         return net.loss(X, D, mask, moved)
 
     for idx in np.ndindex(s0.shape):  # four-point central differences, O(h⁴)
-        numeric[idx] = (8 * (at(idx, h) - at(idx, -h)) - (at(idx, 2 * h) - at(idx, -2 * h))) \
-            / (12 * h)
+        numeric[idx] = (8 * (at(idx, h) - at(idx, -h)) - (at(idx, 2 * h) - at(idx, -2 * h))) / (
+            12 * h
+        )
     np.testing.assert_allclose(sweep.dE_ds[0], numeric, rtol=1e-7, atol=1e-12)
 
 
@@ -80,7 +81,7 @@ def test_truncation_equals_separate_chunks_from_the_carried_state(cell, k):
     total = {name: np.zeros_like(v) for name, v in net.params.items()}
     for a in range(0, 7, k):
         c0 = None if tr.c is None else tr.c[a]
-        _, g = net.loss_and_grads(X[a:a + k], D[a:a + k], mask[a:a + k], tr.s[a], c0=c0)
+        _, g = net.loss_and_grads(X[a : a + k], D[a : a + k], mask[a : a + k], tr.s[a], c0=c0)
         for name in total:
             total[name] += g[name]
     for name in total:
@@ -119,8 +120,7 @@ def test_bool_mask_equals_float_mask():
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_float32_network_stays_float32(cell):
     net = Network.create(cell, 3, 4, 2, dtype="float32", seed=0)
-    X, D, mask, s0 = (v.astype(np.float32) for v in make_data(net, 4, 2,
-                                                              np.random.default_rng(0)))
+    X, D, mask, s0 = (v.astype(np.float32) for v in make_data(net, 4, 2, np.random.default_rng(0)))
     tr = net.forward(X, s0)
     assert isinstance(tr, Trace)
     arrays = [tr.s, tr.a, tr.z, tr.y, *tr.gates.values()] + ([tr.c] if tr.c is not None else [])
@@ -133,8 +133,12 @@ def test_float32_network_stays_float32(cell):
 
 def test_attributes_copy_and_repr():
     net = Network.create("gru", 3, 4, 2, activation="sigmoid", output="linear", loss="mse")
-    assert (net.cell, net.activation, net.output, net.loss_name) == ("gru", "sigmoid", "linear",
-                                                                      "mse")
+    assert (net.cell, net.activation, net.output, net.loss_name) == (
+        "gru",
+        "sigmoid",
+        "linear",
+        "mse",
+    )
     assert (net.n_in, net.n_hidden, net.n_out, net.dtype) == (3, 4, 2, np.float64)
     twin = net.copy()
     twin.params["Ws"] += 1.0
@@ -154,8 +158,9 @@ def test_params_are_live():
 
 def test_matches_torch_autograd_for_elman_tanh():
     torch = pytest.importorskip("torch")
-    net = Network.create("elman", 3, 5, 4, activation="tanh", output="softmax",
-                         loss="cross_entropy", seed=6)
+    net = Network.create(
+        "elman", 3, 5, 4, activation="tanh", output="softmax", loss="cross_entropy", seed=6
+    )
     X, D, mask, s0 = make_data(net, 7, 3, np.random.default_rng(6))
     loss, grads = net.loss_and_grads(X, D, mask, s0)
 
@@ -173,8 +178,13 @@ def test_matches_torch_autograd_for_elman_tanh():
     logp = torch.log_softmax(lin(out), dim=-1)
     t_loss = -(torch.from_numpy(mask)[:, :, None] * torch.from_numpy(D) * logp).sum() / 3
     t_loss.backward()
-    ref = {"Wx": rnn.weight_ih_l0.grad.T, "Ws": rnn.weight_hh_l0.grad.T,
-           "bs": rnn.bias_ih_l0.grad, "Wy": lin.weight.grad.T, "by": lin.bias.grad}
+    ref = {
+        "Wx": rnn.weight_ih_l0.grad.T,
+        "Ws": rnn.weight_hh_l0.grad.T,
+        "bs": rnn.bias_ih_l0.grad,
+        "Wy": lin.weight.grad.T,
+        "by": lin.bias.grad,
+    }
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
     for name, g in ref.items():
         np.testing.assert_allclose(grads[name], g.numpy(), rtol=1e-8, atol=1e-12)
@@ -213,8 +223,9 @@ def test_alloc_block_gives_separate_contiguous_views():
 def test_an_exploding_network_gives_inf_or_nan_without_warnings(cell):
     import warnings
 
-    net = Network.create(cell, 2, 8, 2, activation="relu", output="linear", loss="mse",
-                         ws_scale=60.0, seed=0)
+    net = Network.create(
+        cell, 2, 8, 2, activation="relu", output="linear", loss="mse", ws_scale=60.0, seed=0
+    )
     X = np.abs(np.random.default_rng(0).normal(size=(400, 1, 2))) + 1.0
     D = np.zeros((400, 1, 2))
     with warnings.catch_warnings():

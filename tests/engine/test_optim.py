@@ -47,8 +47,10 @@ HAND = {
     # m_2 = [.25, .75], v_2 = [.0625, 1.1875], m̂_2 = m_2/.75, v̂_2 = v_2/.4375
     ("adam", (("beta1", 0.5), ("beta2", 0.75), ("eps", 0.5))): (
         [-0.1 * 0.5 / (0.5 + 0.5), 0.1 * 1.0 / (1.0 + 0.5)],
-        [-0.1 * (0.25 / 0.75) / (math.sqrt(0.0625 / 0.4375) + 0.5),
-         -0.1 * (0.75 / 0.75) / (math.sqrt(1.1875 / 0.4375) + 0.5)],
+        [
+            -0.1 * (0.25 / 0.75) / (math.sqrt(0.0625 / 0.4375) + 0.5),
+            -0.1 * (0.75 / 0.75) / (math.sqrt(1.1875 / 0.4375) + 0.5),
+        ],
     ),
 }
 
@@ -148,8 +150,10 @@ def test_an_uncopied_state_dict_stays_the_state_it_was_taken_at(name):
 def test_grad_norms_make_up_the_global_norm_bit_for_bit():
     rng = np.random.default_rng(2)
     for dtype in ("float64", "float32"):
-        grads = {"a": rng.normal(size=(7, 5)).astype(dtype),
-                 "b": rng.normal(size=9).astype(dtype)[::2]}  # a strided view too
+        grads = {
+            "a": rng.normal(size=(7, 5)).astype(dtype),
+            "b": rng.normal(size=9).astype(dtype)[::2],
+        }  # a strided view too
         norms = grad_norms(grads)
         assert list(norms) == ["a", "b"]
         for k, g in grads.items():
@@ -238,6 +242,7 @@ def test_lr_can_be_changed_between_steps_and_is_validated():
 
 # --- clipping -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-15), (np.float32, 1e-6)])
 def test_clip_by_norm_rescales_to_exactly_the_threshold(dtype, rtol):
     grads = {"a": np.array([3.0, 4.0], dtype=dtype), "b": np.array([[12.0]], dtype=dtype)}
@@ -282,6 +287,7 @@ def test_clip_by_value():
 
 
 # --- mini-batch accumulator ---------------------------------------------------------------------
+
 
 def test_accumulating_m_gradients_applies_their_mean():
     rng = np.random.default_rng(1)

@@ -78,13 +78,16 @@ def test_combined_gradients_are_y_minus_d():
         np.testing.assert_allclose(lo.grad(z, y, d, out), y - d, rtol=1e-15)
 
 
-@pytest.mark.parametrize("output,loss,match", [
-    ("linear", "cross_entropy", "loss: 'cross_entropy' cannot follow output 'linear'"),
-    ("sigmoid", "cross_entropy", "must be 'softmax'"),
-    ("softmax", "binary_cross_entropy", "must be 'sigmoid'"),
-    ("tanh", "mse", r"output: got 'tanh', expected one of 'linear', 'sigmoid', 'softmax'"),
-    ("linear", "hinge", r"loss: got 'hinge', expected one of 'mse'"),
-])
+@pytest.mark.parametrize(
+    "output,loss,match",
+    [
+        ("linear", "cross_entropy", "loss: 'cross_entropy' cannot follow output 'linear'"),
+        ("sigmoid", "cross_entropy", "must be 'softmax'"),
+        ("softmax", "binary_cross_entropy", "must be 'sigmoid'"),
+        ("tanh", "mse", r"output: got 'tanh', expected one of 'linear', 'sigmoid', 'softmax'"),
+        ("linear", "hinge", r"loss: got 'hinge', expected one of 'mse'"),
+    ],
+)
 def test_bad_pairs(output, loss, match):
     with pytest.raises(ValueError, match=match):
         check_output_loss(output, loss)

@@ -11,24 +11,35 @@ from .cases import ACTIVATION_NAMES, CELL_NAMES, OUTPUT_LOSSES, make_data
 GATES = {"elman": (), "feedforward": (), "lstm": ("i", "f", "o", "g"), "gru": ("z", "r", "n")}
 BLOCKS = {"elman": 1, "lstm": 4, "gru": 3, "feedforward": 1}
 
-cases = st.fixed_dictionaries({
-    "cell": st.sampled_from(CELL_NAMES),
-    "activation": st.sampled_from(ACTIVATION_NAMES),
-    "output_loss": st.sampled_from(OUTPUT_LOSSES),
-    "T": st.integers(1, 6),
-    "B": st.integers(1, 3),
-    "n_in": st.integers(1, 4),
-    "H": st.integers(1, 5),
-    "n_out": st.integers(1, 3),
-    "bptt": st.one_of(st.none(), st.integers(1, 8)),
-    "seed": st.integers(0, 2**16),
-})
+cases = st.fixed_dictionaries(
+    {
+        "cell": st.sampled_from(CELL_NAMES),
+        "activation": st.sampled_from(ACTIVATION_NAMES),
+        "output_loss": st.sampled_from(OUTPUT_LOSSES),
+        "T": st.integers(1, 6),
+        "B": st.integers(1, 3),
+        "n_in": st.integers(1, 4),
+        "H": st.integers(1, 5),
+        "n_out": st.integers(1, 3),
+        "bptt": st.one_of(st.none(), st.integers(1, 8)),
+        "seed": st.integers(0, 2**16),
+    }
+)
 
 
 def build(c, dtype="float64"):
     output, loss = c["output_loss"]
-    net = Network.create(c["cell"], c["n_in"], c["H"], c["n_out"], activation=c["activation"],
-                         output=output, loss=loss, seed=c["seed"], dtype=dtype)
+    net = Network.create(
+        c["cell"],
+        c["n_in"],
+        c["H"],
+        c["n_out"],
+        activation=c["activation"],
+        output=output,
+        loss=loss,
+        seed=c["seed"],
+        dtype=dtype,
+    )
     data = make_data(net, c["T"], c["B"], np.random.default_rng(c["seed"]))
     return net, data
 
@@ -52,8 +63,9 @@ def test_shapes_of_everything(c):
     loss, grads = net.loss_and_grads(X, D, mask, s0, bptt_steps=c["bptt"])
     assert isinstance(loss, float) and np.isfinite(loss)
     assert list(grads) == list(net.params)
-    assert all(grads[k].shape == v.shape and grads[k].dtype == v.dtype
-               for k, v in net.params.items())
+    assert all(
+        grads[k].shape == v.shape and grads[k].dtype == v.dtype for k, v in net.params.items()
+    )
     flow = net.gradient_flow(X, D, mask, s0)
     assert flow.shape == (T, T + 1)
     assert np.all(flow[np.triu_indices(T, k=2, m=T + 1)] == 0.0)
@@ -94,5 +106,6 @@ def test_same_seed_gives_the_same_numbers(c):
     for k in ga:
         np.testing.assert_array_equal(ga[k], gb[k])
         np.testing.assert_array_equal(ga[k], gc[k])
-    np.testing.assert_array_equal(net_a.gradient_flow(X, D, mask, s0),
-                                  net_b.gradient_flow(X, D, mask, s0))
+    np.testing.assert_array_equal(
+        net_a.gradient_flow(X, D, mask, s0), net_b.gradient_flow(X, D, mask, s0)
+    )

@@ -10,12 +10,20 @@ from rnnsim.engine.gradients import GradientAccumulator
 TOL = 1e-12
 
 
-def _case(seed, cell="elman", activation="tanh", output="softmax", T=6, B=3, n_in=4, H=5,
-          n_out=3):
+def _case(seed, cell="elman", activation="tanh", output="softmax", T=6, B=3, n_in=4, H=5, n_out=3):
     rng = np.random.default_rng(seed)
     loss = "cross_entropy" if output == "softmax" else "mse"
-    net = Network.create(cell=cell, n_in=n_in, n_hidden=H, n_out=n_out, activation=activation,
-                         output=output, loss=loss, seed=seed, ws_scale=1.2)
+    net = Network.create(
+        cell=cell,
+        n_in=n_in,
+        n_hidden=H,
+        n_out=n_out,
+        activation=activation,
+        output=output,
+        loss=loss,
+        seed=seed,
+        ws_scale=1.2,
+    )
     net.params["bs"] += rng.normal(0, 0.1, net.params["bs"].shape)
     net.params["by"] += rng.normal(0, 0.1, n_out)
     X = rng.normal(size=(T, B, n_in))
@@ -32,8 +40,7 @@ def _assert_close(E_ref, g_ref, E, g):
     assert g_ref.keys() == g.keys()
     for name in g:
         scale = max(1.0, np.abs(g[name]).max())
-        np.testing.assert_allclose(g_ref[name], g[name], rtol=0, atol=TOL * scale,
-                                   err_msg=name)
+        np.testing.assert_allclose(g_ref[name], g[name], rtol=0, atol=TOL * scale, err_msg=name)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -42,8 +49,9 @@ def _assert_close(E_ref, g_ref, E, g):
 def test_elman_bptt_equals_loss_and_grads(seed, activation, output):
     net, X, D, s0, _ = _case(seed, activation=activation, output=output)
     E, g = net.loss_and_grads(X, D, s0=s0)
-    E_ref, g_ref = ref.elman_bptt(net.params, ref.lecture_time(X), ref.lecture_time(D), s0,
-                                  activation, output)
+    E_ref, g_ref = ref.elman_bptt(
+        net.params, ref.lecture_time(X), ref.lecture_time(D), s0, activation, output
+    )
     _assert_close(E_ref, g_ref, E, g)
 
 
@@ -52,9 +60,16 @@ def test_truncated_bptt_with_a_mask_equals_the_engine(bptt_steps):
     net, X, D, s0, rng = _case(10 + bptt_steps, T=7)
     mask = (rng.random((7, 3)) < 0.7).astype(float)
     E, g = net.loss_and_grads(X, D, mask=mask, s0=s0, bptt_steps=bptt_steps)
-    E_ref, g_ref = ref.elman_bptt(net.params, ref.lecture_time(X), ref.lecture_time(D), s0,
-                                  "tanh", "softmax", mask=ref.lecture_time(mask),
-                                  bptt_steps=bptt_steps)
+    E_ref, g_ref = ref.elman_bptt(
+        net.params,
+        ref.lecture_time(X),
+        ref.lecture_time(D),
+        s0,
+        "tanh",
+        "softmax",
+        mask=ref.lecture_time(mask),
+        bptt_steps=bptt_steps,
+    )
     _assert_close(E_ref, g_ref, E, g)
 
 
@@ -97,8 +112,9 @@ def test_minibatch_updates_equal_the_accumulator_and_sgd():
         D = np.eye(3)[rng.integers(0, 3, size=(5, 3))]
         batches.append((X, D, np.zeros((3, 5))))
     M, lr = 3, 0.1
-    p_ref, _ = ref.sgd_minibatch(net.params, [(ref.lecture_time(X), ref.lecture_time(D), s0)
-                                              for X, D, s0 in batches], M, lr)
+    p_ref, _ = ref.sgd_minibatch(
+        net.params, [(ref.lecture_time(X), ref.lecture_time(D), s0) for X, D, s0 in batches], M, lr
+    )
     acc, opt = GradientAccumulator(M), make_optimizer("sgd", lr=lr)
     for X, D, _ in batches:
         _, g = net.loss_and_grads(X, D)
@@ -106,8 +122,7 @@ def test_minibatch_updates_equal_the_accumulator_and_sgd():
             opt.step(net.params, acc.mean())
             acc.reset()
     for name in net.params:
-        np.testing.assert_allclose(p_ref[name], net.params[name], rtol=0, atol=TOL,
-                                   err_msg=name)
+        np.testing.assert_allclose(p_ref[name], net.params[name], rtol=0, atol=TOL, err_msg=name)
     assert not np.array_equal(p_ref["Ws"], _case(7, T=5)[0].params["Ws"])
 
 
@@ -119,6 +134,7 @@ def test_the_lectures_product_gives_the_gradient_flow(activation):
     N = 6
     dE_ds_N = ((y[N] - D[N - 1]) @ net.params["Wy"].T)[0]  # ∂E_N/∂s_N, one sequence
     for i in range(N + 1):
-        grad = ref.gradient_through_time(net.params, {j: a[j][0] for j in a},
-                                         {j: s[j][0] for j in s}, dE_ds_N, N, i, activation)
+        grad = ref.gradient_through_time(
+            net.params, {j: a[j][0] for j in a}, {j: s[j][0] for j in s}, dE_ds_N, N, i, activation
+        )
         assert np.linalg.norm(grad) == pytest.approx(G[N - 1, i], rel=1e-12, abs=1e-300)

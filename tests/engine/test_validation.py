@@ -20,8 +20,12 @@ def lstm():
 
 def good():
     rng = np.random.default_rng(0)
-    return (rng.normal(size=(T, B, N_IN)), np.eye(N_OUT)[rng.integers(0, N_OUT, size=(T, B))],
-            np.ones((T, B)), np.zeros((B, H)))
+    return (
+        rng.normal(size=(T, B, N_IN)),
+        np.eye(N_OUT)[rng.integers(0, N_OUT, size=(T, B))],
+        np.ones((T, B)),
+        np.zeros((B, H)),
+    )
 
 
 def with_nan(a, value=np.nan):
@@ -91,11 +95,17 @@ def test_c0(net, lstm):
         lstm.forward(X, S0, c0=with_nan(S0))
 
 
-@pytest.mark.parametrize("bad,match", [
-    (0, "bptt_steps: got 0, expected None"), (-2, "bptt_steps: got -2"),
-    (2.5, "bptt_steps: got 2.5"), (True, "bptt_steps: got True"),
-    ("3", "bptt_steps: got '3'"), (2.0, "bptt_steps: got 2.0"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (0, "bptt_steps: got 0, expected None"),
+        (-2, "bptt_steps: got -2"),
+        (2.5, "bptt_steps: got 2.5"),
+        (True, "bptt_steps: got True"),
+        ("3", "bptt_steps: got '3'"),
+        (2.0, "bptt_steps: got 2.0"),
+    ],
+)
 def test_bad_bptt_steps(net, bad, match):
     with pytest.raises(ValueError, match=match + ".*integer >= 1"):
         net.loss_and_grads(X, D, bptt_steps=bad)
@@ -105,28 +115,31 @@ def test_bad_bptt_steps(net, bad, match):
         gradcheck(net, X, D, bptt_steps=bad)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"cell": "rnn"}, r"cell: got 'rnn', expected one of 'elman', 'lstm', 'gru'"),
-    ({"cell": None}, "cell: got None"),
-    ({"activation": "softsign"}, r"activation: got 'softsign', expected one of 'sigmoid'"),
-    ({"output": "tanh"}, r"output: got 'tanh', expected one of 'linear', 'sigmoid', 'softmax'"),
-    ({"loss": "hinge"}, r"loss: got 'hinge', expected one of 'mse', 'cross_entropy'"),
-    ({"output": "linear"}, "loss: 'cross_entropy' cannot follow output 'linear'"),
-    ({"output": "softmax", "loss": "binary_cross_entropy"}, "must be 'sigmoid'"),
-    ({"init": "he"}, r"init: got 'he', expected one of 'uniform', 'normal', 'orthogonal'"),
-    ({"n_in": 0}, "n_in: got 0, expected a positive integer"),
-    ({"n_hidden": -3}, "n_hidden: got -3, expected a positive integer"),
-    ({"n_out": 2.0}, "n_out: got 2.0, expected a positive integer"),
-    ({"n_in": True}, "n_in: got True"),
-    ({"n_hidden": None}, "n_hidden: got None"),
-    ({"dtype": "float16"}, r"dtype: got 'float16', expected one of 'float64', 'float32'"),
-    ({"dtype": "int32"}, "dtype: got 'int32'"),
-    ({"dtype": None}, "dtype: got None"),
-    ({"dtype": "banana"}, "dtype: got 'banana'"),
-    ({"ws_scale": -1.0}, "ws_scale: got -1.0, expected a positive finite number"),
-    ({"seed": -1}, "seed: got -1, expected a non-negative integer"),
-    ({"seed": 1.5}, "seed: got 1.5"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"cell": "rnn"}, r"cell: got 'rnn', expected one of 'elman', 'lstm', 'gru'"),
+        ({"cell": None}, "cell: got None"),
+        ({"activation": "softsign"}, r"activation: got 'softsign', expected one of 'sigmoid'"),
+        ({"output": "tanh"}, r"output: got 'tanh', expected one of 'linear', 'sigmoid', 'softmax'"),
+        ({"loss": "hinge"}, r"loss: got 'hinge', expected one of 'mse', 'cross_entropy'"),
+        ({"output": "linear"}, "loss: 'cross_entropy' cannot follow output 'linear'"),
+        ({"output": "softmax", "loss": "binary_cross_entropy"}, "must be 'sigmoid'"),
+        ({"init": "he"}, r"init: got 'he', expected one of 'uniform', 'normal', 'orthogonal'"),
+        ({"n_in": 0}, "n_in: got 0, expected a positive integer"),
+        ({"n_hidden": -3}, "n_hidden: got -3, expected a positive integer"),
+        ({"n_out": 2.0}, "n_out: got 2.0, expected a positive integer"),
+        ({"n_in": True}, "n_in: got True"),
+        ({"n_hidden": None}, "n_hidden: got None"),
+        ({"dtype": "float16"}, r"dtype: got 'float16', expected one of 'float64', 'float32'"),
+        ({"dtype": "int32"}, "dtype: got 'int32'"),
+        ({"dtype": None}, "dtype: got None"),
+        ({"dtype": "banana"}, "dtype: got 'banana'"),
+        ({"ws_scale": -1.0}, "ws_scale: got -1.0, expected a positive finite number"),
+        ({"seed": -1}, "seed: got -1, expected a non-negative integer"),
+        ({"seed": 1.5}, "seed: got 1.5"),
+    ],
+)
 def test_bad_create_arguments(kwargs, match):
     args = {"cell": "elman", "n_in": 2, "n_hidden": 3, "n_out": 2, **kwargs}
     with pytest.raises(ValueError, match=match):

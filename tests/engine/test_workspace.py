@@ -127,8 +127,10 @@ def test_a_busy_workspace_falls_back_to_fresh_arrays():
     with net._workspace.claim() as ws:
         with net._workspace.claim() as inner:
             assert ws is net._workspace and inner is None
-        _assert_same(net.loss_and_grads(X * 3.0, D, mask, s0),
-                     _fresh_loss_and_grads(net, X * 3.0, D, mask, s0))
+        _assert_same(
+            net.loss_and_grads(X * 3.0, D, mask, s0),
+            _fresh_loss_and_grads(net, X * 3.0, D, mask, s0),
+        )
         for k, v in held.items():
             np.testing.assert_array_equal(net._workspace._flat[k], v)
     _assert_same(net.loss_and_grads(X, D, mask, s0), expected)
@@ -181,20 +183,26 @@ def _calls(net, X, D):
 
 
 @pytest.mark.parametrize("call", ["forward", "loss", "loss_and_grads", "gradient_flow", "sweep"])
-@pytest.mark.parametrize("name, bad, got", [
-    ("Ws", lambda p: p["Ws"].astype(np.float64), r"shape \(3, 12\) dtype float64"),
-    ("Wx", lambda p: p["Wx"][:, :-1].copy(), r"shape \(3, 11\) dtype float32"),
-    ("bs", lambda p: p["bs"][None], r"shape \(1, 12\)"),
-    ("by", lambda p: p["by"].tolist(), r"list"),
-])
+@pytest.mark.parametrize(
+    "name, bad, got",
+    [
+        ("Ws", lambda p: p["Ws"].astype(np.float64), r"shape \(3, 12\) dtype float64"),
+        ("Wx", lambda p: p["Wx"][:, :-1].copy(), r"shape \(3, 11\) dtype float32"),
+        ("bs", lambda p: p["bs"][None], r"shape \(1, 12\)"),
+        ("by", lambda p: p["by"].tolist(), r"list"),
+    ],
+)
 def test_a_replaced_parameter_of_the_wrong_dtype_or_shape_is_named(call, name, bad, got):
     net = Network.create("lstm", 3, 3, 2, seed=9, dtype="float32")
     X, D, _, _ = make_data(net, 4, 2, np.random.default_rng(9))
     trace = net.forward(X)
     net.params[name] = bad(net.params)
     run = (lambda: net.sweep(trace, D)) if call == "sweep" else _calls(net, X, D)[call]
-    with pytest.raises(ValueError, match=rf"params\['{name}'\]: got {got}.*expected an ndarray "
-                       rf"of shape .* and dtype float32"):
+    with pytest.raises(
+        ValueError,
+        match=rf"params\['{name}'\]: got {got}.*expected an ndarray "
+        rf"of shape .* and dtype float32",
+    ):
         run()
 
 
@@ -203,8 +211,11 @@ def test_missing_or_extra_parameters_are_named():
     X, D, _, _ = make_data(net, 3, 1, np.random.default_rng(10))
     good = dict(net.params)
     del net.params["Wy"]
-    with pytest.raises(ValueError, match=r"params: got \['Ws', 'Wx', 'bs', 'by'\], expected "
-                                         r"a dict with the keys \['Ws', 'Wx', 'Wy', 'bs', 'by'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"params: got \['Ws', 'Wx', 'bs', 'by'\], expected "
+        r"a dict with the keys \['Ws', 'Wx', 'Wy', 'bs', 'by'\]",
+    ):
         net.loss_and_grads(X, D)
     net.params = {**good, "extra": np.zeros(2)}
     with pytest.raises(ValueError, match=r"params: got .*'extra'"):
@@ -230,8 +241,11 @@ def test_blocks_fresh_or_kept_start_every_array_on_a_cache_line(dtype):
 
     shapes = {"a": (3, 5), "b": (7,), "c": (2, 3, 1), "d": (300_000,)}
     ws = Workspace()
-    for bufs in (alloc_block(shapes, dtype), ws.block("r", shapes, dtype),
-                 ws.block("r", {k: shapes[k] for k in "cab"}, dtype)):
+    for bufs in (
+        alloc_block(shapes, dtype),
+        ws.block("r", shapes, dtype),
+        ws.block("r", {k: shapes[k] for k in "cab"}, dtype),
+    ):
         assert all(v.ctypes.data % 64 == 0 and v.flags.c_contiguous for v in bufs.values())
         for i, v in enumerate(bufs.values()):
             v[...] = i

@@ -65,19 +65,27 @@ def _leaked_timers():
     timers = [t for r in _started["timers"] if (t := _alive(r, QTimer.isActive))]
     out = []
     for t in timers:
-        out.append(f"QTimer {t.objectName() or hex(id(t))} (interval {t.interval()} ms) "
-                   "still active")
+        out.append(
+            f"QTimer {t.objectName() or hex(id(t))} (interval {t.interval()} ms) still active"
+        )
         if t.thread() is QThread.currentThread():
             t.stop()
     return out
 
 
 def _leaked_widgets(before):
-    widgets = [w for w in QApplication.topLevelWidgets()
-               if id(w) not in before and w.metaObject().className() not in _IGNORED_WIDGETS
-               and not (isinstance(w, QMenu) and not w.isVisible())]
-    out = [f"top-level widget {type(w).__name__} {w.objectName()!r} alive "
-           f"(title {w.windowTitle()!r}, parent {type(w.parent()).__name__})" for w in widgets]
+    widgets = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if id(w) not in before
+        and w.metaObject().className() not in _IGNORED_WIDGETS
+        and not (isinstance(w, QMenu) and not w.isVisible())
+    ]
+    out = [
+        f"top-level widget {type(w).__name__} {w.objectName()!r} alive "
+        f"(title {w.windowTitle()!r}, parent {type(w.parent()).__name__})"
+        for w in widgets
+    ]
     for w in widgets:
         w.close()
         w.deleteLater()

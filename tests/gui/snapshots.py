@@ -21,8 +21,9 @@ def _sigmoid(a):
 
 
 def _phi(activation, a):
-    return {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda v: np.maximum(v, 0.0)}[
-        activation](a)
+    return {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda v: np.maximum(v, 0.0)}[activation](
+        a
+    )
 
 
 def _forward(cell, activation, X, W, H):
@@ -39,15 +40,15 @@ def _forward(cell, activation, X, W, H):
         if cell == "elman":
             s[f + 1] = _phi(activation, pre)
         elif cell == "lstm":
-            i, fg, o = (_sigmoid(pre[q * H:(q + 1) * H]) for q in range(3))
-            g = np.tanh(pre[3 * H:])
+            i, fg, o = (_sigmoid(pre[q * H : (q + 1) * H]) for q in range(3))
+            g = np.tanh(pre[3 * H :])
             c[f + 1] = fg * c[f] + i * g
             s[f + 1] = o * np.tanh(c[f + 1])
             for n, v in zip(names, (i, fg, o, g), strict=True):
                 gates[n][f] = v
         else:
-            z, r = _sigmoid(pre[:H]), _sigmoid(pre[H:2 * H])
-            n = np.tanh(pre[2 * H:])
+            z, r = _sigmoid(pre[:H]), _sigmoid(pre[H : 2 * H])
+            n = np.tanh(pre[2 * H :])
             s[f + 1] = (1 - z) * n + z * s[f]
             for name, v in zip(names, (z, r, n), strict=True):
                 gates[name][f] = v
@@ -74,9 +75,24 @@ def _bptt_elman(activation, s, a, y, D, W):
     return out
 
 
-def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, cell="elman",
-                  activation="tanh", seed=0, bptt_cuts=(), updates=0, pending=0,
-                  update_every=1, output_names=None, message=""):
+def make_snapshot(
+    T=6,
+    H=4,
+    n_in=3,
+    n_out=2,
+    t=None,
+    phase="forward",
+    k=None,
+    cell="elman",
+    activation="tanh",
+    seed=0,
+    bptt_cuts=(),
+    updates=0,
+    pending=0,
+    update_every=1,
+    output_names=None,
+    message="",
+):
     """A Snapshot of a random network on a random token sequence.
 
     ``t`` defaults to T in the backward and update phases and to 0 in the forward phase;
@@ -86,8 +102,13 @@ def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, ce
     t = (0 if phase == "forward" else T) if t is None else t
     k = T - 1 if k is None else k
     mult = {"elman": 1, "lstm": 4, "gru": 3}[cell]
-    W = {"Wx": rng.normal(0, 0.8, (n_in, mult * H)), "Ws": rng.normal(0, 0.5, (H, mult * H)),
-         "Wy": rng.normal(0, 1.0, (H, n_out)), "bs": np.zeros(mult * H), "by": np.zeros(n_out)}
+    W = {
+        "Wx": rng.normal(0, 0.8, (n_in, mult * H)),
+        "Ws": rng.normal(0, 0.5, (H, mult * H)),
+        "Wy": rng.normal(0, 1.0, (H, n_out)),
+        "bs": np.zeros(mult * H),
+        "by": np.zeros(n_out),
+    }
     X = np.eye(n_in)[rng.integers(0, n_in, T)]  # (T, n_in) one-hot frames
     D = np.eye(n_out)[rng.integers(0, n_out, T)]  # (T, n_out) one-hot targets
     mask = np.ones(T)
@@ -96,8 +117,11 @@ def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, ce
     E = -np.sum(D * np.log(y), axis=1)  # (T,)
     dE_ds = np.full((T + 1, H), np.nan)
     if phase != "forward":
-        full = _bptt_elman(activation, s, a[:, :H], y, D, W) if cell == "elman" else \
-            np.outer(0.5 ** np.arange(T, -1, -1), np.ones(H))
+        full = (
+            _bptt_elman(activation, s, a[:, :H], y, D, W)
+            if cell == "elman"
+            else np.outer(0.5 ** np.arange(T, -1, -1), np.ones(H))
+        )
         known = np.arange(T + 1) > k
         dE_ds[known] = full[known]
     lag = np.arange(T)[:, None] + 1 - np.arange(T + 1)[None, :]  # (T, T+1) t + 1 − j
@@ -105,23 +129,52 @@ def make_snapshot(T=6, H=4, n_in=3, n_out=2, t=None, phase="forward", k=None, ce
     in_names = [ANIMALS[i % len(ANIMALS)] for i in range(n_in)]
     out_names = tuple(output_names or [ANIMALS[(i + 7) % len(ANIMALS)] for i in range(n_out)])
     sv = np.linalg.svd(W["Ws"][:, :H], compute_uv=False)
-    experiment = SimpleNamespace(cell=cell, activation=activation, n_hidden=H,
-                                 output="softmax", update_every=update_every,
-                                 bptt_steps=None, task="test")
+    experiment = SimpleNamespace(
+        cell=cell,
+        activation=activation,
+        n_hidden=H,
+        output="softmax",
+        update_every=update_every,
+        bptt_steps=None,
+        task="test",
+    )
     empty = np.zeros(0)
     history = History(np.zeros(0, int), empty, {}, {}, empty, np.zeros(0, bool))
     fz = frozen_copy
     return Snapshot(
-        experiment=experiment, cursor=Cursor(1, t, phase, k), T=T, cell=cell,
-        activation=activation, gamma=GAMMA[activation],
+        experiment=experiment,
+        cursor=Cursor(1, t, phase, k),
+        T=T,
+        cell=cell,
+        activation=activation,
+        gamma=GAMMA[activation],
         input_tokens=tuple(in_names[int(i)] for i in X.argmax(1)),
-        target_tokens=tuple(out_names[int(i)] for i in D.argmax(1)), output_names=out_names,
-        X=fz(X), D=fz(D), mask=fz(mask), s=fz(s[:t + 1]), a=fz(a[:t]), y=fz(y[:t]),
-        E=fz(E[:t]), c=fz(c[:t + 1]) if cell == "lstm" else None,
-        gates={n: fz(v[:t]) for n, v in gates.items()}, dE_ds=fz(dE_ds),
-        bptt_cuts=tuple(bptt_cuts), grad_flow=fz(G), weights={n: fz(v) for n, v in W.items()},
+        target_tokens=tuple(out_names[int(i)] for i in D.argmax(1)),
+        output_names=out_names,
+        X=fz(X),
+        D=fz(D),
+        mask=fz(mask),
+        s=fz(s[: t + 1]),
+        a=fz(a[:t]),
+        y=fz(y[:t]),
+        E=fz(E[:t]),
+        c=fz(c[: t + 1]) if cell == "lstm" else None,
+        gates={n: fz(v[:t]) for n, v in gates.items()},
+        dE_ds=fz(dE_ds),
+        bptt_cuts=tuple(bptt_cuts),
+        grad_flow=fz(G),
+        weights={n: fz(v) for n, v in W.items()},
         delta_weights={n: fz(np.zeros_like(v)) for n, v in W.items()},
-        grad_norms={n: 0.0 for n in W}, clipped=False, sigma_max=float(sv[0]),
-        singular_values=fz(sv), eigenvalues=fz(np.linalg.eigvals(W["Ws"][:, :H])),
-        updates=updates, pending=pending, loss=float(E.sum()) if t == T else float("nan"),
-        history=history, chance=0.5, primary_metric="final_accuracy", message=message)
+        grad_norms={n: 0.0 for n in W},
+        clipped=False,
+        sigma_max=float(sv[0]),
+        singular_values=fz(sv),
+        eigenvalues=fz(np.linalg.eigvals(W["Ws"][:, :H])),
+        updates=updates,
+        pending=pending,
+        loss=float(E.sum()) if t == T else float("nan"),
+        history=history,
+        chance=0.5,
+        primary_metric="final_accuracy",
+        message=message,
+    )

@@ -71,8 +71,10 @@ def test_two_recordings_with_the_same_settings_give_identical_png_frames(qapp, t
         sim = simulation_for_recording(tiny(), train=3)
         paths = record(sim, options, str(tmp_path / name / "f.png"))
         runs.append([open(p, "rb").read() for p in paths])
-    assert len(runs[0]) == 1 + 3 + 1 and [os.path.basename(p) for p in paths][:2] == \
-        ["f_0001.png", "f_0002.png"]
+    assert len(runs[0]) == 1 + 3 + 1 and [os.path.basename(p) for p in paths][:2] == [
+        "f_0001.png",
+        "f_0002.png",
+    ]
     assert runs[0] == runs[1]
     assert len(set(runs[0])) == len(runs[0])  # and every step changes the picture
 
@@ -81,8 +83,7 @@ def test_svg_frames_are_vector_with_text(qapp, tmp_path):
     paths = three_frames(tmp_path / "svg" / "f.svg")
     assert len(paths) == 3
     text = open(paths[1], encoding="utf-8").read()
-    assert text.startswith("<?xml") and "<svg" in text and "<image" not in text.split(
-        "<g", 1)[0]
+    assert text.startswith("<?xml") and "<svg" in text and "<image" not in text.split("<g", 1)[0]
     assert "The wolf and the dog" in text and "forward, t = 1" in text
 
 
@@ -104,8 +105,7 @@ def test_cancelling_leaves_nothing_behind(qapp, tmp_path):
 
     for name in ("a.gif", "f.png"):
         with pytest.raises(Cancelled, match="after 2 of 3 frames"):
-            record(simulation_for_recording(tiny()), THREE, str(tmp_path / name),
-                   should_stop=stop)
+            record(simulation_for_recording(tiny()), THREE, str(tmp_path / name), should_stop=stop)
         calls.clear()
     assert os.listdir(tmp_path) == []
 
@@ -124,8 +124,14 @@ def test_the_gif_stores_only_what_changed():
 def test_options_are_checked():
     assert AnimationOptions(width=1921 - 2).size == (1918, 1078)
     assert AnimationOptions(width=960, height=400).size == (960, 400)
-    for bad in ({"width": 2000}, {"fps": 0}, {"view": "sideways"}, {"parts": ("up",)},
-                {"height": 100}, {"hold_last": -1}):
+    for bad in (
+        {"width": 2000},
+        {"fps": 0},
+        {"view": "sideways"},
+        {"parts": ("up",)},
+        {"height": 100},
+        {"hold_last": -1},
+    ):
         with pytest.raises(ValueError, match=next(iter(bad)).replace("_", ".")):
             AnimationOptions(**bad)
     assert AnimationOptions(fps=4, hold_first=0, hold_last=3).durations_ms(3) == [250, 250, 3000]

@@ -41,18 +41,27 @@ def window(qtbot, tmp_path, monkeypatch):
 
 def state_of(window):
     canvas = window.canvas
-    return {"cursor": window.snapshot.cursor, "updates": window.snapshot.updates,
-            "unfolded": canvas.unfolded.transform(), "folded": canvas.folded.transform(),
-            "scroll": canvas.unfolded.horizontalScrollBar().value(),
-            "selection": canvas.selection, "mode": canvas.mode.currentIndex(),
-            "grad": canvas.grad_source.currentIndex(),
-            "filled": canvas.unfolded_scene.filled_columns()}
+    return {
+        "cursor": window.snapshot.cursor,
+        "updates": window.snapshot.updates,
+        "unfolded": canvas.unfolded.transform(),
+        "folded": canvas.folded.transform(),
+        "scroll": canvas.unfolded.horizontalScrollBar().value(),
+        "selection": canvas.selection,
+        "mode": canvas.mode.currentIndex(),
+        "grad": canvas.grad_source.currentIndex(),
+        "filled": canvas.unfolded_scene.filled_columns(),
+    }
 
 
 def ended(job):
     """The job is over and its child process is not running; its temporary state is gone."""
-    return job.process is not None and job.process.state() == QProcess.ProcessState.NotRunning \
-        and job._folder is None and job.progress is None
+    return (
+        job.process is not None
+        and job.process.state() == QProcess.ProcessState.NotRunning
+        and job._folder is None
+        and job.progress is None
+    )
 
 
 def outputs(folder, stem):
@@ -65,13 +74,29 @@ def test_the_menu_has_export_animation(window):
 
 
 def test_every_option_of_the_dialog_reaches_the_command_line():
-    options = AnimationOptions(content="canvas+plots", view="folded", grad_of="E_T",
-                               parts=("backward", "update"), fps=7.5, hold_first=0.3,
-                               hold_last=4.0, width=962, height=400)
+    options = AnimationOptions(
+        content="canvas+plots",
+        view="folded",
+        grad_of="E_T",
+        parts=("backward", "update"),
+        fps=7.5,
+        hold_first=0.3,
+        hold_last=4.0,
+        width=962,
+        height=400,
+    )
     args = build_parser().parse_args(["animate", *command_options(options), "--out", "a.gif"])
-    again = AnimationOptions(content=args.content, view=args.view, grad_of=args.grad_of,
-                             parts=args.parts, fps=args.fps, hold_first=args.hold_first,
-                             hold_last=args.hold_last, width=args.width, height=args.height)
+    again = AnimationOptions(
+        content=args.content,
+        view=args.view,
+        grad_of=args.grad_of,
+        parts=args.parts,
+        fps=args.fps,
+        hold_first=args.hold_first,
+        hold_last=args.hold_last,
+        width=args.width,
+        height=args.height,
+    )
     assert again == options
 
 
@@ -103,11 +128,18 @@ def test_the_dialogs_export_records_in_a_child_process(window, qtbot, tmp_path, 
     job = export_animation(window)
     assert job is window.animation_export
     args = job.arguments()
-    assert args[:5] == ["-m", "rnnsim", "animate", "--experiment",
-                        os.path.join(job._folder.name, "run.npz")]
-    assert " ".join(args[5:]).startswith("--content canvas --view unfolded --grad-of E "
-                                         "--parts forward --fps 5.0 --hold-first 0.6 "
-                                         "--hold-last 1.0 --width 320 --height 0")
+    assert args[:5] == [
+        "-m",
+        "rnnsim",
+        "animate",
+        "--experiment",
+        os.path.join(job._folder.name, "run.npz"),
+    ]
+    assert " ".join(args[5:]).startswith(
+        "--content canvas --view unfolded --grad-of E "
+        "--parts forward --fps 5.0 --hold-first 0.6 "
+        "--hold-last 1.0 --width 320 --height 0"
+    )
     assert args[-2:] == ["--out", str(path)]
     with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
         pass
@@ -135,8 +167,11 @@ def _spy_start(start, seen):
     every progress line."""
 
     def spy(job):
-        job.progressed.connect(lambda kind, done, total: seen.append(
-            (kind, done, total, job.progress.value(), job.progress.maximum())))
+        job.progressed.connect(
+            lambda kind, done, total: seen.append(
+                (kind, done, total, job.progress.value(), job.progress.maximum())
+            )
+        )
         start(job)
 
     return spy
@@ -144,15 +179,20 @@ def _spy_start(start, seen):
 
 def test_cancel_while_training_stops_the_process_and_leaves_nothing(window, qtbot, tmp_path):
     path = tmp_path / "fresh.gif"
-    job = AnimationExport(window, AnimationOptions(width=320), str(path), source="fresh",
-                          train=1_000_000)
+    job = AnimationExport(
+        window, AnimationOptions(width=320), str(path), source="fresh", train=1_000_000
+    )
     job.start()
-    assert job.arguments()[3:7] == ["--experiment", os.path.join(job._folder.name,
-                                                                 "experiment.json"),
-                                    "--train", "1000000"]
+    assert job.arguments()[3:7] == [
+        "--experiment",
+        os.path.join(job._folder.name, "experiment.json"),
+        "--train",
+        "1000000",
+    ]
     folder = job._folder.name
-    with qtbot.waitSignal(job.progressed, timeout=TIMEOUT,
-                          check_params_cb=lambda kind, done, total: done > 0):
+    with qtbot.waitSignal(
+        job.progressed, timeout=TIMEOUT, check_params_cb=lambda kind, done, total: done > 0
+    ):
         pass
     assert job.progress.maximum() == 1_000_000 and job.progress.value() > 0
     with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
@@ -171,8 +211,9 @@ def test_cancel_while_writing_frames_removes_them(window, qtbot, tmp_path):
     (path.parent / "mine.png").write_bytes(b"not the recording's")
     job = AnimationExport(window, AnimationOptions(width=640), str(path), source="window")
     job.start()
-    with qtbot.waitSignal(job.progressed, timeout=TIMEOUT,
-                          check_params_cb=lambda kind, done, total: kind == "frame"):
+    with qtbot.waitSignal(
+        job.progressed, timeout=TIMEOUT, check_params_cb=lambda kind, done, total: kind == "frame"
+    ):
         pass
     assert os.path.exists(path.parent / "f_0001.png")
     with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
@@ -195,8 +236,9 @@ def test_a_failure_shows_the_process_one_line_error(window, qtbot, tmp_path):
 
 def test_a_fresh_run_is_trained_in_the_child(window, qtbot, tmp_path):
     path = tmp_path / "f.png"
-    job = AnimationExport(window, AnimationOptions(width=320, parts=("update",)), str(path),
-                          source="fresh", train=5)
+    job = AnimationExport(
+        window, AnimationOptions(width=320, parts=("update",)), str(path), source="fresh", train=5
+    )
     trained = []
     job.progressed.connect(lambda kind, done, total: trained.append((kind, done, total)))
     with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
@@ -208,8 +250,9 @@ def test_a_fresh_run_is_trained_in_the_child(window, qtbot, tmp_path):
 
 def test_closing_the_window_stops_the_recording(window, qtbot, tmp_path):
     path = tmp_path / "closing.gif"
-    job = AnimationExport(window, AnimationOptions(width=320), str(path), source="fresh",
-                          train=1_000_000)
+    job = AnimationExport(
+        window, AnimationOptions(width=320), str(path), source="fresh", train=1_000_000
+    )
     job.start()
     folder = job._folder.name
     with qtbot.waitSignal(job.progressed, timeout=TIMEOUT):
@@ -232,10 +275,18 @@ def test_the_dialog_gives_the_options_and_refuses_a_bad_file(window, qtbot, tmp_
     dialog.source_box.setCurrentIndex(1)
     dialog.train_n.setValue(30)
     options = dialog.options()
-    assert (options.content, options.view, options.parts, options.fps, options.size) == \
-        ("canvas+plots", "unfolded", ("backward", "update"), 8.0, (960, 400))
-    assert (dialog.source(), dialog.train(), dialog.path()) == ("fresh", 30, str(tmp_path /
-                                                                                "a.mp4"))
+    assert (options.content, options.view, options.parts, options.fps, options.size) == (
+        "canvas+plots",
+        "unfolded",
+        ("backward", "update"),
+        8.0,
+        (960, 400),
+    )
+    assert (dialog.source(), dialog.train(), dialog.path()) == (
+        "fresh",
+        30,
+        str(tmp_path / "a.mp4"),
+    )
     dialog.file.setText(str(tmp_path / "a.avi"))
     dialog._on_accept()
     assert "expected a file name ending in" in dialog.error.text() and not dialog.result()

@@ -91,7 +91,8 @@ def test_gradient_of_the_last_frame_fades_with_the_lag(canvas):
     assert "E_T" in canvas.legend.scales[-1][0]
     canvas.set_grad_source(False)
     assert canvas.unfolded_scene.scales.grad_norms[8] == pytest.approx(
-        np.linalg.norm(snap.dE_ds[8]))
+        np.linalg.norm(snap.dE_ds[8])
+    )
 
 
 def test_truncated_bptt_cuts_are_shown_and_stop_the_arrow(canvas):
@@ -243,8 +244,12 @@ def test_token_labels_of_neighbouring_columns_never_overlap(canvas, zoom):
     assert canvas.unfolded.scale_factor() == pytest.approx(zoom)
     scene = canvas.unfolded_scene
     scene.refresh_texts(range(1, 41))
-    shown = {j: (name, item) for j in range(1, 41) for name in ("caption", "token")
-             if (item := scene.items_by_id[(name, j)]).isVisible() and item.text()}
+    shown = {
+        j: (name, item)
+        for j in range(1, 41)
+        for name in ("caption", "token")
+        if (item := scene.items_by_id[(name, j)]).isVisible() and item.text()
+    }
     assert sorted(shown) == list(range(1, 41))  # one label per column, elided, not dropped
     rects = [item.sceneBoundingRect() for _, item in shown.values()]
     for left, right in itertools.pairwise(rects):

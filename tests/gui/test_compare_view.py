@@ -39,8 +39,9 @@ def test_train_draws_both_loss_curves_on_the_same_batches(qtbot, view):
         lag, norm = view.curve_data("flow", label)
         T = view.comparison.eval_data[0].shape[0]
         assert lag[0] == 0 and len(norm) == T + 1 and (norm > 0).all()
-        np.testing.assert_allclose(norm, sim.net.gradient_flow(*view.comparison.eval_data)
-                                   [T - 1, ::-1])
+        np.testing.assert_allclose(
+            norm, sim.net.gradient_flow(*view.comparison.eval_data)[T - 1, ::-1]
+        )
     legend = [item[1].text for item in view.loss_plot.legend.items]
     assert legend == ["M = 1", "M = 20"]
     assert "100 updates" in view.captions[0].text() and "5 updates" in view.captions[1].text()
@@ -109,8 +110,11 @@ def test_comparisons_of_other_sequences_are_refused():
 
 def test_a_text_comparison_shows_what_each_network_writes(qtbot):
     preset = load_preset("text")
-    cmp = Comparison([v.experiment.replace(n_hidden=8) for v in preset.variants],
-                     [v.label for v in preset.variants], eval_batch=8)
+    cmp = Comparison(
+        [v.experiment.replace(n_hidden=8) for v in preset.variants],
+        [v.label for v in preset.variants],
+        eval_batch=8,
+    )
     w = CompareView(cmp, preset.title, batches=4)
     qtbot.addWidget(w)
     with qtbot.waitSignal(w.trained, timeout=20000):

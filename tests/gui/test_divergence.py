@@ -42,10 +42,14 @@ def test_the_legend_paints_broken_scales(qtbot):
     qtbot.addWidget(legend)
     legend.resize(700, 46)
     nan, inf = float("nan"), float("inf")
-    legend.set_scales([("s", ColorScale(0.0, inf, DIVERGING)),
-                       ("x", ColorScale(nan, nan, DIVERGING)),
-                       ("y", ColorScale(-4.0e250, 4.0e250, DIVERGING)),
-                       ("g", ColorScale(-inf, 3.0, GRADIENT, log=True))])
+    legend.set_scales(
+        [
+            ("s", ColorScale(0.0, inf, DIVERGING)),
+            ("x", ColorScale(nan, nan, DIVERGING)),
+            ("y", ColorScale(-4.0e250, 4.0e250, DIVERGING)),
+            ("g", ColorScale(-inf, 3.0, GRADIENT, log=True)),
+        ]
+    )
     assert not legend.grab().isNull()  # paintEvent ran without raising
     assert _ticks(legend.scales[2][1])[1] == ["-4e250", "0", "4e250"]
 
@@ -81,8 +85,7 @@ def _legend_labels_fit(legend):
 
 
 @pytest.mark.slow
-def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, qtlog,
-                                                              tmp_path):
+def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, qtlog, tmp_path):
     win = exploding
     win.train_n.setValue(200)
     win.actions.actionTrain.trigger()
@@ -119,6 +122,5 @@ def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, 
             assert item.boundingRect().width() <= room, (name, j, item.text())
     for plot in win.plots.plots.values():
         plot.show_snapshot(snap)
-    problems = [r.message for r in qtlog.records
-                if not any(h in r.message for h in HARMLESS)]
+    problems = [r.message for r in qtlog.records if not any(h in r.message for h in HARMLESS)]
     assert problems == []

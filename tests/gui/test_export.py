@@ -63,14 +63,15 @@ def test_png_has_the_plot_size_times_the_scale(flow, tmp_path, scale):
     path = tmp_path / "gradient_flow.png"
     assert export_plot(flow, path, "png", scale) == [str(path)]
     image = QImage(str(path))
-    assert (image.width(), image.height()) == (round(EXPORT_SIZE[0] * scale),
-                                               round(EXPORT_SIZE[1] * scale))
+    assert (image.width(), image.height()) == (
+        round(EXPORT_SIZE[0] * scale),
+        round(EXPORT_SIZE[1] * scale),
+    )
     assert image.pixelColor(2, 2).name() == "#ffffff"
     assert len({image.pixel(x, image.height() // 2) for x in range(0, image.width(), 7)}) > 3
 
 
-def test_a_visible_plot_exports_at_the_export_size_and_keeps_its_screen_layout(qtbot,
-                                                                               tmp_path):
+def test_a_visible_plot_exports_at_the_export_size_and_keeps_its_screen_layout(qtbot, tmp_path):
     plot = SpectrumPlot()
     qtbot.addWidget(plot)
     plot.resize(420, 260)  # a cramped dock
@@ -78,16 +79,24 @@ def test_a_visible_plot_exports_at_the_export_size_and_keeps_its_screen_layout(q
     qtbot.waitExposed(plot)
     plot.show_snapshot(make_plot_snapshot())
     qtbot.wait(200)  # the layout settles
-    before = (plot.graphics.ci.geometry(), plot.graphics.sceneRect(),
-              plot.plane.vb.viewRange(), plot.plane.vb.sceneBoundingRect())
+    before = (
+        plot.graphics.ci.geometry(),
+        plot.graphics.sceneRect(),
+        plot.plane.vb.viewRange(),
+        plot.plane.vb.sceneBoundingRect(),
+    )
     export_plot(plot, tmp_path / "s.png", scale=2)
     export_plot(plot, tmp_path / "s.svg")
     image = QImage(str(tmp_path / "s.png"))
     assert (image.width(), image.height()) == (2 * EXPORT_SIZE[0], 2 * EXPORT_SIZE[1])
     root = ET.parse(tmp_path / "s.svg").getroot()
     assert root.get("viewBox").split() == ["0", "0", str(EXPORT_SIZE[0]), str(EXPORT_SIZE[1])]
-    after = (plot.graphics.ci.geometry(), plot.graphics.sceneRect(),
-             plot.plane.vb.viewRange(), plot.plane.vb.sceneBoundingRect())
+    after = (
+        plot.graphics.ci.geometry(),
+        plot.graphics.sceneRect(),
+        plot.plane.vb.viewRange(),
+        plot.plane.vb.sceneBoundingRect(),
+    )
     assert after[:2] == before[:2]
     # axes may keep the wider tick labels of the export size: the range moves a little at most
     np.testing.assert_allclose(after[2], before[2], rtol=0.1)
@@ -98,25 +107,34 @@ def test_svg_parses_and_contains_the_title_and_axis_labels(flow, tmp_path):
     export_plot(flow, path)
     root = ET.parse(path).getroot()
     texts = " ".join("".join(t.itertext()) for t in root.iter(SVG_TEXT))
-    for label in ("lag t − k (time steps back)", "‖∂E_t/∂s_k‖ (log scale)",
-                  "‖∂E_t/∂s_k‖ against the lag t − k"):
+    for label in (
+        "lag t − k (time steps back)",
+        "‖∂E_t/∂s_k‖ (log scale)",
+        "‖∂E_t/∂s_k‖ against the lag t − k",
+    ):
         assert label in texts
 
 
 def test_csv_has_a_header_and_the_plotted_numbers(flow, tmp_path):
     paths = export_plot(flow, tmp_path / "gradient_flow.csv")
-    assert [os.path.basename(p) for p in paths] == ["gradient_flow.csv",
-                                                     "gradient_flow_matrix.csv"]
+    assert [os.path.basename(p) for p in paths] == ["gradient_flow.csv", "gradient_flow_matrix.csv"]
     header, rows = read_csv(paths[0])
-    assert header == ["lag", "k", "live_dE_ds_norm", "last_frame_G", "mean_over_frames_G",
-                      "lecture_bound"]
+    assert header == [
+        "lag",
+        "k",
+        "live_dE_ds_norm",
+        "last_frame_G",
+        "mean_over_frames_G",
+        "lecture_bound",
+    ]
     snap = flow.snapshot
     G = np.asarray(snap.grad_flow)
     values = np.array(rows, dtype=float)
     np.testing.assert_array_equal(values[:, 0], np.arange(8))
     np.testing.assert_array_equal(values[:, 3], G[6, 7 - np.arange(8)])
-    np.testing.assert_array_equal(values[:, 2], np.linalg.norm(snap.dE_ds[7 - np.arange(8)],
-                                                               axis=1))
+    np.testing.assert_array_equal(
+        values[:, 2], np.linalg.norm(snap.dE_ds[7 - np.arange(8)], axis=1)
+    )
     header, rows = read_csv(paths[1])
     assert header[:2] == ["t", "k=0"] and len(header) == 9
     np.testing.assert_array_equal(np.array(rows, dtype=float)[:, 1:], G)
@@ -130,8 +148,7 @@ def test_every_plot_exports_csv_with_its_numbers(docks, tmp_path):
         header, rows = read_csv(paths[0])
         assert rows and all(len(r) == len(header) for r in rows)
     header, rows = read_csv(tmp_path / "training.csv")
-    np.testing.assert_array_equal([float(r[header.index("loss")]) for r in rows],
-                                  snap.history.loss)
+    np.testing.assert_array_equal([float(r[header.index("loss")]) for r in rows], snap.history.loss)
     header, rows = read_csv(tmp_path / "weights.csv")
     ws = [float(r[3]) for r in rows if r[0] == "Ws"]
     np.testing.assert_array_equal(ws, np.asarray(snap.weights["Ws"]).ravel())
@@ -184,10 +201,12 @@ def test_interactive_export_shows_the_error(flow, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["file.txt"]
 
 
-def test_context_menu_and_file_menu_actions_export(flow, docks, view, tmp_path, monkeypatch,
-                                                   qtbot):
-    monkeypatch.setattr(menus.dialogs, "save_path", lambda parent, title, suggested, f:
-                        str(tmp_path / os.path.basename(suggested)))
+def test_context_menu_and_file_menu_actions_export(flow, docks, view, tmp_path, monkeypatch, qtbot):
+    monkeypatch.setattr(
+        menus.dialogs,
+        "save_path",
+        lambda parent, title, suggested, f: str(tmp_path / os.path.basename(suggested)),
+    )
     monkeypatch.setattr(menus.dialogs, "scale", lambda parent, w, h: 2)
     png = next(a for a in flow.export_menu.actions() if a.objectName().endswith("_png"))
     png.trigger()
@@ -210,8 +229,10 @@ def test_canvas_png_and_svg_of_a_graphics_view(tmp_path, view):
     export_canvas(view, tmp_path / "network.png", scale=2)
     image = QImage(str(tmp_path / "network.png"))
     rect = view.scene().itemsBoundingRect()
-    assert (image.width(), image.height()) == (round(2 * (rect.width() + 20)),
-                                               round(2 * (rect.height() + 20)))
+    assert (image.width(), image.height()) == (
+        round(2 * (rect.width() + 20)),
+        round(2 * (rect.height() + 20)),
+    )
     export_canvas(view, tmp_path / "network.svg")
     root = ET.parse(tmp_path / "network.svg").getroot()
     assert "W_s" in "".join(root.itertext())
@@ -221,15 +242,28 @@ def test_export_all_writes_every_file_with_progress(docks, tmp_path, view):
     view.scene().addEllipse(0, 0, 40, 40)
     steps = []
     out = tmp_path / "run"
-    written = export_all(out, plots=docks, canvas=view, experiment=Experiment(),
-                         snapshot=docks.snapshot,
-                         progress=lambda done, total, what: steps.append((done, total, what)))
+    written = export_all(
+        out,
+        plots=docks,
+        canvas=view,
+        experiment=Experiment(),
+        snapshot=docks.snapshot,
+        progress=lambda done, total, what: steps.append((done, total, what)),
+    )
     names = set(os.listdir(out))
     for plot in docks.plots:
         assert {f"{plot}.png", f"{plot}.svg", f"{plot}.csv"} <= names
-    assert {"network.png", "network.svg", "experiment.json", "weights.npz", "metrics.json",
-            "report.md", "report.html", "gradient_flow_matrix.csv",
-            "saturation_histogram.csv"} <= names
+    assert {
+        "network.png",
+        "network.svg",
+        "experiment.json",
+        "weights.npz",
+        "metrics.json",
+        "report.md",
+        "report.html",
+        "gradient_flow_matrix.csv",
+        "saturation_histogram.csv",
+    } <= names
     assert sorted(os.path.basename(p) for p in written) == sorted(names)
     assert steps[-1][0] == steps[-1][1] == len(steps)
     assert Experiment.from_json((out / "experiment.json").read_text()) == Experiment()
@@ -245,8 +279,7 @@ def test_export_all_into_an_unwritable_folder_fails_cleanly(docks, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
     with pytest.raises(ExportError, match="cannot create the folder"):
-        export_all(blocker / "run", plots=docks, experiment=Experiment(),
-                   snapshot=docks.snapshot)
+        export_all(blocker / "run", plots=docks, experiment=Experiment(), snapshot=docks.snapshot)
     assert os.listdir(tmp_path) == ["file.txt"]
 
 
@@ -278,8 +311,7 @@ def test_right_click_on_the_plot_opens_the_export_menu(flow, monkeypatch):
     monkeypatch.setattr(flow.export_menu, "exec", lambda pos: shown.append(pos))
     viewport = flow.graphics.viewport()
     local = QPoint(200, 150)
-    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, local,
-                              viewport.mapToGlobal(local))
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, local, viewport.mapToGlobal(local))
     QApplication.sendEvent(viewport, event)
     assert shown == [viewport.mapToGlobal(local)]
     labels = [a.text() for a in flow.export_menu.actions()]

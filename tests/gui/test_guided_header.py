@@ -24,8 +24,11 @@ def test_header_shows_the_default_presets_story(window):
     wolf = load_preset("wolf")
     header = window.header
     assert header.isVisible()
-    assert (header.title, header.description, header.claim) == (wolf.title, wolf.explanation,
-                                                               wolf.claim)
+    assert (header.title, header.description, header.claim) == (
+        wolf.title,
+        wolf.explanation,
+        wolf.claim,
+    )
     assert wolf.title in header.text() and "bear seen long ago" in header.text()
     assert ("Look for" in header.text()) == bool(wolf.claim)  # wolf has no guide yet
 
@@ -36,8 +39,11 @@ def test_loading_a_preset_from_the_guided_menu_shows_its_title_and_explanation(q
     qtbot.waitUntil(lambda: window.snapshot.experiment == preset.experiment, timeout=15000)
     window.draw_newest()
     header = window.header
-    assert (header.title, header.description, header.claim) == (preset.title,
-                                                               preset.explanation, preset.claim)
+    assert (header.title, header.description, header.claim) == (
+        preset.title,
+        preset.explanation,
+        preset.claim,
+    )
     text = header.text()
     assert preset.title in text and preset.claim.replace(">", "&gt;") in text
     assert header.wordWrap()

@@ -63,7 +63,10 @@ def test_the_forward_values_are_the_references_numbers(panel):
     snap = sim.snapshot()
     s, a, y = reference.elman_forward(
         {k: np.asarray(v) for k, v in snap.weights.items()},
-        reference.lecture_time(snap.X[:, None, :]), snap.s[0][None, :], snap.activation)
+        reference.lecture_time(snap.X[:, None, :]),
+        snap.s[0][None, :],
+        snap.activation,
+    )
     rows = dict(lecture_code.step_values(snap))
     assert rows["s_3"] == vector(s[3][0])
     assert rows["a_3"] == vector(a[3][0])
@@ -95,6 +98,5 @@ def test_comments_are_found_outside_strings_only():
 
 
 def test_numbers_are_finite_safe():
-    assert vector([np.nan, np.inf, -np.inf, 1.234567]) == \
-        "[nan, inf, −inf, 1.235]"
+    assert vector([np.nan, np.inf, -np.inf, 1.234567]) == "[nan, inf, −inf, 1.235]"
     assert vector(np.arange(8.0)).endswith("… (8 entries)]")

@@ -39,8 +39,12 @@ def assert_same_weights(a, b):
 
 
 def idle(window, qtbot, until, timeout=20000):
-    qtbot.waitUntil(lambda: window.worker.state == "idle" and window.snapshot is not None
-                    and until(window.snapshot), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: (
+            window.worker.state == "idle" and window.snapshot is not None and until(window.snapshot)
+        ),
+        timeout=timeout,
+    )
 
 
 def shown(label):
@@ -110,8 +114,11 @@ def test_the_lstm_rescue_lesson_path(window, qtbot):
     assert panel.error.isVisible() and "wolf/dog added" in shown(panel.error)
     assert not panel.custom_button.isVisible()
     qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
-    idle(window, qtbot, lambda s: s.input_tokens == ("bear", "tree", "squirrel", "wolf/dog")
-         and s.cursor.t == 4)
+    idle(
+        window,
+        qtbot,
+        lambda s: s.input_tokens == ("bear", "tree", "squirrel", "wolf/dog") and s.cursor.t == 4,
+    )
     assert_same_weights(weights_of(window), trained)
     snap = window.snapshot
     assert_same_weights(snap.weights, trained)
@@ -130,8 +137,9 @@ def test_the_lstm_rescue_lesson_path(window, qtbot):
     assert window.snapshot.updates == preset.updates and window.snapshot.pending == 0
     assert_same_weights(weights_of(window), trained)
 
-    out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, preset.experiment, trained,
-                                                   preset.updates)
+    out_of_vocabulary_asks_first_and_undo_restores(
+        window, qtbot, preset.experiment, trained, preset.updates
+    )
 
 
 def test_questions_in_other_words_and_a_completion(window, qtbot):
@@ -155,8 +163,9 @@ def test_questions_in_other_words_and_a_completion(window, qtbot):
     assert_same_weights(weights_of(window), before)
     type_into(qtbot, panel, "cow -> wolf -> dog")
     assert "second '->'" in shown(panel.error) and not panel.custom_button.isVisible()
-    out_of_vocabulary_asks_first_and_undo_restores(window, qtbot, window.snapshot.experiment,
-                                                   before, 0)
+    out_of_vocabulary_asks_first_and_undo_restores(
+        window, qtbot, window.snapshot.experiment, before, 0
+    )
 
 
 def test_a_preset_sets_up_its_lesson_and_the_header_follows_the_steps(window, qtbot):
@@ -211,17 +220,28 @@ def test_the_lstm_note_words_in_the_lecture_panel_and_on_the_lstm_canvas(qtbot):
     panel.update_snapshot(snap)
     qtbot.waitUntil(lambda: "long-term memory" in panel.text.toPlainText(), timeout=5000)
     text = " ".join(panel.text.toPlainText().split())
-    for words in ("long-term memory is ct", "short-term memory is st", "Forget gate = f",
-                  "Learn gate = i with g", "Remember gate = the sum ct = ft⊙ct−1 + it⊙gt",
-                  "Use gate = o"):
+    for words in (
+        "long-term memory is ct",
+        "short-term memory is st",
+        "Forget gate = f",
+        "Learn gate = i with g",
+        "Remember gate = the sum ct = ft⊙ct−1 + it⊙gt",
+        "Use gate = o",
+    ):
         assert words in text, words
     canvas = NetworkCanvas()
     qtbot.addWidget(canvas)
     canvas.show_snapshot(snap)
     items = canvas.folded_scene.items_by_id
     legend = " ".join(items["lstm_words"].toPlainText().split())
-    for words in ("ct: long-term memory", "st: short-term memory", "learn gate: i⊙g",
-                  "forget gate: f⊙ct−1", "remember gate: ct = f⊙ct−1 + i⊙g", "use gate: o"):
+    for words in (
+        "ct: long-term memory",
+        "st: short-term memory",
+        "learn gate: i⊙g",
+        "forget gate: f⊙ct−1",
+        "remember gate: ct = f⊙ct−1 + i⊙g",
+        "use gate: o",
+    ):
         assert words in legend, words
     assert "long-term memory" in items["c_label"].toPlainText()
 

@@ -8,8 +8,17 @@ from PySide6.QtWidgets import QApplication, QDialog
 from rnnsim.gui.canvas import Selection
 from rnnsim.gui.settings import open_settings
 
-ACTION_NAMES = ("actionStep", "actionStepBack", "actionRun", "actionTrain", "actionNewSequence",
-                "actionReset", "actionExportAll", "actionOpen", "actionSave")
+ACTION_NAMES = (
+    "actionStep",
+    "actionStepBack",
+    "actionRun",
+    "actionTrain",
+    "actionNewSequence",
+    "actionReset",
+    "actionExportAll",
+    "actionOpen",
+    "actionSave",
+)
 
 
 @pytest.fixture
@@ -73,8 +82,13 @@ def test_space_runs_and_space_pauses(window, qtbot):
     key(qtbot, window, Qt.Key.Key_Space)
     assert window.actions.actionRun.isChecked()
     start = window.snapshot
-    qtbot.waitUntil(lambda: window.snapshot is not start and
-                    (window.snapshot.cursor.t > 2 or window.snapshot.updates > 0), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            window.snapshot is not start
+            and (window.snapshot.cursor.t > 2 or window.snapshot.updates > 0)
+        ),
+        timeout=5000,
+    )
     key(qtbot, window, Qt.Key.Key_Space)
     assert not window.actions.actionRun.isChecked()
     qtbot.wait(300)  # pause takes effect within 50 ms; let the last snapshots arrive
@@ -162,8 +176,9 @@ def test_no_command_opens_a_dialog(window, qtbot):
         getattr(window.actions, name).trigger()
         qtbot.wait(20)
         assert QApplication.activeModalWidget() is None
-        assert not [w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, QDialog) and w.isVisible()]
+        assert not [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()
+        ]
 
 
 def test_layout_and_recent_files_are_remembered(window, tmp_path, qtbot):
@@ -218,13 +233,15 @@ def test_the_last_experiment_can_be_reopened(window, qtbot, tmp_path):
     assert window.experiment_panel.editors["n_hidden"].widget.text() == "5"
 
 
-def test_export_all_action_writes_the_canvas_and_the_experiment(window, qtbot, tmp_path,
-                                                                 monkeypatch):
+def test_export_all_action_writes_the_canvas_and_the_experiment(
+    window, qtbot, tmp_path, monkeypatch
+):
     from PySide6.QtWidgets import QFileDialog
 
     out = tmp_path / "export"
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
-                        staticmethod(lambda *args, **kwargs: str(out)))
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", staticmethod(lambda *args, **kwargs: str(out))
+    )
     key(qtbot, window, Qt.Key.Key_Right, 2)
     qtbot.waitUntil(lambda: drawn_t(window) == 2, timeout=5000)
     window.actions.actionExportAll.trigger()

@@ -12,8 +12,10 @@ def window(qtbot, tmp_path):
     from rnnsim.gui import MainWindow
     from rnnsim.sim import Experiment
 
-    win = MainWindow(Experiment().with_values({"task.gap": "4"}),  # T = 6 frames
-                     settings=open_settings(tmp_path / "settings.ini"))
+    win = MainWindow(
+        Experiment().with_values({"task.gap": "4"}),  # T = 6 frames
+        settings=open_settings(tmp_path / "settings.ini"),
+    )
     qtbot.addWidget(win)
     win.resize(1500, 940)
     win.show()
@@ -63,11 +65,18 @@ def test_after_pause_during_run_every_plot_shows_the_canvas_snapshot(window, qtb
     window.actions.actionRun.trigger()
     qtbot.waitUntil(lambda: window.snapshot.cursor.sequence >= 3, timeout=20000)
     window.actions.actionRun.trigger()  # pause
-    qtbot.waitUntil(lambda: window.worker.state == "idle" and window._state == "idle"
-                    and not window.has_pending, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            window.worker.state == "idle" and window._state == "idle" and not window.has_pending
+        ),
+        timeout=10000,
+    )
     window.draw_newest()
-    shown = [p for d, p in zip(window.plots.docks, window.plots.plots.values(), strict=True)
-             if d.isVisible() and not d.visibleRegion().isEmpty()]
+    shown = [
+        p
+        for d, p in zip(window.plots.docks, window.plots.plots.values(), strict=True)
+        if d.isVisible() and not d.visibleRegion().isEmpty()
+    ]
     assert shown
     for plot in shown:
         assert plot.snapshot is window.snapshot, plot.name
@@ -85,18 +94,15 @@ def test_stepping_draws_every_visible_plot_at_once(window, qtbot):
                 assert plot.snapshot is window.snapshot
 
 
-def test_title_and_notices_follow_the_experiment_and_a_preset_is_no_user_change(window,
-                                                                             qtbot):
+def test_title_and_notices_follow_the_experiment_and_a_preset_is_no_user_change(window, qtbot):
     from rnnsim.gui.guided_menu import load_preset_into
     from rnnsim.sim.presets import list_presets
 
     presets = {p.name: p for p in list_presets()}
-    window.show_notice("Training diverged at update 4 (a notice about this experiment)",
-                       error=True)
+    window.show_notice("Training diverged at update 4 (a notice about this experiment)", error=True)
     lstm = presets["lstm-rescue"]
     load_preset_into(window, lstm)
-    qtbot.waitUntil(lambda: window.snapshot.experiment.cell == lstm.experiment.cell,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: window.snapshot.experiment.cell == lstm.experiment.cell, timeout=10000)
     qtbot.wait(200)
     window.draw_newest()
     assert window.windowTitle() == lstm.experiment.title
@@ -131,8 +137,7 @@ def test_compare_counters_move_while_it_trains(window, qtbot):
     view.train_button.click()
     qtbot.waitUntil(lambda: "training" in view.status.text(), timeout=20000)
     first = view.status.text()
-    qtbot.waitUntil(lambda: view.status.text() != first or not view.training,
-                    timeout=30000)
+    qtbot.waitUntil(lambda: view.status.text() != first or not view.training, timeout=30000)
     assert "updates so far" in view.captions[0].text() or not view.training
     view.stop()
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)

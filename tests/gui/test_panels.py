@@ -246,8 +246,9 @@ def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_sta
     qtbot.addWidget(panel)
     panel.show()
     base = make_snapshot(T=4, phase="backward", k=1)
-    first, second, third = (dataclasses.replace(base, sigma_max=v)
-                            for v in (1.2345, 2.3456, 7.7654))
+    first, second, third = (
+        dataclasses.replace(base, sigma_max=v) for v in (1.2345, 2.3456, 7.7654)
+    )
     panel.update_snapshot(first)
     shown = panel.text.toPlainText()
     assert number(first.gamma * 1.2345) in shown
@@ -255,8 +256,10 @@ def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_sta
     panel.update_snapshot(third)
     assert panel.text.toPlainText() == shown
     assert number(third.gamma * 7.7654) not in shown
-    qtbot.waitUntil(lambda: number(third.gamma * 7.7654) in panel.text.toPlainText(),
-                    timeout=NUMBERS_INTERVAL_MS + 1000)
+    qtbot.waitUntil(
+        lambda: number(third.gamma * 7.7654) in panel.text.toPlainText(),
+        timeout=NUMBERS_INTERVAL_MS + 1000,
+    )
     assert not panel._refresh.isActive()
     panel.update_snapshot(make_snapshot(T=4, t=2))  # a new concept shows at once
     assert panel.current == "state"

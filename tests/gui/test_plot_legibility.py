@@ -25,6 +25,7 @@ def make(qtbot):
         plot.show_snapshot(snap)
         plot.graphics.grab()  # lay out and paint once
         return plot
+
     return build
 
 
@@ -41,13 +42,19 @@ def _drawn_texts(axis):
 
 def _no_overlap(texts):
     for i, (a, _) in enumerate(texts):
-        for b, _ in texts[i + 1:]:
+        for b, _ in texts[i + 1 :]:
             assert not a.intersects(b), [t for _, t in texts]
 
 
-@pytest.mark.parametrize("cls, axes", [
-    (ActivationsPlot, ("heat", "trace_plot")), (GradientFlowPlot, ("plot",)),
-    (TrainingPlot, ("loss_plot", "metric_plot")), (GradNormsPlot, ("plot",))])
+@pytest.mark.parametrize(
+    "cls, axes",
+    [
+        (ActivationsPlot, ("heat", "trace_plot")),
+        (GradientFlowPlot, ("plot",)),
+        (TrainingPlot, ("loss_plot", "metric_plot")),
+        (GradNormsPlot, ("plot",)),
+    ],
+)
 def test_time_lag_and_update_axes_have_whole_ticks_that_never_overlap(make, cls, axes):
     for T in (3, 40):
         plot = make(cls, make_plot_snapshot(T=T, n_updates=5 if T == 3 else 300))

@@ -34,6 +34,7 @@ def make(qtbot):
         if snap is not None:
             plot.show_snapshot(snap)
         return plot
+
     return build
 
 
@@ -93,11 +94,12 @@ def test_gradient_flow_curves_match_the_snapshot(make):
     x, y = data(plot.last)
     np.testing.assert_array_equal(x, lags)
     np.testing.assert_allclose(y, G[T - 1, T - lags])
-    expected_mean = [np.mean([G[t, t + 1 - lag] for t in range(T) if t + 1 - lag >= 0])
-                     for lag in lags]
+    expected_mean = [
+        np.mean([G[t, t + 1 - lag] for t in range(T) if t + 1 - lag >= 0]) for lag in lags
+    ]
     np.testing.assert_allclose(data(plot.mean)[1], expected_mean)
     factor = snap.gamma * snap.sigma_max
-    np.testing.assert_allclose(data(plot.bound)[1], G[T - 1, T] * factor ** lags)
+    np.testing.assert_allclose(data(plot.bound)[1], G[T - 1, T] * factor**lags)
     assert plot.plot.getAxis("left").logMode
     assert number(factor) in plot.note.text()
 
@@ -139,7 +141,7 @@ def test_training_plot_shows_raw_and_smoothed_history_and_chance(make):
     h = snap.history
     np.testing.assert_array_equal(data(plot.loss_raw)[1], h.loss)
     n = len(h.loss)
-    expected = [np.mean(h.loss[max(0, i - 19):i + 1]) for i in range(n)]
+    expected = [np.mean(h.loss[max(0, i - 19) : i + 1]) for i in range(n)]
     np.testing.assert_allclose(data(plot.loss_smooth)[1], expected)
     assert plot.metric_names(snap)[0] == "final_accuracy"
     np.testing.assert_array_equal(data(plot.metric_raw[0])[1], h.metrics["final_accuracy"])
@@ -152,8 +154,9 @@ def test_training_plot_shows_raw_and_smoothed_history_and_chance(make):
 def test_sparse_mean_averages_the_measured_values_of_the_last_updates():
     updates = np.array([1, 2, 3, 4, 5, 9])
     values = np.array([1.0, np.nan, 3.0, 5.0, np.nan, 7.0])
-    np.testing.assert_allclose(sparse_mean(updates, values, 2),
-                               [1.0, np.nan, 3.0, 4.0, np.nan, 7.0])
+    np.testing.assert_allclose(
+        sparse_mean(updates, values, 2), [1.0, np.nan, 3.0, 4.0, np.nan, 7.0]
+    )
 
 
 # ---------------------------------------------------------------------- gradient norms
@@ -240,14 +243,20 @@ def window(qtbot):
 
 def test_plot_docks_interface(window):
     _, docks = window
-    assert list(docks.plots) == ["activations", "gradient_flow", "training", "grad_norms",
-                                 "saturation", "spectrum", "weights"]
+    assert list(docks.plots) == [
+        "activations",
+        "gradient_flow",
+        "training",
+        "grad_norms",
+        "saturation",
+        "spectrum",
+        "weights",
+    ]
     assert [d.widget() for d in docks.docks] == list(docks.plots.values())
     assert all(d.objectName().startswith("plotDock_") for d in docks.docks)
 
 
-def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot,
-                                                                          monkeypatch):
+def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, qtbot, monkeypatch):
     import rnnsim.gui.plots.plot_docks as docks_module
 
     monkeypatch.setattr(docks_module, "CPU_SHARE", 0.3)  # shorter pauses: this tests the order
@@ -255,8 +264,10 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
     drawn = []
     for plot in docks.plots.values():
         original = plot.show_snapshot
-        plot.show_snapshot = lambda snap, f=original, n=plot.name: (drawn.append((n, snap)),
-                                                                   f(snap))
+        plot.show_snapshot = lambda snap, f=original, n=plot.name: (
+            drawn.append((n, snap)),
+            f(snap),
+        )
     first, second, third = (make_plot_snapshot(seed=i) for i in range(3))
     docks.update(first)  # after a quiet spell (a step): every visible plot at once
     assert {n for n, s in drawn if s is first} == set(docks.plots)
@@ -264,10 +275,9 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
     docks.update(second)
     docks.update(third)  # streaming: held back, then redrawn one plot per timer tick
     assert drawn == []
-    qtbot.waitUntil(lambda: all(p.snapshot is third for p in docks.plots.values()),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: all(p.snapshot is third for p in docks.plots.values()), timeout=5000)
     assert all(s is third for _, s in drawn) and len(drawn) == len(docks.plots)
-    ticks = docks.draw_times[-len(docks.plots):]
+    ticks = docks.draw_times[-len(docks.plots) :]
     assert len(docks.draw_times) == 1 + len(docks.plots) and max(ticks) < sum(ticks)
 
 
@@ -307,8 +317,9 @@ def test_hidden_docks_are_drawn_when_shown_or_refreshed(window, qtbot):
 
 
 # ---------------------------------------------------------------------- a real simulation
-@pytest.mark.parametrize("cell, activation", [("elman", "tanh"), ("elman", "relu"),
-                                              ("lstm", "sigmoid"), ("gru", "tanh")])
+@pytest.mark.parametrize(
+    "cell, activation", [("elman", "tanh"), ("elman", "relu"), ("lstm", "sigmoid"), ("gru", "tanh")]
+)
 def test_every_plot_draws_every_phase_of_a_real_simulation(qtbot, cell, activation):
     from rnnsim.sim import Experiment, Simulation
 
@@ -316,8 +327,11 @@ def test_every_plot_draws_every_phase_of_a_real_simulation(qtbot, cell, activati
     for dock in docks.docks:
         qtbot.addWidget(dock)
     docks.plots["gradient_flow"].show_matrix.setChecked(True)
-    sim = Simulation(Experiment(cell=cell, activation=activation, n_hidden=5,
-                                batch_size=4).with_values({"task.gap": "2"}))
+    sim = Simulation(
+        Experiment(cell=cell, activation=activation, n_hidden=5, batch_size=4).with_values(
+            {"task.gap": "2"}
+        )
+    )
     phases = set()
     for _ in range(12):  # T = 4: forward, backward sweep, update, next sequence
         snap = sim.snapshot()
@@ -346,7 +360,7 @@ def test_training_plot_joins_metrics_recorded_every_kth_update(make):
     np.testing.assert_array_equal(x, h.update[9::10])
     np.testing.assert_array_equal(y, sparse[9::10])
     measured = sparse[9::10]  # updates 10, 20, ...: the last 20 updates hold two of them
-    expected = [np.mean(measured[max(0, i - 1):i + 1]) for i in range(len(measured))]
+    expected = [np.mean(measured[max(0, i - 1) : i + 1]) for i in range(len(measured))]
     np.testing.assert_allclose(data(plot.metric_smooth[0])[1], expected)
 
 
@@ -357,12 +371,14 @@ def _cell(plot, item):
     return tuple(cells[0]) if cells else None
 
 
-@pytest.mark.parametrize(("cls", "first", "second"), [
-    (ActivationsPlot, "heat", "trace_plot"),
-    (TrainingPlot, "loss_plot", "metric_plot"),
-])
-def test_panels_go_side_by_side_in_a_wide_dock_and_back_when_tall(make, qtbot, cls, first,
-                                                                  second):
+@pytest.mark.parametrize(
+    ("cls", "first", "second"),
+    [
+        (ActivationsPlot, "heat", "trace_plot"),
+        (TrainingPlot, "loss_plot", "metric_plot"),
+    ],
+)
+def test_panels_go_side_by_side_in_a_wide_dock_and_back_when_tall(make, qtbot, cls, first, second):
     plot = make(cls, make_plot_snapshot())
     plot.show()
     a, b = getattr(plot, first), getattr(plot, second)

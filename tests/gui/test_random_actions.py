@@ -31,8 +31,11 @@ class QtWarnings(list):
         qInstallMessageHandler(self._previous)
 
     def _handle(self, kind, context, text):
-        if kind != QtMsgType.QtDebugMsg and kind != QtMsgType.QtInfoMsg \
-                and not any(s in text for s in self.IGNORED):
+        if (
+            kind != QtMsgType.QtDebugMsg
+            and kind != QtMsgType.QtInfoMsg
+            and not any(s in text for s in self.IGNORED)
+        ):
             self.append(text)
 
 
@@ -45,20 +48,24 @@ def dialogs(tmp_path, monkeypatch):
 
     def save_name(parent, title, suggested="", file_filter="", *rest, **kw):
         path = {".npz": state, ".json": tmp_path / "settings.json"}.get(
-            next((s for s in (".npz", ".json") if s in file_filter), ""), "")
+            next((s for s in (".npz", ".json") if s in file_filter), ""), ""
+        )
         return (str(path), "")
 
-    answers = {"getSaveFileName": save_name,
-               "getOpenFileName": lambda *a, **k: (str(state), ""),
-               "getExistingDirectory": lambda *a, **k: ""}
+    answers = {
+        "getSaveFileName": save_name,
+        "getOpenFileName": lambda *a, **k: (str(state), ""),
+        "getExistingDirectory": lambda *a, **k: "",
+    }
     for name, answer in answers.items():
         monkeypatch.setattr(QFileDialog, name, staticmethod(answer))
     for name in ("getItem", "getInt", "getDouble", "getText"):
         monkeypatch.setattr(QInputDialog, name, staticmethod(lambda *a, **k: ("", False)))
     monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     for name in ("question", "warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, name,
-                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel))
+        monkeypatch.setattr(
+            QMessageBox, name, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel)
+        )
     return state
 
 
@@ -80,8 +87,7 @@ def window(qtbot, tmp_path, dialogs):
 
 def _actions(window):
     """Every action of the window that does something (named, not a submenu, not Quit)."""
-    found = [a for a in window.findChildren(QAction)
-             if a.objectName() and a.menu() is None]
+    found = [a for a in window.findChildren(QAction) if a.objectName() and a.menu() is None]
     docks = [d.toggleViewAction() for d in window.findChildren(type(window.docks["inspector"]))]
     return found + docks
 
@@ -92,9 +98,18 @@ def test_2000_random_actions_then_a_clean_close(window, qtbot):
     rng = random.Random(2026)
     actions = _actions(window)
     names = {a.objectName() for a in actions}
-    for needed in ("actionStep", "actionStepBack", "actionRun", "actionTrain",
-                   "actionNewSequence", "actionReset", "actionOpen", "actionSave",
-                   "actionExportExperiment", "actionReopenLast"):
+    for needed in (
+        "actionStep",
+        "actionStepBack",
+        "actionRun",
+        "actionTrain",
+        "actionNewSequence",
+        "actionReset",
+        "actionOpen",
+        "actionSave",
+        "actionExportExperiment",
+        "actionReopenLast",
+    ):
         assert needed in names, needed
     heavy = [a for a in actions if a.objectName().startswith(HEAVY)]
     light = [a for a in actions if a not in heavy]
@@ -154,7 +169,7 @@ def test_a_broken_preset_leaves_the_window_working(qtbot, tmp_path, monkeypatch,
     from rnnsim.sim.presets import presets_dir
 
     shutil.copy(presets_dir() / "wolf.json", tmp_path / "wolf.json")
-    (tmp_path / "broken.json").write_text("{\"schema\": 1,")
+    (tmp_path / "broken.json").write_text('{"schema": 1,')
     monkeypatch.setenv("RNNSIM_PRESETS", str(tmp_path))
     win = MainWindow(settings=open_settings(tmp_path / "settings.ini"))
     qtbot.addWidget(win)
@@ -170,9 +185,17 @@ def test_a_broken_preset_leaves_the_window_working(qtbot, tmp_path, monkeypatch,
 
 
 def test_a_growing_loss_is_shown_in_the_status_line(window, qtbot):
-    exp = window.experiment.with_values({"lr": "100", "ws_scale": "10", "optimizer": "sgd",
-                                         "clip_norm": "none", "n_hidden": "16",
-                                         "batch_size": "32", "task.gap": "2"})
+    exp = window.experiment.with_values(
+        {
+            "lr": "100",
+            "ws_scale": "10",
+            "optimizer": "sgd",
+            "clip_norm": "none",
+            "n_hidden": "16",
+            "batch_size": "32",
+            "task.gap": "2",
+        }
+    )
     window.apply_experiment(exp)
     window.actions.actionReset.trigger()
     window.train_n.setValue(30)

@@ -22,7 +22,8 @@ PATH_OPERATORS = (b" re\n", b" l\n", b" c\n", b" m\n")
 def run():
     """A small vanishing-preset run, swept once."""
     experiment = catalog.preset_experiment("vanishing").with_values(
-        {"task.gap": "3", "n_hidden": "4", "batch_size": "4"})
+        {"task.gap": "3", "n_hidden": "4", "batch_size": "4"}
+    )
     sim = Simulation(experiment)
     sim.train(3)
     sim.run_to_end()
@@ -61,15 +62,23 @@ def read(path):
 
 def test_export_all_writes_a_report_pdf_a_reader_opens(shown, tmp_path):
     sim, snapshot, canvas, docks = shown
-    written = export_all(tmp_path, plots=docks, canvas=canvas, experiment=sim.experiment,
-                         snapshot=snapshot)
+    written = export_all(
+        tmp_path, plots=docks, canvas=canvas, experiment=sim.experiment, snapshot=snapshot
+    )
     assert str(tmp_path / "report.pdf") in written
     reader, pages = read(tmp_path / "report.pdf")
     text = "\n".join(pages)
     assert reader.metadata.title == "The vanishing gradient"
-    for words in ("The lecture's equations with this run's numbers", "Backpropagation Through "
-                  "Time", "diag(Φ′(a", "W ← W − η", "E = Σ E", "γ = 0.25 for sigmoid",
-                  "The claim (preset vanishing)", "Row T−1 of the gradient flow"):
+    for words in (
+        "The lecture's equations with this run's numbers",
+        "Backpropagation Through Time",
+        "diag(Φ′(a",
+        "W ← W − η",
+        "E = Σ E",
+        "γ = 0.25 for sigmoid",
+        "The claim (preset vanishing)",
+        "Row T−1 of the gradient flow",
+    ):
         assert flat(words) in text, words
     assert flat(f"σmax(Ws) = {snapshot.sigma_max:.4g}") in text
     titles = [flat(plot.title) for plot in docks.plots.values()]
@@ -80,12 +89,19 @@ def test_export_all_writes_a_report_pdf_a_reader_opens(shown, tmp_path):
 def test_the_figures_are_vector_graphics(shown, tmp_path):
     sim, snapshot, canvas, docks = shown
     path = tmp_path / "report.pdf"
-    write_report_pdf(path, sim.experiment, {"updates": 3, "metrics": {}}, snapshot=snapshot,
-                     canvas=canvas, plots={"gradient_flow": docks.plots["gradient_flow"]},
-                     page_size="a4")
+    write_report_pdf(
+        path,
+        sim.experiment,
+        {"updates": 3, "metrics": {}},
+        snapshot=snapshot,
+        canvas=canvas,
+        plots={"gradient_flow": docks.plots["gradient_flow"]},
+        page_size="a4",
+    )
     reader, pages = read(path)
-    network = next(p for p, text in zip(reader.pages, pages, strict=True)
-                   if text.startswith("Thenetwork"))
+    network = next(
+        p for p, text in zip(reader.pages, pages, strict=True) if text.startswith("Thenetwork")
+    )
     stream = network.get_contents().get_data()
     assert sum(stream.count(op) for op in PATH_OPERATORS) > 200  # shapes, not a picture
     assert "/Image" not in str(network["/Resources"].get("/XObject", {}))
@@ -99,8 +115,9 @@ def test_the_figures_are_vector_graphics(shown, tmp_path):
 def test_a4_and_letter(qapp, run, tmp_path, size, points):
     sim, snapshot = run
     path = tmp_path / f"{size}.pdf"
-    write_report_pdf(path, sim.experiment, {"updates": 3, "metrics": {}}, snapshot=snapshot,
-                     page_size=size)
+    write_report_pdf(
+        path, sim.experiment, {"updates": 3, "metrics": {}}, snapshot=snapshot, page_size=size
+    )
     box = pypdf.PdfReader(str(path)).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == points
     with pytest.raises(ValueError, match="page_size"):

@@ -32,8 +32,10 @@ def _reachable(window, dock):
     """Shown with room, or a tab of a shown group (one click away)."""
     if dock.isVisible() and not dock.visibleRegion().isEmpty():
         return dock.width() >= 100 and dock.height() >= 60
-    return any(other.isVisible() and not other.visibleRegion().isEmpty()
-               for other in window.tabifiedDockWidgets(dock))
+    return any(
+        other.isVisible() and not other.visibleRegion().isEmpty()
+        for other in window.tabifiedDockWidgets(dock)
+    )
 
 
 def test_the_window_fits_1024_by_600_with_a_usable_canvas(window, qtbot):
@@ -62,8 +64,9 @@ def test_maximise_and_restore_reopen_a_squeezed_panel(window, qtbot):
         window.canvas.unfolded._fitted = None
         change()
         qtbot.waitUntil(lambda: window.canvas.unfolded._fitted is not None, timeout=3000)
-        qtbot.waitUntil(lambda least=least: window.docks["experiment"].width() >= least,
-                        timeout=3000)
+        qtbot.waitUntil(
+            lambda least=least: window.docks["experiment"].width() >= least, timeout=3000
+        )
 
 
 def test_projector_mode_enlarges_and_remembers_its_zoom(window, qtbot):

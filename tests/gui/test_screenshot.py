@@ -13,11 +13,14 @@ def test_screenshot_writes_a_png_after_n_steps(qapp, tmp_path, monkeypatch):
     image = QImage(str(out))
     assert not image.isNull()
     assert image.width() >= 800 and image.height() >= 600
-    colours = {image.pixel(x, y) for x in range(0, image.width(), 37)
-               for y in range(0, image.height(), 37)}
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)
+    }
     assert len(colours) > 20  # a drawn window, not a blank image
-    assert not (tmp_path / "settings.ini").exists() or "window" not in \
-        (tmp_path / "settings.ini").read_text()
+    assert (
+        not (tmp_path / "settings.ini").exists()
+        or "window" not in (tmp_path / "settings.ini").read_text()
+    )
 
 
 def test_screenshot_of_a_saved_experiment(qapp, tmp_path, monkeypatch):

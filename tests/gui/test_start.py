@@ -63,9 +63,11 @@ def test_missing_xcb_libraries_are_named_with_the_install_line():
             raise OSError(f"{name}: cannot open shared object file")
 
     line = system_check.xcb_problem({"DISPLAY": ":0"}, load=load)
-    assert line == ("rnnsim: error: the window needs system libraries that are missing: "
-                    "libxcb-cursor0, libxcb-keysyms1; install them with: sudo apt-get install "
-                    "-y libxcb-cursor0 libxcb-keysyms1")
+    assert line == (
+        "rnnsim: error: the window needs system libraries that are missing: "
+        "libxcb-cursor0, libxcb-keysyms1; install them with: sudo apt-get install "
+        "-y libxcb-cursor0 libxcb-keysyms1"
+    )
     assert system_check.xcb_problem({"DISPLAY": ":0"}, load=lambda name: None) is None
 
 

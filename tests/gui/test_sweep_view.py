@@ -144,7 +144,8 @@ def test_a_third_axis_draws_small_multiples(qtbot, view):
 
 
 def test_the_backend_and_scheduler_are_remembered_and_an_unreachable_one_is_reported(
-        qtbot, view, monkeypatch):
+    qtbot, view, monkeypatch
+):
     pytest.importorskip("distributed")
     import rnnsim.sim.sweep_backends as backends
 
@@ -172,9 +173,14 @@ def dask_executors():
     distributed = pytest.importorskip("distributed")
     import threading
 
-    with distributed.LocalCluster(n_workers=1, processes=False,  # in-process transport
-                                  dashboard_address="127.0.0.1:0") as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            processes=False,  # in-process transport
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         called = threading.Event()
         client.submit(abs, -1).add_done_callback(lambda f: called.set())
         assert called.wait(30)
@@ -197,8 +203,9 @@ def test_the_window_runs_a_sweep_on_an_embedded_dask_cluster(dask_executors, qtb
 def test_hovering_a_cell_shows_its_seeds_in_the_tooltip(qtbot, view):
     from rnnsim.sim.sweep_grid import CellResult, SweepResult
 
-    result = SweepResult("task.gap", [1, 3], None, (), "final_accuracy", 0.5, 10,
-                         seeds=(0, 1), threshold=0.9)
+    result = SweepResult(
+        "task.gap", [1, 3], None, (), "final_accuracy", 0.5, 10, seeds=(0, 1), threshold=0.9
+    )
     for k, value in enumerate([0.95, 0.5]):
         result.add(CellResult(0, 1, value, 0.1, 10, False, 0.1, seed=k))
     view.heatmap.show_result(result)

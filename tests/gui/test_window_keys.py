@@ -13,8 +13,10 @@ def window(qtbot, tmp_path):
     from rnnsim.gui import MainWindow
     from rnnsim.sim import Experiment
 
-    win = MainWindow(Experiment().with_values({"task.gap": "6"}),
-                     settings=open_settings(tmp_path / "settings.ini"))
+    win = MainWindow(
+        Experiment().with_values({"task.gap": "6"}),
+        settings=open_settings(tmp_path / "settings.ini"),
+    )
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -38,14 +40,15 @@ def _click(qtbot, widget):
     widget.setFocus(Qt.FocusReason.MouseFocusReason)  # what a real click does to it
 
 
-def test_right_and_left_step_after_clicking_a_plot_the_canvas_a_slider_or_a_dock(window,
-                                                                                 qtbot):
+def test_right_and_left_step_after_clicking_a_plot_the_canvas_a_slider_or_a_dock(window, qtbot):
     speed = window.speed.value()
-    targets = (window.plots.plots["activations"].graphics.viewport(),
-               window.canvas.unfolded.viewport(),
-               window.speed,  # a slider uses the arrows itself
-               window.canvas.mode,  # a combo box opens on Space
-               window.docks["inspector"].widget().text)  # read-only text
+    targets = (
+        window.plots.plots["activations"].graphics.viewport(),
+        window.canvas.unfolded.viewport(),
+        window.speed,  # a slider uses the arrows itself
+        window.canvas.mode,  # a combo box opens on Space
+        window.docks["inspector"].widget().text,
+    )  # read-only text
     for n, widget in enumerate(targets, start=1):
         _click(qtbot, widget)
         _press(qtbot, Qt.Key.Key_Right)

@@ -40,29 +40,39 @@ class Driver(QObject):
 
     def __init__(self, worker):
         super().__init__()
-        for name in ("step", "step_back", "run", "pause", "set_speed", "train",
-                     "stop_training", "new_sequence", "reset", "apply_experiment", "seek",
-                     "run_to_end", "save", "load", "publish"):
+        for name in (
+            "step",
+            "step_back",
+            "run",
+            "pause",
+            "set_speed",
+            "train",
+            "stop_training",
+            "new_sequence",
+            "reset",
+            "apply_experiment",
+            "seek",
+            "run_to_end",
+            "save",
+            "load",
+            "publish",
+        ):
             getattr(self, name).connect(getattr(worker, name), QUEUED)
         self.sync_request.connect(worker.sync, QUEUED)
         self.synced = []
         worker.synced.connect(self.synced.append, QUEUED)
-        self.snapshots, self.progress, self.errors, self.messages, self.states = \
-            [], [], [], [], []
+        self.snapshots, self.progress, self.errors, self.messages, self.states = [], [], [], [], []
         worker.snapshot_ready.connect(self.snapshots.append, QUEUED)
-        worker.progress.connect(lambda *a: self.progress.append((time.perf_counter(), *a)),
-                                QUEUED)
+        worker.progress.connect(lambda *a: self.progress.append((time.perf_counter(), *a)), QUEUED)
         worker.error.connect(self.errors.append, QUEUED)
         worker.message.connect(self.messages.append, QUEUED)
-        worker.state_changed.connect(
-            lambda s: self.states.append((time.perf_counter(), s)), QUEUED)
+        worker.state_changed.connect(lambda s: self.states.append((time.perf_counter(), s)), QUEUED)
 
     def sync(self, qtbot, timeout=5000):
         """Wait until every command sent so far is done; return the newest snapshot."""
         token = len(self.synced) + 1
         self.sync_request.emit(token)
-        qtbot.waitUntil(lambda: bool(self.synced and self.synced[-1] == token),
-                        timeout=timeout)
+        qtbot.waitUntil(lambda: bool(self.synced and self.synced[-1] == token), timeout=timeout)
         return self.snapshots[-1]
 
 
@@ -187,8 +197,9 @@ def bare_worker(qapp):
 
 
 @pytest.mark.parametrize(("training", "per_second"), [(False, 30), (True, 10)])
-def test_snapshots_are_coalesced_to_30_a_second_and_10_while_training(bare_worker, training,
-                                                                      per_second):
+def test_snapshots_are_coalesced_to_30_a_second_and_10_while_training(
+    bare_worker, training, per_second
+):
     from rnnsim.gui import worker as worker_module
 
     worker, published = bare_worker
@@ -197,8 +208,7 @@ def test_snapshots_are_coalesced_to_30_a_second_and_10_while_training(bare_worke
     for _ in range(2000):  # 2 s of fake time, a coalescable publish every millisecond
         worker.clock.now += 0.001
         worker._publish(coalesce=True)
-    interval = (worker_module.TRAIN_PUBLISH_INTERVAL if training
-                else worker_module.PUBLISH_INTERVAL)
+    interval = worker_module.TRAIN_PUBLISH_INTERVAL if training else worker_module.PUBLISH_INTERVAL
     assert interval == pytest.approx(1 / per_second)
     assert len(published) == pytest.approx(2 / interval, abs=1)
     worker.clock.now += 0.001
@@ -250,10 +260,27 @@ def test_reset_apply_save_and_load(wt, qtbot, tmp_path):
 def test_a_random_stream_of_1000_commands_never_deadlocks(wt, qtbot):
     d = wt.driver
     rng = np.random.default_rng(1234)
-    experiments = [small(), small(lr=0.02), small(n_hidden=4), small(update_every=2),
-                   small(cell="gru", bptt_steps=2)]
-    names = ["step", "step", "step", "step_back", "step_back", "run", "pause", "train",
-             "reset", "apply", "new_sequence", "speed"]
+    experiments = [
+        small(),
+        small(lr=0.02),
+        small(n_hidden=4),
+        small(update_every=2),
+        small(cell="gru", bptt_steps=2),
+    ]
+    names = [
+        "step",
+        "step",
+        "step",
+        "step_back",
+        "step_back",
+        "run",
+        "pause",
+        "train",
+        "reset",
+        "apply",
+        "new_sequence",
+        "speed",
+    ]
     for i in range(1000):
         name = names[rng.integers(len(names))]
         if name == "train":
@@ -306,8 +333,9 @@ def test_the_leak_fixture_finds_and_cleans_up_threads_timers_and_widgets(qapp):
     thread.start()
     widget.setObjectName("forgotten")
     widget.show()
-    assert leaks._leaked_timers() == ["QTimer " + hex(id(timer)) + " (interval 1000 ms) "
-                                      "still active"]
+    assert leaks._leaked_timers() == [
+        "QTimer " + hex(id(timer)) + " (interval 1000 ms) still active"
+    ]
     assert not timer.isActive()
     assert leaks._leaked_threads() == ["QThread QThread still running"]
     assert not thread.isRunning()

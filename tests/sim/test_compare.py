@@ -76,12 +76,15 @@ def test_a_diverged_experiment_stops_and_the_others_go_on():
     assert cmp.sims[1].updates == 30
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"seed": 1}, r"experiments\[1\]\.seed: got 1, expected 5"),
-    ({"knobs": {"gap": 4}}, r"experiments\[1\]\.knobs"),
-    ({"batch_size": 8}, r"experiments\[1\]\.batch_size: got 8"),
-    ({"task": "copy", "knobs": {}}, r"experiments\[1\]\.task: got 'copy', expected 'wolf'"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"seed": 1}, r"experiments\[1\]\.seed: got 1, expected 5"),
+        ({"knobs": {"gap": 4}}, r"experiments\[1\]\.knobs"),
+        ({"batch_size": 8}, r"experiments\[1\]\.batch_size: got 8"),
+        ({"task": "copy", "knobs": {}}, r"experiments\[1\]\.task: got 'copy', expected 'wolf'"),
+    ],
+)
 def test_experiments_that_would_see_other_sequences_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         Comparison([small(), small(**changes)])

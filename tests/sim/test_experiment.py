@@ -18,33 +18,36 @@ def test_default_is_the_wolf_story_with_an_elman_network():
     assert hash(exp) == hash(Experiment())
 
 
-@pytest.mark.parametrize(("field", "value", "accepted"), [
-    ("cell", "rnn", "'elman', 'lstm', 'gru'"),
-    ("activation", "softplus", "'sigmoid'"),
-    ("n_hidden", 0, "integer >= 1"),
-    ("n_hidden", 2.5, "integer >= 1"),
-    ("n_hidden", True, "integer >= 1"),
-    ("init", "zeros", "'orthogonal'"),
-    ("ws_scale", -1.0, "None"),
-    ("optimizer", "lbfgs", "'adam'"),
-    ("lr", 0.0, "> 0"),
-    ("lr", float("nan"), "> 0"),
-    ("beta", 1.0, "[0, 1)"),
-    ("beta1", -0.1, "[0, 1)"),
-    ("beta2", "0.9", "[0, 1)"),
-    ("rho", 1.5, "[0, 1)"),
-    ("eps", 0, "> 0"),
-    ("clip_norm", 0, "None (no clipping)"),
-    ("clip_value", float("inf"), "None (no clipping)"),
-    ("bptt_steps", 0, "None (full BPTT)"),
-    ("update_every", 0, "integer >= 1"),
-    ("batch_size", 10**6, "<= 4096"),
-    ("seed", -1, "integer >= 0"),
-    ("dtype", "float16", "'float64', 'float32'"),
-    ("title", 3, "string"),
-    ("task", "zebra", "expected one of"),
-    ("knobs", [1], "dict"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "accepted"),
+    [
+        ("cell", "rnn", "'elman', 'lstm', 'gru'"),
+        ("activation", "softplus", "'sigmoid'"),
+        ("n_hidden", 0, "integer >= 1"),
+        ("n_hidden", 2.5, "integer >= 1"),
+        ("n_hidden", True, "integer >= 1"),
+        ("init", "zeros", "'orthogonal'"),
+        ("ws_scale", -1.0, "None"),
+        ("optimizer", "lbfgs", "'adam'"),
+        ("lr", 0.0, "> 0"),
+        ("lr", float("nan"), "> 0"),
+        ("beta", 1.0, "[0, 1)"),
+        ("beta1", -0.1, "[0, 1)"),
+        ("beta2", "0.9", "[0, 1)"),
+        ("rho", 1.5, "[0, 1)"),
+        ("eps", 0, "> 0"),
+        ("clip_norm", 0, "None (no clipping)"),
+        ("clip_value", float("inf"), "None (no clipping)"),
+        ("bptt_steps", 0, "None (full BPTT)"),
+        ("update_every", 0, "integer >= 1"),
+        ("batch_size", 10**6, "<= 4096"),
+        ("seed", -1, "integer >= 0"),
+        ("dtype", "float16", "'float64', 'float32'"),
+        ("title", 3, "string"),
+        ("task", "zebra", "expected one of"),
+        ("knobs", [1], "dict"),
+    ],
+)
 def test_invalid_values_are_refused_naming_the_field(field, value, accepted):
     with pytest.raises(ValueError) as info:
         Experiment(**{field: value})
@@ -71,8 +74,16 @@ def test_knobs_are_validated_by_making_the_task():
 
 
 def test_json_round_trip_with_schema():
-    exp = Experiment(cell="gru", n_hidden=7, clip_norm=None, bptt_steps=3, title="t",
-                     optimizer="rmsprop", dtype="float32", seed=11)
+    exp = Experiment(
+        cell="gru",
+        n_hidden=7,
+        clip_norm=None,
+        bptt_steps=3,
+        title="t",
+        optimizer="rmsprop",
+        dtype="float32",
+        seed=11,
+    )
     data = json.loads(exp.to_json())
     assert data["schema"] == 1 and data["cell"] == "gru" and data["clip_norm"] is None
     assert Experiment.from_json(exp.to_json()) == exp
@@ -115,11 +126,18 @@ def test_changing_the_task_takes_its_knobs_output_and_loss():
 
 def test_with_values_parses_strings_by_field_and_knob_type():
     knob = next(k for k in make_task("wolf").knobs if k.kind == "int")
-    value = knob.default + 1 if knob.high is None or knob.default < knob.high \
-        else knob.default - 1
-    exp = Experiment().with_values({"lr": "0.25", "clip_norm": "none", "bptt_steps": "3",
-                                    "cell": "gru", "n_hidden": "9", "ws_scale": "1.5",
-                                    f"task.{knob.name}": str(value)})
+    value = knob.default + 1 if knob.high is None or knob.default < knob.high else knob.default - 1
+    exp = Experiment().with_values(
+        {
+            "lr": "0.25",
+            "clip_norm": "none",
+            "bptt_steps": "3",
+            "cell": "gru",
+            "n_hidden": "9",
+            "ws_scale": "1.5",
+            f"task.{knob.name}": str(value),
+        }
+    )
     assert (exp.lr, exp.clip_norm, exp.bptt_steps, exp.cell) == (0.25, None, 3, "gru")
     assert exp.n_hidden == 9 and exp.ws_scale == 1.5 and exp.knobs[knob.name] == value
     assert Experiment().with_values({"lr": 0.5}).lr == 0.5

@@ -49,7 +49,7 @@ def no_memory_forward(sim, snap):
 
 def no_memory_backward(sim, snap):
     row = last_row(snap)
-    assert row[snap.T] > 0 and not np.any(row[:snap.T])
+    assert row[snap.T] > 0 and not np.any(row[: snap.T])
 
 
 def no_memory_updates(sim, snap):
@@ -72,6 +72,7 @@ def wolf_backward(sim, snap):
 def final_at_least(value):
     def check(sim, snap):
         assert evaluation(sim)["final_accuracy"] >= value
+
     return check
 
 
@@ -88,7 +89,7 @@ def vanishing_backward(sim, snap):
     bound = snap.sigma_max / 4
     assert bound == pytest.approx(0.5)
     T = snap.T
-    assert np.all(row[:T] / row[1:T + 1] <= bound * (1 + 1e-9))
+    assert np.all(row[:T] / row[1 : T + 1] <= bound * (1 + 1e-9))
     assert row[1] < 1e-9 * row[T]
 
 
@@ -147,7 +148,7 @@ def truncated_backward(sim, snap):
     full.run_backward()
     cut, whole = run.dE_ds(), full.dE_ds()
     last = snap.bptt_cuts[-1]  # s_10: the state after the last cut's frame
-    np.testing.assert_allclose(cut[last + 1:], whole[last + 1:], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(cut[last + 1 :], whole[last + 1 :], rtol=1e-12, atol=1e-15)
     for j in range(1, last + 1):  # every state before: the later losses never reach it
         assert not np.allclose(cut[j], whole[j])
 
@@ -235,8 +236,11 @@ def drive(sim, step):
 
 
 CHEAP = [(n, i) for n, i in CASES if PRESETS[n].steps[i].at != "updates"]
-TRAINED = [(n, i) for n, i in CASES if PRESETS[n].steps[i].at == "updates"
-           and CHECKS[n][i] is not checked_in_the_window]
+TRAINED = [
+    (n, i)
+    for n, i in CASES
+    if PRESETS[n].steps[i].at == "updates" and CHECKS[n][i] is not checked_in_the_window
+]
 
 
 @pytest.mark.parametrize("name, index", CHEAP)
@@ -247,8 +251,9 @@ def test_steps_in_a_sequence_show_what_they_say(name, index):
     drive(sim, step)
     snap = sim.snapshot()
     assert step.reached(snap.cursor, snap.T, snap.updates)
-    assert not any(s.reached(snap.cursor, snap.T, snap.updates)
-                   for s in preset.steps if s.at == "updates")
+    assert not any(
+        s.reached(snap.cursor, snap.T, snap.updates) for s in preset.steps if s.at == "updates"
+    )
     CHECKS[name][index](sim, snap)
 
 
@@ -271,9 +276,8 @@ def test_steps_are_reached_in_the_order_of_the_lesson():
     reached = []
     for _ in range(3 * sim.run.T):
         snap = sim.snapshot()
-        reached.append(tuple(s.reached(snap.cursor, snap.T, snap.updates)
-                             for s in preset.steps))
+        reached.append(tuple(s.reached(snap.cursor, snap.T, snap.updates) for s in preset.steps))
         sim.step()
     firsts = [next(k for k, r in enumerate(reached) if r[i]) for i in range(2)]
     assert firsts[0] < firsts[1]
-    assert not any(r[2] for r in reached[:sim.run.T])
+    assert not any(r[2] for r in reached[: sim.run.T])

@@ -11,8 +11,10 @@ def reference(rows):
     metric_names = list(dict.fromkeys(k for r in rows for k in r[2]))
     param_names = list(dict.fromkeys(k for r in rows for k in r[3]))
     return {
-        "update": [r[0] for r in rows], "loss": [r[1] for r in rows],
-        "global_norm": [r[4] for r in rows], "clipped": [r[5] for r in rows],
+        "update": [r[0] for r in rows],
+        "loss": [r[1] for r in rows],
+        "global_norm": [r[4] for r in rows],
+        "clipped": [r[5] for r in rows],
         **{f"m/{k}": [r[2].get(k, np.nan) for r in rows] for k in metric_names},
         **{f"g/{k}": [r[3].get(k, np.nan) for r in rows] for k in param_names},
     }
@@ -20,9 +22,14 @@ def reference(rows):
 
 def check(buf):
     h = buf.frozen()
-    got = {"update": h.update, "loss": h.loss, "global_norm": h.global_norm,
-           "clipped": h.clipped, **{f"m/{k}": v for k, v in h.metrics.items()},
-           **{f"g/{k}": v for k, v in h.grad_norms.items()}}
+    got = {
+        "update": h.update,
+        "loss": h.loss,
+        "global_norm": h.global_norm,
+        "clipped": h.clipped,
+        **{f"m/{k}": v for k, v in h.metrics.items()},
+        **{f"g/{k}": v for k, v in h.grad_norms.items()},
+    }
     want = reference(list(buf.rows))
     assert sorted(got) == sorted(want)
     for k, v in want.items():
@@ -33,7 +40,14 @@ def check(buf):
 def random_row(rng, update):
     metrics = {k: float(rng.normal()) for k in ("acc", "bits") if rng.random() < 0.6}
     norms = {k: float(rng.random()) for k in ("Wx", "Ws") if rng.random() < 0.9}
-    return update, float(rng.normal()), metrics, norms, float(rng.random()), bool(rng.random() < .3)
+    return (
+        update,
+        float(rng.normal()),
+        metrics,
+        norms,
+        float(rng.random()),
+        bool(rng.random() < 0.3),
+    )
 
 
 @pytest.mark.parametrize("limit", [0, 1, 3, 7])

@@ -64,10 +64,19 @@ def test_sigkill_during_saves_always_leaves_the_old_or_the_new_state(tmp_path):
     path, log = tmp_path / "run.npz", tmp_path / "log"
     reader = Simulation(Experiment(**EXPERIMENT))
     reader.save(path)
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(path), str(log)], text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    env = {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(path), str(log)],
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
     rng = random.Random(12)
     intact, left = 0, set()
     try:
@@ -93,5 +102,7 @@ def test_sigkill_during_saves_always_leaves_the_old_or_the_new_state(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log", "run.npz"]
     assert intact == ROUNDS
     assert left, "no kill landed during a save: the test proved nothing"
-    print(f"\nkill during save: {intact} of {ROUNDS} intact, {len(left)} killed mid-save, "
-          f"{reader.updates} updates saved in all")
+    print(
+        f"\nkill during save: {intact} of {ROUNDS} intact, {len(left)} killed mid-save, "
+        f"{reader.updates} updates saved in all"
+    )

@@ -15,9 +15,12 @@ def test_the_reported_combination_is_refused_naming_the_sizes():
     """--set task=adding --set task.length=1000 --set batch_size=4096 --set n_hidden=1024
     --set cell=lstm: each value in range, together ~31 GiB: a ValueError, not MemoryError."""
     exp = Experiment(task="adding", knobs={"length": 1000})
-    with pytest.raises(ValueError, match=r"experiment: T=1000 frames × B=4096 sequences.*"
-                       r"n_hidden=1024.*lstm.*needs about [\d.]+ TiB, more than the memory "
-                       r"ceiling"):
+    with pytest.raises(
+        ValueError,
+        match=r"experiment: T=1000 frames × B=4096 sequences.*"
+        r"n_hidden=1024.*lstm.*needs about [\d.]+ TiB, more than the memory "
+        r"ceiling",
+    ):
         exp.replace(batch_size=4096, n_hidden=1024, cell="lstm")
 
 
@@ -45,21 +48,35 @@ def test_sizes_parse_and_format():
 
 
 def test_network_create_and_forward_raise_valueerror_not_memoryerror():
-    with pytest.raises(ValueError, match=r"Network.create: n_in=4, n_hidden=1000000, n_out=3 "
-                       r"\(elman, float64: 1e\+12 weights\) needs about"):
+    with pytest.raises(
+        ValueError,
+        match=r"Network.create: n_in=4, n_hidden=1000000, n_out=3 "
+        r"\(elman, float64: 1e\+12 weights\) needs about",
+    ):
         Network.create(n_in=4, n_hidden=10**6, n_out=3)
     net = Network.create(n_in=1, n_hidden=2000, n_out=1)
     X = np.zeros((100_000, 30, 1))  # 24 MB of input; the pass over it would need ~ 100 GB
-    with pytest.raises(ValueError, match=r"forward: a batch of T=100000 frames × B=30 "
-                       "sequences with n_hidden=2000"):
+    with pytest.raises(
+        ValueError,
+        match=r"forward: a batch of T=100000 frames × B=30 "
+        "sequences with n_hidden=2000",
+    ):
         net.forward(X)
 
 
-@pytest.mark.parametrize("changes", [
-    {"task": "adding", "knobs": {"length": 200}, "cell": "lstm", "n_hidden": 64,
-     "batch_size": 32},
-    {"task": "text", "knobs": {"length": 60}, "n_hidden": 128, "batch_size": 64},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "task": "adding",
+            "knobs": {"length": 200},
+            "cell": "lstm",
+            "n_hidden": 64,
+            "batch_size": 32,
+        },
+        {"task": "text", "knobs": {"length": 60}, "n_hidden": 128, "batch_size": 64},
+    ],
+)
 def test_the_estimate_bounds_what_a_simulation_allocates(changes):
     exp = Experiment(**changes)
     tracemalloc.start()

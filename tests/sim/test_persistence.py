@@ -16,8 +16,9 @@ from .helpers import assert_same, assert_weights_equal, weights
 
 
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
-@pytest.mark.parametrize("changes", [{}, {"cell": "lstm", "update_every": 3,
-                                          "optimizer": "momentum"}])
+@pytest.mark.parametrize(
+    "changes", [{}, {"cell": "lstm", "update_every": 3, "optimizer": "momentum"}]
+)
 def test_save_load_and_continue_equals_never_saving(tmp_path, suffix, changes):
     """One state file; an old JSON + NPZ pair (same experiment) opens as well."""
     a = Simulation(small(**changes))
@@ -39,8 +40,9 @@ def test_save_load_and_continue_equals_never_saving(tmp_path, suffix, changes):
         sim.train(4)
     assert_weights_equal(weights(b), weights(a))
     assert_same(b.snapshot().history, a.snapshot().history)
-    assert sorted(os.listdir(tmp_path)) == sorted({"run.json", "run.npz"} if suffix == ".json"
-                                                  else {"run.npz"})
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        {"run.json", "run.npz"} if suffix == ".json" else {"run.npz"}
+    )
 
 
 def test_experiment_json_round_trip_through_a_file(tmp_path):
@@ -79,9 +81,11 @@ def test_mismatched_files_are_refused_and_change_nothing(tmp_path):
     sim.step()
     # an old pair: the experiment beside the weights says 6 hidden units, the weights have 4
     save_experiment(small(n_hidden=6), tmp_path / "a.json")
-    _assert_refused(sim, tmp_path / "a.json",
-                    "a.json and a.npz do not belong together.*n_hidden is 6 in a.json but 4 "
-                    "in a.npz")
+    _assert_refused(
+        sim,
+        tmp_path / "a.json",
+        "a.json and a.npz do not belong together.*n_hidden is 6 in a.json but 4 in a.npz",
+    )
     # another optimiser, another M, another knob: each named
     save_experiment(small(n_hidden=4, optimizer="rmsprop"), tmp_path / "a.json")
     _assert_refused(sim, tmp_path / "a.json", "optimizer is 'rmsprop' in a.json but 'adam'")
@@ -94,8 +98,9 @@ def test_mismatched_files_are_refused_and_change_nothing(tmp_path):
     arrays["experiment"] = np.array(small(n_hidden=6).to_json(indent=None))
     np.savez(tmp_path / "six.npz", **arrays)
     n_in = sim.task.n_in
-    _assert_refused(sim, tmp_path / "six.npz",
-                    rf"six.npz: refused.*param/Wx.*\({n_in}, 4\).*\({n_in}, 6\)")
+    _assert_refused(
+        sim, tmp_path / "six.npz", rf"six.npz: refused.*param/Wx.*\({n_in}, 4\).*\({n_in}, 6\)"
+    )
     # a weight array renamed
     arrays = dict(np.load(tmp_path / "a.npz"))
     arrays["param/Wz"] = arrays.pop("param/Wx")
@@ -139,7 +144,7 @@ def _payload_offset(data, member):
     """Offset in the NPZ bytes where ``member``'s stored data begins."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         offset = z.getinfo(member).header_offset
-    name_len, extra_len = struct.unpack("<HH", data[offset + 26:offset + 30])
+    name_len, extra_len = struct.unpack("<HH", data[offset + 26 : offset + 30])
     return offset + 30 + name_len + extra_len
 
 

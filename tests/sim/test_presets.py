@@ -12,8 +12,18 @@ from rnnsim.sim.presets import list_presets, load_preset, preset_names
 from rnnsim.sim.sweep_grid import evaluate_cell
 from tests.tasks.training import one_blas_thread
 
-NAMES = ("no-memory", "wolf", "vanishing", "exploding", "short-memory", "minibatch", "truncated",
-         "lstm-rescue", "elman-xor", "text")
+NAMES = (
+    "no-memory",
+    "wolf",
+    "vanishing",
+    "exploding",
+    "short-memory",
+    "minibatch",
+    "truncated",
+    "lstm-rescue",
+    "elman-xor",
+    "text",
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,13 +81,18 @@ def test_unknown_preset_and_bad_guides_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("RNNSIM_PRESETS", str(tmp_path))
     guide = tmp_path / "guides" / "a.json"
     for text, message in [
-            ('{"schema": 1, "compare": [{"label": "x", "set": {"cell": "rnn"}}]}',
-             r"compare\[0\]\.set: cell: got 'rnn'"),
-            ('{"schema": 1, "sweep": {"x": "task.gap", "x_values": [2, 999]}}',
-             r"x \(task.gap\): gap: got 999"),
-            ('{"schema": 2}', "schema: got 2, expected 1"),
-            ('{"schema": 1, "extra": 1}', "unknown keys extra"),
-            ('{"schema": 1, "updates": 0}', "updates: got 0")]:
+        (
+            '{"schema": 1, "compare": [{"label": "x", "set": {"cell": "rnn"}}]}',
+            r"compare\[0\]\.set: cell: got 'rnn'",
+        ),
+        (
+            '{"schema": 1, "sweep": {"x": "task.gap", "x_values": [2, 999]}}',
+            r"x \(task.gap\): gap: got 999",
+        ),
+        ('{"schema": 2}', "schema: got 2, expected 1"),
+        ('{"schema": 1, "extra": 1}', "unknown keys extra"),
+        ('{"schema": 1, "updates": 0}', "updates: got 0"),
+    ]:
         guide.write_text(text)
         with pytest.raises(ValueError, match=message):
             load_preset("a")
@@ -97,9 +112,11 @@ def vanishing_check(sim, X, D, mask, when):
     T = len(row) - 1
     observed = (row[0] / row[-1]) ** (1 / T)
     assert observed <= bound
-    print(f"vanishing ({when}): bound σ_max/4 = {bound:.3f}, largest step ratio "
-          f"{ratios.max():.3f}, mean decay per frame {observed:.3f}, over {T} frames "
-          f"{row[0] / row[-1]:.2e}")
+    print(
+        f"vanishing ({when}): bound σ_max/4 = {bound:.3f}, largest step ratio "
+        f"{ratios.max():.3f}, mean decay per frame {observed:.3f}, over {T} frames "
+        f"{row[0] / row[-1]:.2e}"
+    )
     return bound
 
 
@@ -158,7 +175,7 @@ def test_minibatch_m20_loss_curve_is_smoother(minibatch):
     smaller: compare the mean step-to-step change over the second half of training."""
     rough = []
     for curve in minibatch.loss_curves():
-        tail = curve.loss[len(curve.loss) // 2:]
+        tail = curve.loss[len(curve.loss) // 2 :]
         rough.append(np.mean(np.abs(np.diff(tail))))
     print(f"minibatch: mean |Δloss| in the second half: M=1 {rough[0]:.4f}, M=20 {rough[1]:.4f}")
     assert rough[1] < rough[0] / 3

@@ -25,8 +25,9 @@ def test_wolf_question_gets_the_ambiguous_animal_and_its_answer():
     assert q.targets == ("cow", None, None, "dog")
 
 
-@pytest.mark.parametrize("text, word", [("bear zebra -> wolf", "zebra"),
-                                        ("bear tree -> wolves", "wolves")])
+@pytest.mark.parametrize(
+    "text, word", [("bear zebra -> wolf", "zebra"), ("bear tree -> wolves", "wolves")]
+)
 def test_an_unknown_word_is_named_with_the_vocabulary(text, word):
     task = make_task("wolf")
     with pytest.raises(ValueError, match=f"'{word}'.*bear, cow"):
@@ -34,8 +35,9 @@ def test_an_unknown_word_is_named_with_the_vocabulary(text, word):
     assert [w.text for w, _ in unknown_words(task, text)] == [word]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "-> wolf", "bear -> wolf -> dog", "bear; cow",
-                                  "bear -> "])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "-> wolf", "bear -> wolf -> dog", "bear; cow", "bear -> "]
+)
 def test_syntax_errors_are_refused(text):
     with pytest.raises(ValueError):
         parse_question(make_task("wolf"), text)
@@ -95,8 +97,9 @@ def test_ask_runs_the_network_unchanged():
     frames = ask(net, task, q, top=9)
     y = net.forward(q.X).y[:, 0]
     for t, f in enumerate(frames):
-        assert [p["name"] for p in f["predictions"]] == [task.output_names[i]
-                                                         for i in np.argsort(-y[t], kind="stable")]
+        assert [p["name"] for p in f["predictions"]] == [
+            task.output_names[i] for i in np.argsort(-y[t], kind="stable")
+        ]
         assert sum(p["p"] for p in f["predictions"]) == pytest.approx(1.0)
     assert frames[-1]["E"] == pytest.approx(-np.log(y[-1, 8]))
     assert all(f["E"] is None for f in frames[:-1])

@@ -9,8 +9,12 @@ from tests.sim.conftest import small
 
 
 def test_a_plan_counts_the_frames_it_yields():
-    for parts, expected in ((("forward", "backward", "update"), 1 + 4 + 5 + 1),
-                            (("backward",), 1 + 5), (("forward",), 1 + 4), (("update",), 2)):
+    for parts, expected in (
+        (("forward", "backward", "update"), 1 + 4 + 5 + 1),
+        (("backward",), 1 + 5),
+        (("forward",), 1 + 4),
+        (("update",), 2),
+    ):
         sim = simulation_for_recording(small())
         plan = RecordingPlan.of(sim, parts)
         frames = list(plan.frames(sim))

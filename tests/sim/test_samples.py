@@ -8,8 +8,15 @@ from rnnsim.sim.samples import SampleCache, generate_sample, seed_text_for
 
 
 def text_experiment(**changes):
-    base = {"task": "text", "knobs": {"length": 12, "lowercase": True}, "cell": "elman",
-            "n_hidden": 12, "batch_size": 4, "seed": 1, "lr": 0.02}
+    base = {
+        "task": "text",
+        "knobs": {"length": 12, "lowercase": True},
+        "cell": "elman",
+        "n_hidden": 12,
+        "batch_size": 4,
+        "seed": 1,
+        "lr": 0.02,
+    }
     base.update(changes)
     return Experiment(**base)
 

@@ -12,13 +12,20 @@ from rnnsim.sim import Experiment
 from rnnsim.sim.presets import list_presets, presets_dir
 
 
-@pytest.mark.parametrize(("values", "match"), [
-    ({"task": "custom", "task.sequences": "a\x01b -> c"},
-     r"sequences: line 1, column 2: control character '\\x01'"),
-    ({"task": "custom", "task.sequences": "a b -> c\nbear\x1btree -> wolf"},
-     r"line 2, column 5: control character '\\x1b'"),
-    ({"title": "mine\x07"}, r"title: control character '\\x07' at position 5"),
-])
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        (
+            {"task": "custom", "task.sequences": "a\x01b -> c"},
+            r"sequences: line 1, column 2: control character '\\x01'",
+        ),
+        (
+            {"task": "custom", "task.sequences": "a b -> c\nbear\x1btree -> wolf"},
+            r"line 2, column 5: control character '\\x1b'",
+        ),
+        ({"title": "mine\x07"}, r"title: control character '\\x07' at position 5"),
+    ],
+)
 def test_control_characters_are_refused_with_line_and_column(values, match):
     """`a\\x01b -> c` trained, then the SVG export failed (ExpatError): now refused when read."""
     with pytest.raises(ValueError, match=match):
@@ -41,17 +48,18 @@ def test_set_task_takes_the_new_tasks_output_and_loss(tmp_path):
     assert (exp.output, exp.loss) == ("sigmoid", "binary_cross_entropy")
     typed = exp.with_values({"task.path": "", "task.sequences": "a b -> c"})
     assert (typed.output, typed.loss) == ("softmax", "cross_entropy")
-    with pytest.raises(ValueError, match="output: got 'softmax', but task 'custom' needs "
-                       "'sigmoid'"):
-        Experiment().with_values({"task": "custom", "task.path": str(path),
-                                  "output": "softmax"})
+    with pytest.raises(
+        ValueError, match="output: got 'softmax', but task 'custom' needs 'sigmoid'"
+    ):
+        Experiment().with_values({"task": "custom", "task.path": str(path), "output": "softmax"})
 
 
 def test_set_task_through_the_command_line(tmp_path, capsys):
     path = tmp_path / "multi.csv"
     path.write_text("x:a,d:y,d:z\n0,1,0\n1,0,1\n0,1,1\n")
     args = cli.build_parser().parse_args(
-        ["train", "--set", "task=custom", "--set", f"task.path={path}", "--out", "x"])
+        ["train", "--set", "task=custom", "--set", f"task.path={path}", "--out", "x"]
+    )
     assert cli.load_start(args).output == "sigmoid"
 
 
@@ -96,6 +104,9 @@ def test_a_typed_sequence_too_long_stops_reading_at_the_limit(tmp_path):
     """A 20 MB typed sequence (T ~ 10⁷) parsed for 134 s, then MemoryError."""
     path = tmp_path / "long.txt"
     path.write_text("a " * 5_000_000 + "-> b\n")
-    with pytest.raises(ValueError, match=r"line 1, column 20003: more than 10000 tokens in "
-                       "one sequence"):
+    with pytest.raises(
+        ValueError,
+        match=r"line 1, column 20003: more than 10000 tokens in "
+        "one sequence",
+    ):
         Experiment(task="custom", knobs={"path": str(path)})

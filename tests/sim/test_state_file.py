@@ -49,8 +49,12 @@ def test_an_old_pair_with_only_lr_changed_is_refused_not_mixed(tmp_path, saved):
     """The silent mix of the report: new experiment (lr), old weights and update count."""
     save_experiment(small(lr=0.5), tmp_path / "run.json")
     sim = Simulation(small())
-    _refused(sim, tmp_path / "run.json", r"run.json and run.npz do not belong together.*"
-             r"lr is 0.5 in run.json but 0.01 in run.npz")
+    _refused(
+        sim,
+        tmp_path / "run.json",
+        r"run.json and run.npz do not belong together.*"
+        r"lr is 0.5 in run.json but 0.01 in run.npz",
+    )
     save_experiment(small(), tmp_path / "run.json")  # the matching pair opens
     assert sim.load(tmp_path / "run.json") == "Loaded run.json: 2 updates."
 
@@ -58,7 +62,8 @@ def test_an_old_pair_with_only_lr_changed_is_refused_not_mixed(tmp_path, saved):
 def test_a_header_declaring_a_huge_shape_is_refused_before_reading(tmp_path, saved):
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)}
+    )
     with zipfile.ZipFile(saved) as z:
         members = {i.filename: z.read(i) for i in z.infolist()}
     members["param/Ws.npy"] = header.getvalue() + b"\0" * 64
@@ -66,12 +71,15 @@ def test_a_header_declaring_a_huge_shape_is_refused_before_reading(tmp_path, sav
         for name, data in members.items():
             z.writestr(name, data)
     sim = Simulation(small())
-    _refused(sim, tmp_path / "huge.npz", r"huge.npz: refused.*'param/Ws': shape "
-             r"\(1000000, 1000000\), expected \(5, 5\)")
+    _refused(
+        sim,
+        tmp_path / "huge.npz",
+        r"huge.npz: refused.*'param/Ws': shape "
+        r"\(1000000, 1000000\), expected \(5, 5\)",
+    )
 
 
-def test_an_unknown_member_is_refused_without_being_decompressed(tmp_path, saved,
-                                                                 monkeypatch):
+def test_an_unknown_member_is_refused_without_being_decompressed(tmp_path, saved, monkeypatch):
     big = np.zeros(20 * 2**20 // 8)  # 20 MiB of zeros, about 20 KiB compressed
     with zipfile.ZipFile(saved) as z:
         members = {i.filename: z.read(i) for i in z.infolist()}
@@ -82,8 +90,9 @@ def test_an_unknown_member_is_refused_without_being_decompressed(tmp_path, saved
     assert (tmp_path / "extra.npz").stat().st_size < 2**20
     read = []
     original = np.lib.format.read_array
-    monkeypatch.setattr(np.lib.format, "read_array",
-                        lambda f, **kw: read.append(1) or original(f, **kw))
+    monkeypatch.setattr(
+        np.lib.format, "read_array", lambda f, **kw: read.append(1) or original(f, **kw)
+    )
     sim = Simulation(small())
     _refused(sim, tmp_path / "extra.npz", r"extra.npz: refused.*unknown member 'junk'")
     assert len(read) == 3  # format, schema and the experiment: nothing else
@@ -106,12 +115,15 @@ def test_json_nested_200000_deep_is_a_clean_refusal(tmp_path):
     _refused(Simulation(small()), tmp_path / "big.json", "bytes, at most")
 
 
-@pytest.mark.parametrize(("key", "value", "match"), [
-    ("optim/m/Ws", np.nan, "optim/m/Ws: contains NaN or Inf"),
-    ("optim/v/Wx", -1e-3, "optim/v/Wx: has negative entries"),
-    ("good/optim/v/Wy", -1.0, "v/Wy: has negative entries"),
-    ("accum/M", np.inf, "refused"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "match"),
+    [
+        ("optim/m/Ws", np.nan, "optim/m/Ws: contains NaN or Inf"),
+        ("optim/v/Wx", -1e-3, "optim/v/Wx: has negative entries"),
+        ("good/optim/v/Wy", -1.0, "v/Wy: has negative entries"),
+        ("accum/M", np.inf, "refused"),
+    ],
+)
 def test_nan_or_negative_optimiser_slots_are_refused(tmp_path, saved, key, value, match):
     arrays = _arrays(saved)
     if key.startswith("good/") and key not in arrays:
@@ -125,8 +137,9 @@ def test_wrong_dtypes_and_pickled_objects_are_refused(tmp_path, saved):
     arrays = _arrays(saved)
     arrays["param/Ws"] = arrays["param/Ws"].astype(np.float32)
     np.savez(tmp_path / "f32.npz", **arrays)
-    _refused(Simulation(small()), tmp_path / "f32.npz", "'param/Ws': dtype float32, expected "
-             "float64")
+    _refused(
+        Simulation(small()), tmp_path / "f32.npz", "'param/Ws': dtype float32, expected float64"
+    )
     arrays = _arrays(saved)
     with zipfile.ZipFile(tmp_path / "obj.npz", "w") as z:
         for name, value in arrays.items():
@@ -149,7 +162,8 @@ def test_stale_temporary_files_are_removed_by_the_next_save(tmp_path, saved):
     os.utime(other, (time.time() - 60, time.time() - 60))
     Simulation(small()).save(saved)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [".other.npz.k1ll3d.tmp", ".run.npz.wr1t1ng.tmp", "run.npz"])
+        [".other.npz.k1ll3d.tmp", ".run.npz.wr1t1ng.tmp", "run.npz"]
+    )
 
 
 def test_state_files_get_the_umask_mode(tmp_path):
@@ -178,8 +192,13 @@ except OSError as exc:
 def test_a_save_that_fails_midway_keeps_the_old_file_and_no_temporary(tmp_path, saved):
     """The file-size limit of the report: the write fails halfway through."""
     before = saved.read_bytes()
-    out = subprocess.run([sys.executable, "-c", SAVE_UNDER_LIMIT, str(saved)], text=True,
-                         capture_output=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", SAVE_UNDER_LIMIT, str(saved)],
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert out.startswith("failed: File too large")
     assert saved.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]

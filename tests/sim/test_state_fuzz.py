@@ -16,8 +16,12 @@ from .conftest import small
 from .helpers import assert_same, assert_weights_equal, weights
 
 TALLY = {"state files": [0, 0], "experiment JSON": [0, 0]}  # [tried, refused]
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _valid_state():
@@ -52,13 +56,23 @@ def _zip(members, compression=zipfile.ZIP_STORED):
     return buf.getvalue()
 
 
-FILLS = {"<f8": [0.0, -1.0, 1e300, np.nan, np.inf], "<f4": [0.0, 1.0, np.nan],
-         ">f8": [0.0, 2.0], "<c16": [0j, 1j], "<i8": [0, -1, 2**40], "|b1": [False, True],
-         "<u2": [0, 7]}
+FILLS = {
+    "<f8": [0.0, -1.0, 1e300, np.nan, np.inf],
+    "<f4": [0.0, 1.0, np.nan],
+    ">f8": [0.0, 2.0],
+    "<c16": [0j, 1j],
+    "<i8": [0, -1, 2**40],
+    "|b1": [False, True],
+    "<u2": [0, 7],
+}
 arrays = st.one_of(
-    st.sampled_from(sorted(FILLS)).flatmap(lambda kind: st.builds(
-        lambda shape, fill: np.full(shape, fill, dtype=kind),
-        st.lists(st.integers(0, 6), max_size=3).map(tuple), st.sampled_from(FILLS[kind]))),
+    st.sampled_from(sorted(FILLS)).flatmap(
+        lambda kind: st.builds(
+            lambda shape, fill: np.full(shape, fill, dtype=kind),
+            st.lists(st.integers(0, 6), max_size=3).map(tuple),
+            st.sampled_from(FILLS[kind]),
+        )
+    ),
     st.text(max_size=40).map(np.array),
 )
 
@@ -66,11 +80,24 @@ arrays = st.one_of(
 @st.composite
 def mutated_states(draw):
     """A valid state file changed in one of the ways a broken disk or an attacker would."""
-    how = draw(st.sampled_from(["truncate", "flip", "insert", "replace_member", "drop_member",
-                                "add_member", "experiment", "garbage", "deflate"]))
+    how = draw(
+        st.sampled_from(
+            [
+                "truncate",
+                "flip",
+                "insert",
+                "replace_member",
+                "drop_member",
+                "add_member",
+                "experiment",
+                "garbage",
+                "deflate",
+            ]
+        )
+    )
     data = bytearray(VALID)
     if how == "truncate":
-        return bytes(data[:draw(st.integers(0, len(data) - 1))])
+        return bytes(data[: draw(st.integers(0, len(data) - 1))])
     if how == "flip":
         for _ in range(draw(st.integers(1, 8))):
             i = draw(st.integers(0, len(data) - 1))
@@ -88,8 +115,20 @@ def mutated_states(draw):
     elif how == "drop_member":
         del members[name]
     elif how == "add_member":
-        new = draw(st.sampled_from(["junk", "param/Wz", "history/metric/x", "optim/m/Ws",
-                                    "stats/metric/y", "good/updates", "../evil", "a" * 300]))
+        new = draw(
+            st.sampled_from(
+                [
+                    "junk",
+                    "param/Wz",
+                    "history/metric/x",
+                    "optim/m/Ws",
+                    "stats/metric/y",
+                    "good/updates",
+                    "../evil",
+                    "a" * 300,
+                ]
+            )
+        )
         members[f"{new}.npy"] = _npy(draw(arrays))
     elif how == "experiment":
         text = Experiment.from_json(str(np.load(io.BytesIO(MEMBERS["experiment.npy"]))))
@@ -102,9 +141,11 @@ def mutated_json(text):
     data = json.loads(text)
     json_values = st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8),
-                                                                    inner, max_size=4),
-        max_leaves=12)
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
 
     @st.composite
     def build(draw):
@@ -168,5 +209,7 @@ def test_zz_report_the_fuzz_tally(capsys):
     """Printed with ``pytest -s``: inputs tried and refused (the rest loaded correctly)."""
     with capsys.disabled():
         for what, (tried, refused) in TALLY.items():
-            print(f"\nfuzz {what}: {tried} tried, {refused} refused, {tried - refused} loaded, "
-                  "0 failures")
+            print(
+                f"\nfuzz {what}: {tried} tried, {refused} refused, {tried - refused} loaded, "
+                "0 failures"
+            )

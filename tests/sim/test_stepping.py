@@ -20,8 +20,9 @@ def step_until(sim, phase, k=None):
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
-@pytest.mark.parametrize(("bptt_steps", "dtype"), [(None, "float64"), (2, "float64"),
-                                                   (None, "float32")])
+@pytest.mark.parametrize(
+    ("bptt_steps", "dtype"), [(None, "float64"), (2, "float64"), (None, "float32")]
+)
 def test_stepped_sweep_gives_exactly_the_gradients_of_loss_and_grads(cell, bptt_steps, dtype):
     sim = Simulation(small(cell=cell, bptt_steps=bptt_steps, update_every=2, dtype=dtype))
     run = sim.run
@@ -54,9 +55,9 @@ def test_forward_steps_show_the_states_of_the_full_forward_pass():
         sim.step()
         snap = sim.snapshot()
         assert snap.s.shape == (t + 2, 5) and snap.y.shape == (t + 1, sim.task.n_out)
-        np.testing.assert_allclose(snap.s, trace.s[:t + 2, 0], rtol=0, atol=1e-13)
-        np.testing.assert_allclose(snap.c, trace.c[:t + 2, 0], rtol=0, atol=1e-13)
-        np.testing.assert_allclose(snap.gates["f"], trace.gates["f"][:t + 1, 0], atol=1e-13)
+        np.testing.assert_allclose(snap.s, trace.s[: t + 2, 0], rtol=0, atol=1e-13)
+        np.testing.assert_allclose(snap.c, trace.c[: t + 2, 0], rtol=0, atol=1e-13)
+        np.testing.assert_allclose(snap.gates["f"], trace.gates["f"][: t + 1, 0], atol=1e-13)
     assert np.isfinite(snap.loss)
 
 
@@ -104,8 +105,9 @@ def test_m_gradients_are_averaged_into_one_update():
             sim.step()  # next sequence
     assert c.phase == "update"
     sim.step()
-    assert sim.updates == 1 and sim.cursor == sim.cursor.__class__(M + 1, 0, "forward",
-                                                                   sim.run.T - 1)
+    assert sim.updates == 1 and sim.cursor == sim.cursor.__class__(
+        M + 1, 0, "forward", sim.run.T - 1
+    )
     expected = {k: v.copy() for k, v in before.items()}
     mean = {k: sum(g[k] for g in grads) / M for k in before}
     make_optimizer("sgd", 0.5).step(expected, mean)
@@ -113,8 +115,7 @@ def test_m_gradients_are_averaged_into_one_update():
         np.testing.assert_allclose(sim.net.params[k], expected[k], rtol=0, atol=1e-15)
     snap = sim.snapshot()
     assert snap.pending == 0 and snap.updates == 1 and len(snap.history.loss) == 1
-    np.testing.assert_allclose(snap.delta_weights["Ws"], expected["Ws"] - before["Ws"],
-                               atol=1e-15)
+    np.testing.assert_allclose(snap.delta_weights["Ws"], expected["Ws"] - before["Ws"], atol=1e-15)
 
 
 def test_run_to_end_new_sequence_and_seek():

@@ -22,8 +22,7 @@ def no_children_left(run):
 
 
 def test_a_two_knob_grid_matches_cells_run_in_this_process(tmp_path):
-    spec = SweepSpec(BASE, "task.gap", [1, 3], "cell", ["elman", "gru"], updates=20,
-                     eval_batch=64)
+    spec = SweepSpec(BASE, "task.gap", [1, 3], "cell", ["elman", "gru"], updates=20, eval_batch=64)
     seen = []
     with SweepRun(spec, workers=2) as run:
         result = run.run(progress=lambda done, total, cell: seen.append((done, total)))
@@ -40,10 +39,23 @@ def test_a_two_knob_grid_matches_cells_run_in_this_process(tmp_path):
     path = tmp_path / "grid.csv"
     write_csv(result, path)
     rows = list(csv.reader(path.open()))
-    assert rows[0] == ["task.gap", "cell", "seed", "final_accuracy", "loss", "state", "updates",
-                       "seconds", "message"]
-    assert [r[:3] for r in rows[1:]] == [["1", "elman", "0"], ["3", "elman", "0"],
-                                         ["1", "gru", "0"], ["3", "gru", "0"]]
+    assert rows[0] == [
+        "task.gap",
+        "cell",
+        "seed",
+        "final_accuracy",
+        "loss",
+        "state",
+        "updates",
+        "seconds",
+        "message",
+    ]
+    assert [r[:3] for r in rows[1:]] == [
+        ["1", "elman", "0"],
+        ["3", "elman", "0"],
+        ["1", "gru", "0"],
+        ["3", "gru", "0"],
+    ]
     assert float(rows[1][3]) == result.mean[0, 0, 0] and rows[1][6] == "20"
 
 
@@ -100,24 +112,38 @@ def test_preset_sweep_plans_make_specs():
         spec = SweepSpec.from_plan(p.experiment, p.sweep, updates=3)
         assert spec.shape == (len(p.sweep.y_values), len(p.sweep.x_values))
         assert spec.updates == 3
-    truncated = SweepSpec.from_plan(load_preset("truncated").experiment,
-                                    load_preset("truncated").sweep)
+    truncated = SweepSpec.from_plan(
+        load_preset("truncated").experiment, load_preset("truncated").sweep
+    )
     assert truncated.experiments[0][3][0].bptt_steps is None  # "none" parsed as full BPTT
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"x": "lr", "x_values": []}, "x_values: got an empty list"),
-    ({"x": "lr", "x_values": "0.1"}, "x_values: got '0.1', expected a list"),
-    ({"x": "lr", "x_values": [-1]}, r"x \(lr\): lr: got -1"),
-    ({"x": "nope", "x_values": [1]}, r"x \(nope\): nope: unknown experiment field"),
-    ({"x": "lr", "x_values": [0.1], "y": "cell", "y_values": ["rnn"]},
-     r"y \(cell\): cell: got 'rnn'"),
-    ({"x": "lr", "x_values": [0.1], "y": "lr", "y_values": [0.2]}, "the same field as x"),
-    ({"x": "lr", "x_values": [0.1], "y_values": [1]}, "y_values: given without y"),
-    ({"x": "lr", "x_values": [0.1], "updates": 0}, "updates: got 0"),
-    ({"x": "lr", "x_values": list(range(1, 30)), "y": "seed", "y_values": list(range(20)),
-      "max_cells": 400}, "got 580 cells, expected at most 400"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"x": "lr", "x_values": []}, "x_values: got an empty list"),
+        ({"x": "lr", "x_values": "0.1"}, "x_values: got '0.1', expected a list"),
+        ({"x": "lr", "x_values": [-1]}, r"x \(lr\): lr: got -1"),
+        ({"x": "nope", "x_values": [1]}, r"x \(nope\): nope: unknown experiment field"),
+        (
+            {"x": "lr", "x_values": [0.1], "y": "cell", "y_values": ["rnn"]},
+            r"y \(cell\): cell: got 'rnn'",
+        ),
+        ({"x": "lr", "x_values": [0.1], "y": "lr", "y_values": [0.2]}, "the same field as x"),
+        ({"x": "lr", "x_values": [0.1], "y_values": [1]}, "y_values: given without y"),
+        ({"x": "lr", "x_values": [0.1], "updates": 0}, "updates: got 0"),
+        (
+            {
+                "x": "lr",
+                "x_values": list(range(1, 30)),
+                "y": "seed",
+                "y_values": list(range(20)),
+                "max_cells": 400,
+            },
+            "got 580 cells, expected at most 400",
+        ),
+    ],
+)
 def test_bad_specs_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SweepSpec(BASE, **kwargs)

@@ -41,8 +41,9 @@ def wait_for(predicate, seconds=60.0):
 
 
 def test_dask_grid_equals_the_processes_grid_cell_for_cell(client):
-    spec = SweepSpec(BASE, "task.gap", [1, 3], "cell", ["elman", "gru"], updates=10,
-                     eval_batch=32, seeds=2)
+    spec = SweepSpec(
+        BASE, "task.gap", [1, 3], "cell", ["elman", "gru"], updates=10, eval_batch=32, seeds=2
+    )
     with SweepRun(spec, workers=2) as local:
         a = local.run()
     with SweepRun(spec, backend=DaskBackend(client=client)) as remote:
@@ -53,7 +54,8 @@ def test_dask_grid_equals_the_processes_grid_cell_for_cell(client):
     np.testing.assert_array_equal(a.mean, b.mean)
     np.testing.assert_array_equal(a.std, b.std)
     assert [r.updates for _, r in sorted(a.runs.items())] == [
-        r.updates for _, r in sorted(b.runs.items())]
+        r.updates for _, r in sorted(b.runs.items())
+    ]
 
 
 def test_seeds_on_dask_aggregate_like_numpy(client, tmp_path):

@@ -32,8 +32,7 @@ def rows_of(path):
 
 
 def test_seeds_aggregate_to_mean_sd_min_max_and_disagreement(tmp_path):
-    spec = SweepSpec(BASE, "task.gap", [1, 3], updates=20, eval_batch=64, seeds=3,
-                     threshold=0.5)
+    spec = SweepSpec(BASE, "task.gap", [1, 3], updates=20, eval_batch=64, seeds=3, threshold=0.5)
     assert spec.seed_values == (0, 1, 2) and spec.runs == 6
     with SweepRun(spec, workers=2, grid_csv=tmp_path / "grid.csv") as run:
         result = run.run()
@@ -52,8 +51,16 @@ def test_seeds_aggregate_to_mean_sd_min_max_and_disagreement(tmp_path):
     np.testing.assert_array_equal(result.meets[0, 0], meets)
     np.testing.assert_array_equal(result.disagree[0, 0], (meets > 0) & (meets < 3))
     grid = rows_of(tmp_path / "grid.csv")
-    assert grid[0] == ["task.gap", "seed", "final_accuracy", "loss", "state", "updates",
-                       "seconds", "message"]
+    assert grid[0] == [
+        "task.gap",
+        "seed",
+        "final_accuracy",
+        "loss",
+        "state",
+        "updates",
+        "seconds",
+        "message",
+    ]
     assert sorted((r[0], r[1]) for r in grid[1:]) == [(g, s) for g in "13" for s in "012"]
     summary = result.summary_rows()
     assert summary[0][:6] == ["task.gap", "seeds", "mean", "sd", "min", "max"]
@@ -63,8 +70,9 @@ def test_seeds_aggregate_to_mean_sd_min_max_and_disagreement(tmp_path):
 
 
 def test_aggregates_skip_diverged_seeds_and_count_them_against_the_claim():
-    r = SweepResult("lr", [0.1], None, (), "final_accuracy", 0.5, 10, seeds=(0, 1, 2),
-                    threshold=0.9)
+    r = SweepResult(
+        "lr", [0.1], None, (), "final_accuracy", 0.5, 10, seeds=(0, 1, 2), threshold=0.9
+    )
     r.add(CellResult(0, 0, 0.95, 0.1, 10, False, 0.1, seed=0))
     assert r.cell_state[0, 0, 0] == "running" and not r.disagree[0, 0, 0]
     r.add(CellResult(0, 0, math.nan, math.nan, 3, True, 0.1, "diverged", seed=1))
@@ -76,12 +84,21 @@ def test_aggregates_skip_diverged_seeds_and_count_them_against_the_claim():
 
 
 def test_three_axes_make_layers_and_the_cap_is_the_windows_only():
-    spec = SweepSpec(BASE, "task.gap", [1, 2], "cell", ["elman", "gru"], z="n_hidden",
-                     z_values=[4, 6, 8], updates=2)
+    spec = SweepSpec(
+        BASE,
+        "task.gap",
+        [1, 2],
+        "cell",
+        ["elman", "gru"],
+        z="n_hidden",
+        z_values=[4, 6, 8],
+        updates=2,
+    )
     assert spec.cells == 12 and len(spec.experiments) == 3
     assert spec.experiments[2][1][0].n_hidden == 8 and spec.experiments[2][1][0].cell == "gru"
-    big = dict(x="lr", x_values=[0.01 * i for i in range(1, 30)], y="n_hidden",
-               y_values=list(range(2, 22)))
+    big = dict(
+        x="lr", x_values=[0.01 * i for i in range(1, 30)], y="n_hidden", y_values=list(range(2, 22))
+    )
     assert SweepSpec(BASE, **big, seeds=5).runs == 29 * 20 * 5
     with pytest.raises(ValueError, match="got 580 cells, expected at most 400"):
         SweepSpec(BASE, **big, max_cells=400)
@@ -94,8 +111,17 @@ def test_three_axes_make_layers_and_the_cap_is_the_windows_only():
 
 
 def test_a_third_axis_runs_and_rows_name_all_three(tmp_path):
-    spec = SweepSpec(BASE, "task.gap", [1], "cell", ["elman"], z="n_hidden", z_values=[4, 6],
-                     updates=3, eval_batch=16)
+    spec = SweepSpec(
+        BASE,
+        "task.gap",
+        [1],
+        "cell",
+        ["elman"],
+        z="n_hidden",
+        z_values=[4, 6],
+        updates=3,
+        eval_batch=16,
+    )
     with SweepRun(spec, workers=2, grid_csv=tmp_path / "grid.csv") as run:
         result = run.run()
     assert result.shape == (2, 1, 1) and (result.cell_state == "done").all()
@@ -114,8 +140,10 @@ def test_rows_are_appended_as_runs_finish_and_resume_runs_only_the_rest(tmp_path
     path = tmp_path / "grid.csv"
     seen = []
     with SweepRun(spec, workers=1, grid_csv=path) as run:
-        run.run(progress=lambda done, total, r: seen.append((done, len(rows_of(path)) - 1)),
-                should_stop=lambda: len(seen) >= 3)
+        run.run(
+            progress=lambda done, total, r: seen.append((done, len(rows_of(path)) - 1)),
+            should_stop=lambda: len(seen) >= 3,
+        )
     assert [done for done, _ in seen] == list(range(1, len(seen) + 1))
     assert all(rows >= done for done, rows in seen)  # a run's row is in the file by then
     kept = rows_of(path)
@@ -136,8 +164,10 @@ def test_rows_are_appended_as_runs_finish_and_resume_runs_only_the_rest(tmp_path
 
 def test_resume_refuses_a_grid_csv_of_another_sweep(tmp_path):
     path = tmp_path / "grid.csv"
-    path.write_text("task.gap,seed,final_accuracy,loss,state,updates,seconds,message\n"
-                    "99,0,0.5,1.0,done,5,0.1,\n")
+    path.write_text(
+        "task.gap,seed,final_accuracy,loss,state,updates,seconds,message\n"
+        "99,0,0.5,1.0,done,5,0.1,\n"
+    )
     spec = SweepSpec(BASE, "task.gap", [1, 2], updates=5)
     with pytest.raises(ValueError, match=r"line 2 \(99, 0\) is not in this sweep"):
         SweepRun(spec, grid_csv=path, resume=True)
@@ -194,8 +224,9 @@ def test_a_run_lost_twice_is_marked_failed_with_the_reason(tmp_path):
 def test_the_backend_interface_submit_callback_cancel():
     backend = make_backend("processes", workers=1)
     try:
-        quick = backend.submit(next(SweepSpec(BASE, "lr", [0.1], updates=2,
-                                              eval_batch=8).jobs())[1])
+        quick = backend.submit(
+            next(SweepSpec(BASE, "lr", [0.1], updates=2, eval_batch=8).jobs())[1]
+        )
         slow = backend.submit(next(SweepSpec(BASE, "lr", [0.1], updates=10**6).jobs())[1])
         queued = backend.submit(next(SweepSpec(BASE, "lr", [0.2], updates=2).jobs())[1])
         done = threading.Event()
@@ -234,8 +265,9 @@ def test_estimate_scales_a_short_calibration():
     est = estimate(spec, workers=2)
     assert est.runs == 6 and est.workers == 2 and est.seconds_per_update > 0
     assert est.seconds == pytest.approx(est.seconds_per_run * 3)
-    assert est.seconds_per_run == pytest.approx(est.seconds_per_run_fixed
-                                                + 200 * est.seconds_per_update)
+    assert est.seconds_per_run == pytest.approx(
+        est.seconds_per_run_fixed + 200 * est.seconds_per_update
+    )
 
 
 def test_process_backend_refuses_bad_workers():

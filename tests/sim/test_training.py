@@ -26,8 +26,9 @@ def bare_loop(sim, n):
     return net.params
 
 
-@pytest.mark.parametrize("changes", [{}, {"cell": "gru", "optimizer": "momentum",
-                                          "bptt_steps": 2, "clip_norm": 0.1}])
+@pytest.mark.parametrize(
+    "changes", [{}, {"cell": "gru", "optimizer": "momentum", "bptt_steps": 2, "clip_norm": 0.1}]
+)
 def test_train_gives_exactly_the_weights_of_a_bare_engine_loop(changes):
     sim = Simulation(small(**changes))
     expected = bare_loop(sim, 20)
@@ -103,8 +104,9 @@ def test_non_finite_loss_from_finite_weights_rolls_back_the_last_update(monkeypa
 
 
 def test_an_exploding_relu_network_stops_with_finite_weights():
-    exp = small(activation="relu", init="identity", ws_scale=100.0, clip_norm=None,
-                optimizer="sgd", lr=1.0).with_values({"task.gap": "200"})
+    exp = small(
+        activation="relu", init="identity", ws_scale=100.0, clip_norm=None, optimizer="sgd", lr=1.0
+    ).with_values({"task.gap": "200"})
     sim = Simulation(exp)
     done = sim.train(50)
     assert sim.diverged and done < 50

@@ -11,11 +11,12 @@ def test_layout_and_targets():
     X, D, mask = task.sample(300, np.random.default_rng(0))
     L, T = 4, 2 * 4 + 7
     assert X.shape == (T, 300, 6) and D.shape == (T, 300, 5) and task.length == T
-    np.testing.assert_array_equal(D[T - L:], X[:L, :, :5])  # the string comes back
-    assert np.all(X[:L].sum(-1) == 1) and np.all(X[L:].sum(-1) == (np.arange(L, T) == T - L)
-                                                 [:, None])
+    np.testing.assert_array_equal(D[T - L :], X[:L, :, :5])  # the string comes back
+    assert np.all(X[:L].sum(-1) == 1) and np.all(
+        X[L:].sum(-1) == (np.arange(L, T) == T - L)[:, None]
+    )
     np.testing.assert_array_equal(mask, np.repeat((np.arange(T) >= T - L)[:, None], 300, 1))
-    assert np.all(D[:T - L] == 0)
+    assert np.all(D[: T - L] == 0)
     assert task.input_names == ("A", "B", "C", "D", "E", "go") and task.chance == 0.2
 
 
@@ -35,7 +36,7 @@ def test_chance_and_sequence_accuracy():
     guess[..., 0] = 1.0
     s = task.score(guess, D, mask)
     assert s["accuracy"] == pytest.approx(task.chance, abs=0.02)
-    assert s["sequence_accuracy"] == pytest.approx(0.25 ** 5, abs=0.01)
+    assert s["sequence_accuracy"] == pytest.approx(0.25**5, abs=0.01)
     wrong_once = D.copy()
     wrong_once[-1] = np.roll(D[-1], 1, axis=-1)
     s = task.score(wrong_once, D, mask)

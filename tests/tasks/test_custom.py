@@ -13,8 +13,7 @@ def tokens(task, A, b=0):
 
 
 def targets(task, D, mask, b=0):
-    return [task.output_token(d) if m else "_" for d, m in zip(D[:, b], mask[:, b],
-                                                               strict=True)]
+    return [task.output_token(d) if m else "_" for d, m in zip(D[:, b], mask[:, b], strict=True)]
 
 
 def test_one_target_belongs_to_the_last_frame():
@@ -23,8 +22,7 @@ def test_one_target_belongs_to_the_last_frame():
     assert task.input_names == task.output_names == ("bear", "tree", "squirrel", "wolf")
     assert tokens(task, X) == ["bear", "tree", "squirrel"]
     assert targets(task, D, mask) == ["_", "_", "wolf"]
-    assert (task.output, task.loss, task.primary_metric) == ("softmax", "cross_entropy",
-                                                             "accuracy")
+    assert (task.output, task.loss, task.primary_metric) == ("softmax", "cross_entropy", "accuracy")
 
 
 def test_targets_align_right_and_underscore_skips_a_frame():
@@ -71,29 +69,41 @@ def test_wolf_vocabulary_probes_a_network_trained_on_the_story():
     assert set(task.score(net.forward(X).y, D, mask)) == {"accuracy", "final_accuracy"}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("bear tree wolff -> wolf", r"sequences: line 1, column 11: unknown token 'wolff'; "
-                                r"accepted: bear, cow"),
-    ("bear tree -> wolf\ncow tree -> doggo", r"sequences: line 2, column 13: unknown token "
-                                             r"'doggo'"),
-    ("cow tree -> wolf/dog", r"line 1, column 13: unknown token 'wolf/dog'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "bear tree wolff -> wolf",
+            r"sequences: line 1, column 11: unknown token 'wolff'; "
+            r"accepted: bear, cow",
+        ),
+        (
+            "bear tree -> wolf\ncow tree -> doggo",
+            r"sequences: line 2, column 13: unknown token "
+            r"'doggo'",
+        ),
+        ("cow tree -> wolf/dog", r"line 1, column 13: unknown token 'wolf/dog'"),
+    ],
+)
 def test_unknown_token_names_line_and_column(text, message):
     with pytest.raises(ValueError, match=message):
         make_task("custom", vocabulary="wolf", sequences=text)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("a b -> c -> d", r"line 1, column 10: a second '->'"),
-    ("ok -> x;  -> y", r"line 1, column 11: no input tokens before '->'"),
-    ("a b ->", r"line 1, column 5: no target tokens after '->'"),
-    ("a b\n a -> x y z", r"line 2, column 9: 3 targets for 1 inputs"),
-    ("a b; lonely", r"line 1, column 5: one token and no '->'"),
-    ("a _ b -> c", r"line 1, column 3: '_' as an input"),
-    ("  # only a comment", r"sequences: got .*, expected at least one sequence"),
-    ("a -> _", r"sequences: line 1, column 6: every target is ._.; expected at least one"),
-    ("a b; c -> _", r"line 1, column 11: every target is"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a b -> c -> d", r"line 1, column 10: a second '->'"),
+        ("ok -> x;  -> y", r"line 1, column 11: no input tokens before '->'"),
+        ("a b ->", r"line 1, column 5: no target tokens after '->'"),
+        ("a b\n a -> x y z", r"line 2, column 9: 3 targets for 1 inputs"),
+        ("a b; lonely", r"line 1, column 5: one token and no '->'"),
+        ("a _ b -> c", r"line 1, column 3: '_' as an input"),
+        ("  # only a comment", r"sequences: got .*, expected at least one sequence"),
+        ("a -> _", r"sequences: line 1, column 6: every target is ._.; expected at least one"),
+        ("a b; c -> _", r"line 1, column 11: every target is"),
+    ],
+)
 def test_typed_syntax_errors_name_line_and_column(text, message):
     with pytest.raises(ValueError, match=message):
         make_task("custom", sequences=text)
@@ -124,6 +134,9 @@ def test_too_much_data_is_refused(monkeypatch):
     import rnnsim.tasks.custom as custom
 
     monkeypatch.setattr(custom, "MAX_VALUES", 100)
-    with pytest.raises(ValueError, match=r"sequences: 2 sequences of up to 7 frames with 4 \+ 4 "
-                                         r"units are too large; at most 100 values"):
+    with pytest.raises(
+        ValueError,
+        match=r"sequences: 2 sequences of up to 7 frames with 4 \+ 4 "
+        r"units are too large; at most 100 values",
+    ):
         make_task("custom", sequences="a b c d a b c -> d\na -> b")

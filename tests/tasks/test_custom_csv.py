@@ -51,29 +51,41 @@ def test_binary_targets_get_a_sigmoid(tmp_path):
 def test_output_knob_is_checked_against_the_targets(tmp_path):
     assert csv_task(tmp_path, ONE_HOT, output="sigmoid").output == "sigmoid"
     assert csv_task(tmp_path, ONE_HOT, output="linear").loss == "mse"
-    with pytest.raises(ValueError, match=r"line 3: targets \[0.5, 2.0\] do not suit output "
-                                         r"'sigmoid'"):
+    with pytest.raises(
+        ValueError,
+        match=r"line 3: targets \[0.5, 2.0\] do not suit output "
+        r"'sigmoid'",
+    ):
         csv_task(tmp_path, "x:a,d:p,d:q\n1,0,1\n1,0.5,2\n", output="sigmoid")
-    with pytest.raises(ValueError, match=r"line 2: targets \[0.0, 0.0\] do not suit output "
-                                         r"'softmax'"):
+    with pytest.raises(
+        ValueError,
+        match=r"line 2: targets \[0.0, 0.0\] do not suit output "
+        r"'softmax'",
+    ):
         csv_task(tmp_path, "x:a,d:p,d:q\n1,0,0\n", output="softmax")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("seq,x:a,d:y\n1,2,3\n1,2\n", r"line 3: got 2 fields, expected 3 \(as in the header"),
-    ("seq,x:a,d:y\n1,2,3\n1,2,3,4\n", r"line 3: got 4 fields, expected 3"),
-    ("x:a,x:b,d:y\n1,2,3\n4,five,6\n", r"line 3, column 2 \(x:b\): got 'five', expected a "
-                                       r"finite number"),
-    ("x:a,d:y\n1,nan\n", r"line 2, column 2 \(d:y\): got 'nan', expected a finite number"),
-    ("x:a,d:y\n,1\n", r"line 2, column 1 \(x:a\): got '', expected a finite number"),
-    ("x:a,d:p,d:q\n1,1,\n", r"line 2, column 3: empty target cell"),
-    ("x:a,y:b\n1,2\n", r"line 1, column 2: column name 'y:b'; expected 'x:<name>'"),
-    ("x:a,x:b\n1,2\n", r"line 1: no target column"),
-    ("d:a\n1\n", r"line 1: no input column"),
-    ("x:a,d:b\n", r"line 2: no data rows"),
-    ("\n\n", r"is empty"),
-    ("x:a,d:b\n1,\n2,\n", r"sequence 1 has no frame with a target"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("seq,x:a,d:y\n1,2,3\n1,2\n", r"line 3: got 2 fields, expected 3 \(as in the header"),
+        ("seq,x:a,d:y\n1,2,3\n1,2,3,4\n", r"line 3: got 4 fields, expected 3"),
+        (
+            "x:a,x:b,d:y\n1,2,3\n4,five,6\n",
+            r"line 3, column 2 \(x:b\): got 'five', expected a "
+            r"finite number",
+        ),
+        ("x:a,d:y\n1,nan\n", r"line 2, column 2 \(d:y\): got 'nan', expected a finite number"),
+        ("x:a,d:y\n,1\n", r"line 2, column 1 \(x:a\): got '', expected a finite number"),
+        ("x:a,d:p,d:q\n1,1,\n", r"line 2, column 3: empty target cell"),
+        ("x:a,y:b\n1,2\n", r"line 1, column 2: column name 'y:b'; expected 'x:<name>'"),
+        ("x:a,x:b\n1,2\n", r"line 1: no target column"),
+        ("d:a\n1\n", r"line 1: no input column"),
+        ("x:a,d:b\n", r"line 2: no data rows"),
+        ("\n\n", r"is empty"),
+        ("x:a,d:b\n1,\n2,\n", r"sequence 1 has no frame with a target"),
+    ],
+)
 def test_bad_csv_names_line_and_column(tmp_path, text, message):
     with pytest.raises(ValueError, match=r"path: '.*data.csv'.*" + message):
         csv_task(tmp_path, text)

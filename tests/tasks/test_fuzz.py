@@ -7,14 +7,16 @@ from hypothesis import strategies as st
 
 from rnnsim.tasks import make_task
 
-TYPED = st.lists(st.sampled_from([*"ab _-> ;#\n\té", "bear", "wolf", "wolf/dog", "->"]),
-                max_size=30).map("".join)
+TYPED = st.lists(
+    st.sampled_from([*"ab _-> ;#\n\té", "bear", "wolf", "wolf/dog", "->"]), max_size=30
+).map("".join)
 CELL = st.sampled_from(["0", "1", "0.5", "0", "1", "1", "-2e3", "", "nan", "abc", '"1"'])
 ROW = st.lists(CELL, min_size=2, max_size=4).map(",".join)
 HEADER = st.sampled_from(["x:a,d:b", "x:a,d:b", "seq,x:a,d:b", "x:a,x:b,d:c", "x:a,y", ""])
 CSV = st.tuples(HEADER, st.lists(ROW, max_size=6)).map(lambda hr: "\n".join([hr[0], *hr[1]]))
-FAST = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def loads_or_refuses(**knobs):

@@ -31,8 +31,9 @@ def test_elman_remembers_the_bear_two_frames_back(seed):
 
 def test_sigmoid_elman_forgets_the_bear_thirty_frames_back():
     task = make_task("wolf", gap=30)
-    _, history = train(task, cell="elman", activation="sigmoid", updates=2000, seed=0,
-                       check_every=250, **SETTINGS)
+    _, history = train(
+        task, cell="elman", activation="sigmoid", updates=2000, seed=0, check_every=250, **SETTINGS
+    )
     finals = [s["final_accuracy"] for _, s in history]
     assert len(finals) == 8 and max(finals) <= 0.65
     assert history[-1][1]["context_accuracy"] > 0.95  # it does see the bear, then forgets

@@ -8,8 +8,19 @@ from rnnsim.tasks import make_task
 from rnnsim.tasks.reber import SYMBOLS
 
 # Reber's diagram written independently of the task: (node, symbol) -> node; 0 = after B.
-DIAGRAM = {(0, "T"): 1, (0, "P"): 2, (1, "S"): 1, (1, "X"): 3, (2, "T"): 2, (2, "V"): 4,
-           (3, "X"): 2, (3, "S"): 5, (4, "P"): 3, (4, "V"): 5, (5, "E"): 6}
+DIAGRAM = {
+    (0, "T"): 1,
+    (0, "P"): 2,
+    (1, "S"): 1,
+    (1, "X"): 3,
+    (2, "T"): 2,
+    (2, "V"): 4,
+    (3, "X"): 2,
+    (3, "S"): 5,
+    (4, "P"): 3,
+    (4, "V"): 5,
+    (5, "E"): 6,
+}
 
 
 def legal_after(node):
@@ -73,8 +84,9 @@ def test_chance_is_the_best_memoryless_accuracy(embedded):
         if c > best.get(sym, (0, None))[0]:
             best[sym] = (c, d)
     X, D, mask = task.sample(4000, np.random.default_rng(1))
-    y = np.array([[best[int(np.argmax(x))][1] if x.any() else np.zeros(7) for x in row]
-                  for row in X])
+    y = np.array(
+        [[best[int(np.argmax(x))][1] if x.any() else np.zeros(7) for x in row] for row in X]
+    )
     s = task.score(y, D, mask)
     expected = make_task("reber").chance if not embedded else None
     if not embedded:

@@ -13,8 +13,16 @@ NAMES = tuple(TASKS)
 
 
 def test_registry_lists_the_eight_tasks_with_wolf_first():
-    assert NAMES == ("wolf", "copy", "adding", "temporal_xor", "waveform", "reber", "text",
-                     "custom")
+    assert NAMES == (
+        "wolf",
+        "copy",
+        "adding",
+        "temporal_xor",
+        "waveform",
+        "reber",
+        "text",
+        "custom",
+    )
     assert make_task().name == "wolf"
 
 
@@ -82,26 +90,29 @@ def test_unknown_knob_names_it_and_the_accepted_ones(name):
         make_task(name, colour=3)
 
 
-@pytest.mark.parametrize(("name", "knob", "value", "message"), [
-    ("wolf", "gap", 201, r"gap: got 201, expected an integer in \[0, 200\]"),
-    ("wolf", "gap", -1, r"gap: got -1, expected an integer in \[0, 200\]"),
-    ("wolf", "gap", 2.5, r"gap: got 2.5, expected an integer"),
-    ("wolf", "gap", True, r"gap: got True, expected an integer"),
-    ("wolf", "gap", "3", r"gap: got '3', expected an integer"),
-    ("wolf", "noise", -0.1, r"noise: got -0.1, expected a number in \[0.0, 2.0\]"),
-    ("wolf", "noise", float("nan"), r"noise: got nan, expected a number"),
-    ("wolf", "ambiguity", 1.5, r"ambiguity: got 1.5, expected a number in \[0.0, 1.0\]"),
-    ("copy", "symbols", 1, r"symbols: got 1, expected an integer in \[2, 26\]"),
-    ("copy", "delay", 500, r"delay: got 500, expected an integer in \[0, 200\]"),
-    ("adding", "length", 1, r"length: got 1, expected an integer in \[2, 1000\]"),
-    ("temporal_xor", "lag", 20, r"lag: got 20, expected an integer in \[1, 19\]"),
-    ("waveform", "shape", "triangle", r"shape: got 'triangle', expected one of 'sine'"),
-    ("waveform", "period", 1.0, r"period: got 1.0, expected a number in \[2.0, 200.0\]"),
-    ("reber", "embedded", "yes", r"embedded: got 'yes', expected true or false"),
-    ("text", "length", 0, r"length: got 0, expected an integer in \[2, 1000\]"),
-    ("text", "path", 3, r"path: got 3, expected a file path"),
-    ("custom", "vocabulary", "zoo", r"vocabulary: got 'zoo', expected one of 'auto', 'wolf'"),
-])
+@pytest.mark.parametrize(
+    ("name", "knob", "value", "message"),
+    [
+        ("wolf", "gap", 201, r"gap: got 201, expected an integer in \[0, 200\]"),
+        ("wolf", "gap", -1, r"gap: got -1, expected an integer in \[0, 200\]"),
+        ("wolf", "gap", 2.5, r"gap: got 2.5, expected an integer"),
+        ("wolf", "gap", True, r"gap: got True, expected an integer"),
+        ("wolf", "gap", "3", r"gap: got '3', expected an integer"),
+        ("wolf", "noise", -0.1, r"noise: got -0.1, expected a number in \[0.0, 2.0\]"),
+        ("wolf", "noise", float("nan"), r"noise: got nan, expected a number"),
+        ("wolf", "ambiguity", 1.5, r"ambiguity: got 1.5, expected a number in \[0.0, 1.0\]"),
+        ("copy", "symbols", 1, r"symbols: got 1, expected an integer in \[2, 26\]"),
+        ("copy", "delay", 500, r"delay: got 500, expected an integer in \[0, 200\]"),
+        ("adding", "length", 1, r"length: got 1, expected an integer in \[2, 1000\]"),
+        ("temporal_xor", "lag", 20, r"lag: got 20, expected an integer in \[1, 19\]"),
+        ("waveform", "shape", "triangle", r"shape: got 'triangle', expected one of 'sine'"),
+        ("waveform", "period", 1.0, r"period: got 1.0, expected a number in \[2.0, 200.0\]"),
+        ("reber", "embedded", "yes", r"embedded: got 'yes', expected true or false"),
+        ("text", "length", 0, r"length: got 0, expected an integer in \[2, 1000\]"),
+        ("text", "path", 3, r"path: got 3, expected a file path"),
+        ("custom", "vocabulary", "zoo", r"vocabulary: got 'zoo', expected one of 'auto', 'wolf'"),
+    ],
+)
 def test_bad_knob_values_name_knob_value_and_range(name, knob, value, message):
     with pytest.raises(ValueError, match=message):
         make_task(name, **{knob: value})

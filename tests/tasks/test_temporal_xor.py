@@ -23,7 +23,8 @@ def test_neither_bit_alone_tells_the_target():
         assert np.mean(target[bits == b]) == pytest.approx(0.5, abs=0.02)
         assert np.mean(target[X[:-3, :, 0] == b]) == pytest.approx(0.5, abs=0.02)
     assert task.score(np.full_like(D, 0.9), D, mask)["accuracy"] == pytest.approx(
-        task.chance, abs=0.02)
+        task.chance, abs=0.02
+    )
 
 
 def test_tokens():

@@ -45,12 +45,15 @@ def test_lowercase_and_visible_names(tmp_path):
     assert task.values["path"] == str(f)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", r"path: '.*' is empty, expected text"),
-    (b"  \n\n", r"path: '.*' is empty"),
-    (b"hello\nwor\x00ld", r"path: '.*' line 2, column 4: a NUL byte; expected a text file"),
-    (b"caf\xc3\xa9\nna\xffve", r"path: '.*' line 2, column 3: byte 0xff is not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r"path: '.*' is empty, expected text"),
+        (b"  \n\n", r"path: '.*' is empty"),
+        (b"hello\nwor\x00ld", r"path: '.*' line 2, column 4: a NUL byte; expected a text file"),
+        (b"caf\xc3\xa9\nna\xffve", r"path: '.*' line 2, column 3: byte 0xff is not UTF-8 text"),
+    ],
+)
 def test_bad_files_name_the_line_and_column(tmp_path, content, message):
     f = tmp_path / "bad.txt"
     f.write_bytes(content)
@@ -75,7 +78,7 @@ def replay(task, net, seed_text, n, rng, temperature):
         y = net.forward(task.encode(text)[:, None, :]).y[-1, 0]
         p = y ** (1.0 / temperature)
         text += task.characters[int(rng.choice(len(p), p=p / p.sum()))]
-    return text[len(seed_text):]
+    return text[len(seed_text) :]
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])

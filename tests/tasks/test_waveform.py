@@ -28,8 +28,7 @@ def test_chance_is_the_mse_of_predicting_zero(shape):
 
 
 def test_mixed_draws_every_shape_and_noise_is_added():
-    X, _, _ = make_task("waveform", shape="mixed", period=4.0).sample(300,
-                                                                     np.random.default_rng(2))
+    X, _, _ = make_task("waveform", shape="mixed", period=4.0).sample(300, np.random.default_rng(2))
     square = np.all(np.isin(X[:, :, 0], (-1.0, 1.0)), axis=0)
     assert 0.2 < square.mean() < 0.45
     assert np.mean(list(POWER.values())) == make_task("waveform", shape="mixed").chance

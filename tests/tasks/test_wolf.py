@@ -51,8 +51,7 @@ def test_context_alone_determines_the_final_label():
     lab = labels_of(D)
     np.testing.assert_array_equal(lab[-1] == WOLF, lab[0] == BEAR)
     # and the noisy context features tell bear from cow: nearest prototype is right
-    near_bear = (np.sum((X[0] - PROTOTYPES[BEAR]) ** 2, 1)
-                 < np.sum((X[0] - PROTOTYPES[COW]) ** 2, 1))
+    near_bear = np.sum((X[0] - PROTOTYPES[BEAR]) ** 2, 1) < np.sum((X[0] - PROTOTYPES[COW]) ** 2, 1)
     assert np.mean(near_bear == (lab[-1] == WOLF)) > 0.999
 
 

@@ -10,8 +10,12 @@ import numpy as np
 
 from rnnsim.engine import Network, clip_by_norm, make_optimizer
 
-_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-            "openblas_set_num_threads64_", "openblas_set_num_threads")
+_SETTERS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
 _GETTERS = tuple(s.replace("set", "get") for s in _SETTERS)
 
 
@@ -52,18 +56,38 @@ def evaluate(task, net, n=1000, seed=12345):
     return task.score(net.forward(X).y, D, mask)
 
 
-def train(task, *, cell="elman", activation="tanh", n_hidden=16, optimizer="adam", lr=0.01,
-          clip_norm=5.0, batch_size=32, updates=1000, seed=0, check_every=None,
-          init="uniform"):
+def train(
+    task,
+    *,
+    cell="elman",
+    activation="tanh",
+    n_hidden=16,
+    optimizer="adam",
+    lr=0.01,
+    clip_norm=5.0,
+    batch_size=32,
+    updates=1000,
+    seed=0,
+    check_every=None,
+    init="uniform",
+):
     """Train a new Network on ``task``: one update per batch (full BPTT, mean gradient over
     the batch as the engine defines the loss, clipped to ``clip_norm``).
 
     Returns the network and a list of (update, scores on 1000 held-out sequences) every
     ``check_every`` updates (and at the end).
     """
-    net = Network.create(cell=cell, n_in=task.n_in, n_hidden=n_hidden, n_out=task.n_out,
-                         activation=activation, output=task.output, loss=task.loss, init=init,
-                         seed=seed)
+    net = Network.create(
+        cell=cell,
+        n_in=task.n_in,
+        n_hidden=n_hidden,
+        n_out=task.n_out,
+        activation=activation,
+        output=task.output,
+        loss=task.loss,
+        init=init,
+        seed=seed,
+    )
     opt = make_optimizer(optimizer, lr)
     rng = np.random.default_rng(seed + 1)
     history = []

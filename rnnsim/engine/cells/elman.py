@@ -40,8 +40,10 @@ class ElmanCell(Cell):
         return None, {}, {}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
-        return {"dphi": self.phi.df(trace.a, trace.s[1:], out=coef),  # (T, B, H) Φ'(a[t])
-                "WsT": transposed(p["Ws"], bufs, "WsT")}
+        return {
+            "dphi": self.phi.df(trace.a, trace.s[1:], out=coef),  # (T, B, H) Φ'(a[t])
+            "WsT": transposed(p["Ws"], bufs, "WsT"),
+        }
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         da = np.multiply(ds, prep["dphi"][t], out=out_da)

@@ -65,6 +65,8 @@ class FeedForwardCell(Cell):
         """Gradients of Wx and bs; Ws's is exactly zero (the cell never reads W_s)."""
         T, B, G = dA.shape
         dA2 = dA.reshape(T * B, G)
-        return {"Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2),
-                "Ws": np.zeros((self.n_hidden, G), dtype=dA.dtype),
-                "bs": dA2.sum(axis=0)}
+        return {
+            "Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2),
+            "Ws": np.zeros((self.n_hidden, G), dtype=dA.dtype),
+            "bs": dA2.sum(axis=0),
+        }

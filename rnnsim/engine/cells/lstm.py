@@ -38,14 +38,16 @@ class LSTMCell(Cell):
 
     def init_bias(self, dtype):
         b = np.zeros(self.width, dtype=dtype)
-        b[self.n_hidden:2 * self.n_hidden] = 1.0
+        b[self.n_hidden : 2 * self.n_hidden] = 1.0
         return b
 
     def trace_shapes(self, T, B):
         H = self.n_hidden
-        return {"c": (T + 1, B, H),  # cell states
-                "act": (T, B, 4 * H),  # gate values i, f, o, g
-                "tc": (T, B, H)}  # Φ(c[t+1])
+        return {
+            "c": (T + 1, B, H),  # cell states
+            "act": (T, B, 4 * H),  # gate values i, f, o, g
+            "tc": (T, B, H),
+        }  # Φ(c[t+1])
 
     def backward_shapes(self, T, B):
         return {**super().backward_shapes(T, B), "K": (T, B, self.n_hidden)}
@@ -53,38 +55,44 @@ class LSTMCell(Cell):
     def begin_forward(self, p, bufs, c0):
         c = bufs["c"]
         c[0] = 0.0 if c0 is None else c0
-        return {"Ws": p["Ws"], "tmp": np.empty_like(bufs["a"][0]),
-                "tmpH": np.empty_like(c[0]), "c": c, "act": bufs["act"], "tc": bufs["tc"]}
+        return {
+            "Ws": p["Ws"],
+            "tmp": np.empty_like(bufs["a"][0]),
+            "tmpH": np.empty_like(c[0]),
+            "c": c,
+            "act": bufs["act"],
+            "tc": bufs["tc"],
+        }
 
     def forward_step(self, t, s, a, work):
         H = self.n_hidden
         a_t, act, c, tmpH = a[t], work["act"][t], work["c"], work["tmpH"]
         np.dot(s[t], work["Ws"], out=work["tmp"])
         a_t += work["tmp"]
-        SIGMOID.f(a_t[:, :3 * H], out=act[:, :3 * H])
-        self.phi.f(a_t[:, 3 * H:], out=act[:, 3 * H:])
-        np.multiply(act[:, H:2 * H], c[t], out=c[t + 1])
-        np.multiply(act[:, :H], act[:, 3 * H:], out=tmpH)
+        SIGMOID.f(a_t[:, : 3 * H], out=act[:, : 3 * H])
+        self.phi.f(a_t[:, 3 * H :], out=act[:, 3 * H :])
+        np.multiply(act[:, H : 2 * H], c[t], out=c[t + 1])
+        np.multiply(act[:, :H], act[:, 3 * H :], out=tmpH)
         c[t + 1] += tmpH
         tc = work["tc"][t]
         self.phi.f(c[t + 1], out=tc)
-        np.multiply(act[:, 2 * H:3 * H], tc, out=s[t + 1])
+        np.multiply(act[:, 2 * H : 3 * H], tc, out=s[t + 1])
 
     def end_forward(self, work):
         H, act = self.n_hidden, work["act"]
-        gates = {n: act[:, :, j * H:(j + 1) * H] for j, n in enumerate(self.gate_names)}
+        gates = {n: act[:, :, j * H : (j + 1) * H] for j, n in enumerate(self.gate_names)}
         return work["c"], gates, {"act": act, "tc": work["tc"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
-        i, f, o, g = (act[:, :, j * H:(j + 1) * H] for j in range(4))
+        i, f, o, g = (act[:, :, j * H : (j + 1) * H] for j in range(4))
         Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
-        SIGMOID.df(None, act[:, :, :3 * H], out=Q[:, :, :3 * H])
-        self.phi.df(trace.a[:, :, 3 * H:], g, out=Q[:, :, 3 * H:])
+        SIGMOID.df(None, act[:, :, : 3 * H], out=Q[:, :, : 3 * H])
+        self.phi.df(trace.a[:, :, 3 * H :], g, out=Q[:, :, 3 * H :])
         Q[:, :, :H] *= g
-        Q[:, :, H:2 * H] *= trace.c[:-1]
-        Q[:, :, 2 * H:3 * H] *= tc
-        Q[:, :, 3 * H:] *= i
+        Q[:, :, H : 2 * H] *= trace.c[:-1]
+        Q[:, :, 2 * H : 3 * H] *= tc
+        Q[:, :, 3 * H :] *= i
         # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
         K = self.phi.df(trace.c[1:], tc, out=None if bufs is None else bufs["K"])
         K *= o

@@ -23,5 +23,13 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["FORMATS", "VIDEO_EXTRA", "AnimationOptions", "Cancelled", "MissingExtra",
-           "format_of", "open_writer", "record"]
+__all__ = [
+    "FORMATS",
+    "VIDEO_EXTRA",
+    "AnimationOptions",
+    "Cancelled",
+    "MissingExtra",
+    "format_of",
+    "open_writer",
+    "record",
+]

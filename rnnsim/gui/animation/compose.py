@@ -37,22 +37,29 @@ def caption(frame, grad_of="E") -> str:
     c = snap.cursor
     loss = "E_T" if grad_of == "E_T" else "E"
     if part == "update":
-        return (f"weight update {snap.updates}: W ← W − η·ΔW for W_x, W_s, W_y "
-                "(the next sequence starts)")
+        return (
+            f"weight update {snap.updates}: W ← W − η·ΔW for W_x, W_s, W_y "
+            "(the next sequence starts)"
+        )
     if part == "backward" or (part == "start" and c.phase != "forward"):
         j = 0 if c.phase == "update" else c.k + 1
         if part == "start":
             j = c.k + 1
-        return (f"backward (BPTT): ∂{loss}/∂{sub('s', j)} reached; each step back multiplies "
-                "by diag(Φ′(a))·W_sᵀ")
+        return (
+            f"backward (BPTT): ∂{loss}/∂{sub('s', j)} reached; each step back multiplies "
+            "by diag(Φ′(a))·W_sᵀ"
+        )
     if c.t == 0:
         return f"t = 0: the initial state {sub('s', 0)}, before the first frame"
     if part == "start" and c.t == snap.T:
-        return (f"forward pass done: {sub('s', 1)} … {sub('s', c.t)} and E = Σ E_t computed; "
-                "next, BPTT")
+        return (
+            f"forward pass done: {sub('s', 1)} … {sub('s', c.t)} and E = Σ E_t computed; next, BPTT"
+        )
     t = c.t
-    return (f"forward, t = {t}: {sub('s', t)} = Φ({sub('x', t)}·W_x + {sub('s', t - 1)}·W_s "
-            f"+ b_s),  y_{t} = {sub('s', t)}·W_y + b_y,  E_{t}")
+    return (
+        f"forward, t = {t}: {sub('s', t)} = Φ({sub('x', t)}·W_x + {sub('s', t - 1)}·W_s "
+        f"+ b_s),  y_{t} = {sub('s', t)}·W_y + b_y,  E_{t}"
+    )
 
 
 class FrameRenderer:
@@ -101,8 +108,11 @@ class FrameRenderer:
         painter.end()
         row = image.bytesPerLine()
         data = np.frombuffer(image.constBits(), np.uint8, count=row * self.height)
-        return data.reshape(self.height, row)[:, :3 * self.width] \
-            .reshape(self.height, self.width, 3).copy()
+        return (
+            data.reshape(self.height, row)[:, : 3 * self.width]
+            .reshape(self.height, self.width, 3)
+            .copy()
+        )
 
     def svg(self, frame, n_frames) -> str:
         """The frame as SVG text: the canvas as vector shapes with text as text; the plots of
@@ -157,20 +167,35 @@ class FrameRenderer:
         title = getattr(snap.experiment, "title", "") or "rnnsim"
         painter.setPen(QColor(25, 25, 30))
         painter.setFont(self._title_font)
-        painter.drawText(QRectF(14, 4, BASE_W - 300, 26),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        painter.drawText(
+            QRectF(14, 4, BASE_W - 300, 26),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
         painter.setFont(self._small_font)
         painter.setPen(QColor(90, 90, 95))
-        where = (f"sequence {snap.cursor.sequence} · {snap.updates} updates · "
-                 f"frame {frame.index + 1}/{n_frames}")
-        painter.drawText(QRectF(BASE_W - 300, 4, 286, 26),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, where)
+        where = (
+            f"sequence {snap.cursor.sequence} · {snap.updates} updates · "
+            f"frame {frame.index + 1}/{n_frames}"
+        )
+        painter.drawText(
+            QRectF(BASE_W - 300, 4, 286, 26),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            where,
+        )
         painter.setFont(self._caption_font)
-        painter.setPen(QColor(150, 40, 30) if frame.part == "backward"
-                       else QColor(20, 100, 45) if frame.part == "update" else QColor(20, 60, 140))
-        painter.drawText(QRectF(14, 30, BASE_W - 28, 24),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         caption(frame, self.options.grad_of))
+        painter.setPen(
+            QColor(150, 40, 30)
+            if frame.part == "backward"
+            else QColor(20, 100, 45)
+            if frame.part == "update"
+            else QColor(20, 60, 140)
+        )
+        painter.drawText(
+            QRectF(14, 30, BASE_W - 28, 24),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            caption(frame, self.options.grad_of),
+        )
 
     def _canvas(self, painter, rect):
         view = self.options.view
@@ -178,12 +203,21 @@ class FrameRenderer:
         pad = 8
         if view == "both":
             split = rect.left() + rect.width() * FOLDED_SHARE
-            self._scene(painter, folded, QRectF(rect.left() + pad, rect.top() + pad,
-                                                split - rect.left() - 2 * pad,
-                                                rect.height() - 2 * pad))
+            self._scene(
+                painter,
+                folded,
+                QRectF(
+                    rect.left() + pad,
+                    rect.top() + pad,
+                    split - rect.left() - 2 * pad,
+                    rect.height() - 2 * pad,
+                ),
+            )
             painter.setPen(QPen(QColor(215, 215, 220), 1))
-            painter.drawLine(QRectF(split, rect.top() + 10, 0, rect.height() - 20).topLeft(),
-                             QRectF(split, rect.top() + 10, 0, rect.height() - 20).bottomLeft())
+            painter.drawLine(
+                QRectF(split, rect.top() + 10, 0, rect.height() - 20).topLeft(),
+                QRectF(split, rect.top() + 10, 0, rect.height() - 20).bottomLeft(),
+            )
             rect = QRectF(split, rect.top(), rect.right() - split, rect.height())
             scene = unfolded
         else:
@@ -198,8 +232,9 @@ class FrameRenderer:
             return
         scale = min(target.width() / source.width(), target.height() / source.height())
         w, h = source.width() * scale, source.height() * scale
-        fitted = QRectF(target.left() + (target.width() - w) / 2,
-                        target.top() + (target.height() - h) / 2, w, h)
+        fitted = QRectF(
+            target.left() + (target.width() - w) / 2, target.top() + (target.height() - h) / 2, w, h
+        )
         scene.render(painter, fitted, source)
 
     def _plots(self, painter, rect):
@@ -221,9 +256,13 @@ class FrameRenderer:
 
 
 def _picture(plot, source, scale) -> QImage:
-    image = QImage(QSize(round(source.width() * scale / PLOT_ZOOM_OUT),
-                         round(source.height() * scale / PLOT_ZOOM_OUT)),
-                   QImage.Format.Format_RGB32)
+    image = QImage(
+        QSize(
+            round(source.width() * scale / PLOT_ZOOM_OUT),
+            round(source.height() * scale / PLOT_ZOOM_OUT),
+        ),
+        QImage.Format.Format_RGB32,
+    )
     image.fill(QColor("white"))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -40,12 +40,17 @@ from rnnsim.sim import atomic
 from rnnsim.sim.recording import PARTS
 
 SOURCES = ("The window's network, as it is now", "A fresh run from the seed, trained first")
-CONTENT_LABELS = {"canvas": "The network canvas",
-                  "canvas+plots": "The canvas with the activations and gradient-flow plots"}
+CONTENT_LABELS = {
+    "canvas": "The network canvas",
+    "canvas+plots": "The canvas with the activations and gradient-flow plots",
+}
 VIEW_LABELS = {"both": "Folded + unfolded", "unfolded": "Unfolded", "folded": "Folded"}
 GRAD_LABELS = {"E": "E = Σ E_t", "E_T": "E_T (last frame)"}
-PART_LABELS = {"forward": "forward pass", "backward": "backward sweep (BPTT)",
-               "update": "weight update"}
+PART_LABELS = {
+    "forward": "forward pass",
+    "backward": "backward sweep (BPTT)",
+    "update": "weight update",
+}
 FILTER = ";;".join([f"{what} (*{ext})" for ext, what in FORMATS.items()])
 
 
@@ -64,8 +69,7 @@ class AnimationDialog(QDialog):
         field = getattr(window, "train_n", None)  # the toolbar's N
         self.train_n.setValue(field.value() if field is not None else 200)
         self.train_n.setSuffix(" updates first")
-        self.source_box.currentIndexChanged.connect(
-            lambda i: self.train_n.setEnabled(i == 1))
+        self.source_box.currentIndexChanged.connect(lambda i: self.train_n.setEnabled(i == 1))
         self.train_n.setEnabled(False)
         form.addRow("Record", _row(self.source_box, self.train_n))
         self.content = _combo("animationContent", CONTENT_LABELS.values())
@@ -106,9 +110,12 @@ class AnimationDialog(QDialog):
         form.addRow("Size", _row(self.width_box, self.height_box))
         self.file = QLineEdit(path or os.path.join(os.path.expanduser("~"), "rnnsim.gif"))
         self.file.setObjectName("animationFile")
-        self.file.setToolTip("The extension picks the format: " + ", ".join(
-            f"{ext} {what}" for ext, what in FORMATS.items()) + ". MP4 needs the extra "
-            "rnnsim[video]; PNG and SVG write numbered frames (name_0001.png, …).")
+        self.file.setToolTip(
+            "The extension picks the format: "
+            + ", ".join(f"{ext} {what}" for ext, what in FORMATS.items())
+            + ". MP4 needs the extra "
+            "rnnsim[video]; PNG and SVG write numbered frames (name_0001.png, …)."
+        )
         choose = QPushButton("Choose…")
         choose.clicked.connect(self._choose)
         form.addRow("File", _row(self.file, choose))
@@ -132,16 +139,19 @@ class AnimationDialog(QDialog):
             view=list(VIEW_LABELS)[self.view.currentIndex()],
             grad_of=list(GRAD_LABELS)[self.grad_of.currentIndex()],
             parts=tuple(p for p, box in self.parts.items() if box.isChecked()),
-            fps=self.fps.value(), hold_first=self.hold_first.value(),
-            hold_last=self.hold_last.value(), width=self.width_box.value(),
-            height=self.height_box.value())
+            fps=self.fps.value(),
+            hold_first=self.hold_first.value(),
+            hold_last=self.hold_last.value(),
+            width=self.width_box.value(),
+            height=self.height_box.value(),
+        )
 
     def path(self) -> str:
         """The output file."""
         return self.file.text().strip()
 
     def source(self) -> str:
-        """"window" or "fresh"."""
+        """ "window" or "fresh"."""
         return ("window", "fresh")[self.source_box.currentIndex()]
 
     def train(self) -> int:
@@ -227,9 +237,19 @@ class AnimationExport(QObject):
         self.process = QProcess(self)
         self.process.setObjectName("animationProcess")
         self.process.setProgram(sys.executable)
-        self.process.setArguments(["-m", "rnnsim", "animate", *start,
-                                   *command_options(self.options), "--progress", "lines",
-                                   "--out", self.path])
+        self.process.setArguments(
+            [
+                "-m",
+                "rnnsim",
+                "animate",
+                *start,
+                *command_options(self.options),
+                "--progress",
+                "lines",
+                "--out",
+                self.path,
+            ]
+        )
         env = QProcessEnvironment.systemEnvironment()
         env.insert("QT_QPA_PLATFORM", "offscreen")
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(rnnsim.__file__)))
@@ -257,23 +277,29 @@ class AnimationExport(QObject):
 
         worker = self.window.worker
         if worker.state == "training":
-            raise ValueError("the window is training: wait for it (or stop it), or record a "
-                             "fresh run")
+            raise ValueError(
+                "the window is training: wait for it (or stop it), or record a fresh run"
+            )
         path = os.path.join(self._folder.name, "run.npz")
-        QMetaObject.invokeMethod(worker, "save", Qt.ConnectionType.BlockingQueuedConnection,
-                                 Q_ARG(str, path))
+        QMetaObject.invokeMethod(
+            worker, "save", Qt.ConnectionType.BlockingQueuedConnection, Q_ARG(str, path)
+        )
         if not os.path.exists(path):
             raise OSError("the window's state could not be saved for the recording")
-        QTimer.singleShot(0, self, lambda: self._ended or self.window.show_notice(
-            f"Recording the animation into {self.path}…"))  # after the worker's "Saved …"
+        QTimer.singleShot(
+            0,
+            self,
+            lambda: (
+                self._ended or self.window.show_notice(f"Recording the animation into {self.path}…")
+            ),
+        )  # after the worker's "Saved …"
         return path
 
     # ----------------------------------------------------------------- running
     @property
     def running(self) -> bool:
         """True while the recording process runs."""
-        return self.process is not None and \
-            self.process.state() != QProcess.ProcessState.NotRunning
+        return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
 
     def _read_stderr(self):
         self._stderr += bytes(self.process.readAllStandardError())
@@ -293,8 +319,9 @@ class AnimationExport(QObject):
             if kind == "train":
                 self.progress.setLabelText(f"Training {total} updates first…")
             else:
-                self.progress.setLabelText(f"Recording {total} frames into "
-                                           f"{os.path.basename(self.path)}…")
+                self.progress.setLabelText(
+                    f"Recording {total} frames into {os.path.basename(self.path)}…"
+                )
             self.progressed.emit(kind, done, total)
 
     def _read_stdout(self):
@@ -302,8 +329,9 @@ class AnimationExport(QObject):
 
     def _on_error(self, error):
         if error == QProcess.ProcessError.FailedToStart:
-            self._fail(f"could not start {sys.executable} -m rnnsim animate "
-                       f"({self.process.errorString()})")
+            self._fail(
+                f"could not start {sys.executable} -m rnnsim animate ({self.process.errorString()})"
+            )
 
     def _on_finished(self, code, status):
         self._kill_timer.stop()
@@ -388,11 +416,26 @@ class AnimationExport(QObject):
 
 def command_options(options) -> list[str]:
     """``options`` as ``rnnsim animate`` flags."""
-    return ["--content", options.content, "--view", options.view, "--grad-of", options.grad_of,
-            "--parts", ",".join(options.parts), "--fps", repr(float(options.fps)),
-            "--hold-first", repr(float(options.hold_first)),
-            "--hold-last", repr(float(options.hold_last)),
-            "--width", str(options.width), "--height", str(options.height)]
+    return [
+        "--content",
+        options.content,
+        "--view",
+        options.view,
+        "--grad-of",
+        options.grad_of,
+        "--parts",
+        ",".join(options.parts),
+        "--fps",
+        repr(float(options.fps)),
+        "--hold-first",
+        repr(float(options.hold_first)),
+        "--hold-last",
+        repr(float(options.hold_last)),
+        "--width",
+        str(options.width),
+        "--height",
+        str(options.height),
+    ]
 
 
 def _outputs(path) -> dict[str, int]:
@@ -403,16 +446,26 @@ def _outputs(path) -> dict[str, int]:
     stem, ext = os.path.splitext(base)
     frame = re.compile(re.escape(stem) + r"_\d{4,}" + re.escape(ext) + "$")
     temporary = re.compile(re.escape(f".{base}.") + r".*" + re.escape(atomic.TEMP_SUFFIX) + "$")
-    frame_temporary = re.compile(re.escape(f".{stem}_") + r"\d{4,}" + re.escape(f"{ext}.")
-                                 + r".*" + re.escape(atomic.TEMP_SUFFIX) + "$")
+    frame_temporary = re.compile(
+        re.escape(f".{stem}_")
+        + r"\d{4,}"
+        + re.escape(f"{ext}.")
+        + r".*"
+        + re.escape(atomic.TEMP_SUFFIX)
+        + "$"
+    )
     out = {}
     try:
         names = os.listdir(folder)
     except OSError:
         return out
     for name in names:
-        if name == base or frame.match(name) or temporary.match(name) \
-                or frame_temporary.match(name):
+        if (
+            name == base
+            or frame.match(name)
+            or temporary.match(name)
+            or frame_temporary.match(name)
+        ):
             with contextlib.suppress(OSError):
                 out[os.path.join(folder, name)] = os.stat(os.path.join(folder, name)).st_mtime_ns
     return out
@@ -429,8 +482,9 @@ def export_animation(window, path=""):
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        job = AnimationExport(window, dialog.options(), dialog.path(), dialog.source(),
-                              dialog.train())
+        job = AnimationExport(
+            window, dialog.options(), dialog.path(), dialog.source(), dialog.train()
+        )
     finally:
         dialog.deleteLater()
     window.animation_export = job  # keeps it alive until the next one

@@ -38,8 +38,14 @@ class MissingExtra(ImportError):
 def open_writer(path, size, durations_ms, fps):
     """The writer for ``path``'s extension (see ``options.FORMATS``)."""
     fmt = format_of(path)
-    cls = {".gif": GifWriter, ".apng": ApngWriter, ".webp": WebpWriter, ".mp4": Mp4Writer,
-           ".png": PngSequence, ".svg": SvgSequence}[fmt]
+    cls = {
+        ".gif": GifWriter,
+        ".apng": ApngWriter,
+        ".webp": WebpWriter,
+        ".mp4": Mp4Writer,
+        ".png": PngSequence,
+        ".svg": SvgSequence,
+    }[fmt]
     return cls(os.fspath(path), tuple(size), list(durations_ms), float(fps))
 
 
@@ -138,8 +144,9 @@ class GifWriter(_FileWriter):
         indexed.putpalette([*self._colours.astype(np.uint8).ravel().tolist(), 0, 0, 0])
         table, data = _gif_parts(indexed)
         bits = max(1, (len(table) // 3 - 1).bit_length()) - 1
-        self._file.write(b"!\xf9\x04" + struct.pack("<BHBB", flags, round(duration / 10),
-                                                     TRANSPARENT, 0))
+        self._file.write(
+            b"!\xf9\x04" + struct.pack("<BHBB", flags, round(duration / 10), TRANSPARENT, 0)
+        )
         self._file.write(b"," + struct.pack("<HHHHB", x0, y0, x1 - x0, y1 - y0, 0x80 | bits))
         self._file.write(table + data)
 
@@ -151,7 +158,7 @@ class GifWriter(_FileWriter):
             if len(new):
                 rgb = np.stack([new >> 16, (new >> 8) & 255, new & 255], axis=1).astype(int)
                 distance = ((rgb[:, None, :] - self._colours[None]) ** 2).sum(axis=2)
-                far = distance.min(axis=1) > self.MAX_DISTANCE ** 2
+                far = distance.min(axis=1) > self.MAX_DISTANCE**2
                 if counts[far].sum() <= self.MAX_FAR * keys.size:
                     self._lut[new] = distance.argmin(axis=1)
                     self._known[new] = True
@@ -161,10 +168,12 @@ class GifWriter(_FileWriter):
         from PIL import Image
 
         indexed = Image.fromarray(crop, "RGB").quantize(
-            TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        colours = np.asarray(indexed.getpalette()[:3 * TRANSPARENT], int).reshape(-1, 3)
-        self._colours = np.vstack([colours, np.repeat(colours[:1], TRANSPARENT - len(colours),
-                                                      axis=0)])
+            TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        colours = np.asarray(indexed.getpalette()[: 3 * TRANSPARENT], int).reshape(-1, 3)
+        self._colours = np.vstack(
+            [colours, np.repeat(colours[:1], TRANSPARENT - len(colours), axis=0)]
+        )
         pixels = np.asarray(indexed).copy()
         self._known[:] = False
         self._lut[keys] = pixels
@@ -206,7 +215,7 @@ def _gif_parts(indexed) -> tuple[bytes, bytes]:
     pos, table = 13, b""
     if packed & 0x80:
         size = 3 * 2 ** ((packed & 7) + 1)
-        table, pos = gif[13:13 + size], 13 + size
+        table, pos = gif[13 : 13 + size], 13 + size
     while gif[pos] == 0x21:  # extensions: skip their sub-blocks
         pos += 2
         while gif[pos]:
@@ -218,12 +227,12 @@ def _gif_parts(indexed) -> tuple[bytes, bytes]:
     pos += 10
     if local & 0x80:
         size = 3 * 2 ** ((local & 7) + 1)
-        table, pos = gif[pos:pos + size], pos + size
+        table, pos = gif[pos : pos + size], pos + size
     start = pos
     pos += 1  # LZW minimum code size
     while gif[pos]:
         pos += gif[pos] + 1
-    return table, gif[start:pos + 1]
+    return table, gif[start : pos + 1]
 
 
 class ApngWriter(_FileWriter):
@@ -236,8 +245,12 @@ class ApngWriter(_FileWriter):
         self._sequence = 0
 
     def _chunk(self, kind: bytes, data: bytes):
-        self._file.write(struct.pack(">I", len(data)) + kind + data
-                         + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        self._file.write(
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     def _add(self, rgb, duration):
         box = (0, 0, *self.size) if self.count == 0 else changed_box(self._previous, rgb)
@@ -248,8 +261,12 @@ class ApngWriter(_FileWriter):
             self._file.write(b"\x89PNG\r\n\x1a\n")
             self._chunk(b"IHDR", chunks[0][1])
             self._chunk(b"acTL", struct.pack(">II", len(self.durations), 0))
-        self._chunk(b"fcTL", struct.pack(">IIIIIHHBB", self._sequence, x1 - x0, y1 - y0, x0, y0,
-                                         round(duration), 1000, 0, 0))
+        self._chunk(
+            b"fcTL",
+            struct.pack(
+                ">IIIIIHHBB", self._sequence, x1 - x0, y1 - y0, x0, y0, round(duration), 1000, 0, 0
+            ),
+        )
         self._sequence += 1
         for kind, data in chunks:
             if kind != b"IDAT":
@@ -271,8 +288,8 @@ class ApngWriter(_FileWriter):
 def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     out, pos = [], 8
     while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        out.append((png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]))
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        out.append((png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]))
         pos += 12 + length
     return out
 
@@ -295,8 +312,15 @@ class WebpWriter(_FileWriter):
     def _encode(self):
         try:
             frames = _pulled_frames(self._queue, self.size, len(self.durations))
-            frames.save(self.tmp, "WEBP", save_all=True, duration=self.durations, loop=0,
-                        lossless=True, method=0)
+            frames.save(
+                self.tmp,
+                "WEBP",
+                save_all=True,
+                duration=self.durations,
+                loop=0,
+                lossless=True,
+                method=0,
+            )
         except _Aborted:
             pass
         except Exception as exc:  # reported by add/finish in the recording's thread
@@ -384,8 +408,12 @@ class Mp4Writer(_FileWriter):
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = self.size
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "18", "preset": "medium", "tune": "animation",
-                          "rc-lookahead": "8"}  # x264 holds this many frames (default 40)
+        stream.options = {
+            "crf": "18",
+            "preset": "medium",
+            "tune": "animation",
+            "rc-lookahead": "8",
+        }  # x264 holds this many frames (default 40)
         stream.codec_context.thread_count = 2
         self._stream, self._pts = stream, 0
 

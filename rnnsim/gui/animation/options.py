@@ -10,8 +10,14 @@ from rnnsim.sim.recording import PARTS, check_parts
 CONTENTS = ("canvas", "canvas+plots")  # the network alone, or with activations and G beside
 VIEWS = ("both", "unfolded", "folded")  # as the canvas's View choice: folded + unfolded, ...
 GRAD_OF = ("E", "E_T")  # the canvas's "Gradient of": the whole loss, or the last frame's
-FORMATS = {".gif": "GIF", ".webp": "WebP", ".png": "PNG frames", ".svg": "SVG frames",
-           ".apng": "APNG", ".mp4": "MP4 (H.264)"}
+FORMATS = {
+    ".gif": "GIF",
+    ".webp": "WebP",
+    ".png": "PNG frames",
+    ".svg": "SVG frames",
+    ".apng": "APNG",
+    ".mp4": "MP4 (H.264)",
+}
 MAX_WIDTH = 1920
 MIN_WIDTH = 320
 MIN_HEIGHT, MAX_HEIGHT = 180, 1440
@@ -21,8 +27,9 @@ def format_of(path) -> str:
     """The format key (file extension with its dot) of ``path``; ValueError if unsupported."""
     ext = os.path.splitext(os.fspath(path))[1].lower()
     if ext not in FORMATS:
-        raise ValueError(f"out: got {os.fspath(path)!r}, expected a file name ending in "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(
+            f"out: got {os.fspath(path)!r}, expected a file name ending in {', '.join(FORMATS)}"
+        )
     return ext
 
 
@@ -64,24 +71,36 @@ class AnimationOptions:
     def __post_init__(self):
         for name, allowed in (("content", CONTENTS), ("view", VIEWS), ("grad_of", GRAD_OF)):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name}: got {getattr(self, name)!r}, expected one of "
-                                 f"{', '.join(allowed)}")
+                raise ValueError(
+                    f"{name}: got {getattr(self, name)!r}, expected one of {', '.join(allowed)}"
+                )
         object.__setattr__(self, "parts", check_parts(self.parts))
         if not 0.2 <= float(self.fps) <= 60:
             raise ValueError(f"fps: got {self.fps!r}, expected a number in [0.2, 60]")
         for name in ("hold_first", "hold_last"):
             if not 0 <= float(getattr(self, name)) <= 60:
-                raise ValueError(f"{name}: got {getattr(self, name)!r}, expected seconds in "
-                                 "[0, 60]")
-        if isinstance(self.width, bool) or not isinstance(self.width, int) \
-                or not MIN_WIDTH <= self.width <= MAX_WIDTH:
-            raise ValueError(f"width: got {self.width!r}, expected a whole number of pixels "
-                             f"in [{MIN_WIDTH}, {MAX_WIDTH}]")
+                raise ValueError(
+                    f"{name}: got {getattr(self, name)!r}, expected seconds in [0, 60]"
+                )
+        if (
+            isinstance(self.width, bool)
+            or not isinstance(self.width, int)
+            or not MIN_WIDTH <= self.width <= MAX_WIDTH
+        ):
+            raise ValueError(
+                f"width: got {self.width!r}, expected a whole number of pixels "
+                f"in [{MIN_WIDTH}, {MAX_WIDTH}]"
+            )
         object.__setattr__(self, "width", self.width - self.width % 2)
-        if isinstance(self.height, bool) or not isinstance(self.height, int) \
-                or not (self.height == 0 or MIN_HEIGHT <= self.height <= MAX_HEIGHT):
-            raise ValueError(f"height: got {self.height!r}, expected 0 (width·9/16) or a whole "
-                             f"number of pixels in [{MIN_HEIGHT}, {MAX_HEIGHT}]")
+        if (
+            isinstance(self.height, bool)
+            or not isinstance(self.height, int)
+            or not (self.height == 0 or MIN_HEIGHT <= self.height <= MAX_HEIGHT)
+        ):
+            raise ValueError(
+                f"height: got {self.height!r}, expected 0 (width·9/16) or a whole "
+                f"number of pixels in [{MIN_HEIGHT}, {MAX_HEIGHT}]"
+            )
 
     @property
     def size(self) -> tuple[int, int]:

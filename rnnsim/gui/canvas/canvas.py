@@ -80,17 +80,22 @@ class NetworkCanvas(QWidget):
         self.mode = QComboBox()
         self.mode.setObjectName("canvasMode")
         self.mode.addItems(MODES)
-        self.mode.setToolTip("Show the folded network (x → s with its W_s loop → y), the "
-                             "unfolded one (a column per time step), or both.")
+        self.mode.setToolTip(
+            "Show the folded network (x → s with its W_s loop → y), the "
+            "unfolded one (a column per time step), or both."
+        )
         self.mode.currentIndexChanged.connect(self._on_mode)
         self.follow = QCheckBox("Follow step")
         self.follow.setChecked(True)
-        self.follow.setToolTip("Scroll the unfolded network so the current time step stays "
-                               "in view.")
+        self.follow.setToolTip(
+            "Scroll the unfolded network so the current time step stays in view."
+        )
         row.addWidget(self.mode)
-        for text, tip, slot in (("Fit", "Fit the whole network in the view (F)", self.fit),
-                                ("+", "Zoom in (wheel, +)", lambda: self.unfolded.zoom(1.25)),
-                                ("−", "Zoom out (wheel, −)", lambda: self.unfolded.zoom(0.8))):
+        for text, tip, slot in (
+            ("Fit", "Fit the whole network in the view (F)", self.fit),
+            ("+", "Zoom in (wheel, +)", lambda: self.unfolded.zoom(1.25)),
+            ("−", "Zoom out (wheel, −)", lambda: self.unfolded.zoom(0.8)),
+        ):
             button = QToolButton()
             button.setText(text)
             button.setToolTip(tip)
@@ -103,11 +108,13 @@ class NetworkCanvas(QWidget):
         self.grad_source.setToolTip(
             "Backward arrows: ‖∂E/∂s_k‖ of the whole loss E = Σ_t E_t of the displayed sequence, "
             "or ‖∂E_T/∂s_k‖ of the last frame's loss alone (the lecture's ∂E_N/∂s_i: watch it "
-            "fade with the lag).")
+            "fade with the lag)."
+        )
         self.grad_source.currentIndexChanged.connect(self._on_grad_source)
         for combo in (self.mode, self.grad_source):  # narrow windows: the combos give way
             combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             combo.setMinimumContentsLength(9)
         row.addWidget(QLabel("  Gradient of:"))
         row.addWidget(self.grad_source)
@@ -152,11 +159,17 @@ class NetworkCanvas(QWidget):
         self.folded_scene.show_snapshot(snapshot, scales)
         if folded_rebuilt:
             self.folded_scene.setSceneRect(
-                self.folded_scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
+                self.folded_scene.itemsBoundingRect().adjusted(-10, -10, 10, 10)
+            )
             self.folded.fit()
-        self.legend.set_scales([("sₜ, cₜ  (activation)", scales.state),
-                                ("xₜ", scales.inputs), ("yₜ", scales.outputs),
-                                (self._grad_title(), scales.grad)])
+        self.legend.set_scales(
+            [
+                ("sₜ, cₜ  (activation)", scales.state),
+                ("xₜ", scales.inputs),
+                ("yₜ", scales.outputs),
+                (self._grad_title(), scales.grad),
+            ]
+        )
         if rebuilt:
             self.selection = self._ringed = None
             self._initial_view(snapshot)

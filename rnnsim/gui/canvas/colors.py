@@ -20,15 +20,23 @@ def _lut(stops, n=256):
 
 
 # Blue (negative) – white (zero) – red (positive), like ColorBrewer's RdBu.
-DIVERGING = _lut([(0.0, (33, 102, 172)), (0.25, (146, 197, 222)), (0.5, (247, 247, 247)),
-                  (0.75, (244, 165, 130)), (1.0, (178, 24, 43))])
+DIVERGING = _lut(
+    [
+        (0.0, (33, 102, 172)),
+        (0.25, (146, 197, 222)),
+        (0.5, (247, 247, 247)),
+        (0.75, (244, 165, 130)),
+        (1.0, (178, 24, 43)),
+    ]
+)
 # White to red: sigmoid states in [0, 1], ReLU states in [0, max].
 POSITIVE = _lut([(0.0, (247, 247, 247)), (0.5, (244, 165, 130)), (1.0, (178, 24, 43))])
 # White to green: output probabilities y_t.
 PROBABILITY = _lut([(0.0, (247, 252, 245)), (0.5, (116, 196, 118)), (1.0, (0, 90, 50))])
 # Pale yellow (faded) to dark purple (strong): gradient norms on a log scale.
-GRADIENT = _lut([(0.0, (255, 245, 200)), (0.35, (253, 174, 97)), (0.7, (215, 48, 39)),
-                 (1.0, (84, 0, 95))])
+GRADIENT = _lut(
+    [(0.0, (255, 245, 200)), (0.35, (253, 174, 97)), (0.7, (215, 48, 39)), (1.0, (84, 0, 95))]
+)
 
 
 @dataclass

@@ -22,10 +22,12 @@ BLUE = QColor(20, 60, 140)
 GREEN = QColor(20, 120, 50)
 GREY = QColor(70, 70, 70)
 #: The LSTM note's words for the symbols (long-term/short-term memory; the four gates).
-LSTM_WORDS = ("c<sub>t</sub>: long-term memory<br>s<sub>t</sub>: short-term memory<br>"
-              "learn gate: i⊙g<br>forget gate: f⊙c<sub>t−1</sub><br>"
-              "remember gate: c<sub>t</sub> = f⊙c<sub>t−1</sub> + i⊙g<br>"
-              "use gate: o, s<sub>t</sub> = o⊙tanh(c<sub>t</sub>)")
+LSTM_WORDS = (
+    "c<sub>t</sub>: long-term memory<br>s<sub>t</sub>: short-term memory<br>"
+    "learn gate: i⊙g<br>forget gate: f⊙c<sub>t−1</sub><br>"
+    "remember gate: c<sub>t</sub> = f⊙c<sub>t−1</sub> + i⊙g<br>"
+    "use gate: o, s<sub>t</sub> = o⊙tanh(c<sub>t</sub>)"
+)
 OUTPUT_FN = {"softmax": "softmax", "sigmoid": "σ", "linear": ""}
 
 
@@ -36,8 +38,11 @@ class LoopArrow(QGraphicsItem):
         super().__init__()
         self.key, self.on_click = key, on_click
         self.path = QPainterPath(top)
-        self.path.cubicTo(QPointF(top.x() + reach, top.y() - 20),
-                          QPointF(bottom.x() + reach, bottom.y() + 20), bottom)
+        self.path.cubicTo(
+            QPointF(top.x() + reach, top.y() - 20),
+            QPointF(bottom.x() + reach, bottom.y() + 20),
+            bottom,
+        )
         self.end, self.pen = bottom, QPen(GREY, 1.6)
 
     def boundingRect(self):
@@ -60,8 +65,11 @@ class LoopArrow(QGraphicsItem):
         px, py = -uy * h * 0.5, ux * h * 0.5
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.pen.color())
-        painter.drawPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
-                                       QPointF(base.x() - px, base.y() - py)]))
+        painter.drawPolygon(
+            QPolygonF(
+                [tip, QPointF(base.x() + px, base.y() + py), QPointF(base.x() - px, base.y() - py)]
+            )
+        )
 
     def mousePressEvent(self, event):
         self.on_click(self.key, None)
@@ -112,28 +120,50 @@ class FoldedScene(QGraphicsScene):
         self._add("s", VectorItem(("s", None), k.H, self.on_click), QPointF(-sw / 2, s_top), 2)
         self._add("x", VectorItem(("x", None), k.n_in, self.on_click), QPointF(-xw / 2, x_top), 2)
         for name, top, w in (("y", y_top, yw), ("s", s_top, sw), ("x", x_top, xw)):
-            self._add(f"{name}_label", HtmlItem(html_sub(name, "t"), 11), QPointF(-w / 2 - 34,
-                                                                                   top - 6))
-        self._add("Wx", CanvasArrow(QPointF(cx, x_top - 4), QPointF(cx, s_top + sh + 4),
-                                  key=("W", "Wx"), on_click=self.on_click, width=1.6), QPointF())
-        self._add("Wy", CanvasArrow(QPointF(cx, s_top - 4), QPointF(cx, y_top + yh + 4),
-                                  key=("W", "Wy"), on_click=self.on_click, width=1.6), QPointF())
+            self._add(
+                f"{name}_label", HtmlItem(html_sub(name, "t"), 11), QPointF(-w / 2 - 34, top - 6)
+            )
+        self._add(
+            "Wx",
+            CanvasArrow(
+                QPointF(cx, x_top - 4),
+                QPointF(cx, s_top + sh + 4),
+                key=("W", "Wx"),
+                on_click=self.on_click,
+                width=1.6,
+            ),
+            QPointF(),
+        )
+        self._add(
+            "Wy",
+            CanvasArrow(
+                QPointF(cx, s_top - 4),
+                QPointF(cx, y_top + yh + 4),
+                key=("W", "Wy"),
+                on_click=self.on_click,
+                width=1.6,
+            ),
+            QPointF(),
+        )
         loop = has_loop(k.cell)
         if loop:
             loop_top = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.25)
             loop_bottom = QPointF(sw / 2 + 3, s_top + min(sh, 48) * 0.75)
-            self._add("Ws", LoopArrow(loop_top, loop_bottom, 70, ("W", "Ws"), self.on_click),
-                      QPointF(), 1)
+            self._add(
+                "Ws", LoopArrow(loop_top, loop_bottom, 70, ("W", "Ws"), self.on_click), QPointF(), 1
+            )
         else:
-            note = HtmlItem("no W<sub>s</sub> loop:<br>no memory of<br>earlier frames", 8.5,
-                            GREY)
+            note = HtmlItem("no W<sub>s</sub> loop:<br>no memory of<br>earlier frames", 8.5, GREY)
             self._add("no_loop", note, QPointF(sw / 2 + 10, s_top), 3)
-        labels = (("Wx", QPointF(8, (x_top + s_top + sh) / 2 - 14)),
-                  ("Wy", QPointF(8, (s_top + y_top + yh) / 2 - 14)),
-                  ("Ws", QPointF(sw / 2 + 62, s_top + min(sh, 48) / 2 - 14)))
-        for name, pos in labels[:3 if loop else 2]:
-            label = HtmlItem(html_sub("W", name[1]), 11, BLUE, key=("W", name),
-                             on_click=self.on_click)
+        labels = (
+            ("Wx", QPointF(8, (x_top + s_top + sh) / 2 - 14)),
+            ("Wy", QPointF(8, (s_top + y_top + yh) / 2 - 14)),
+            ("Ws", QPointF(sw / 2 + 62, s_top + min(sh, 48) / 2 - 14)),
+        )
+        for name, pos in labels[: 3 if loop else 2]:
+            label = HtmlItem(
+                html_sub("W", name[1]), 11, BLUE, key=("W", name), on_click=self.on_click
+            )
             label.setToolTip("Click: statistics of this weight matrix in the Inspector")
             self._add(f"{name}_label", label, pos, 3)
             self._add(f"{name}_delta", CanvasText("", 7.5, GREY), pos + QPointF(0, 20), 3)
@@ -141,8 +171,12 @@ class FoldedScene(QGraphicsScene):
         self._add("pred", CanvasText("", 9), QPointF(yw / 2 + 10, y_top))
         if k.cell in GATE_NAMES:
             bars = GateBars(GATE_NAMES[k.cell])
-            self._add("gates", bars, QPointF(-sw / 2 - bars.boundingRect().width() - 40,
-                                             s_top + sh + 18), 2)
+            self._add(
+                "gates",
+                bars,
+                QPointF(-sw / 2 - bars.boundingRect().width() - 40, s_top + sh + 18),
+                2,
+            )
         if k.cell == "lstm":
             self._build_cell_state(sw, sh, s_top)
         self._add("equations", HtmlItem("", 9.5), QPointF(-120, x_top + xh + 30))
@@ -151,18 +185,27 @@ class FoldedScene(QGraphicsScene):
     def _build_cell_state(self, sw, sh, s_top):
         left = -sw / 2 - sw - 70
         self._add("c", VectorItem(("c", None), self.key.H, self.on_click), QPointF(left, s_top), 2)
-        self._add("c_label", HtmlItem(f"{html_sub('c', 't')} <small>long-term memory</small>",
-                                      11), QPointF(left, s_top - 28))
+        self._add(
+            "c_label",
+            HtmlItem(f"{html_sub('c', 't')} <small>long-term memory</small>", 11),
+            QPointF(left, s_top - 28),
+        )
         mid = s_top + min(sh, 48) / 2
-        self._add("c_to_s", CanvasArrow(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
-                  QPointF(), 1)
-        self._add("c_to_s_label", HtmlItem("use:<br>o⊙tanh", 8), QPointF(left + sw + 2, mid + 2),
-                  3)
-        top, bottom = QPointF(left - 3, s_top + min(sh, 48) * 0.25), \
-            QPointF(left - 3, s_top + min(sh, 48) * 0.75)
+        self._add(
+            "c_to_s",
+            CanvasArrow(QPointF(left + sw + 4, mid), QPointF(-sw / 2 - 4, mid)),
+            QPointF(),
+            1,
+        )
+        self._add("c_to_s_label", HtmlItem("use:<br>o⊙tanh", 8), QPointF(left + sw + 2, mid + 2), 3)
+        top, bottom = (
+            QPointF(left - 3, s_top + min(sh, 48) * 0.25),
+            QPointF(left - 3, s_top + min(sh, 48) * 0.75),
+        )
         self._add("c_loop", LoopArrow(top, bottom, -60, ("W", "Ws"), self.on_click), QPointF(), 1)
-        self._add("c_loop_label", HtmlItem("forget: f⊙c<sub>t−1</sub>", 8),
-                  QPointF(left - 100, mid - 34))
+        self._add(
+            "c_loop_label", HtmlItem("forget: f⊙c<sub>t−1</sub>", 8), QPointF(left - 100, mid - 34)
+        )
         words = HtmlItem(LSTM_WORDS, 8, GREY)
         words.setToolTip("The LSTM note's words for the symbols of the cell")
         self._add("lstm_words", words, QPointF(left - 150, s_top + sh + 30), 3)
@@ -194,27 +237,36 @@ class FoldedScene(QGraphicsScene):
         token.setX(-token.boundingRect().width() / 2)
         if "gates" in items:
             names = GATE_NAMES[snap.cell]
-            items["gates"].set_values([float(np.mean(snap.gates[n][frame])) for n in names]
-                                      if known else None)
+            items["gates"].set_values(
+                [float(np.mean(snap.gates[n][frame])) for n in names] if known else None
+            )
         items["title"].set_text(f"folded network · t = {j} · {snap.cursor.phase}")
         items["equations"].set_html(self._equations(snap, scales.output_kind))
         self._mark_update(snap)
 
     def _equations(self, snap, output):
-        phi = {"tanh": "tanh", "sigmoid": "σ", "relu": "ReLU"}.get(snap.activation,
-                                                                  snap.activation)
+        phi = {"tanh": "tanh", "sigmoid": "σ", "relu": "ReLU"}.get(snap.activation, snap.activation)
         out = OUTPUT_FN.get(output, output)
-        y_rhs = f"{out}(s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>)" if out else \
-            "s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>"
-        first = (f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + "
-                 "s<sub>t−1</sub>·W<sub>s</sub> + b<sub>s</sub>)")
+        y_rhs = (
+            f"{out}(s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>)"
+            if out
+            else "s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>"
+        )
+        first = (
+            f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + "
+            "s<sub>t−1</sub>·W<sub>s</sub> + b<sub>s</sub>)"
+        )
         if not has_loop(snap.cell):
-            first = (f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + b<sub>s</sub>)"
-                     "  (W<sub>s</sub> = 0: no memory)")
+            first = (
+                f"s<sub>t</sub> = {phi}(x<sub>t</sub>·W<sub>x</sub> + b<sub>s</sub>)"
+                "  (W<sub>s</sub> = 0: no memory)"
+            )
         elif snap.cell != "elman":
             first = f"s<sub>t</sub> = {snap.cell.upper()} cell(x<sub>t</sub>, s<sub>t−1</sub>)"
-        return (f"<i>{first}<br>y<sub>t</sub> = {y_rhs}<br>"
-                "E = Σ<sub>t</sub> E<sub>t</sub>(y<sub>t</sub>, d<sub>t</sub>)</i>")
+        return (
+            f"<i>{first}<br>y<sub>t</sub> = {y_rhs}<br>"
+            "E = Σ<sub>t</sub> E<sub>t</sub>(y<sub>t</sub>, d<sub>t</sub>)</i>"
+        )
 
     def _delta_norm(self, delta):
         if delta is None:

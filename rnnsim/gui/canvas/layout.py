@@ -28,8 +28,9 @@ class LayoutKey:
     @classmethod
     def of(cls, snapshot):
         """The layout key of a Snapshot."""
-        return cls(snapshot.T, snapshot.s.shape[1], snapshot.X.shape[1], snapshot.D.shape[1],
-                   snapshot.cell)
+        return cls(
+            snapshot.T, snapshot.s.shape[1], snapshot.X.shape[1], snapshot.D.shape[1], snapshot.cell
+        )
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,17 @@ def make_geometry(key):
     y_out = y_text + 62.0
     out_h = block_shape(key.n_out)[0] * PITCH
     y_cell = y_out + out_h + 44.0 if key.cell == "lstm" else None
-    state_top = (y_cell + block_shape(key.H)[0] * PITCH + 36.0) if y_cell is not None \
+    state_top = (
+        (y_cell + block_shape(key.H)[0] * PITCH + 36.0)
+        if y_cell is not None
         else y_out + out_h + 44.0
+    )
     state_h = block_shape(key.H)[0] * PITCH
     y_grad = state_top + state_h + 14.0
     y_gates = y_grad + 24.0
     gap = 92.0 if key.cell in GATE_NAMES else 62.0
     y_in = state_top + state_h + gap
     y_token = y_in + block_shape(key.n_in)[0] * PITCH + 6.0
-    return Geometry(key, pitch, y_text, y_out, y_cell, state_top, y_grad, y_gates, y_in,
-                    y_token, y_token + 40.0)
+    return Geometry(
+        key, pitch, y_text, y_out, y_cell, state_top, y_grad, y_gates, y_in, y_token, y_token + 40.0
+    )

@@ -39,8 +39,9 @@ def fitting_ticks(scale, bar_w, metrics, gap=6.0):
     spans = []  # (left, right) of each label: the ends aligned inward, the others centred
     for i, (v, label) in enumerate(zip(values, labels, strict=True)):
         px, w = (v - scale.lo) / span * bar_w, metrics.horizontalAdvance(label)
-        spans.append((px, px + w) if i == 0 else (px - w, px) if i == last
-                     else (px - w / 2, px + w / 2))
+        spans.append(
+            (px, px + w) if i == 0 else (px - w, px) if i == last else (px - w / 2, px + w / 2)
+        )
     if any(a[1] + gap > b[0] for a, b in pairwise(spans)):
         return [values[0], values[-1]], [labels[0], labels[-1]]
     return values, labels
@@ -107,11 +108,19 @@ class LegendBar(QWidget):
                     continue
                 painter.drawLine(QPointF(px, 27), QPointF(px, 30))
                 # the end labels stay inside the bar's span: neighbours never overlap
-                align = (Qt.AlignmentFlag.AlignLeft if i == 0 else
-                         Qt.AlignmentFlag.AlignRight if i == last else
-                         Qt.AlignmentFlag.AlignHCenter)
-                box = (QRectF(px, 30, bar_w / 2, 14) if i == 0 else
-                       QRectF(px - bar_w / 2, 30, bar_w / 2, 14) if i == last else
-                       QRectF(px - bar_w / 4, 30, bar_w / 2, 14))
+                align = (
+                    Qt.AlignmentFlag.AlignLeft
+                    if i == 0
+                    else Qt.AlignmentFlag.AlignRight
+                    if i == last
+                    else Qt.AlignmentFlag.AlignHCenter
+                )
+                box = (
+                    QRectF(px, 30, bar_w / 2, 14)
+                    if i == 0
+                    else QRectF(px - bar_w / 2, 30, bar_w / 2, 14)
+                    if i == last
+                    else QRectF(px - bar_w / 4, 30, bar_w / 2, 14)
+                )
                 painter.drawText(box, align, label)
             x += bar_w + 44

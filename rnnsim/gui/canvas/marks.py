@@ -18,8 +18,7 @@ class CanvasArrow(QGraphicsPathItem):
     The pen (colour, width, dash) is updated in place; the head grows with the width.
     """
 
-    def __init__(self, start, end, color=ARROW_GREY, width=1.2, key=None,
-                 on_click=None, head=7.0):
+    def __init__(self, start, end, color=ARROW_GREY, width=1.2, key=None, on_click=None, head=7.0):
         super().__init__()
         self.key, self.on_click, self.head = key, on_click, head
         self.start, self.end = QPointF(start), QPointF(end)
@@ -40,8 +39,16 @@ class CanvasArrow(QGraphicsPathItem):
         px, py = -uy * head * 0.5, ux * head * 0.5
         path = QPainterPath(self.start)
         path.lineTo(base)
-        path.addPolygon(QPolygonF([tip, QPointF(base.x() + px, base.y() + py),
-                                  QPointF(base.x() - px, base.y() - py), tip]))
+        path.addPolygon(
+            QPolygonF(
+                [
+                    tip,
+                    QPointF(base.x() + px, base.y() + py),
+                    QPointF(base.x() - px, base.y() - py),
+                    tip,
+                ]
+            )
+        )
         self.setPath(path)
 
     def set_style(self, color, width, style=Qt.PenStyle.SolidLine):
@@ -114,5 +121,6 @@ class GateBars(QGraphicsItem):
                 h = float(np.clip(v, 0, 1)) * self.HEIGHT
                 painter.drawRect(QRectF(x, self.HEIGHT - h, self.WIDTH, h))
             painter.setPen(QColor(40, 40, 40))
-            painter.drawText(QRectF(x - 2, self.HEIGHT, self.WIDTH + 4, 12),
-                             Qt.AlignmentFlag.AlignHCenter, name)
+            painter.drawText(
+                QRectF(x - 2, self.HEIGHT, self.WIDTH + 4, 12), Qt.AlignmentFlag.AlignHCenter, name
+            )

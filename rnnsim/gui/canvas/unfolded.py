@@ -74,14 +74,15 @@ class UnfoldedScene(QGraphicsScene):
         """Bring the texts of ``columns`` up to date (they came into view)."""
         self._updater.refresh_texts(columns, self.texts_readable())
 
-    def render(self, painter, target=None, source=None,
-               mode=Qt.AspectRatioMode.KeepAspectRatio):
+    def render(self, painter, target=None, source=None, mode=Qt.AspectRatioMode.KeepAspectRatio):
         """Render for export at full detail: every text written, shown as the scale allows."""
         target, source = QRectF(target or QRectF()), QRectF(source or QRectF())
         source_rect = source if not source.isNull() else self.sceneRect()
         target_rect = target if not target.isNull() else source_rect
-        scale = min(target_rect.width() / max(source_rect.width(), 1e-9),
-                    target_rect.height() / max(source_rect.height(), 1e-9))
+        scale = min(
+            target_rect.width() / max(source_rect.width(), 1e-9),
+            target_rect.height() / max(source_rect.height(), 1e-9),
+        )
         lod = self.detail.lod
         self.detail.set_zoom(max(scale, CAPTIONS_BELOW))
         if self.key is not None:
@@ -134,12 +135,16 @@ class UnfoldedScene(QGraphicsScene):
         left = g.block_left(j, k.H)
         self._add(("s", j), VectorItem(("s", j), k.H, self.on_click), QPointF(left, g.y_state), 2)
         label = self._label(("s_label", j), sub("s", j), left, g.y_state)
-        label.make_clickable(("s", j), self.on_click,
-                             "Click: the whole state vector in the Inspector (norms, Φ', the "
-                             "step Jacobian ∂s_t/∂s_{t−1})")
+        label.make_clickable(
+            ("s", j),
+            self.on_click,
+            "Click: the whole state vector in the Inspector (norms, Φ', the "
+            "step Jacobian ∂s_t/∂s_{t−1})",
+        )
         if g.y_cell is not None:
-            self._add(("c", j), VectorItem(("c", j), k.H, self.on_click),
-                      QPointF(left, g.y_cell), 2)
+            self._add(
+                ("c", j), VectorItem(("c", j), k.H, self.on_click), QPointF(left, g.y_cell), 2
+            )
             self._label(("c_label", j), sub("c", j), left, g.y_cell)
         if j == 0:
             return
@@ -147,8 +152,16 @@ class UnfoldedScene(QGraphicsScene):
         prev_right = g.block_left(j - 1, k.H) + w
         mid = g.y_state + min(h, 3 * 16) / 2
         if has_loop(k.cell):
-            self._add(("Ws", j), CanvasArrow(QPointF(prev_right + 3, mid), QPointF(left - 3, mid),
-                                           key=("W", "Ws"), on_click=self.on_click), z=1)
+            self._add(
+                ("Ws", j),
+                CanvasArrow(
+                    QPointF(prev_right + 3, mid),
+                    QPointF(left - 3, mid),
+                    key=("W", "Ws"),
+                    on_click=self.on_click,
+                ),
+                z=1,
+            )
         grad = CanvasArrow(QPointF(left - 3, g.y_grad), QPointF(prev_right + 3, g.y_grad), GRAD)
         grad.setVisible(False)
         self._add(("grad", j), grad, z=3)
@@ -156,8 +169,11 @@ class UnfoldedScene(QGraphicsScene):
         self._add(("grad_text", j), grad_text, QPointF(prev_right + 14, g.y_grad + 7), z=3)
         if g.y_cell is not None:
             cmid = g.y_cell + min(h, 3 * 16) / 2
-            self._add(("c_line", j), CanvasArrow(QPointF(prev_right + 3, cmid),
-                                               QPointF(left - 3, cmid), head=6), z=1)
+            self._add(
+                ("c_line", j),
+                CanvasArrow(QPointF(prev_right + 3, cmid), QPointF(left - 3, cmid), head=6),
+                z=1,
+            )
 
     def _build_frame_column(self, j):
         g, k = self.geometry, self.key
@@ -167,24 +183,46 @@ class UnfoldedScene(QGraphicsScene):
         y_w, y_h = g.block_size(k.n_out)
         x_left, y_left = cx - x_w / 2, cx - y_w / 2
         self._add(("x", j), VectorItem(("x", j), k.n_in, self.on_click), QPointF(x_left, g.y_in), 2)
-        self._add(("y", j), VectorItem(("y", j), k.n_out, self.on_click),
-                  QPointF(y_left, g.y_out), 2)
+        self._add(
+            ("y", j), VectorItem(("y", j), k.n_out, self.on_click), QPointF(y_left, g.y_out), 2
+        )
         self._label(("x_label", j), sub("x", j), x_left, g.y_in)
         self._label(("y_label", j), sub("y", j), y_left, g.y_out)
         top_of_state = g.y_cell if g.y_cell is not None else g.y_state
-        self._add(("Wx", j), CanvasArrow(QPointF(cx, g.y_in - 3), QPointF(cx, g.y_state + s_h + 3),
-                                       key=("W", "Wx"), on_click=self.on_click), z=1)
-        self._add(("Wy", j), CanvasArrow(QPointF(cx, top_of_state - 3),
-                                       QPointF(cx, g.y_out + y_h + 3),
-                                       key=("W", "Wy"), on_click=self.on_click), z=1)
+        self._add(
+            ("Wx", j),
+            CanvasArrow(
+                QPointF(cx, g.y_in - 3),
+                QPointF(cx, g.y_state + s_h + 3),
+                key=("W", "Wx"),
+                on_click=self.on_click,
+            ),
+            z=1,
+        )
+        self._add(
+            ("Wy", j),
+            CanvasArrow(
+                QPointF(cx, top_of_state - 3),
+                QPointF(cx, g.y_out + y_h + 3),
+                key=("W", "Wy"),
+                on_click=self.on_click,
+            ),
+            z=1,
+        )
         token = CanvasText("", size=9.5, bold=True)
         self._add(("token", j), token, QPointF(cx, g.y_token))
-        caption = CanvasText(f"{j}", size=min(30.0, g.pitch / 8.0), color=QColor(60, 60, 60),
-                           min_px=0, max_lod=CAPTIONS_BELOW)
+        caption = CanvasText(
+            f"{j}",
+            size=min(30.0, g.pitch / 8.0),
+            color=QColor(60, 60, 60),
+            min_px=0,
+            max_lod=CAPTIONS_BELOW,
+        )
         self._add(("caption", j), caption, QPointF(cx, g.y_token))
         self._add(("pred", j), CanvasText("", size=8.5), QPointF(cx, g.y_text + 14))
-        self._add(("E", j), CanvasText("", size=8.0, color=QColor(90, 90, 90)),
-                  QPointF(cx, g.y_text))
+        self._add(
+            ("E", j), CanvasText("", size=8.0, color=QColor(90, 90, 90)), QPointF(cx, g.y_text)
+        )
         if k.cell in GATE_NAMES:
             bars = GateBars(GATE_NAMES[k.cell])
             self._add(("gates", j), bars, QPointF(cx + 10, g.y_gates), z=2)
@@ -208,7 +246,8 @@ class UnfoldedScene(QGraphicsScene):
             ("Ws", html_sub("W", "s"), QPointF(g.pitch * 0.6, g.y_state - 24)),
         )
         for name, html, pos in labels if has_loop(self.key.cell) else labels[:2]:
-            label = HtmlItem(html, size=10.5, color=QColor(20, 60, 140), key=("W", name),
-                             on_click=self.on_click)
+            label = HtmlItem(
+                html, size=10.5, color=QColor(20, 60, 140), key=("W", name), on_click=self.on_click
+            )
             label.setToolTip("Click: statistics of this weight matrix in the Inspector")
             self._add(("W_label", name), label, pos, z=6)

@@ -66,8 +66,9 @@ class UnfoldedUpdater:
                         item.set_style(DONE if done else TODO, 1.4 if done else 1.0)
         self.refresh_texts(text_columns, full_text)
         if snap.cell in GATE_NAMES and ("gates", 1) in items:
-            means = np.stack([np.asarray(snap.gates[n]).mean(axis=1)
-                              for n in GATE_NAMES[snap.cell]], axis=1)  # (t, gates)
+            means = np.stack(
+                [np.asarray(snap.gates[n]).mean(axis=1) for n in GATE_NAMES[snap.cell]], axis=1
+            )  # (t, gates)
             for j in range(1, T + 1):
                 items[("gates", j)].set_values(means[j - 1] if j <= t else None)
         self._gradients(snap, scales)
@@ -119,8 +120,9 @@ class UnfoldedUpdater:
         color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
         pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color, cx)
         e = items[("E", j)]
-        e.set_text(f"E{_sub(j)} = {number(snap.E[j - 1])}" if masked else f"E{_sub(j)} —",
-                   None, cx, room)
+        e.set_text(
+            f"E{_sub(j)} = {number(snap.E[j - 1])}" if masked else f"E{_sub(j)} —", None, cx, room
+        )
 
     def _gradients(self, snap, scales):
         items = self.scene.items_by_id
@@ -163,8 +165,10 @@ class UnfoldedUpdater:
             text, color = f"no update yet\n{snap.pending}/{M} gradients pending", NEUTRAL
         badge.set_text(text, color)
         self._last_updates = snap.updates
-        badge.setToolTip("Mini-batch BPTT: gradients are averaged over M sequences, then "
-                         "W_x, W_s, W_y are updated once.")
+        badge.setToolTip(
+            "Mini-batch BPTT: gradients are averaged over M sequences, then "
+            "W_x, W_s, W_y are updated once."
+        )
 
 
 def _update_every(snap):

@@ -68,8 +68,9 @@ class ExperimentPanel(QWidget):
         for f in dataclasses.fields(exp):
             if f.name == KNOB_FIELD:
                 continue
-            self._add_editor(form, f.name, getattr(exp, f.name), choices_of(f.name),
-                             tooltip_of(f.name))
+            self._add_editor(
+                form, f.name, getattr(exp, f.name), choices_of(f.name), tooltip_of(f.name)
+            )
         heading = QLabel(f"<b>task “{exp.task}” knobs</b>")
         form.addRow(heading)
         for name, value, choices, tip in knob_specs(exp):
@@ -90,10 +91,13 @@ class ExperimentPanel(QWidget):
             note = QLabel(text)
             note.setObjectName(f"note_{name}")
             note.setStyleSheet("color: #8a4b00; font-size: 8pt;")
-            note.setToolTip("Changing this changes the shapes of W_x, W_s or W_y, so the "
-                            "weights are drawn again from the initialiser." if "re-init" in text
-                            else "The current weights are kept; this setting is used when "
-                            "they are drawn again (Reset).")
+            note.setToolTip(
+                "Changing this changes the shapes of W_x, W_s or W_y, so the "
+                "weights are drawn again from the initialiser."
+                if "re-init" in text
+                else "The current weights are kept; this setting is used when "
+                "they are drawn again (Reset)."
+            )
             row = QWidget()
             box = QVBoxLayout(row)
             box.setContentsMargins(0, 0, 0, 0)
@@ -128,8 +132,9 @@ class ExperimentPanel(QWidget):
         self.experiment_changed.emit(new)
 
     def _on_refused(self, name, message):
-        self._show_message(message if message.startswith("refused") else
-                           f"{name}: {message}", ok=False)
+        self._show_message(
+            message if message.startswith("refused") else f"{name}: {message}", ok=False
+        )
 
     def _show_message(self, text, ok=None):
         color = {True: "#1b6e2f", False: "#b00020", None: "#333"}[ok]
@@ -140,8 +145,9 @@ class ExperimentPanel(QWidget):
         """Show ``experiment`` (rebuilding the task's knobs when the task changed)."""
         if experiment == self.experiment:
             return
-        rebuild = experiment.task != self.experiment.task or \
-            set(getattr(experiment, KNOB_FIELD)) != set(getattr(self.experiment, KNOB_FIELD))
+        rebuild = experiment.task != self.experiment.task or set(
+            getattr(experiment, KNOB_FIELD)
+        ) != set(getattr(self.experiment, KNOB_FIELD))
         self.experiment = experiment
         if rebuild:
             self._build()
@@ -164,7 +170,8 @@ class ExperimentPanel(QWidget):
         self.sizes.setText(
             f"sizes: n_in = {task.n_in}, H = {exp.n_hidden}, n_out = {task.n_out}, "
             f"T = {frames(task)}, B = {exp.batch_size} · memory {est.text()} "
-            f"(ceiling {format_bytes(limit)})")
+            f"(ceiling {format_bytes(limit)})"
+        )
         parts = ", ".join(f"{k} {format_bytes(v)}" for k, v in est.parts.items() if v)
         self.sizes.setToolTip(f"Estimated peak memory: {parts}. The ceiling is {source}.")
 

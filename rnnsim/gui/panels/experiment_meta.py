@@ -17,17 +17,17 @@ TOOLTIPS = {
     "description": "What this experiment shows.",
     "task": "Where x_t and d_t come from: the sequences the network learns.",
     "cell": "elman: s_t = Φ(x_t·W_x + s_{t−1}·W_s + b_s); lstm and gru replace it with a gated "
-            "cell whose memory fades less.",
+    "cell whose memory fades less.",
     "activation": "Φ in s_t = Φ(x_t·W_x + s_{t−1}·W_s + b_s); its slope bound γ (1/4 sigmoid, "
-                  "1 tanh) sets how fast the gradient vanishes.",
+    "1 tanh) sets how fast the gradient vanishes.",
     "n_hidden": "H, the number of units of s_t: W_s is H × H, W_x is n_in × H, W_y is H × n_out.",
     "output": "The function applied to s_t·W_y + b_y to give y_t (set by the task).",
     "loss": "E_t = loss(y_t, d_t) (set by the task).",
     "init": "How W_x, W_s, W_y are drawn when the weights are (re-)initialised.",
     "ws_scale": "σ_max of W_s after initialisation: γ·σ_max < 1 makes the gradient vanish, "
-                "> 1 lets it explode. none: as drawn.",
+    "> 1 lets it explode. none: as drawn.",
     "optimizer": "How W ← W − η·(mean ∂E/∂W) is applied (plain SGD, or with momentum/"
-                 "adaptive steps).",
+    "adaptive steps).",
     "lr": "η, the learning rate of W ← W − η·∂E/∂W.",
     "beta": "Momentum β: the step keeps β of the previous step.",
     "rho": "RMSprop's decay of its running mean of (∂E/∂W)².",
@@ -37,7 +37,7 @@ TOOLTIPS = {
     "clip_norm": "Gradient clipping: if ‖g‖ > θ then g ← θ·g/‖g‖ (none: off).",
     "clip_value": "Clip every entry of ∂E/∂W into [−v, v] (none: off).",
     "bptt_steps": "Truncated BPTT: ∂E/∂s_t is not carried back across every k-th step "
-                  "(none: full BPTT).",
+    "(none: full BPTT).",
     "update_every": "M: the gradients of M sequences are averaged into one weight update.",
     "batch_size": "B sequences per batch; E = (1/B) Σ_b Σ_t E_t.",
     "seed": "Seeds the initial weights and the sequences (same seed, same run).",
@@ -53,9 +53,13 @@ def choices_of(name):
         from rnnsim.tasks import TASKS
 
         return tuple(TASKS)
-    return {"cell": tuple(CELLS), "activation": tuple(ACTIVATIONS),
-            "init": tuple(INITIALIZERS), "optimizer": tuple(OPTIMIZERS),
-            "dtype": ("float64", "float32")}.get(name)
+    return {
+        "cell": tuple(CELLS),
+        "activation": tuple(ACTIVATIONS),
+        "init": tuple(INITIALIZERS),
+        "optimizer": tuple(OPTIMIZERS),
+        "dtype": ("float64", "float32"),
+    }.get(name)
 
 
 def tooltip_of(name):
@@ -72,8 +76,9 @@ def knob_specs(experiment):
         rng = ""
         if knob.kind in ("int", "float") and knob.low is not None:
             rng = f" Range {knob.low} … {knob.high}."
-        out.append((knob.name, experiment.knobs.get(knob.name, knob.default), choices,
-                    f"{knob.help}{rng}"))
+        out.append(
+            (knob.name, experiment.knobs.get(knob.name, knob.default), choices, f"{knob.help}{rng}")
+        )
     return out
 
 
@@ -117,8 +122,9 @@ def custom_experiment(experiment, text):
         For an empty text, or one the custom task refuses (the message names line and column).
     """
     if not text.strip():
-        raise ValueError("sequence: got an empty text, expected tokens such as "
-                         "'bear tree squirrel -> wolf'")
+        raise ValueError(
+            "sequence: got an empty text, expected tokens such as 'bear tree squirrel -> wolf'"
+        )
     values = {"task.sequences": text, "task.path": ""}
     if experiment.task != "custom":
         values["task"] = "custom"

@@ -95,8 +95,7 @@ class FieldEditor(QObject):
         try:
             self.check(self.name, text)
         except ValueError as exc:
-            self.refused.emit(self.name, f"refused, {self.name} stays {shown(self.value)}: "
-                                         f"{exc}")
+            self.refused.emit(self.name, f"refused, {self.name} stays {shown(self.value)}: {exc}")
             self.set_value(self.value)
             return
         self.accepted.emit(self.name)

@@ -15,8 +15,7 @@ def _preset_guides() -> dict[tuple[str, str], tuple]:
     try:
         from rnnsim.sim.presets import list_presets
 
-        return {(p.title, p.explanation): (p.claim, p.steps)
-                for p in list_presets(on_error=None)}
+        return {(p.title, p.explanation): (p.claim, p.steps) for p in list_presets(on_error=None)}
     except (OSError, ValueError):
         return {}
 
@@ -39,8 +38,9 @@ class ExperimentHeader(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self.setContentsMargins(8, 4, 8, 4)
-        self.setStyleSheet("QLabel#experimentHeader { background: #f3f6fb; "
-                           "border-bottom: 1px solid #c9d3e3; }")
+        self.setStyleSheet(
+            "QLabel#experimentHeader { background: #f3f6fb; border-bottom: 1px solid #c9d3e3; }"
+        )
         self.experiment = None
         self.title = self.description = self.claim = ""
         self.steps = ()
@@ -53,18 +53,18 @@ class ExperimentHeader(QLabel):
         if claim is None:
             if self._claims is None:
                 self._claims = _preset_guides()
-            claim, found = self._claims.get((experiment.title, experiment.description),
-                                            ("", ()))
+            claim, found = self._claims.get((experiment.title, experiment.description), ("", ()))
             steps = found if steps is None else steps
         steps = tuple(steps or ())
         if experiment == self.experiment and claim == self.claim and steps == self.steps:
             return
         if steps != self.steps or (experiment.title, experiment.description) != (
-                self.title, self.description):
+            self.title,
+            self.description,
+        ):
             self.reached = set()
         self.experiment = experiment
-        self.title, self.description, self.claim = (experiment.title, experiment.description,
-                                                     claim)
+        self.title, self.description, self.claim = (experiment.title, experiment.description, claim)
         self.steps = steps
         self._render()
 
@@ -82,8 +82,11 @@ class ExperimentHeader(QLabel):
             if snapshot.updates or c.t or c.phase != "forward":
                 return
             self._fresh = True
-        new = {i for i, step in enumerate(self.steps) if i not in self.reached
-               and step.reached(snapshot.cursor, snapshot.T, snapshot.updates)}
+        new = {
+            i
+            for i, step in enumerate(self.steps)
+            if i not in self.reached and step.reached(snapshot.cursor, snapshot.T, snapshot.updates)
+        }
         if new:
             self.reached |= new
             self._render()
@@ -106,13 +109,17 @@ class ExperimentHeader(QLabel):
         current = self.current_step
         if current is not None:
             i, step = current
-            text += (f"<br><span style='color:#1d6b2a'><b>✓ Step {i + 1}/{n} · "
-                     f"{html.escape(step.moment)}:</b> {html.escape(step.look)}</span>")
+            text += (
+                f"<br><span style='color:#1d6b2a'><b>✓ Step {i + 1}/{n} · "
+                f"{html.escape(step.moment)}:</b> {html.escape(step.look)}</span>"
+            )
         following = next((j for j in range(n) if j not in self.reached), None)
         if following is not None:
             lead = "Next" if current is not None else f"Step 1/{n}"
-            text += (f"{' · ' if current is not None else '<br>'}<span style='color:#666'>"
-                     f"{lead}: {html.escape(self.steps[following].moment.lower())}</span>")
+            text += (
+                f"{' · ' if current is not None else '<br>'}<span style='color:#666'>"
+                f"{lead}: {html.escape(self.steps[following].moment.lower())}</span>"
+            )
         self.setText(text)
         tip = [self.title, self.description] + ([self.claim] if self.claim else [])
         tip += [f"{j + 1}. {s.moment}: {s.look}" for j, s in enumerate(self.steps)]

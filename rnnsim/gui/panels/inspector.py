@@ -9,8 +9,13 @@ from rnnsim.engine import get_activation
 from rnnsim.gui.canvas.unfolded_update import current_column
 from rnnsim.gui.number_format import fixed, number
 
-PARAM_ROLE = {"Wx": "input → state", "Ws": "state → state (the recurrence)",
-              "Wy": "state → output", "bs": "state bias", "by": "output bias"}
+PARAM_ROLE = {
+    "Wx": "input → state",
+    "Ws": "state → state (the recurrence)",
+    "Wy": "state → output",
+    "bs": "state bias",
+    "by": "output bias",
+}
 
 
 _f = number
@@ -40,21 +45,32 @@ def state_html(snap, j):
     if j > snap.cursor.t:
         return title + f"<p>Not computed yet: the forward pass is at t = {snap.cursor.t}.</p>"
     s = np.asarray(snap.s[j], dtype=float)
-    rows += [_row(f"‖s<sub>{j}</sub>‖", _f(float(np.linalg.norm(s)))),
-             _row("mean, min / max", f"{_f(s.mean())}, {_f(s.min())} / {_f(s.max())}")]
+    rows += [
+        _row(f"‖s<sub>{j}</sub>‖", _f(float(np.linalg.norm(s)))),
+        _row("mean, min / max", f"{_f(s.mean())}, {_f(s.min())} / {_f(s.max())}"),
+    ]
     if j >= 1 and snap.cell == "elman":
         a = np.asarray(snap.a[j - 1], dtype=float)
         d = phi_prime(snap.activation, a)  # (H,) Φ'(a_j)
         jac = d[:, None] * np.asarray(snap.weights["Ws"], dtype=float).T  # diag(Φ')·W_sᵀ
-        rows += [_row(f"mean / max Φ'(a<sub>{j}</sub>)", f"{_f(d.mean())} / {_f(d.max())}"),
-                 _row(f"‖∂s<sub>{j}</sub>/∂s<sub>{j - 1}</sub>‖ = ‖diag(Φ')·W<sub>s</sub>"
-                      "<sup>T</sup>‖", _f(_spectral_norm(jac))),
-                 _row("lecture's bound γ·σ<sub>max</sub>(W<sub>s</sub>)",
-                      _f(snap.gamma * snap.sigma_max))]
+        rows += [
+            _row(f"mean / max Φ'(a<sub>{j}</sub>)", f"{_f(d.mean())} / {_f(d.max())}"),
+            _row(
+                f"‖∂s<sub>{j}</sub>/∂s<sub>{j - 1}</sub>‖ = ‖diag(Φ')·W<sub>s</sub><sup>T</sup>‖",
+                _f(_spectral_norm(jac)),
+            ),
+            _row(
+                "lecture's bound γ·σ<sub>max</sub>(W<sub>s</sub>)", _f(snap.gamma * snap.sigma_max)
+            ),
+        ]
     grad = snap.dE_ds[j]
     reached = not np.all(np.isnan(grad))
-    rows.append(_row(f"‖∂E/∂s<sub>{j}</sub>‖", _f(float(np.linalg.norm(grad))) if reached
-                     else "not reached by the backward sweep yet"))
+    rows.append(
+        _row(
+            f"‖∂E/∂s<sub>{j}</sub>‖",
+            _f(float(np.linalg.norm(grad))) if reached else "not reached by the backward sweep yet",
+        )
+    )
     return title + "<table>" + "".join(rows) + "</table>"
 
 
@@ -110,8 +126,12 @@ class InspectorPanel(QWidget):
         t = snap.cursor.t
         frame = j - 1
         rows = []
-        head = {"s": f"state s<sub>{j}</sub>", "c": f"cell state c<sub>{j}</sub>",
-                "x": f"input x<sub>{j}</sub>", "y": f"output y<sub>{j}</sub>"}[kind]
+        head = {
+            "s": f"state s<sub>{j}</sub>",
+            "c": f"cell state c<sub>{j}</sub>",
+            "x": f"input x<sub>{j}</sub>",
+            "y": f"output y<sub>{j}</sub>",
+        }[kind]
         title = f"<h3>unit {unit} of {head}</h3>"
         if j > t:
             return title + f"<p>Not computed yet: the forward pass is at t = {t}.</p>"
@@ -132,8 +152,12 @@ class InspectorPanel(QWidget):
         if frame >= 0 and kind != "x":
             rows.append(_row(f"y<sub>{j}</sub> (all outputs)", self._named_outputs(snap, frame)))
             masked = bool(snap.mask[frame])
-            rows.append(_row(f"E<sub>{j}</sub>", _f(float(snap.E[frame])) if masked else
-                             "no loss on this frame"))
+            rows.append(
+                _row(
+                    f"E<sub>{j}</sub>",
+                    _f(float(snap.E[frame])) if masked else "no loss on this frame",
+                )
+            )
         return title + "<table>" + "".join(rows) + "</table>"
 
     def _state_rows(self, snap, j, unit):
@@ -142,12 +166,17 @@ class InspectorPanel(QWidget):
         if frame >= 0 and snap.cell == "elman":
             a = float(snap.a[frame, unit])
             rows.append(_row(f"a<sub>{j}</sub>[{unit}]", _f(a)))
-            rows.append(_row(f"Φ'(a<sub>{j}</sub>) ({snap.activation})",
-                             _f(float(phi_prime(snap.activation, a)[0]))))
+            rows.append(
+                _row(
+                    f"Φ'(a<sub>{j}</sub>) ({snap.activation})",
+                    _f(float(phi_prime(snap.activation, a)[0])),
+                )
+            )
         elif frame >= 0:
             for name, values in snap.gates.items():
-                rows.append(_row(f"gate {name}<sub>{j}</sub>[{unit}]",
-                                 _f(float(values[frame, unit]))))
+                rows.append(
+                    _row(f"gate {name}<sub>{j}</sub>[{unit}]", _f(float(values[frame, unit])))
+                )
         grad = snap.dE_ds[j] if j < snap.dE_ds.shape[0] else np.full(H, np.nan)
         if np.all(np.isnan(grad)):
             rows.append(_row(f"∂E/∂s<sub>{j}</sub>", "not reached by the backward sweep yet"))
@@ -171,17 +200,24 @@ class InspectorPanel(QWidget):
         W = np.asarray(W, dtype=float)
         dW = snap.delta_weights.get(name)
         shape = " × ".join(map(str, W.shape))
-        rows = [_row("role", PARAM_ROLE.get(name, name)), _row("shape", shape),
-                _row("mean", _f(float(W.mean()))), _row("std", _f(float(W.std()))),
-                _row("min / max", f"{_f(W.min())} / {_f(W.max())}"),
-                _row("‖W‖ (Frobenius)", _f(float(np.linalg.norm(W))))]
+        rows = [
+            _row("role", PARAM_ROLE.get(name, name)),
+            _row("shape", shape),
+            _row("mean", _f(float(W.mean()))),
+            _row("std", _f(float(W.std()))),
+            _row("min / max", f"{_f(W.min())} / {_f(W.max())}"),
+            _row("‖W‖ (Frobenius)", _f(float(np.linalg.norm(W)))),
+        ]
         if name == "Ws":
             rows.append(_row("σ<sub>max</sub>(W<sub>s</sub>)", _f(snap.sigma_max)))
             bound = snap.gamma * snap.sigma_max
             trend = "vanishes" if bound < 1 else "may explode"
-            rows.append(_row("γ·σ<sub>max</sub> (lecture's bound)",
-                             f"{_f(bound)}: the gradient {trend} like "
-                             f"({_f(bound)})<sup>lag</sup>"))
+            rows.append(
+                _row(
+                    "γ·σ<sub>max</sub> (lecture's bound)",
+                    f"{_f(bound)}: the gradient {trend} like ({_f(bound)})<sup>lag</sup>",
+                )
+            )
             rows.append(_row("|eigenvalue| max", _f(float(np.max(np.abs(snap.eigenvalues))))))
         if dW is not None:
             rows.append(_row("‖ΔW‖ of the last update", _f(float(np.linalg.norm(dW)))))

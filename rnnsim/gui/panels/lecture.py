@@ -35,8 +35,11 @@ class LecturePanel(QWidget):
         self.tabs.setObjectName("lectureTabs")
         self.tabs.addTab(self.text, "Concepts")
         self.tabs.addTab(self.code, "Code")
-        self.tabs.setTabToolTip(1, "BPTT as plain NumPy in the lecture's time (x_1..x_T, s_0), "
-                                "with the values of the current step")
+        self.tabs.setTabToolTip(
+            1,
+            "BPTT as plain NumPy in the lecture's time (x_1..x_T, s_0), "
+            "with the values of the current step",
+        )
         self.tabs.currentChanged.connect(self._on_tab)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -66,9 +69,11 @@ class LecturePanel(QWidget):
         section = PHASE_SECTION.get(snapshot.cursor.phase, "state")
         if snapshot.cell in ("lstm", "gru", "feedforward") and section == "state":
             section = snapshot.cell
-        values = {"bound": number(snapshot.gamma * snapshot.sigma_max),
-                  "M": getattr(snapshot.experiment, "update_every", 1),
-                  "clipped": "yes" if snapshot.clipped else "no"}
+        values = {
+            "bound": number(snapshot.gamma * snapshot.sigma_max),
+            "M": getattr(snapshot.experiment, "update_every", 1),
+            "clipped": "yes" if snapshot.clipped else "no",
+        }
         key = (section, tuple(values.values()))
         if key == self._key:
             return
@@ -114,9 +119,11 @@ class LecturePanel(QWidget):
         parts = []
         for key, (title, formula, body) in SECTIONS.items():
             style = "background:#fff4c2;" if key == current else ""
-            parts.append(f"<a name='{key}'></a><div style='{style}padding:4px'>"
-                         f"<h4>{title}</h4><p style='font-size:11pt'>{formula}</p>"
-                         f"<p>{body.format(**values)}</p></div>")
+            parts.append(
+                f"<a name='{key}'></a><div style='{style}padding:4px'>"
+                f"<h4>{title}</h4><p style='font-size:11pt'>{formula}</p>"
+                f"<p>{body.format(**values)}</p></div>"
+            )
         return "".join(parts)
 
     def _on_link(self, url):

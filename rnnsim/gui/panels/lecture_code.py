@@ -66,7 +66,7 @@ def line_formula(name: str) -> str:
     """The comment of the current line of ``name`` (the formula it computes), or ""."""
     line = source_of(name).splitlines()[current_line(name)]
     start = _comment_start(line)
-    return line[start + 1:].strip() if start >= 0 else ""
+    return line[start + 1 :].strip() if start >= 0 else ""
 
 
 def current_line(name: str) -> int:
@@ -81,8 +81,28 @@ def current_line(name: str) -> int:
 class PythonHighlighter(QSyntaxHighlighter):
     """Keywords, comments, strings and numbers of Python, in calm colours."""
 
-    KEYWORDS = ("def", "return", "for", "in", "if", "else", "elif", "and", "or", "not",
-                "None", "True", "False", "is", "lambda", "while", "with", "as", "import", "from")
+    KEYWORDS = (
+        "def",
+        "return",
+        "for",
+        "in",
+        "if",
+        "else",
+        "elif",
+        "and",
+        "or",
+        "not",
+        "None",
+        "True",
+        "False",
+        "is",
+        "lambda",
+        "while",
+        "with",
+        "as",
+        "import",
+        "from",
+    )
 
     def __init__(self, document):
         super().__init__(document)
@@ -154,12 +174,14 @@ def step_values(snapshot) -> list[tuple[str, str]]:
     t = cursor.t  # forward steps done: s_0 .. s_t are known
     if t == 0:
         return [("t", "0 (no frame yet)"), ("s_0", vector(snapshot.s[0]))]
-    rows = [("t", f"{t} of {len(snapshot.X)}"),
-            (f"x_{t}", f"{snapshot.input_tokens[t - 1]}  {vector(snapshot.X[t - 1])}"),
-            (f"s_{t - 1}", vector(snapshot.s[t - 1])),
-            (f"a_{t}", vector(snapshot.a[t - 1])),
-            (f"s_{t}", vector(snapshot.s[t])),
-            (f"y_{t}", vector(snapshot.y[t - 1]))]
+    rows = [
+        ("t", f"{t} of {len(snapshot.X)}"),
+        (f"x_{t}", f"{snapshot.input_tokens[t - 1]}  {vector(snapshot.X[t - 1])}"),
+        (f"s_{t - 1}", vector(snapshot.s[t - 1])),
+        (f"a_{t}", vector(snapshot.a[t - 1])),
+        (f"s_{t}", vector(snapshot.s[t])),
+        (f"y_{t}", vector(snapshot.y[t - 1])),
+    ]
     if snapshot.cell == "lstm" and snapshot.c is not None:
         rows.insert(4, (f"c_{t}", vector(snapshot.c[t])))
         rows.insert(4, (f"f_{t}", vector(snapshot.gates["f"][t - 1])))
@@ -174,21 +196,24 @@ def _backward_values(snapshot) -> list[tuple[str, str]]:
     if t > T:
         return [("t", f"{T} (the sweep starts at the last frame)")]
     grad = snapshot.dE_ds[t]
-    return [("t", f"{t} (sweeping back from {T})"),
-            (f"∂E/∂s_{t}", vector(grad)),
-            (f"‖∂E/∂s_{t}‖", number(np.linalg.norm(grad))),
-            ("bound per step γ·σ_max(W_s)", number(snapshot.gamma * snapshot.sigma_max))]
+    return [
+        ("t", f"{t} (sweeping back from {T})"),
+        (f"∂E/∂s_{t}", vector(grad)),
+        (f"‖∂E/∂s_{t}‖", number(np.linalg.norm(grad))),
+        ("bound per step γ·σ_max(W_s)", number(snapshot.gamma * snapshot.sigma_max)),
+    ]
 
 
 def _update_values(snapshot) -> list[tuple[str, str]]:
     exp = snapshot.experiment
     delta = snapshot.delta_weights.get("Ws")
-    return [("updates so far", str(snapshot.updates)),
-            ("gradients in the sum", f"{snapshot.pending} of M = {exp.update_every}"),
-            ("η (lr)", number(exp.lr)),
-            ("‖ΔW_s‖ of the last update",
-             number(np.linalg.norm(delta)) if delta is not None else "—"),
-            ("clipped", "yes" if snapshot.clipped else "no")]
+    return [
+        ("updates so far", str(snapshot.updates)),
+        ("gradients in the sum", f"{snapshot.pending} of M = {exp.update_every}"),
+        ("η (lr)", number(exp.lr)),
+        ("‖ΔW_s‖ of the last update", number(np.linalg.norm(delta)) if delta is not None else "—"),
+        ("clipped", "yes" if snapshot.clipped else "no"),
+    ]
 
 
 class CodeView(QWidget):
@@ -200,9 +225,11 @@ class CodeView(QWidget):
         self.choice.setObjectName("codeChoice")
         self.choice.addItem(FOLLOW)
         self.choice.addItems(list(FUNCTIONS))
-        self.choice.setToolTip("Which function of rnnsim/engine/reference.py to show; "
-                               "\"Follow the step\" shows the one that computes the current "
-                               "step (forward, BPTT, update).")
+        self.choice.setToolTip(
+            "Which function of rnnsim/engine/reference.py to show; "
+            '"Follow the step" shows the one that computes the current '
+            "step (forward, BPTT, update)."
+        )
         self.choice.currentTextChanged.connect(self._on_choice)
         self.code = QPlainTextEdit()
         self.code.setObjectName("codeText")
@@ -238,8 +265,10 @@ class CodeView(QWidget):
         self._snapshot = snapshot
         if self.choice.currentText() == FOLLOW:
             self._show_function(function_for(snapshot.cell, snapshot.cursor.phase))
-        rows = "".join(f"<tr><td><i>{name}</i></td><td>&nbsp;=&nbsp;</td><td>{value}</td></tr>"
-                       for name, value in step_values(snapshot))
+        rows = "".join(
+            f"<tr><td><i>{name}</i></td><td>&nbsp;=&nbsp;</td><td>{value}</td></tr>"
+            for name, value in step_values(snapshot)
+        )
         self.values.setHtml(f"<table>{rows}</table>")
 
     def _on_choice(self, text):
@@ -254,8 +283,10 @@ class CodeView(QWidget):
             return
         self.function = name
         self.code.setPlainText(source_of(name))
-        self.caption.setText(f"rnnsim/engine/reference.py · {name} — the lecture's math in "
-                             "plain NumPy, tested equal to the engine to 1e-12")
+        self.caption.setText(
+            f"rnnsim/engine/reference.py · {name} — the lecture's math in "
+            "plain NumPy, tested equal to the engine to 1e-12"
+        )
         line = current_line(name)
         self.formula.setText(f"<b>This step:</b> {line_formula(name)}")
         selection = QTextEdit.ExtraSelection()

@@ -13,21 +13,24 @@ SECTIONS = {
         "one column: x<sub>t</sub> (bottom, with the frame's word), s<sub>t</sub> (middle, "
         "units coloured by their activation) and y<sub>t</sub> (top). Row vectors, weights "
         "multiplied on the right: <a href='show:Wx'>W<sub>x</sub></a> is inputs × hidden, "
-        "<a href='show:Ws'>W<sub>s</sub></a> hidden × hidden."),
+        "<a href='show:Ws'>W<sub>s</sub></a> hidden × hidden.",
+    ),
     "unfolded": (
         "Folded and unfolded",
         "<i>s<sub>t</sub> = f(s<sub>t−1</sub>, x<sub>t</sub>)</i>, the same W at every t",
         "The folded network (left) is one cell with a loop W<sub>s</sub>. Unfolding the loop "
         "over time gives a deep feed-forward network with one layer per time step (right) "
-        "whose layers all share W<sub>x</sub>, W<sub>s</sub> and W<sub>y</sub>."),
+        "whose layers all share W<sub>x</sub>, W<sub>s</sub> and W<sub>y</sub>.",
+    ),
     "output": (
         "Output and loss",
         "<i>y<sub>t</sub> = s<sub>t</sub>·W<sub>y</sub> + b<sub>y</sub>;  "
         "E<sub>t</sub> = loss(y<sub>t</sub>, d<sub>t</sub>);  E = Σ<sub>t</sub> E<sub>t</sub></i>",
         "Over each y<sub>t</sub> the canvas prints the strongest predictions with their "
-        "probabilities (like the lecture's \"bear 0.8 / cow 0.2\"): green when the top one is "
+        'probabilities (like the lecture\'s "bear 0.8 / cow 0.2"): green when the top one is '
         "the target d<sub>t</sub>, red when not, and E<sub>t</sub> above. "
-        "<a href='show:Wy'>W<sub>y</sub></a> reads the output from the state."),
+        "<a href='show:Wy'>W<sub>y</sub></a> reads the output from the state.",
+    ),
     "bptt": (
         "Backpropagation Through Time",
         "<i>∂E<sub>N</sub>/∂W<sub>s</sub> = Σ<sub>i</sub> ∂E<sub>N</sub>/∂y<sub>N</sub> · "
@@ -37,7 +40,8 @@ SECTIONS = {
         "arrows under the states point right to left; their width and colour show "
         "‖∂E/∂s<sub>k</sub>‖ on a log scale (legend below the canvas). With <i>Gradient of: "
         "E_T</i> above the canvas they show the lecture's ∂E<sub>N</sub>/∂s<sub>i</sub>: the "
-        "last frame's loss alone, carried back step by step."),
+        "last frame's loss alone, carried back step by step.",
+    ),
     "vanishing": (
         "The vanishing (and exploding) gradient",
         "<i>∂s<sub>j</sub>/∂s<sub>j−1</sub> = diag(Φ'(a<sub>j</sub>))·W<sub>s</sub><sup>T</sup>, "
@@ -46,24 +50,28 @@ SECTIONS = {
         "γ·σ<sub>max</sub>(<a href='show:Ws'>W<sub>s</sub></a>), γ = 1/4 for the sigmoid and 1 "
         "for tanh. Below 1 the gradient fades geometrically with the lag (the arrows turn pale "
         "and thin towards the left); above 1 it can explode. Now: γ·σ<sub>max</sub> = "
-        "<b>{bound}</b>."),
+        "<b>{bound}</b>.",
+    ),
     "minibatch": (
         "Mini-batch updates",
         "<i>W ← W − η · (1/M) Σ<sub>m=1..M</sub> ∂E<sup>(m)</sup>/∂W</i>",
         "Gradients are computed for every sequence but the weights change once every M = "
         "<b>{M}</b> sequences, with their average. The badge right of the last column says how "
-        "many gradients are pending and marks the update when it is applied."),
+        "many gradients are pending and marks the update when it is applied.",
+    ),
     "truncated": (
         "Truncated BPTT",
         "<i>∂E/∂s<sub>j</sub> stops at every cut: j = k, 2k, …</i>",
         "With bptt_steps = k the sequence is cut into chunks of k steps: the state carries over "
-        "a cut but the gradient does not. Cuts are drawn as red dashed lines (✂)."),
+        "a cut but the gradient does not. Cuts are drawn as red dashed lines (✂).",
+    ),
     "clipping": (
         "Gradient clipping",
         "<i>if ‖g‖ > θ:  g ← θ · g / ‖g‖</i>",
         "When the gradient's norm exceeds the threshold θ it is rescaled to θ: the cure for "
         "exploding gradients (not for vanishing ones). Clipping fired on the last update: "
-        "<b>{clipped}</b>."),
+        "<b>{clipped}</b>.",
+    ),
     "lstm": (
         "LSTM",
         "<i>c<sub>t</sub> = f<sub>t</sub>⊙c<sub>t−1</sub> + i<sub>t</sub>⊙g<sub>t</sub>,  "
@@ -79,7 +87,8 @@ SECTIONS = {
         "<b>Remember gate</b> = the sum c<sub>t</sub> = f<sub>t</sub>⊙c<sub>t−1</sub> + "
         "i<sub>t</sub>⊙g<sub>t</sub>, the new long-term memory. <b>Use gate</b> = o: "
         "s<sub>t</sub> = o<sub>t</sub>⊙tanh(c<sub>t</sub>), the part used now (the new "
-        "short-term memory and the output's input)."),
+        "short-term memory and the output's input).",
+    ),
     "feedforward": (
         "A network without memory",
         "<i>s<sub>t</sub> = Φ(x<sub>t</sub>·W<sub>x</sub> + b<sub>s</sub>)   "
@@ -88,12 +97,14 @@ SECTIONS = {
         "With the recurrence cut there is no s<sub>t−1</sub>·W<sub>s</sub> term, so at the "
         "ambiguous animal at the end nothing recalls the bear: it says dog or wolf at chance. "
         "∂E<sub>T</sub>/∂s<sub>k</sub> = 0 for every k &lt; T: BPTT has nothing to carry "
-        "back."),
+        "back.",
+    ),
     "gru": (
         "GRU",
         "<i>s<sub>t</sub> = (1 − z<sub>t</sub>)⊙n<sub>t</sub> + z<sub>t</sub>⊙s<sub>t−1</sub></i>",
         "The update gate z interpolates between keeping the old state and writing the "
-        "candidate n; r resets how much of s<sub>t−1</sub> enters n. Gates are the small bars."),
+        "candidate n; r resets how much of s<sub>t−1</sub> enters n. Gates are the small bars.",
+    ),
 }
 
 PHASE_SECTION = {"forward": "state", "backward": "bptt", "update": "minibatch"}

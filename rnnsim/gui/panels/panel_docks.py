@@ -32,17 +32,16 @@ def build_docks(window):
     Sets ``window.experiment_panel``, ``sequence_panel``, ``inspector``, ``lecture``,
     ``samples`` and ``window.docks`` (name → QDockWidget).
     """
-    window.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
-                          | QMainWindow.DockOption.AllowNestedDocks)
+    window.setDockOptions(
+        QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
+    )
     window.experiment_panel = ExperimentPanel(window.experiment)
     window.sequence_panel = SequencePanel()
     window.inspector = InspectorPanel()
     window.lecture = LecturePanel()
     window.docks = {
-        "experiment": _dock(window, "Experiment", window.experiment_panel, LEFT,
-                            "experimentDock"),
-        "sequence": _dock(window, "Sequence x₁ … x_T", window.sequence_panel, TOP,
-                          "sequenceDock"),
+        "experiment": _dock(window, "Experiment", window.experiment_panel, LEFT, "experimentDock"),
+        "sequence": _dock(window, "Sequence x₁ … x_T", window.sequence_panel, TOP, "sequenceDock"),
         "inspector": _dock(window, "Inspector", window.inspector, RIGHT, "inspectorDock"),
     }
     window.samples = SamplesPanel()
@@ -91,8 +90,11 @@ def build_plots(window):
 
 def default_sizes(window):
     """Give the canvas most of the window: narrow side panels, a short sequence strip."""
-    window.resizeDocks([window.docks["experiment"], window.docks["inspector"]], [320, 300],
-                       Qt.Orientation.Horizontal)
+    window.resizeDocks(
+        [window.docks["experiment"], window.docks["inspector"]],
+        [320, 300],
+        Qt.Orientation.Horizontal,
+    )
     docks, sizes = [window.docks["sequence"]], [92]
     if window.plots is not None and window.plots.docks:
         docks.append(window.plots.docks[0])
@@ -112,6 +114,10 @@ def hide_stale_tab_bars(window):
     titles = {b: [b.tabText(i) for i in range(b.count())] for b in bars}
     for bar in bars:
         mine = titles[bar]
-        if any(other is not bar and len(titles[other]) > len(mine)
-               and titles[other][:len(mine)] == mine for other in bars):
+        if any(
+            other is not bar
+            and len(titles[other]) > len(mine)
+            and titles[other][: len(mine)] == mine
+            for other in bars
+        ):
             bar.hide()

@@ -56,14 +56,21 @@ class SamplesPanel(QWidget):
             self.info.setText(NONE)
             self.text.clear()
             return
-        self.info.setText(f"After {generated.updates} updates, reading the seed "
-                          f"“{html.escape(generated.seed_text)}” and sampling at temperature "
-                          f"{number(generated.temperature)}:")
-        body = (f"<span style='color:#b00020'>{html.escape(generated.error)}</span>"
-                if generated.error else _visible(generated.text))
-        self.text.setHtml(f"<p style='{STYLE}'>"
-                          f"<span style='color:#888'>{_visible(generated.seed_text)}</span>"
-                          f"{body}</p>")
+        self.info.setText(
+            f"After {generated.updates} updates, reading the seed "
+            f"“{html.escape(generated.seed_text)}” and sampling at temperature "
+            f"{number(generated.temperature)}:"
+        )
+        body = (
+            f"<span style='color:#b00020'>{html.escape(generated.error)}</span>"
+            if generated.error
+            else _visible(generated.text)
+        )
+        self.text.setHtml(
+            f"<p style='{STYLE}'>"
+            f"<span style='color:#888'>{_visible(generated.seed_text)}</span>"
+            f"{body}</p>"
+        )
 
     def _follow_task(self, generating: bool) -> None:
         if generating == self._generating:

@@ -76,7 +76,8 @@ class SequencePanel(QWidget):
             "Type a sequence in the task's own words (targets after ->, for the last frames) "
             "and press Enter: the trained network runs on it, unchanged, and the canvas steps "
             "through it. The wolf story's ambiguous animal wolf/dog is added at the end when "
-            "missing.")
+            "missing."
+        )
         self.candidates = []  # the task's words completing the word being typed
         self.edit.textEdited.connect(self._on_edited)
         self.edit.installEventFilter(self)  # Tab completes the word being typed
@@ -87,8 +88,10 @@ class SequencePanel(QWidget):
         self.edit.returnPressed.connect(self._on_return)
         self.custom_button = QPushButton("Make a custom task…")
         self.custom_button.setObjectName("customTaskButton")
-        self.custom_button.setToolTip("A new task whose vocabulary is the words you typed: "
-                                      "its network starts from fresh weights.")
+        self.custom_button.setToolTip(
+            "A new task whose vocabulary is the words you typed: "
+            "its network starts from fresh weights."
+        )
         self.custom_button.clicked.connect(lambda: self.custom_sequence.emit(self.edit.text()))
         self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undoTaskButton")
@@ -162,15 +165,16 @@ class SequencePanel(QWidget):
                 self.show_error(unknown[0][1])
                 return False
             role = words[0].role
-            vocabulary = (self.task.input_words() if role == "input"
-                          else self.task.target_words())
+            vocabulary = self.task.input_words() if role == "input" else self.task.target_words()
             listed = ", ".join(vocabulary[:24]) + (" …" if len(vocabulary) > 24 else "")
             named = html.escape(", ".join(repr(w.text) for w in words), quote=False)
             self.show_error(
                 f"{named}: not a word of task {self.task.name!r} "
                 f"({html.escape(listed, quote=False) or 'numbers such as 0.5'}).<br>"
                 "<b>Make a custom task…</b> re-initialises the weights (Undo brings the "
-                "trained network back).", rich=True)
+                "trained network back).",
+                rich=True,
+            )
             self.custom_button.show()
             return False
         self.error.setToolTip("")
@@ -181,8 +185,9 @@ class SequencePanel(QWidget):
             return False
         words = " ".join(question.words)
         added = f" ({question.added} added)" if question.added else ""
-        self.show_note(f"{question.T} frames: {words[:80]}{added}. Enter asks the trained "
-                       "network, unchanged.")
+        self.show_note(
+            f"{question.T} frames: {words[:80]}{added}. Enter asks the trained network, unchanged."
+        )
         return True
 
     def _on_edited(self, text):
@@ -213,13 +218,17 @@ class SequencePanel(QWidget):
             while not word.startswith(common):
                 common = common[:-1]
         if len(common) > len(partial):
-            self.edit.setText(text[:len(text) - len(partial)] + common)
+            self.edit.setText(text[: len(text) - len(partial)] + common)
             self._on_edited(self.edit.text())
         return True
 
     def eventFilter(self, obj, event):
-        if obj is self.edit and event.type() == QEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Tab and self.candidates:
+        if (
+            obj is self.edit
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Tab
+            and self.candidates
+        ):
             self.complete()
             return True
         return super().eventFilter(obj, event)
@@ -259,8 +268,9 @@ class SequencePanel(QWidget):
                 button.setStyleSheet(style)
             text = f"{sub('x', j)}\n{tokens[j - 1]}"
             if j <= known:
-                text += "\n→ " + prediction_text(snapshot.y[j - 1], snapshot.output_names,
-                                                  kind, top=1)
+                text += "\n→ " + prediction_text(
+                    snapshot.y[j - 1], snapshot.output_names, kind, top=1
+                )
             if button.text() != text:
                 button.setText(text)
         if 1 <= col <= len(self.buttons):
@@ -282,5 +292,5 @@ class SequencePanel(QWidget):
             if j <= len(tokens):
                 button.setText(f"{sub('x', j)}\n{tokens[j - 1]}")
             button.setVisible(j <= len(tokens))
-        self.buttons = self._pool[:len(tokens)]
+        self.buttons = self._pool[: len(tokens)]
         self.row.addStretch(1)

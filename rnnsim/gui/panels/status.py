@@ -16,7 +16,7 @@ def shown_sequence_loss(snap):
     any frame with a loss)."""
     t = snap.cursor.t
     E, mask = np.asarray(snap.E, dtype=float)[:t], np.asarray(snap.mask, dtype=bool)[:t]
-    return float(np.sum(E[mask[:E.size]])) if t and mask[:E.size].any() else None
+    return float(np.sum(E[mask[: E.size]])) if t and mask[: E.size].any() else None
 
 
 def loss_text(snap):
@@ -35,14 +35,19 @@ class StatusFields:
     def __init__(self, status_bar: QStatusBar):
         self.bar = status_bar
         self.labels = {}
-        for name, tip in (("sequence", "Sequences started since the last reset"),
-                          ("t", "Forward steps done in this sequence: s_0 … s_t are known"),
-                          ("phase", "forward pass, backward sweep (BPTT) or weight update"),
-                          ("updates", "Weight updates applied since the reset"),
-                          ("loss", "E = Σ_t E_t of the sequence on the canvas (frames computed "
-                           "so far), and the training loss: the mean of E over the B "
-                           "sequences of the batch (once the forward pass is complete)"),
-                          ("rate", "Weight updates per second")):
+        for name, tip in (
+            ("sequence", "Sequences started since the last reset"),
+            ("t", "Forward steps done in this sequence: s_0 … s_t are known"),
+            ("phase", "forward pass, backward sweep (BPTT) or weight update"),
+            ("updates", "Weight updates applied since the reset"),
+            (
+                "loss",
+                "E = Σ_t E_t of the sequence on the canvas (frames computed "
+                "so far), and the training loss: the mean of E over the B "
+                "sequences of the batch (once the forward pass is complete)",
+            ),
+            ("rate", "Weight updates per second"),
+        ):
             label = QLabel("")
             label.setObjectName(f"status_{name}")
             label.setToolTip(tip)
@@ -77,10 +82,14 @@ class StatusFields:
         """Fill the labels from ``snap``."""
         self._update_rate(snap.updates, time.perf_counter() if now is None else now)
         c = snap.cursor
-        values = {"sequence": f"sequence {c.sequence}",
-                  "t": f"t = {current_column(c, snap.T)}",
-                  "phase": f"phase: {c.phase}", "updates": f"updates: {snap.updates}",
-                  "loss": loss_text(snap), "rate": f"{number(self.rate, 3)} updates/s"}
+        values = {
+            "sequence": f"sequence {c.sequence}",
+            "t": f"t = {current_column(c, snap.T)}",
+            "phase": f"phase: {c.phase}",
+            "updates": f"updates: {snap.updates}",
+            "loss": loss_text(snap),
+            "rate": f"{number(self.rate, 3)} updates/s",
+        }
         for name, text in values.items():
             if self.labels[name].text() != text:
                 self.labels[name].setText(text)

@@ -35,8 +35,9 @@ def parse_units(text: str, n_hidden: int) -> tuple[int, ...]:
         try:
             first, last = int(lo), int(hi or lo)
         except ValueError:
-            raise ValueError(f"units: got {part!r}, expected unit numbers like '0, 3' or '0-3'") \
-                from None
+            raise ValueError(
+                f"units: got {part!r}, expected unit numbers like '0, 3' or '0-3'"
+            ) from None
         if not 0 <= first <= last < n_hidden:
             raise ValueError(f"units: got {part!r}, expected numbers in 0..{n_hidden - 1}")
         units.extend(u for u in range(first, last + 1) if u not in units)
@@ -69,16 +70,22 @@ class ActivationsPlot(PlotView):
         self.units_edit = QLineEdit(", ".join(map(str, self.units)))
         self.units_edit.setObjectName("unitsEdit")
         self.units_edit.setMaximumWidth(160)
-        self.units_edit.setToolTip("Units whose s_t[i] is traced below: '0, 3, 5' or '0-3' "
-                                   f"(at most {MAX_TRACES}).")
+        self.units_edit.setToolTip(
+            f"Units whose s_t[i] is traced below: '0, 3, 5' or '0-3' (at most {MAX_TRACES})."
+        )
         self.units_edit.editingFinished.connect(lambda: self._on_units_edited())
         self.controls.addWidget(self.units_edit)
         self.units_error = QLabel("")
         self.units_error.setStyleSheet("color: #B00020")
         self.controls.addWidget(self.units_error, 1)
 
-        self.heat = self.add_plot(0, 0, "s_t[i] for the current sequence",
-                                  "time step t (state s_t; steps)", "hidden unit i")
+        self.heat = self.add_plot(
+            0,
+            0,
+            "s_t[i] for the current sequence",
+            "time step t (state s_t; steps)",
+            "hidden unit i",
+        )
         self.heat.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.heat.addItem(self.image)
@@ -93,18 +100,34 @@ class ActivationsPlot(PlotView):
         self.heat.getAxis("top").setStyle(tickTextOffset=2)
         self._ticks_key = None
 
-        self.trace_plot = self.add_plot(1, 0, "traces of chosen units",
-                                        "time step t (steps)", "s_t[i] (activation)",
-                                        legend=True)
+        self.trace_plot = self.add_plot(
+            1,
+            0,
+            "traces of chosen units",
+            "time step t (steps)",
+            "s_t[i] (activation)",
+            legend=True,
+        )
         self.trace_plot.setXLink(self.heat)
         for plot in (self.heat, self.trace_plot):
             integer_axis(plot)
-        self.traces = [curve(self.trace_plot, None, pen(i), symbol="o", symbolSize=5,
-                             symbolBrush=pen(i).color(), symbolPen=None)
-                       for i in range(MAX_TRACES)]
-        self.arrange([(self.heat, 0, 0), (self.trace_plot, 1, 0)],
-                     [(self.heat, 0, 0), (self.trace_plot, 0, 1)],
-                     tall_rows={0: (3, None), 1: (2, None)})
+        self.traces = [
+            curve(
+                self.trace_plot,
+                None,
+                pen(i),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=pen(i).color(),
+                symbolPen=None,
+            )
+            for i in range(MAX_TRACES)
+        ]
+        self.arrange(
+            [(self.heat, 0, 0), (self.trace_plot, 1, 0)],
+            [(self.heat, 0, 0), (self.trace_plot, 0, 1)],
+            tall_rows={0: (3, None), 1: (2, None)},
+        )
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, snap):
@@ -171,8 +194,10 @@ class ActivationsPlot(PlotView):
         snap = self.snapshot
         s = np.asarray(snap.s)
         words = ("", *tuple(snap.input_tokens))
-        cols = [np.arange(s.shape[0]), [words[j] if j < len(words) else "" for j in
-                                        range(s.shape[0])]]
+        cols = [
+            np.arange(s.shape[0]),
+            [words[j] if j < len(words) else "" for j in range(s.shape[0])],
+        ]
         cols += [s[:, i] for i in range(s.shape[1])]
         header = ("t", "x_t", *tuple(f"s_t[{i}]" for i in range(s.shape[1])))
         return {self.name: Table(header, tuple(cols))}

@@ -176,7 +176,8 @@ class PlotView(QWidget):
                 legend.setColumnCount(columns)
                 if self.arrangement == "tall":  # one column needs more lines
                     self.graphics.ci.layout.setRowMaximumHeight(
-                        legend.row, 60 if columns > 1 else LEGEND_LINES * 21)
+                        legend.row, 60 if columns > 1 else LEGEND_LINES * 21
+                    )
         self.set_arrangement(self.arrangement_for(self.width(), self.height()))
 
     @contextlib.contextmanager

@@ -13,8 +13,7 @@ from rnnsim.gui.number_format import tick_labels
 EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 
 #: Curve colours (colour-blind safe, Okabe–Ito), in the order curves are added.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 FOREGROUND = "#202020"
 GRID_ALPHA = 0.18
 SMOOTH_WINDOW = 20  # updates averaged by the smoothed training curves
@@ -32,8 +31,10 @@ class Table:
 
     def __post_init__(self):
         if len(self.header) != len(self.columns):
-            raise ValueError(f"columns: got {len(self.columns)} for {len(self.header)} "
-                             "header names, expected one column per name")
+            raise ValueError(
+                f"columns: got {len(self.columns)} for {len(self.header)} "
+                "header names, expected one column per name"
+            )
         lengths = {len(c) for c in self.columns}
         if len(lengths) > 1:
             raise ValueError(f"columns: got lengths {sorted(lengths)}, expected equal lengths")
@@ -89,8 +90,11 @@ class OpaqueGridAxis(pg.AxisItem):
         levels = super().tickSpacing(minVal, maxVal, size)
         if not self.integer or self.logMode:
             return levels
-        whole = [(max(1.0, round(spacing)), offset) for spacing, offset in levels
-                 if spacing >= 1 or spacing == levels[0][0]]
+        whole = [
+            (max(1.0, round(spacing)), offset)
+            for spacing, offset in levels
+            if spacing >= 1 or spacing == levels[0][0]
+        ]
         return [(s, o) for i, (s, o) in enumerate(whole) if s not in (x for x, _ in whole[:i])]
 
     def tickStrings(self, values, scale, spacing):
@@ -104,8 +108,7 @@ class OpaqueGridAxis(pg.AxisItem):
             return None
         axis, ticks, texts = specs
         # faintest first: where levels coincide (log axes) the stronger line is drawn last
-        return axis, [(self._opaque(pen_), a, b) for pen_, a, b in reversed(ticks)], \
-            thinned(texts)
+        return axis, [(self._opaque(pen_), a, b) for pen_, a, b in reversed(ticks)], thinned(texts)
 
     def _opaque(self, pen_):
         color = pen_.color()
@@ -145,8 +148,16 @@ def dashed(color: str = "#555555", width: float = 1.5):
     return pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
 
 
-def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
-               legend: bool = False, log_x: bool = False, log_y: bool = False):
+def style_plot(
+    plot: pg.PlotItem,
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    legend: bool = False,
+    log_x: bool = False,
+    log_y: bool = False,
+):
     """Give ``plot`` a title, axis labels (units in the label text), a grid and dark ink."""
     plot.setAxisItems({side: OpaqueGridAxis(side) for side in ("left", "bottom")})
     for side in ("left", "bottom"):
@@ -166,14 +177,19 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str, *,
         plot.getAxis("left").setWidth(78)  # room for "0.0001" beside the axis label
     plot.setMenuEnabled(False)  # right-click opens the export menu (PlotView.contextMenuEvent)
     if legend:
-        box = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND,
-                             brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#BBBBBB"))
+        box = plot.addLegend(
+            offset=(-8, 8),
+            labelTextColor=FOREGROUND,
+            brush=pg.mkBrush(255, 255, 255, 220),
+            pen=pg.mkPen("#BBBBBB"),
+        )
         box.setLabelTextSize("9pt")
     return plot
 
 
-def curve(plot: pg.PlotItem, name: str | None, pen_, *, downsample: bool = False,
-          **kwargs) -> pg.PlotDataItem:
+def curve(
+    plot: pg.PlotItem, name: str | None, pen_, *, downsample: bool = False, **kwargs
+) -> pg.PlotDataItem:
     """Add an empty curve; long ones are downsampled (peak method) and clipped to view."""
     item = pg.PlotDataItem([], [], pen=pen_, name=name, **kwargs)
     plot.addItem(item)  # applies the plot's own downsampling settings: override them after
@@ -192,8 +208,14 @@ def positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def symmetric_levels(*arrays: np.ndarray) -> tuple[float, float]:
     """Colour levels (−m, m) with m the largest |value| (1e-12 at least)."""
-    m = max((float(np.nanmax(np.abs(a))) for a in arrays if a is not None and a.size
-             and np.isfinite(a).any()), default=0.0)
+    m = max(
+        (
+            float(np.nanmax(np.abs(a)))
+            for a in arrays
+            if a is not None and a.size and np.isfinite(a).any()
+        ),
+        default=0.0,
+    )
     m = max(m, 1e-12)
     return -m, m
 
@@ -217,8 +239,14 @@ def set_legend(plot: pg.PlotItem, entries) -> None:
 
 def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> pg.ColorBarItem:
     """A non-interactive vertical colour bar in dark ink, ``label`` beside its tick values."""
-    bar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False, width=14,
-                          pen=FOREGROUND, colorMapMenu=False)
+    bar = pg.ColorBarItem(
+        values=levels,
+        colorMap=cmap,
+        interactive=False,
+        width=14,
+        pen=FOREGROUND,
+        colorMapMenu=False,
+    )
     for side in ("left", "right", "top", "bottom"):
         bar.getAxis(side).setPen(pg.mkPen(FOREGROUND))
     bar.axis.setTextPen(pg.mkPen(FOREGROUND))
@@ -240,9 +268,15 @@ def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):
 
     ``view`` is the plot's PlotView; curves added to ``plot`` with a name are listed in it.
     """
-    legend = pg.LegendItem(offset=None, labelTextColor=FOREGROUND, colCount=columns,
-                           brush=pg.mkBrush(255, 255, 255, 0), pen=None, frame=False,
-                           horSpacing=18)
+    legend = pg.LegendItem(
+        offset=None,
+        labelTextColor=FOREGROUND,
+        colCount=columns,
+        brush=pg.mkBrush(255, 255, 255, 0),
+        pen=None,
+        frame=False,
+        horSpacing=18,
+    )
     legend.setLabelTextSize("9pt")
     legend.wide_columns = columns  # a narrow dock lists the entries in one column
     legend.row = row

@@ -27,21 +27,38 @@ class GradNormsPlot(PlotView):
     title = "Gradient norms"
 
     def _build(self):
-        self.plot = self.add_plot(0, 0, "gradient norms per weight update (before clipping)",
-                                  "weight update n (updates)",
-                                  "‖∂E/∂W‖ (log scale)", log_y=True)
+        self.plot = self.add_plot(
+            0,
+            0,
+            "gradient norms per weight update (before clipping)",
+            "weight update n (updates)",
+            "‖∂E/∂W‖ (log scale)",
+            log_y=True,
+        )
         integer_axis(self.plot)
         legend_below(self, self.plot, 1, 0, columns=3)
-        self.curves = {name: curve(self.plot, label, pen(i, 1), downsample=True)
-                       for i, (name, label) in enumerate(MATRICES.items())}
-        self.global_curve = curve(self.plot, "global norm (all parameters)",
-                                  pen(6, 1.2, alpha=160), downsample=True)
-        self.marks = curve(self.plot, "clipping fired", None, symbol="x", symbolSize=7,
-                           symbolPen=pg.mkPen("#B00020", width=1.5), symbolBrush="#B00020")
-        self.threshold = pg.InfiniteLine(angle=0, pen=dashed("#B00020", 1.5),
-                                         label="clip",
-                                         labelOpts={"color": "#B00020", "position": 0.99,
-                                                    "anchors": [(1, 1), (1, 1)]})
+        self.curves = {
+            name: curve(self.plot, label, pen(i, 1), downsample=True)
+            for i, (name, label) in enumerate(MATRICES.items())
+        }
+        self.global_curve = curve(
+            self.plot, "global norm (all parameters)", pen(6, 1.2, alpha=160), downsample=True
+        )
+        self.marks = curve(
+            self.plot,
+            "clipping fired",
+            None,
+            symbol="x",
+            symbolSize=7,
+            symbolPen=pg.mkPen("#B00020", width=1.5),
+            symbolBrush="#B00020",
+        )
+        self.threshold = pg.InfiniteLine(
+            angle=0,
+            pen=dashed("#B00020", 1.5),
+            label="clip",
+            labelOpts={"color": "#B00020", "position": 0.99, "anchors": [(1, 1), (1, 1)]},
+        )
         self.plot.addItem(self.threshold)
         # the value goes in the legend, where it never sits on a curve
         self.threshold_key = curve(self.plot, "clip threshold", dashed("#B00020", 1.5))
@@ -82,6 +99,10 @@ class GradNormsPlot(PlotView):
         names = [n for n in MATRICES if n in h.grad_norms]
         names += sorted(set(h.grad_norms) - set(names))
         header = ("update", *tuple(f"norm_{n}" for n in names), "global_norm", "clipped")
-        cols = (np.asarray(h.update), *(np.asarray(h.grad_norms[n]) for n in names),
-                np.asarray(h.global_norm), np.asarray(h.clipped, dtype=bool))
+        cols = (
+            np.asarray(h.update),
+            *(np.asarray(h.grad_norms[n]) for n in names),
+            np.asarray(h.global_norm),
+            np.asarray(h.clipped, dtype=bool),
+        )
         return {self.name: Table(header, cols)}

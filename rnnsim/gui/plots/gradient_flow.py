@@ -81,20 +81,44 @@ class GradientFlowPlot(PlotView):
         self.note = QLabel("")
         self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.controls.addWidget(self.note, 1)
-        self.plot = self.add_plot(0, 0, "‖∂E_t/∂s_k‖ against the lag t − k",
-                                  "lag t − k (time steps back)",
-                                  "‖∂E_t/∂s_k‖ (log scale)", log_y=True)
+        self.plot = self.add_plot(
+            0,
+            0,
+            "‖∂E_t/∂s_k‖ against the lag t − k",
+            "lag t − k (time steps back)",
+            "‖∂E_t/∂s_k‖ (log scale)",
+            log_y=True,
+        )
         integer_axis(self.plot)
         legend_below(self, self.plot, 1, 0)
-        self.live = curve(self.plot, "‖∂E/∂s_k‖, backward sweep (live)", pen(0, 2.5),
-                          symbol="o", symbolSize=6, symbolBrush=pen(0).color(), symbolPen=None)
-        self.last = curve(self.plot, "‖∂E_T/∂s_k‖, last frame", pen(1, 2), symbol="s",
-                          symbolSize=5, symbolBrush=pen(1).color(), symbolPen=None)
+        self.live = curve(
+            self.plot,
+            "‖∂E/∂s_k‖, backward sweep (live)",
+            pen(0, 2.5),
+            symbol="o",
+            symbolSize=6,
+            symbolBrush=pen(0).color(),
+            symbolPen=None,
+        )
+        self.last = curve(
+            self.plot,
+            "‖∂E_T/∂s_k‖, last frame",
+            pen(1, 2),
+            symbol="s",
+            symbolSize=5,
+            symbolBrush=pen(1).color(),
+            symbolPen=None,
+        )
         self.mean = curve(self.plot, "mean over frames with a loss", pen(2, 2))
         self.bound = curve(self.plot, "bound (γ·σ_max(W_s))^lag", dashed("#444444", 2))
         self.cuts = []  # InfiniteLines at truncated-BPTT cuts
-        self.matrix = self.add_plot(0, 1, "G[t, k] = ‖∂E_t/∂s_k‖ (log₁₀)",
-                                    "state s_k (time step k)", "loss E_t (time step t)")
+        self.matrix = self.add_plot(
+            0,
+            1,
+            "G[t, k] = ‖∂E_t/∂s_k‖ (log₁₀)",
+            "state s_k (time step k)",
+            "loss E_t (time step t)",
+        )
         self.matrix.invertY(True)
         integer_axis(self.matrix)
         integer_axis(self.matrix, "left")
@@ -125,16 +149,27 @@ class GradientFlowPlot(PlotView):
             item.setData(x, y)
             item.setVisible(key in curves)
         labels = {"bound": f"bound (γ·σ_max(W_s))^lag, γ·σ_max(W_s) = {number(factor)}"}
-        set_legend(self.plot, [(item, labels.get(key, item.opts["name"]))
-                               for key, item in self._items().items() if key in curves])
+        set_legend(
+            self.plot,
+            [
+                (item, labels.get(key, item.opts["name"]))
+                for key, item in self._items().items()
+                if key in curves
+            ],
+        )
         self.curves = curves
         self._draw_cuts(snap)
         self.plot.setXRange(0, max(T, 1), padding=0.02)
         self.note.setToolTip(f"γ·σ_max(W_s) = {number(factor)}: the lecture's bound per step")
-        self.note.setText(f"γ·σ_max(W_s) = {number(snap.gamma)}·{number(snap.sigma_max)} = "
-                          f"{number(factor)}"
-                          + ("" if snap.cell == "elman" else
-                             f"  (the lecture's bound is for the Elman cell, not {snap.cell})"))
+        self.note.setText(
+            f"γ·σ_max(W_s) = {number(snap.gamma)}·{number(snap.sigma_max)} = "
+            f"{number(factor)}"
+            + (
+                ""
+                if snap.cell == "elman"
+                else f"  (the lecture's bound is for the Elman cell, not {snap.cell})"
+            )
+        )
         if self.show_matrix.isChecked():
             self._draw_matrix(snap)
 
@@ -144,9 +179,12 @@ class GradientFlowPlot(PlotView):
     def _draw_cuts(self, snap):
         lags = [snap.T - j for j in snap.bptt_cuts]
         while len(self.cuts) < len(lags):
-            line = pg.InfiniteLine(angle=90, pen=dashed("#B00020", 1.2),
-                                   label="BPTT cut", labelOpts={"color": "#B00020",
-                                                                "position": 0.9})
+            line = pg.InfiniteLine(
+                angle=90,
+                pen=dashed("#B00020", 1.2),
+                label="BPTT cut",
+                labelOpts={"color": "#B00020", "position": 0.9},
+            )
             self.plot.addItem(line)
             self.cuts.append(line)
         for i, line in enumerate(self.cuts):
@@ -166,8 +204,9 @@ class GradientFlowPlot(PlotView):
         lo = max(float(finite.min()) if finite.size else hi - 1, hi - 12)
         self.image.setImage(logG, levels=(lo, hi), autoLevels=False)  # NaN (G = 0): blank
         self.image.setRect(pg.QtCore.QRectF(-0.5, 0.5, G.shape[1], G.shape[0]))
-        self.matrix.setRange(xRange=(-0.5, G.shape[1] - 0.5), yRange=(0.5, G.shape[0] + 0.5),
-                             padding=0)
+        self.matrix.setRange(
+            xRange=(-0.5, G.shape[1] - 0.5), yRange=(0.5, G.shape[0] + 0.5), padding=0
+        )
         self.bar.setLevels((lo, hi))
 
     def _on_show_matrix(self, on):
@@ -184,14 +223,28 @@ class GradientFlowPlot(PlotView):
         T = self.snapshot.T
         lags = np.arange(T + 1)
         nan = np.full(T + 1, np.nan)
-        cols = [lags, T - lags] + [self.curves[k][1] if k in self.curves else nan
-                                   for k in ("live", "last", "mean", "bound")]
-        out = {self.name: Table(("lag", "k", "live_dE_ds_norm", "last_frame_G",
-                                 "mean_over_frames_G", "lecture_bound"), tuple(cols))}
+        cols = [lags, T - lags] + [
+            self.curves[k][1] if k in self.curves else nan
+            for k in ("live", "last", "mean", "bound")
+        ]
+        out = {
+            self.name: Table(
+                (
+                    "lag",
+                    "k",
+                    "live_dE_ds_norm",
+                    "last_frame_G",
+                    "mean_over_frames_G",
+                    "lecture_bound",
+                ),
+                tuple(cols),
+            )
+        }
         G = self.snapshot.grad_flow
         if G is not None:
             G = np.asarray(G)
             header = ("t", *tuple(f"k={k}" for k in range(G.shape[1])))
             out[f"{self.name}_matrix"] = Table(
-                header, (np.arange(G.shape[0]), *tuple(G[:, k] for k in range(G.shape[1]))))
+                header, (np.arange(G.shape[0]), *tuple(G[:, k] for k in range(G.shape[1])))
+            )
         return out

@@ -1,6 +1,6 @@
 """Export menus: each plot's context menu and File ▸ Export (PNG at a chosen scale, SVG, CSV).
 
-    add_export_actions(file_export_menu, window.plots, window.canvas, parent=window)
+add_export_actions(file_export_menu, window.plots, window.canvas, parent=window)
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ class Dialogs:
     def scale(parent, width, height):
         """Ask for the PNG scale; None when cancelled."""
         items = [f"{k}× ({round(width * k)} × {round(height * k)} pixels)" for k in SCALES]
-        item, ok = QInputDialog.getItem(parent, "PNG resolution", "Resolution:", items, 1,
-                                        False)
+        item, ok = QInputDialog.getItem(parent, "PNG resolution", "Resolution:", items, 1, False)
         return SCALES[items.index(item)] if ok else None
 
     @staticmethod
@@ -66,8 +65,12 @@ def export_plot_interactive(plot, fmt, parent=None):
         scale = dialogs.scale(parent, *EXPORT_SIZE)
         if scale is None:
             return None
-    path = dialogs.save_path(parent, f"Export {plot.title} as {fmt.upper()}",
-                             _suggest(plot.name, fmt), f"{fmt.upper()} (*.{fmt})")
+    path = dialogs.save_path(
+        parent,
+        f"Export {plot.title} as {fmt.upper()}",
+        _suggest(plot.name, fmt),
+        f"{fmt.upper()} (*.{fmt})",
+    )
     if not path:
         return None
     return _run(parent, lambda: export_plot(plot, path, fmt, scale))
@@ -82,8 +85,12 @@ def export_canvas_interactive(canvas, fmt, parent=None):
         scale = dialogs.scale(parent, rect.width(), rect.height())
         if scale is None:
             return None
-    path = dialogs.save_path(parent, f"Export the network as {fmt.upper()}",
-                             _suggest("network", fmt), f"{fmt.upper()} (*.{fmt})")
+    path = dialogs.save_path(
+        parent,
+        f"Export the network as {fmt.upper()}",
+        _suggest("network", fmt),
+        f"{fmt.upper()} (*.{fmt})",
+    )
     if not path:
         return None
     return _run(parent, lambda: export_canvas(canvas, path, fmt, scale))
@@ -133,5 +140,6 @@ def add_export_actions(menu: QMenu, plot_docks, canvas=None, parent=None):
             action = sub.addAction(label)
             action.setObjectName(f"export_network_{fmt}")
             action.triggered.connect(
-                lambda _=False, f=fmt: export_canvas_interactive(canvas, f, parent))
+                lambda _=False, f=fmt: export_canvas_interactive(canvas, f, parent)
+            )
     return menu

@@ -23,8 +23,15 @@ def plot_classes():
     from rnnsim.gui.plots.training import TrainingPlot
     from rnnsim.gui.plots.weights import WeightsPlot
 
-    return (ActivationsPlot, GradientFlowPlot, TrainingPlot, GradNormsPlot, SaturationPlot,
-            SpectrumPlot, WeightsPlot)
+    return (
+        ActivationsPlot,
+        GradientFlowPlot,
+        TrainingPlot,
+        GradNormsPlot,
+        SaturationPlot,
+        SpectrumPlot,
+        WeightsPlot,
+    )
 
 
 class PlotDocks(QObject):
@@ -57,7 +64,6 @@ class PlotDocks(QObject):
         super().__init__(window)
         self.plots = {}
         self.docks = []
-        self.plot_docks = self.docks  # the window's name for them (window.plots.plot_docks)
         for cls in plot_classes():
             plot = cls()
             dock = QDockWidget(plot.title, window)
@@ -113,19 +119,27 @@ class PlotDocks(QObject):
             self._draw(plot)
 
     def _visible(self):
-        return [plot for dock, plot in zip(self.docks, self.plots.values(), strict=True)
-                if dock.isVisible() and not dock.visibleRegion().isEmpty()]
+        return [
+            plot
+            for dock, plot in zip(self.docks, self.plots.values(), strict=True)
+            if dock.isVisible() and not dock.visibleRegion().isEmpty()
+        ]
 
     def _stale(self):
         now = time.perf_counter()
-        return [p for p in self._visible() if self._drawn[p.name] is not self.snapshot
-                and now - self._drawn_at[p.name] >= 1.0 / MAX_RATE_HZ]
+        return [
+            p
+            for p in self._visible()
+            if self._drawn[p.name] is not self.snapshot
+            and now - self._drawn_at[p.name] >= 1.0 / MAX_RATE_HZ
+        ]
 
     def _tick(self):
         stale = self._stale()
         if self.snapshot is None or not stale:
-            if self.snapshot is not None and any(self._drawn[p.name] is not self.snapshot
-                                                 for p in self._visible()):
+            if self.snapshot is not None and any(
+                self._drawn[p.name] is not self.snapshot for p in self._visible()
+            ):
                 self._timer.start(round(1000 / MAX_RATE_HZ))
             return
         plot = min(stale, key=lambda p: self._drawn_at[p.name])

@@ -25,7 +25,7 @@ def phi_argument(snap) -> np.ndarray:
     a = np.asarray(snap.a)  # (t, G)
     H = np.asarray(snap.s).shape[1]
     block = BLOCK.get(snap.cell, 0)
-    return a[:, block * H:(block + 1) * H]
+    return a[:, block * H : (block + 1) * H]
 
 
 def a_range(values: np.ndarray) -> tuple[float, float]:
@@ -43,21 +43,40 @@ class SaturationPlot(PlotView):
     title = "Saturation: Φ, Φ' and a_t"
 
     def _build(self):
-        self.plot = self.add_plot(0, 0, "Φ(a), Φ'(a) and where the pre-activations a_t are",
-                                  "pre-activation a", "Φ(a), Φ'(a); histogram (peak = 1)",
-                                  legend=True)
+        self.plot = self.add_plot(
+            0,
+            0,
+            "Φ(a), Φ'(a) and where the pre-activations a_t are",
+            "pre-activation a",
+            "Φ(a), Φ'(a); histogram (peak = 1)",
+            legend=True,
+        )
         self.plot.legend.anchor((0, 0), (0, 0), offset=(8, 8))
-        self.hist = curve(self.plot, "histogram of a_t (this sequence)",
-                          pg.mkPen("#888888", width=1), stepMode="center", fillLevel=0,
-                          brush=pg.mkBrush(150, 150, 150, 90))
+        self.hist = curve(
+            self.plot,
+            "histogram of a_t (this sequence)",
+            pg.mkPen("#888888", width=1),
+            stepMode="center",
+            fillLevel=0,
+            brush=pg.mkBrush(150, 150, 150, 90),
+        )
         self.phi = curve(self.plot, "Φ(a)", pen(0, 2.5))
         self.dphi = curve(self.plot, "Φ'(a)", pen(1, 2.5))
-        self.now = curve(self.plot, "units at the current step: (a_t[i], Φ'(a_t[i]))", None,
-                         symbol="o", symbolSize=8, symbolBrush=pen(1).color(),
-                         symbolPen=pg.mkPen("#202020"))
-        self.gamma = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.2), label="γ",
-                                     labelOpts={"color": "#444444", "position": 0.8,
-                                                "anchors": [(0.5, 0), (0.5, 0)]})
+        self.now = curve(
+            self.plot,
+            "units at the current step: (a_t[i], Φ'(a_t[i]))",
+            None,
+            symbol="o",
+            symbolSize=8,
+            symbolBrush=pen(1).color(),
+            symbolPen=pg.mkPen("#202020"),
+        )
+        self.gamma = pg.InfiniteLine(
+            angle=0,
+            pen=dashed("#444444", 1.2),
+            label="γ",
+            labelOpts={"color": "#444444", "position": 0.8, "anchors": [(0.5, 0), (0.5, 0)]},
+        )
         self.plot.addItem(self.gamma)
         self.data = {}
 
@@ -79,14 +98,24 @@ class SaturationPlot(PlotView):
         self.now.setData(current, act.df(current, cur_f))
         self.gamma.setValue(snap.gamma)
         self.gamma.label.setFormat(f"γ = max Φ' = {number(snap.gamma)}")
-        self.plot.setTitle(f"Φ = {snap.activation}: Φ(a), Φ'(a) and where the pre-activations "
-                           f"{PRE.get(snap.cell, 'a_t')} are", color="#202020", size="11pt")
+        self.plot.setTitle(
+            f"Φ = {snap.activation}: Φ(a), Φ'(a) and where the pre-activations "
+            f"{PRE.get(snap.cell, 'a_t')} are",
+            color="#202020",
+            size="11pt",
+        )
         top = max(1.05, float(np.nanmax(f)) if snap.activation != "relu" else 1.05)
         bottom = min(-0.05, float(np.nanmin(f)) - 0.05)
         self.plot.setYRange(bottom, min(top, 2.0) + 0.05, padding=0)
         self.plot.setXRange(lo, hi, padding=0)
-        self.data = {"grid": grid, "phi": f, "dphi": df, "edges": edges, "counts": counts,
-                     "current": current}
+        self.data = {
+            "grid": grid,
+            "phi": f,
+            "dphi": df,
+            "edges": edges,
+            "counts": counts,
+            "current": current,
+        }
 
     def tables(self):
         if self.snapshot is None:
@@ -97,5 +126,6 @@ class SaturationPlot(PlotView):
             self.name: Table(("a", "phi", "dphi"), (d["grid"], d["phi"], d["dphi"])),
             f"{self.name}_histogram": Table(
                 ("bin_left", "bin_right", "bin_centre", "count"),
-                (d["edges"][:-1], d["edges"][1:], centres, d["counts"])),
+                (d["edges"][:-1], d["edges"][1:], centres, d["counts"]),
+            ),
         }

@@ -21,8 +21,7 @@ from rnnsim.gui.plots.common import (
 MAX_METRICS = 6
 
 
-def sparse_mean(updates: np.ndarray, values: np.ndarray,
-                window: int = SMOOTH_WINDOW) -> np.ndarray:
+def sparse_mean(updates: np.ndarray, values: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
     """Mean of the measured (finite) values of the last ``window`` updates; NaN elsewhere.
 
     updates, values : (n,); values is NaN where nothing was measured (a metric may be recorded
@@ -47,25 +46,41 @@ class TrainingPlot(PlotView):
     title = "Training: loss and metrics"
 
     def _build(self):
-        self.loss_plot = self.add_plot(0, 0, "loss E per weight update", "",
-                                       "loss E (per sequence)", legend=True)
+        self.loss_plot = self.add_plot(
+            0, 0, "loss E per weight update", "", "loss E (per sequence)", legend=True
+        )
         self.loss_raw = curve(self.loss_plot, "E (raw)", pen(0, 1, alpha=90), downsample=True)
-        self.loss_smooth = curve(self.loss_plot, f"E (mean of the last {SMOOTH_WINDOW} updates)",
-                                 pen(0, 2.5), downsample=True)
-        self.metric_plot = self.add_plot(1, 0, "task metrics", "weight update n (updates)",
-                                         "metric (task score)")
+        self.loss_smooth = curve(
+            self.loss_plot,
+            f"E (mean of the last {SMOOTH_WINDOW} updates)",
+            pen(0, 2.5),
+            downsample=True,
+        )
+        self.metric_plot = self.add_plot(
+            1, 0, "task metrics", "weight update n (updates)", "metric (task score)"
+        )
         legend = legend_below(self, self.metric_plot, 2, 0)
-        self.arrange([(self.loss_plot, 0, 0), (self.metric_plot, 1, 0), (legend, 2, 0)],
-                     [(self.loss_plot, 0, 0), (self.metric_plot, 0, 1), (legend, 1, 1)],
-                     tall_rows={2: (0, 60)}, wide_rows={1: (0, 60)})
+        self.arrange(
+            [(self.loss_plot, 0, 0), (self.metric_plot, 1, 0), (legend, 2, 0)],
+            [(self.loss_plot, 0, 0), (self.metric_plot, 0, 1), (legend, 1, 1)],
+            tall_rows={2: (0, 60)},
+            wide_rows={1: (0, 60)},
+        )
         self.metric_plot.setXLink(self.loss_plot)
-        self.metric_raw = [curve(self.metric_plot, None, pen(i + 1, 1, alpha=90),
-                                 downsample=True) for i in range(MAX_METRICS)]
-        self.metric_smooth = [curve(self.metric_plot, None, pen(i + 1, 2.5), downsample=True)
-                              for i in range(MAX_METRICS)]
-        self.chance = pg.InfiniteLine(angle=0, pen=dashed("#444444", 1.5), label="chance",
-                                      labelOpts={"color": "#444444", "position": 0.99,
-                                                 "anchors": [(1, 1), (1, 1)]})
+        self.metric_raw = [
+            curve(self.metric_plot, None, pen(i + 1, 1, alpha=90), downsample=True)
+            for i in range(MAX_METRICS)
+        ]
+        self.metric_smooth = [
+            curve(self.metric_plot, None, pen(i + 1, 2.5), downsample=True)
+            for i in range(MAX_METRICS)
+        ]
+        self.chance = pg.InfiniteLine(
+            angle=0,
+            pen=dashed("#444444", 1.5),
+            label="chance",
+            labelOpts={"color": "#444444", "position": 0.99, "anchors": [(1, 1), (1, 1)]},
+        )
         self.metric_plot.addItem(self.chance)
         # its value is in the legend, below the plot: never on the curves
         self.chance_key = curve(self.metric_plot, None, dashed("#444444", 1.5))
@@ -76,8 +91,12 @@ class TrainingPlot(PlotView):
 
     def _arranged(self, name):
         # stacked, the loss plot shares the metrics plot's x axis label; beside it, its own
-        self.loss_plot.setLabel("bottom", "weight update n (updates)" if name == "wide" else "",
-                                color=FOREGROUND, **{"font-size": "10pt"})
+        self.loss_plot.setLabel(
+            "bottom",
+            "weight update n (updates)" if name == "wide" else "",
+            color=FOREGROUND,
+            **{"font-size": "10pt"},
+        )
 
     def _draw(self, snap):
         h = snap.history
@@ -100,8 +119,11 @@ class TrainingPlot(PlotView):
         self.chance.setValue(snap.chance)
         self.chance.label.setFormat("chance")
         self.chance.setVisible(bool(np.isfinite(snap.chance)))
-        self._chance_text = (f"chance {snap.primary_metric} = {number(snap.chance)} (dashed)"
-                             if np.isfinite(snap.chance) else None)
+        self._chance_text = (
+            f"chance {snap.primary_metric} = {number(snap.chance)} (dashed)"
+            if np.isfinite(snap.chance)
+            else None
+        )
         self._set_legend(names)
 
     @staticmethod
@@ -128,8 +150,9 @@ class TrainingPlot(PlotView):
         legend = self.metric_plot.legend
         legend.clear()
         for i, name in enumerate(names):
-            legend.addItem(self.metric_smooth[i],
-                           f"{name} (mean of the last {SMOOTH_WINDOW} updates)")
+            legend.addItem(
+                self.metric_smooth[i], f"{name} (mean of the last {SMOOTH_WINDOW} updates)"
+            )
         if names:
             legend.addItem(self.metric_raw[0], "raw values (faint)")
         if chance:

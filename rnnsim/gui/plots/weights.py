@@ -15,9 +15,11 @@ from rnnsim.gui.plots.common import (
     symmetric_levels,
 )
 
-MATRICES = (("Wx", "W_x", "i (unit of x_t)", "j (unit of s_t)"),
-            ("Ws", "W_s", "i (unit of s_t−1)", "j (unit of s_t)"),
-            ("Wy", "W_y", "i (unit of s_t)", "o (unit of y_t)"))
+MATRICES = (
+    ("Wx", "W_x", "i (unit of x_t)", "j (unit of s_t)"),
+    ("Ws", "W_s", "i (unit of s_t−1)", "j (unit of s_t)"),
+    ("Wy", "W_y", "i (unit of s_t)", "o (unit of y_t)"),
+)
 
 
 class WeightsPlot(PlotView):
@@ -41,25 +43,34 @@ class WeightsPlot(PlotView):
                 store[key] = image
                 self.plots[prefix + key] = plot
         n = len(MATRICES)
-        self.arrange([(self.plots[p + k], r, c) for c, (k, *_) in enumerate(MATRICES)
-                      for r, p in enumerate(("", "Δ"))],
-                     [(self.plots[p + k], 0, c + r * n) for c, (k, *_) in enumerate(MATRICES)
-                      for r, p in enumerate(("", "Δ"))])
+        self.arrange(
+            [
+                (self.plots[p + k], r, c)
+                for c, (k, *_) in enumerate(MATRICES)
+                for r, p in enumerate(("", "Δ"))
+            ],
+            [
+                (self.plots[p + k], 0, c + r * n)
+                for c, (k, *_) in enumerate(MATRICES)
+                for r, p in enumerate(("", "Δ"))
+            ],
+        )
         self.bar = colorbar(cmap, "W[i, j]")
         self.bar.setImageItem(list(self.images.values()), insert_in=self.plots["Wy"])
         self.delta_bar = colorbar(cmap, "ΔW[i, j]")
-        self.delta_bar.setImageItem(list(self.delta_images.values()),
-                                    insert_in=self.plots["ΔWy"])
+        self.delta_bar.setImageItem(list(self.delta_images.values()), insert_in=self.plots["ΔWy"])
 
     def _draw(self, snap):
         weights = [np.asarray(snap.weights[k]) for k, *_ in MATRICES if k in snap.weights]
-        deltas = [np.asarray(snap.delta_weights[k]) for k, *_ in MATRICES
-                  if k in snap.delta_weights]
+        deltas = [
+            np.asarray(snap.delta_weights[k]) for k, *_ in MATRICES if k in snap.delta_weights
+        ]
         levels, dlevels = symmetric_levels(*weights), symmetric_levels(*deltas)
         for key, *_ in MATRICES:
-            for store, source, lv, prefix in ((self.images, snap.weights, levels, ""),
-                                              (self.delta_images, snap.delta_weights, dlevels,
-                                               "Δ")):
+            for store, source, lv, prefix in (
+                (self.images, snap.weights, levels, ""),
+                (self.delta_images, snap.delta_weights, dlevels, "Δ"),
+            ):
                 W = source.get(key)
                 image = store[key]
                 if W is None:
@@ -69,13 +80,17 @@ class WeightsPlot(PlotView):
                 image.setImage(W, levels=lv, autoLevels=False)
                 image.setRect(pg.QtCore.QRectF(-0.5, -0.5, W.shape[1], W.shape[0]))
                 plot = self.plots[prefix + key]
-                plot.setRange(xRange=(-0.5, W.shape[1] - 0.5), yRange=(-0.5, W.shape[0] - 0.5),
-                              padding=0)
+                plot.setRange(
+                    xRange=(-0.5, W.shape[1] - 0.5), yRange=(-0.5, W.shape[0] - 0.5), padding=0
+                )
                 integer_ticks(plot, W.shape[1], W.shape[0])
                 self._gate_blocks(plot, key, snap, W.shape[1])
                 shape = f"{W.shape[0]}×{W.shape[1]}"
-                plot.setTitle(f"{prefix}{dict((k, v) for k, v, *_ in MATRICES)[key]}  ({shape})",
-                              color="#202020", size="10pt")
+                plot.setTitle(
+                    f"{prefix}{dict((k, v) for k, v, *_ in MATRICES)[key]}  ({shape})",
+                    color="#202020",
+                    size="10pt",
+                )
         self.bar.setLevels(levels)
         self.delta_bar.setLevels(dlevels)
 
@@ -96,8 +111,11 @@ class WeightsPlot(PlotView):
             if j < wanted:
                 line.setValue((j + 1) * H - 0.5)
         axis = plot.getAxis("bottom")
-        label = (f"gate blocks {', '.join(names)} ({H} units each)" if blocks
-                 else dict((k, c) for k, _, _, c in MATRICES)[key])
+        label = (
+            f"gate blocks {', '.join(names)} ({H} units each)"
+            if blocks
+            else dict((k, c) for k, _, _, c in MATRICES)[key]
+        )
         if blocks:
             axis.setTicks([[(j * H + (H - 1) / 2, name) for j, name in enumerate(names)]])
         else:
@@ -114,14 +132,24 @@ class WeightsPlot(PlotView):
             if W is None:
                 continue
             W = np.atleast_2d(np.asarray(W, dtype=float))
-            dW = np.atleast_2d(np.asarray(self.snapshot.delta_weights.get(key, np.zeros_like(W)),
-                                          dtype=float))
+            dW = np.atleast_2d(
+                np.asarray(self.snapshot.delta_weights.get(key, np.zeros_like(W)), dtype=float)
+            )
             i, j = np.indices(W.shape)
             names += [key] * W.size
             rows.append(i.ravel())
             cols.append(j.ravel())
             w.append(W.ravel())
             dw.append(dW.ravel())
-        return {self.name: Table(("param", "row", "col", "W", "delta_W"),
-                                 (names, np.concatenate(rows), np.concatenate(cols),
-                                  np.concatenate(w), np.concatenate(dw)))}
+        return {
+            self.name: Table(
+                ("param", "row", "col", "W", "delta_W"),
+                (
+                    names,
+                    np.concatenate(rows),
+                    np.concatenate(cols),
+                    np.concatenate(w),
+                    np.concatenate(dw),
+                ),
+            )
+        }
