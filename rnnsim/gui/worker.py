@@ -8,10 +8,12 @@
 
 Every command is a ``@Slot``. The worker never touches a widget: it publishes frozen
 Snapshots through ``snapshot_ready`` (and ``latest()``), newest wins. Run mode steps on a
-QTimer living in the worker thread. Training is a ``TrainingSession`` run in chunks of
-``CHUNK_SECONDS``: after each chunk the worker posts itself the next one, so every command that
-arrived meanwhile is an ordinary queued slot, handled in order between two chunks (no
-``processEvents`` inside the worker, no queue of our own). ``pause`` and ``stop_training`` end
+QTimer living in the worker thread and stops, as a training does, at an update that diverges
+(rolled back by the simulation; the notice says so and offers Step back and Reset). Training
+is a ``TrainingSession`` run in chunks of ``CHUNK_SECONDS``: after each chunk the worker posts
+itself the next one, so every command that arrived meanwhile is an ordinary queued slot,
+handled in order between two chunks (no ``processEvents`` inside the worker, no queue of our
+own). ``pause`` and ``stop_training`` end
 the training there; a command that changes the simulation (step, reset, apply, load, …) ends
 it too, keeping the updates done, and then runs; ``publish``, ``set_speed`` and ``stop`` do
 not. ``request_stop_training`` (thread-safe) stops the chunk being computed before its next
@@ -43,6 +45,9 @@ CHUNK_SECONDS = 0.01  # training runs in chunks this long; commands are handled 
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals while training (the last always goes)
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
+RUN_STOPPED_WAY_OUT = (
+    "Step back (Left) returns to just before that update; Reset re-initialises the weights."
+)
 
 
 def command(method):
@@ -254,12 +259,26 @@ class SimulationWorker(QObject):
             return
         if self._speed > 0:
             self.sim.step()
-            self._publish(coalesce=self._speed > 1 / PUBLISH_INTERVAL)
+            if not self._stopped_by_divergence():
+                self._publish(coalesce=self._speed > 1 / PUBLISH_INTERVAL)
             return
         end = time.perf_counter() + FAST_TICK
         while time.perf_counter() < end:
             self.sim.step()
+            if self._stopped_by_divergence():
+                return
         self._publish(coalesce=True)
+
+    def _stopped_by_divergence(self) -> bool:
+        """After a step of Run: when its update diverged (and was rolled back), stop the run
+        there, as Train N stops, say so and show that step; True if it stopped."""
+        if not self.sim.diverged:
+            return False
+        self._halt_run()
+        self.sim.message = f"Run stopped. {self.sim.message} {RUN_STOPPED_WAY_OUT}"
+        self.error.emit(self.sim.message)
+        self._publish()
+        return True
 
     # ----------------------------------------------------------------- training
     @Slot(int)

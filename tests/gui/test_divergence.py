@@ -91,12 +91,13 @@ def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, 
     win.actions.actionTrain.trigger()
     qtbot.waitUntil(lambda: "diverged" in win.message.text(), timeout=60000)
     qtbot.waitUntil(lambda: win.worker.state == "idle", timeout=30000)
-    # run through the overflowing sequences (states of 1e100 and more, then inf and nan)
+    # run through the overflowing sequences (states of 1e100 and more, then inf and nan) until
+    # Run stops by itself at the next update that diverges, as Train N did
     win.speed.setValue(len(win.speed_values) - 1)
     win.actions.actionRun.trigger()
-    qtbot.waitUntil(lambda: win.snapshot.cursor.sequence >= 4, timeout=30000)
-    win.actions.actionRun.trigger()
+    qtbot.waitUntil(lambda: "Run stopped" in win.message.text(), timeout=60000)
     qtbot.waitUntil(lambda: win.worker.state == "idle", timeout=10000)
+    assert "rolled back" in win.message.text() and "Reset" in win.message.text()
     for _ in range(win.snapshot.T + 3):  # forward to the end and into the backward sweep
         win.actions.actionStep.trigger()
     qtbot.waitUntil(lambda: win.snapshot.cursor.phase != "forward", timeout=10000)

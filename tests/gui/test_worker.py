@@ -343,3 +343,33 @@ def test_the_leak_fixture_finds_and_cleans_up_threads_timers_and_widgets(qapp):
     assert len(found) == 1 and "QWidget 'forgotten' alive" in found[0]
     assert leaks._leaked_timers() == leaks._leaked_threads() == []
     assert leaks._leaked_widgets(before) == []
+
+
+def test_run_stops_at_a_divergence_says_why_and_offers_the_way_out(qtbot):
+    from rnnsim.catalog import preset_experiment
+
+    # the exploding preset, small: update 2 overflows within a few hundred steps
+    exp = preset_experiment("exploding").replace(n_hidden=8, batch_size=4, ws_scale=3.0, lr=1.0)
+    thread = WorkerThread(exp)
+    d = Driver(thread.worker)
+    thread.start()
+    try:
+        qtbot.waitUntil(lambda: bool(d.snapshots), timeout=5000)
+        d.set_speed.emit(0.0)  # as fast as possible
+        d.run.emit()
+        qtbot.waitUntil(lambda: bool(d.errors), timeout=30_000)
+        snap = d.sync(qtbot)
+        assert d.states[-1][1] == "idle" and thread.worker.state == "idle"
+        notice = d.errors[-1]
+        assert notice.startswith("Run stopped. Training diverged at update 2")
+        assert "rolled back" in notice and "Step back" in notice and "Reset" in notice
+        assert snap.message == notice  # the snapshot keeps saying it
+        assert snap.updates == 0 and all(np.isfinite(w).all() for w in snap.weights.values())
+        qtbot.wait(150)
+        assert d.sync(qtbot).cursor == snap.cursor  # nothing more is stepped or updated
+        d.step_back.emit()  # just before the update that diverged
+        back = d.sync(qtbot)
+        assert back.cursor.phase == "update" and back.message == ""
+    finally:
+        assert thread.close()
+        d.deleteLater()
