@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QSlider, QSpinBox, QToolBar
 
 from rnnsim import package_data
+from rnnsim.gui.animation.dialog import export_animation
+from rnnsim.gui.export import export_all
+from rnnsim.gui.settings import add_recent_file, last_experiment, recent_files
+from rnnsim.sim import Experiment, save_experiment
 
 ICONS = package_data.path("icons")
 
@@ -120,43 +127,50 @@ class Actions:
         return [getattr(self, name) for name in SPECS]
 
 
-def build_toolbar(window, speeds):
-    """The simulation toolbar: Step, Step back, Run, Train N with its N field, New sequence,
-    Reset and the run speed. Sets ``window.train_n``, ``speed``, ``speed_values``,
-    ``speed_label``."""
-    from PySide6.QtWidgets import QLabel, QSlider, QSpinBox
+@dataclass
+class Toolbar:
+    """The simulation toolbar and its fields: N for Train N, the run speed and its label."""
 
-    bar = window.addToolBar("Simulation")
+    bar: QToolBar
+    train_n: QSpinBox
+    speed: QSlider
+    speed_label: QLabel
+    speed_values: tuple
+
+
+def build_toolbar(actions: Actions, speeds) -> Toolbar:
+    """The simulation toolbar: Step, Step back, Run, Train N with its N field, New sequence,
+    Reset and the run speed (an index into ``speeds``, steps per second)."""
+    bar = QToolBar("Simulation")
     bar.setObjectName("simulationToolbar")
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    a = window.actions
+    a = actions
     for action in (a.actionStep, a.actionStepBack, a.actionRun):
         bar.addAction(action)
     bar.addSeparator()
-    window.train_n = QSpinBox()
-    window.train_n.setObjectName("trainN")
-    window.train_n.setRange(1, 1_000_000)
-    window.train_n.setValue(200)
-    window.train_n.setSuffix(" updates")
-    window.train_n.setToolTip("N for Train N: how many weight updates W ← W − η·ΔW to run.")
+    train_n = QSpinBox()
+    train_n.setObjectName("trainN")
+    train_n.setRange(1, 1_000_000)
+    train_n.setValue(200)
+    train_n.setSuffix(" updates")
+    train_n.setToolTip("N for Train N: how many weight updates W ← W − η·ΔW to run.")
     bar.addAction(a.actionTrain)
-    bar.addWidget(window.train_n)
+    bar.addWidget(train_n)
     bar.addSeparator()
     bar.addAction(a.actionNewSequence)
     bar.addAction(a.actionReset)
     bar.addSeparator()
     bar.addWidget(QLabel(" Speed "))
-    window.speed = QSlider(Qt.Orientation.Horizontal)
-    window.speed.setObjectName("speed")
-    window.speed.setRange(0, len(speeds) - 1)
-    window.speed.setValue(3)
-    window.speed_values = speeds
-    window.speed.setMaximumWidth(140)
-    window.speed.setToolTip("Run speed: time steps per second (right end: as fast as it goes).")
-    window.speed_label = QLabel("")
-    bar.addWidget(window.speed)
-    bar.addWidget(window.speed_label)
-    return bar
+    speed = QSlider(Qt.Orientation.Horizontal)
+    speed.setObjectName("speed")
+    speed.setRange(0, len(speeds) - 1)
+    speed.setValue(3)
+    speed.setMaximumWidth(140)
+    speed.setToolTip("Run speed: time steps per second (right end: as fast as it goes).")
+    speed_label = QLabel("")
+    bar.addWidget(speed)
+    bar.addWidget(speed_label)
+    return Toolbar(bar, train_n, speed, speed_label, tuple(speeds))
 
 
 STATE_FILTER = "Saved simulations (*.npz)"
@@ -179,12 +193,11 @@ class FileMenu:
     ----------
     window : MainWindow
         Provides ``actions``, ``settings``, ``open_experiment(path)``, ``save_experiment(path)``
-        and ``export_all(folder)``.
+        and ``export_all(folder)``; exporting everything takes its ``plots``, ``canvas``,
+        ``experiment`` and ``snapshot``.
     """
 
     def __init__(self, window):
-        from PySide6.QtWidgets import QFileDialog
-
         self.window, self._dialog = window, QFileDialog
         menu = window.menuBar().addMenu("&File")
         menu.setObjectName("fileMenu")
@@ -221,8 +234,6 @@ class FileMenu:
 
     def refresh_recent(self):
         """Rebuild the recent-files submenu from the settings."""
-        from rnnsim.gui.settings import recent_files
-
         self.recent.clear()
         files = recent_files(self.window.settings)
         for path in files:
@@ -232,8 +243,6 @@ class FileMenu:
 
     def open_experiment(self, path):
         """Load an experiment (and its weights when saved beside it) from ``path``."""
-        from rnnsim.gui.settings import add_recent_file
-
         self.window.cmd_load.emit(str(path))
         add_recent_file(self.window.settings, path)
         self.refresh_recent()
@@ -241,8 +250,6 @@ class FileMenu:
     def save_experiment(self, path):
         """Save the simulation into the one state file ``path`` (``.npz`` appended if
         missing)."""
-        from rnnsim.gui.settings import add_recent_file
-
         path = with_suffix(str(path), ".npz")
         self.window.cmd_save.emit(path)
         add_recent_file(self.window.settings, path)
@@ -250,8 +257,6 @@ class FileMenu:
 
     def export_experiment(self, path):
         """Write the experiment's settings (JSON, no state) to ``path``."""
-        from rnnsim.sim import save_experiment
-
         w = self.window
         path = with_suffix(str(path), ".json")
         try:
@@ -263,9 +268,6 @@ class FileMenu:
 
     def reopen_last_experiment(self):
         """Apply the experiment remembered from the last session (QSettings)."""
-        from rnnsim.gui.settings import last_experiment
-        from rnnsim.sim import Experiment
-
         w = self.window
         text = last_experiment(w.settings)
         try:
@@ -282,16 +284,14 @@ class FileMenu:
     def export_all(self, folder):
         """Export everything into ``folder`` with progress in the status bar."""
         w = self.window
-        try:
-            from rnnsim.gui.export import export_all
-        except ImportError:
-            w.show_notice("Export all is not available in this build.", error=True)
-            return
         w.status.show_progress((0, 1), unit="files")
         try:
             export_all(
                 folder,
-                w,
+                plots=w.plots,
+                canvas=w.canvas,
+                experiment=w.experiment,
+                snapshot=w.snapshot,
                 progress=lambda done, total, what: w.status.show_progress(
                     (done, total), unit="files"
                 ),
@@ -323,8 +323,6 @@ class FileMenu:
             self.export_experiment(path)
 
     def _on_export_animation(self):
-        from rnnsim.gui.animation.dialog import export_animation
-
         export_animation(self.window)
 
     def _on_export_all(self):

@@ -4,7 +4,7 @@ Every file is written atomically (``rnnsim.sim.atomic``): a failed export leaves
 half-written file behind.
 
     export_plot(plots["gradient_flow"], "out/gradient_flow.png", "png", scale=2)
-    export_all("out", window, progress=lambda done, total, what: ...)
+    export_all("out", plots=docks, canvas=canvas, experiment=experiment, snapshot=snapshot)
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ import csv
 import io
 import json
 import os
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QGraphicsView
 
+from rnnsim.gui import report
 from rnnsim.gui.render import (
     MAX_PIXELS,
     TooLarge,
@@ -28,12 +32,24 @@ from rnnsim.gui.render import (
     scene_png,
     scene_svg,
 )
+from rnnsim.gui.report import plot_caption, report_html, report_markdown
+from rnnsim.gui.report_pdf import write_report_pdf
+from rnnsim.sim import Experiment
 from rnnsim.sim import atomic as sim_atomic
 
 FORMATS = ("png", "svg", "csv")
 #: A PNG too large at the asked scale is drawn at the largest scale that fits, down to this;
 #: below it (text would be unreadable) the PNG is not written and the SVG stands for it.
 MIN_FIT_SCALE = 0.25
+
+
+class PlotSet(Protocol):
+    """What ``export_all`` needs of the window's ``PlotDocks``."""
+
+    plots: dict[str, Any]
+
+    def refresh(self) -> None:
+        """Draw the newest snapshot into every plot."""
 
 
 class ExportError(OSError):
@@ -184,11 +200,10 @@ def export_canvas(canvas, path, fmt=None, scale=1.0, warn=None) -> list[str]:
 # --------------------------------------------------------------------- export all
 def export_all(
     folder,
-    window=None,
     *,
-    plots=None,
-    canvas=None,
-    experiment=None,
+    plots: PlotSet | Mapping[str, Any] | None = None,
+    canvas: QGraphicsView | None = None,
+    experiment: Experiment | None = None,
     snapshot=None,
     save_weights=None,
     results=None,
@@ -210,12 +225,8 @@ def export_all(
     ----------
     folder : str or os.PathLike
         Created if missing.
-    window : MainWindow or None
-        Supplies what is not given: ``window.plots`` (PlotDocks, refreshed first),
-        ``window.canvas``, ``window.experiment``, ``window.snapshot`` and, if it has one,
-        ``window.save_weights(path)``.
-    plots : dict name → PlotView, or PlotDocks, or None
-    canvas : QGraphicsView or NetworkCanvas or None
+    plots : PlotDocks (refreshed first), or dict name → PlotView, or None
+    canvas : QGraphicsView (a NetworkCanvas is one) or None
     experiment : rnnsim.sim.Experiment
     snapshot : rnnsim.sim.Snapshot or None
         Its weights are written when ``save_weights`` is None.
@@ -238,19 +249,9 @@ def export_all(
     ExportError
         A file could not be written (files already written are complete; none is partial).
     """
-    from rnnsim.gui import report
-
-    if window is not None:
-        plots = window.plots if plots is None else plots
-        canvas = window.canvas if canvas is None else canvas
-        experiment = window.experiment if experiment is None else experiment
-        snapshot = window.snapshot if snapshot is None else snapshot
-        save_weights = (
-            getattr(window, "save_weights", None) if save_weights is None else save_weights
-        )
     if experiment is None:
-        raise ValueError("experiment: got None, expected the Experiment to export (or a window)")
-    if hasattr(plots, "refresh"):
+        raise ValueError("experiment: got None, expected the Experiment to export")
+    if plots is not None and not isinstance(plots, Mapping):
         plots.refresh()
         plots = plots.plots
     plots = {} if plots is None or snapshot is None else dict(plots)
@@ -371,8 +372,6 @@ def _csv_names(plot, path):
 
 
 def _caption(plot):
-    from rnnsim.gui.report import plot_caption
-
     return plot_caption(plot)
 
 
@@ -395,8 +394,6 @@ def _weights(path, save_weights, snapshot):
 
 
 def _write_reports(folder, experiment, results, figures, canvas_files, files):
-    from rnnsim.gui.report import report_html, report_markdown
-
     paths = [os.path.join(folder, "report.md"), os.path.join(folder, "report.html")]
     write_text(paths[0], report_markdown(experiment, results, figures, canvas_files, files))
     write_text(paths[1], report_html(experiment, results, figures, canvas_files, files))
@@ -404,8 +401,6 @@ def _write_reports(folder, experiment, results, figures, canvas_files, files):
 
 
 def _report_pdf(folder, experiment, results, snapshot, plots, canvas):
-    from rnnsim.gui.report_pdf import write_report_pdf
-
     return write_report_pdf(
         os.path.join(folder, "report.pdf"),
         experiment,

@@ -1,7 +1,7 @@
 """The Guided menu of the main window: load a preset, compare its variants, sweep its knobs.
 
     from rnnsim.gui.guided_menu import install_guided_menu
-    install_guided_menu(window)          # once, in MainWindow.__init__
+    window.guided_views = install_guided_menu(window)    # once, in MainWindow.__init__
 
 Loading a preset applies its experiment and resets the weights (a preset starts fresh); the
 window title names it. Compare and Sweep windows belong to the main window:
@@ -21,7 +21,7 @@ from rnnsim.sim.presets import list_presets
 FIRST = "no-memory"  # the lecture opens with a network without memory
 
 
-class _CloseViews(QObject):
+class GuidedViews(QObject):
     """Closes the guided windows when the main window gets its Close event."""
 
     def __init__(self, window):
@@ -39,8 +39,9 @@ class _CloseViews(QObject):
             view.close()
 
 
-def install_guided_menu(window) -> QMenu:
-    """Add the Guided menu to ``window`` (a MainWindow); returns the menu.
+def install_guided_menu(window) -> GuidedViews:
+    """Add the Guided menu to ``window`` (a MainWindow); return the owner of the Compare and
+    Sweep windows it opens (closed with ``window``).
 
     Actions carry object names: ``actionPreset_<name>``, ``actionCompare_<name>``,
     ``actionSweep_<name>`` and ``actionSweepCurrent``.
@@ -55,9 +56,8 @@ def install_guided_menu(window) -> QMenu:
     menu = window.menuBar().addMenu("&Guided")
     menu.setObjectName("guidedMenu")
     menu.setToolTipsVisible(True)
-    closer = _CloseViews(window)
+    closer = GuidedViews(window)
     window.installEventFilter(closer)
-    window.guided_views = closer
     for preset in presets:
         _action(
             menu,
@@ -97,7 +97,7 @@ def install_guided_menu(window) -> QMenu:
             preset.claim,
             lambda _=False, p=preset: open_sweep(window, p),
         )
-    return menu
+    return closer
 
 
 def _action(menu: QMenu, name: str, text: str, tip: str, slot) -> QAction:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
 from rnnsim.gui import app_icon
 from rnnsim.gui import settings as prefs
 from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
-from rnnsim.gui.canvas import NetworkCanvas
+from rnnsim.gui.canvas import NetworkCanvas, Selection
 from rnnsim.gui.guided_menu import install_guided_menu
 from rnnsim.gui.keys import StepKeys
 from rnnsim.gui.notices import ERROR, NoticeBoard
@@ -18,6 +18,7 @@ from rnnsim.gui.panels.header import ExperimentHeader, with_header
 from rnnsim.gui.panels.panel_docks import (
     build_docks,
     build_plots,
+    build_view_menu,
     default_sizes,
     hide_stale_tab_bars,
 )
@@ -80,8 +81,12 @@ class MainWindow(QMainWindow):
         self.header = ExperimentHeader()
         self.header.set_experiment(self.experiment)
         self.setCentralWidget(with_header(self.header, self.canvas))
-        build_toolbar(self, SPEEDS)
-        self._on_speed(self.speed.value(), send=False)
+        self.toolbar = build_toolbar(self.actions, SPEEDS)
+        self.addToolBar(self.toolbar.bar)
+        self.train_n = self.toolbar.train_n
+        self.speed = self.toolbar.speed
+        self.speed_label = self.toolbar.speed_label
+        self.speed_values = self.toolbar.speed_values
         self.status = StatusFields(self.statusBar())
         self.message = QLabel("")
         self.message.setObjectName("status_message")
@@ -89,10 +94,18 @@ class MainWindow(QMainWindow):
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.message, 1)
         self.notices = NoticeBoard(self.message)
-        build_docks(self)
+        panels = build_docks(self, self.experiment)
+        self.experiment_panel = panels.experiment
+        self.sequence_panel = panels.sequence
+        self.inspector = panels.inspector
+        self.lecture = panels.lecture
+        self.samples = panels.samples
+        self.docks = panels.docks
         self.files = FileMenu(self)
-        install_guided_menu(self)
-        build_plots(self)
+        self.guided_views = install_guided_menu(self)
+        self.plots = build_plots(self, self.files.export_menu, self.canvas)
+        self.view_menu = build_view_menu(self, [*self.docks.values(), *self.plots.docks])
+        self._on_speed(self.speed.value(), send=False)
         self._start_worker()
         self._connect()
         self._timer = QTimer(self)
@@ -119,7 +132,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- building
     def _give_plots_room(self):
         """The plot docks (tabbed along the bottom) get room enough to read every plot."""
-        if self.plots is None or not self.plots.docks:
+        if not self.plots.docks:
             return
         for dock in self.plots.docks:
             dock.widget().setMinimumHeight(PLOT_MIN_HEIGHT)
@@ -167,7 +180,7 @@ class MainWindow(QMainWindow):
         self.sequence_panel.seek.connect(self.cmd_seek)
         self.sequence_panel.custom_sequence.connect(self._on_custom_sequence)
         self.experiment_panel.experiment_changed.connect(self._on_experiment_changed)
-        install_questions(self)
+        self.questions = install_questions(self)
         self.sequence_panel.set_experiment(self.experiment)
         self.cmd_speed.emit(float(SPEEDS[self.speed.value()]))
         self.worker_thread.start()
@@ -205,8 +218,7 @@ class MainWindow(QMainWindow):
     def _on_speed(self, index, send=True):
         steps = SPEEDS[index]
         self.speed_label.setText(f"{steps} steps/s " if steps else "max ")
-        if hasattr(self, "_state"):
-            self._set_streaming()
+        self._set_streaming()
         if send:
             self.cmd_speed.emit(float(steps))
 
@@ -235,7 +247,7 @@ class MainWindow(QMainWindow):
 
     def _trace_selected_unit(self, selection):
         """A clicked state unit joins the traced units of the activations plot (last 4)."""
-        plot = self.plots.plots.get("activations") if self.plots is not None else None
+        plot = self.plots.plots.get("activations")
         if (
             plot is None
             or selection.kind != "s"
@@ -250,8 +262,6 @@ class MainWindow(QMainWindow):
             self.show_notice(str(exc), error=True)
 
     def _show_weight(self, name):
-        from rnnsim.gui.canvas import Selection
-
         self.inspector.set_selection(Selection("W", name=name))
         self.docks["inspector"].raise_()
 
@@ -280,9 +290,8 @@ class MainWindow(QMainWindow):
         speed = SPEEDS[self.speed.value()]
         fast = speed == 0 or speed > SLOW_RUN
         self._streaming = self._state == "training" or (self._state == "running" and fast)
-        plots = getattr(self, "plots", None)
-        if not self._streaming and plots is not None:
-            plots.flush()
+        if not self._streaming:
+            self.plots.flush()
 
     def _on_error(self, text):
         self.show_notice(text, error=True)
@@ -323,8 +332,7 @@ class MainWindow(QMainWindow):
         self.inspector.update_snapshot(snap)
         self.lecture.update_snapshot(snap)
         self.samples.update_snapshot(snap)
-        if self.plots is not None:
-            self.plots.update(snap, immediate=not self._streaming)
+        self.plots.update(snap, immediate=not self._streaming)
         self.notices.from_snapshot(snap)
         self._follow_title(snap.experiment)
         if snap.experiment is not None and snap.experiment != self.experiment_panel.experiment:

@@ -2,7 +2,7 @@
 trained network back after a custom task replaced it.
 
     from rnnsim.gui.questions import install_questions
-    install_questions(window)      # once, after the worker exists
+    window.questions = install_questions(window)      # once, after the worker exists
 
 Adds the action ``actionUndoTask`` (Ctrl+Z) to the window.
 """
@@ -62,5 +62,4 @@ class QuestionLink(QObject):
 
 def install_questions(window) -> QuestionLink:
     """Wire the Sequence panel's questions and Undo to ``window``'s worker."""
-    window.questions = QuestionLink(window)
-    return window.questions
+    return QuestionLink(window)

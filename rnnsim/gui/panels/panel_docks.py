@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
 
 from rnnsim.gui.panels.experiment import ExperimentPanel
 from rnnsim.gui.panels.inspector import InspectorPanel
 from rnnsim.gui.panels.lecture import LecturePanel
 from rnnsim.gui.panels.samples import SamplesPanel
 from rnnsim.gui.panels.sequence import SequencePanel
+from rnnsim.gui.plots import PlotDocks, add_export_actions
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -25,67 +28,73 @@ def _dock(window, title, widget, area, name):
     return dock
 
 
-def build_docks(window):
-    """Create the Experiment (left), Sequence (top), Inspector and Lecture (right) panels, and
-    Generated text (right, below them; shown while the task writes text).
+@dataclass
+class Panels:
+    """The side panels of the window and their docks (name → QDockWidget)."""
 
-    Sets ``window.experiment_panel``, ``sequence_panel``, ``inspector``, ``lecture``,
-    ``samples`` and ``window.docks`` (name → QDockWidget).
-    """
+    experiment: ExperimentPanel
+    sequence: SequencePanel
+    inspector: InspectorPanel
+    lecture: LecturePanel
+    samples: SamplesPanel
+    docks: dict[str, QDockWidget]
+
+
+def build_docks(window: QMainWindow, experiment) -> Panels:
+    """Create the Experiment (left), Sequence (top), Inspector and Lecture (right) panels, and
+    Generated text (right, below them; shown while the task writes text), docked in
+    ``window``; return them."""
     window.setDockOptions(
         QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
     )
-    window.experiment_panel = ExperimentPanel(window.experiment)
-    window.sequence_panel = SequencePanel()
-    window.inspector = InspectorPanel()
-    window.lecture = LecturePanel()
-    window.docks = {
-        "experiment": _dock(window, "Experiment", window.experiment_panel, LEFT, "experimentDock"),
-        "sequence": _dock(window, "Sequence x₁ … x_T", window.sequence_panel, TOP, "sequenceDock"),
-        "inspector": _dock(window, "Inspector", window.inspector, RIGHT, "inspectorDock"),
-    }
-    window.samples = SamplesPanel()
+    panels = Panels(
+        experiment=ExperimentPanel(experiment),
+        sequence=SequencePanel(),
+        inspector=InspectorPanel(),
+        lecture=LecturePanel(),
+        samples=SamplesPanel(),
+        docks={},
+    )
+    docks = panels.docks
+    docks["experiment"] = _dock(window, "Experiment", panels.experiment, LEFT, "experimentDock")
+    docks["sequence"] = _dock(window, "Sequence x₁ … x_T", panels.sequence, TOP, "sequenceDock")
+    docks["inspector"] = _dock(window, "Inspector", panels.inspector, RIGHT, "inspectorDock")
     samples = QDockWidget("Generated text", window)
     samples.setObjectName("samplesDock")
-    samples.setWidget(window.samples)
+    samples.setWidget(panels.samples)
     window.addDockWidget(RIGHT, samples, Qt.Orientation.Vertical)  # below, not tabbed
     samples.hide()
-    window.samples.dock = samples
-    window.docks["samples"] = samples
+    panels.samples.dock = samples
+    docks["samples"] = samples
     lecture = QDockWidget("Lecture", window)
     lecture.setObjectName("lectureDock")
-    lecture.setWidget(window.lecture)
-    window.tabifyDockWidget(window.docks["inspector"], lecture)
-    window.docks["lecture"] = lecture
-    window.docks["inspector"].raise_()
+    lecture.setWidget(panels.lecture)
+    window.tabifyDockWidget(docks["inspector"], lecture)
+    docks["lecture"] = lecture
+    docks["inspector"].raise_()
+    return panels
 
 
-def build_plots(window):
-    """Add the plot docks, tabbed along the bottom, and a View menu listing every dock.
+def build_plots(window: QMainWindow, export_menu: QMenu, canvas) -> PlotDocks:
+    """The plot docks, tabbed along the bottom of ``window``; their export actions go into
+    ``export_menu`` (File ▸ Export)."""
+    plots = PlotDocks(window)
+    add_export_actions(export_menu, plots, canvas, parent=window)
+    for dock in plots.docks:
+        window.addDockWidget(BOTTOM, dock)
+    for dock in plots.docks[1:]:
+        window.tabifyDockWidget(plots.docks[0], dock)
+    if plots.docks:
+        plots.docks[0].raise_()
+    return plots
 
-    ``window.plots`` is the ``PlotDocks`` (None when the plots package is not available).
-    """
-    window.plots = None
-    docks = list(window.docks.values())
-    try:
-        from rnnsim.gui.plots import PlotDocks, add_export_actions
-    except ImportError:
-        PlotDocks = None
-    if PlotDocks is not None:
-        window.plots = PlotDocks(window)
-        files = getattr(window, "files", None)
-        if files is not None:
-            add_export_actions(files.export_menu, window.plots, window.canvas, parent=window)
-        for dock in window.plots.docks:
-            window.addDockWidget(BOTTOM, dock)
-            docks.append(dock)
-        for dock in window.plots.docks[1:]:
-            window.tabifyDockWidget(window.plots.docks[0], dock)
-        if window.plots.docks:
-            window.plots.docks[0].raise_()
+
+def build_view_menu(window: QMainWindow, docks) -> QMenu:
+    """The View menu: a check item showing or hiding each of ``docks``."""
     view_menu = window.menuBar().addMenu("&View")
     for dock in docks:
         view_menu.addAction(dock.toggleViewAction())
+    return view_menu
 
 
 def default_sizes(window):
@@ -96,7 +105,7 @@ def default_sizes(window):
         Qt.Orientation.Horizontal,
     )
     docks, sizes = [window.docks["sequence"]], [92]
-    if window.plots is not None and window.plots.docks:
+    if window.plots.docks:
         docks.append(window.plots.docks[0])
         sizes.append(240)
     window.resizeDocks(docks, sizes, Qt.Orientation.Vertical)
@@ -108,8 +117,6 @@ def hide_stale_tab_bars(window):
     Qt 6 keeps the two-tab bar it created for the first tabification of a group visible at
     its first position; the group's real bar lists the same tabs and more.
     """
-    from PySide6.QtWidgets import QTabBar
-
     bars = [b for b in window.findChildren(QTabBar) if b.parent() is window]
     titles = {b: [b.tabText(i) for i in range(b.count())] for b in bars}
     for bar in bars:
