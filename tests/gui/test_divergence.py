@@ -1,6 +1,6 @@
 """A diverged network leaves a readable window: no exception, no Qt warning, short numbers.
 
-The preset ``exploding`` (ReLU, σ_max(W_s) = 2, SGD without clipping) overflows within a few
+The preset ``exploding`` (ReLU, σ_max(W_s) = 3, SGD without clipping) overflows within a few
 updates. The window is driven there as a user would (Train N, then Run and Step through the
 overflowing sequence) and every number it draws is checked for legibility.
 """

@@ -94,14 +94,14 @@ def vanishing_backward(sim, snap):
 
 
 def exploding_forward(sim, snap):
-    assert snap.activation == "relu" and snap.sigma_max == pytest.approx(2.0)
+    assert snap.activation == "relu" and snap.sigma_max == pytest.approx(3.0)
     norms = np.linalg.norm(snap.s, axis=1)
     assert norms[-1] > norms[1]
 
 
 def exploding_backward(sim, snap):
     row = last_row(snap)
-    assert row[1] < row[snap.T] / 100
+    assert row[1] > 10 * row[snap.T]
 
 
 def exploding_updates(sim, snap):
@@ -268,6 +268,20 @@ def test_steps_after_training_show_what_they_say(name, index):
     if not sim.diverged:
         assert step.reached(snap.cursor, snap.T, snap.updates)
     CHECKS[name][index](sim, snap)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_exploding_steps_in_a_sequence_hold_in_every_seed(seed):
+    """σ_max(W_s) = 3: ‖s_T‖ > ‖s_1‖ and ∂E_T/∂s_1 more than 10× the last frame's in seeds
+    0-4 (measured: 30× to 8e5×; σ_max = 2 held neither in every seed)."""
+    preset = PRESETS["exploding"]
+    experiment = preset.experiment.with_values({"seed": seed})
+    for step, check in zip(preset.steps[:2], CHECKS["exploding"][:2], strict=True):
+        sim = Simulation(experiment)
+        drive(sim, step)
+        snap = sim.snapshot()
+        assert step.reached(snap.cursor, snap.T, snap.updates)
+        check(sim, snap)
 
 
 def test_steps_are_reached_in_the_order_of_the_lesson():
