@@ -63,9 +63,12 @@ def exploding(qtbot, tmp_path):
     assert experiment.clip_norm is None and experiment.clip_value is None
     win = MainWindow(experiment, settings=open_settings(tmp_path / "settings.ini"))
     qtbot.addWidget(win)
-    win.resize(1280, 720)
     win.show()
     qtbot.waitExposed(win)
+    for _ in range(2):  # after the window's own first sizing; the plots tab at this height
+        win.resize(1280, 720)
+        qtbot.wait(100)
+    assert (win.width(), win.height()) == (1280, 720)
     qtbot.waitUntil(lambda: win.snapshot is not None, timeout=15000)
     yield win
     win.close()
