@@ -20,6 +20,7 @@ import numpy as np
 
 DIGITS = 4  # significant digits of every number shown
 MISSING = "—"  # no value (not computed yet)
+TICK_DIGITS_MAX = 7  # significant digits a tick label may grow to, to differ from its neighbours
 SHOWN_ENTRIES = 6  # entries of a vector written out before "… (n entries)"
 _EXPONENT = re.compile(r"e([+-])0*(\d)")
 
@@ -91,6 +92,45 @@ def finite_or(x, default: float) -> float:
     return v if math.isfinite(v) else default
 
 
-def tick_labels(values, digits: int = 3) -> list[str]:
-    """Short labels for axis or colour-bar ticks (``digits`` significant digits)."""
-    return [number(v, digits) for v in values]
+def tick_labels(values, digits: int = 3, spacing: float | None = None) -> list[str]:
+    """Short labels for axis or colour-bar ticks: ``digits`` significant digits, more (up to
+    ``TICK_DIGITS_MAX``) when neighbours would otherwise read the same (1.000012, 1.000014);
+    whole numbers below 10^6 written whole (1500, not 1.5e3). ``spacing``, the distance
+    between ticks, turns rounding noise into 0 (a tick at 2.2e-17 between −0.5 and 0.5).
+    """
+    values = list(values)
+    v = [finite_or(x, math.nan) for x in values]
+    if spacing is not None and math.isfinite(spacing) and spacing > 0:
+        v = [0.0 if abs(x) < spacing * 1e-9 else x for x in v]
+    finite = [x for x in v if math.isfinite(x)]
+    whole = bool(finite) and all(x == round(x) and abs(x) < 10**6 for x in finite)
+    labels: list[str] = []
+    for d in range(digits, TICK_DIGITS_MAX + 1):
+        labels = [
+            (str(int(x)) if whole else number(x, d)) if math.isfinite(x) else number(raw)
+            for x, raw in zip(v, values, strict=True)
+        ]
+        shown = [label for x, label in zip(v, labels, strict=True) if math.isfinite(x)]
+        if whole or len(set(shown)) == len(shown):
+            break
+    return labels
+
+
+def log_tick_labels(exponents) -> list[str]:
+    """Labels for ticks of a log₁₀ axis at ``exponents``: 10^e read as a number (0.001, 2,
+    1000) near 1, as ``1e-6``, ``3.2e-6`` or ``1e300`` beyond, never overflowing (``1e400``)."""
+    labels = []
+    for e in exponents:
+        special = _special(e)
+        if special is not None:
+            labels.append({"−inf": "0"}.get(special, special))
+            continue
+        e = float(e)
+        if -3 <= e < 4:
+            labels += tick_labels([10.0**e], digits=2)
+        elif abs(e - round(e)) < 1e-9:
+            labels.append(f"1e{round(e)}")
+        else:
+            whole = math.floor(e)
+            labels.append(f"{number(10.0 ** (e - whole), 2)}e{whole}")
+    return labels

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from rnnsim.gui.canvas.colors import strip_image
-from rnnsim.gui.number_format import tick_labels
+from rnnsim.gui.number_format import log_tick_labels, tick_labels
 
 
 def _ticks(scale):
@@ -23,7 +23,7 @@ def _ticks(scale):
         lo, hi = math.floor(lo), math.ceil(hi)
         step = max(1, -(-(hi - lo) // 3))
         values = list(range(lo, hi + 1, step))
-        return values, [f"1e{v}" for v in values]
+        return values, log_tick_labels(values)
     values = [lo, (lo + hi) / 2, hi]
     return values, tick_labels(values)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from rnnsim.gui.number_format import tick_labels
+from rnnsim.gui.plots.number_axis import ColorBar, NumberAxis
 
 EXPORT_SIZE = (960, 600)  # layout of an exported plot, pixels at scale 1
 
@@ -73,9 +73,10 @@ def pen(index: int, width: float = 2.0, alpha: int = 255, style=Qt.PenStyle.Soli
     return pg.mkPen(color, width=width, style=style)
 
 
-class OpaqueGridAxis(pg.AxisItem):
+class OpaqueGridAxis(NumberAxis):
     """An axis whose ticks and grid lines are drawn opaque, in the colour their translucent
-    pen would give on the white background, behind the curves.
+    pen would give on the white background, behind the curves; its labels are written by
+    ``number_format`` (see ``NumberAxis``).
 
     Qt strokes translucent grid lines slowly (~3 ms per axis and repaint, most of a plot's
     repaint); opaque ones of the same look cost a fraction of that.
@@ -96,11 +97,6 @@ class OpaqueGridAxis(pg.AxisItem):
             if spacing >= 1 or spacing == levels[0][0]
         ]
         return [(s, o) for i, (s, o) in enumerate(whole) if s not in (x for x, _ in whole[:i])]
-
-    def tickStrings(self, values, scale, spacing):
-        if not self.logMode and any(abs(v * scale) >= 1e5 for v in values):
-            return tick_labels([v * scale for v in values])  # 6e136, not 6e+136
-        return super().tickStrings(values, scale, spacing)
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)
@@ -237,9 +233,10 @@ def set_legend(plot: pg.PlotItem, entries) -> None:
         plot.legend.addItem(item, label)
 
 
-def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> pg.ColorBarItem:
-    """A non-interactive vertical colour bar in dark ink, ``label`` beside its tick values."""
-    bar = pg.ColorBarItem(
+def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> ColorBar:
+    """A non-interactive vertical colour bar in dark ink, ``label`` beside its tick values
+    (written by ``number_format``; NaN levels keep the last drawable ones)."""
+    bar = ColorBar(
         values=levels,
         colorMap=cmap,
         interactive=False,
@@ -252,7 +249,7 @@ def colorbar(cmap: pg.ColorMap, label: str, levels=(-1.0, 1.0)) -> pg.ColorBarIt
     bar.axis.setTextPen(pg.mkPen(FOREGROUND))
     bar.axis.enableAutoSIPrefix(False)
     bar.axis.setLabel(label, color=FOREGROUND, **{"font-size": "10pt"})
-    bar.axis.setWidth(62)
+    bar.fit_axis()
     return bar
 
 
