@@ -72,11 +72,25 @@ def test_animate_refuses_bad_input_with_status_2(tmp_path, capsys):
         (["--parts", "sideways", "--out", str(tmp_path / "a.gif")], "--parts"),
         (["--width", "4000", "--out", str(tmp_path / "a.gif")], "--width"),
         (["--preset", "nope", "--out", str(tmp_path / "a.gif")], "--preset"),
+        (["--projector", "5", "--out", str(tmp_path / "a.gif")], "--projector: got 5.0"),
     ):
         assert cli.main(["animate", *args]) == 2
         err = capsys.readouterr().err
         assert err.startswith("rnnsim animate: error: ") and words in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_projector_takes_the_window_s_zoom_by_default():
+    from rnnsim.cli import animate
+    from rnnsim.gui.projector import DEFAULT_ZOOM
+    from rnnsim.usage import EXIT_INTERRUPTED
+
+    parser = cli.build_parser()
+    out = ["--out", "a.gif"]
+    assert parser.parse_args(["animate", *out]).projector == 1.0
+    assert parser.parse_args(["animate", "--projector", *out]).projector == DEFAULT_ZOOM == 1.5
+    assert parser.parse_args(["animate", "--projector", "1.75", *out]).projector == 1.75
+    assert animate.EXIT_INTERRUPTED is EXIT_INTERRUPTED  # one table of exit statuses
 
 
 def test_animate_mp4_without_the_video_extra_says_so_in_one_line(

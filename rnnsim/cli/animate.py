@@ -29,14 +29,15 @@ from rnnsim.cli.common import (
     load_start,
     parse_settings,
 )
+from rnnsim.usage import EXIT_INTERRUPTED
 
 NAME = "animate"
-EXIT_INTERRUPTED = 130
 
 
 def add_parser(sub):
     """Add ``animate`` to ``rnnsim``'s sub-parsers ``sub``."""
     from rnnsim.gui.animation.options import CONTENTS, FORMATS, GRAD_OF, VIEWS
+    from rnnsim.gui.projector import DEFAULT_ZOOM, ZOOMS
 
     formats = ", ".join(f"{ext} ({what})" for ext, what in FORMATS.items())
     p = sub.add_parser(
@@ -113,6 +114,18 @@ def add_parser(sub):
         metavar="PX",
         help="frame height in pixels, 180..1440 (default width·9/16)",
     )
+    p.add_argument(
+        "--projector",
+        type=float,
+        nargs="?",
+        const=DEFAULT_ZOOM,
+        default=1.0,
+        metavar="ZOOM",
+        help="projector-mode fonts: text, lines, plots and the canvas ZOOM times larger, as "
+        f"the window's View ▸ Projector mode draws them (default zoom {DEFAULT_ZOOM:g}; the "
+        f"window offers {', '.join(f'{z:g}' for z in ZOOMS)}); as there, the unfolded "
+        "network then follows the current step and is cut where it does not fit",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument(
         "--progress",
@@ -141,6 +154,7 @@ def run(args) -> int:
             hold_last=args.hold_last,
             width=args.width,
             height=args.height,
+            projector=args.projector,
         )
     except ValueError as exc:
         raise UsageError(f"--{str(exc).replace('_', '-')}") from None

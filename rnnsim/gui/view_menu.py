@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu
 
-ZOOMS = (1.25, 1.5, 1.75, 2.0)
-DEFAULT_ZOOM = 1.5
+from rnnsim.gui.projector import DEFAULT_ZOOM, ZOOMS, valid_zoom
+
 ZOOM_KEY = "view/projector_zoom"
 ON_KEY = "view/projector"
 
@@ -30,11 +30,8 @@ def view_menu(window) -> QMenu:
 
 
 def _zoom_setting(settings) -> float:
-    try:
-        zoom = float(settings.value(ZOOM_KEY, DEFAULT_ZOOM))
-    except (TypeError, ValueError):
-        return DEFAULT_ZOOM
-    return zoom if 1.0 <= zoom <= 3.0 else DEFAULT_ZOOM
+    zoom = settings.value(ZOOM_KEY, DEFAULT_ZOOM)
+    return float(zoom) if valid_zoom(zoom) else DEFAULT_ZOOM
 
 
 class ViewActions:

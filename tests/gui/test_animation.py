@@ -121,6 +121,48 @@ def test_the_gif_stores_only_what_changed():
     assert sequence_path("f.svg", 11, 12345) == "f_00012.svg"
 
 
+def _extent(mask):
+    """(width, height) in pixels of the bounding box of ``mask``'s True pixels."""
+    rows, cols = np.nonzero(mask)
+    return cols.max() - cols.min() + 1, rows.max() - rows.min() + 1
+
+
+def _title_and_step(image):
+    """The pixel extents of the title (the first band of near-black text from the top) and
+    of the current step's column on the unfolded canvas (its forward highlight, pale yellow)."""
+    rgb = image.astype(int)
+    dark = (rgb < 60).all(axis=2)
+    rows = np.flatnonzero(dark.any(axis=1))
+    end = rows[0]
+    while end + 1 < len(dark) and dark[end + 1].any():
+        end += 1
+    title = np.zeros_like(dark)
+    title[rows[0] : end + 1] = dark[rows[0] : end + 1]
+    step = (np.abs(rgb - (255, 245, 207)) <= 3).all(axis=2)
+    return _extent(title), _extent(step)
+
+
+def test_projector_fonts_draw_the_text_larger(qapp, tmp_path):
+    """--projector 1.5: the title and the network are drawn 1.5 times larger; the window's
+    zoom factors are the recording's (one source of truth)."""
+    from rnnsim.gui import projector, view_menu
+
+    assert view_menu.DEFAULT_ZOOM is projector.DEFAULT_ZOOM and view_menu.ZOOMS is projector.ZOOMS
+    sizes = {}
+    for zoom in (1.0, projector.DEFAULT_ZOOM):
+        options = AnimationOptions(parts=("forward",), width=640, projector=zoom)
+        paths = three_frames(tmp_path / str(zoom) / "f.png", options)
+        with Image.open(paths[1]) as im:  # forward, t = 1
+            sizes[zoom] = _title_and_step(np.asarray(im.convert("RGB")))
+            assert im.size == (640, 360)
+    (title, step), (big_title, big_step) = sizes[1.0], sizes[1.5]
+    assert big_title[0] / title[0] == pytest.approx(1.5, abs=0.08)  # the title's width
+    assert big_title[1] > title[1]  # its height: few pixels, rounded
+    assert big_step[0] / step[0] == pytest.approx(1.5, abs=0.05)  # the step's column
+    svg = three_frames(tmp_path / "svg" / "f.svg", options)  # vector frames work too
+    assert "The wolf and the dog" in open(svg[1], encoding="utf-8").read()
+
+
 def test_options_are_checked():
     assert AnimationOptions(width=1921 - 2).size == (1918, 1078)
     assert AnimationOptions(width=960, height=400).size == (960, 400)
@@ -131,10 +173,15 @@ def test_options_are_checked():
         {"parts": ("up",)},
         {"height": 100},
         {"hold_last": -1},
+        {"projector": 0.5},
+        {"projector": 4},
+        {"projector": True},
+        {"projector": float("nan")},
     ):
         with pytest.raises(ValueError, match=next(iter(bad)).replace("_", ".")):
             AnimationOptions(**bad)
     assert AnimationOptions(fps=4, hold_first=0, hold_last=3).durations_ms(3) == [250, 250, 3000]
+    assert AnimationOptions().projector == 1.0 and AnimationOptions(projector=2).projector == 2.0
 
 
 def test_captions_speak_the_lecture_s_notation(qapp):

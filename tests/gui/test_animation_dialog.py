@@ -40,8 +40,15 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def state_of(window):
-    canvas = window.canvas
+    canvas, view = window.canvas, window.view_actions
     return {
+        "projector": (view.projector.isChecked(), view.zoom, window.font().pointSizeF()),
+        "zooms": (
+            canvas.legend.zoom,
+            canvas.unfolded.zoom_bias,
+            canvas.folded.zoom_bias,
+            *(plot.graphics.zoom for plot in window.plots.plots.values()),
+        ),
         "cursor": window.snapshot.cursor,
         "updates": window.snapshot.updates,
         "unfolded": canvas.unfolded.transform(),
@@ -84,6 +91,7 @@ def test_every_option_of_the_dialog_reaches_the_command_line():
         hold_last=4.0,
         width=962,
         height=400,
+        projector=1.75,
     )
     args = build_parser().parse_args(["animate", *command_options(options), "--out", "a.gif"])
     again = AnimationOptions(
@@ -96,11 +104,16 @@ def test_every_option_of_the_dialog_reaches_the_command_line():
         hold_last=args.hold_last,
         width=args.width,
         height=args.height,
+        projector=args.projector,
     )
     assert again == options
+    plain = command_options(AnimationOptions())
+    assert "--projector" not in plain  # off: the command line as before
 
 
 def test_the_dialogs_export_records_in_a_child_process(window, qtbot, tmp_path, monkeypatch):
+    window.view_actions.set_zoom(1.25)  # the window in projector mode, at its own zoom
+    window.view_actions.projector.setChecked(True)
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.snapshot.cursor.t == 1, timeout=5000)
     window.canvas.unfolded.zoom(1.6)
@@ -120,6 +133,7 @@ def test_the_dialogs_export_records_in_a_child_process(window, qtbot, tmp_path, 
         dialog.hold_last.setValue(1.0)
         dialog.width_box.setValue(320)
         dialog.file.setText(str(path))
+        assert dialog.projector.isChecked()  # as the window is
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(AnimationDialog, "exec", choose)
@@ -138,7 +152,7 @@ def test_the_dialogs_export_records_in_a_child_process(window, qtbot, tmp_path, 
     assert " ".join(args[5:]).startswith(
         "--content canvas --view unfolded --grad-of E "
         "--parts forward --fps 5.0 --hold-first 0.6 "
-        "--hold-last 1.0 --width 320 --height 0"
+        "--hold-last 1.0 --width 320 --height 0 --projector 1.25"
     )
     assert args[-2:] == ["--out", str(path)]
     with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
@@ -274,6 +288,10 @@ def test_the_dialog_gives_the_options_and_refuses_a_bad_file(window, qtbot, tmp_
     dialog.height_box.setValue(400)
     dialog.source_box.setCurrentIndex(1)
     dialog.train_n.setValue(30)
+    assert not dialog.projector.isChecked() and dialog.options().projector == 1.0
+    assert "Projector mode" in dialog.projector.toolTip()
+    dialog.projector.setChecked(True)  # the window's projector zoom, 1.5 by default
+    assert dialog.options().projector == window.view_actions.zoom == 1.5
     options = dialog.options()
     assert (options.content, options.view, options.parts, options.fps, options.size) == (
         "canvas+plots",

@@ -5,6 +5,13 @@ gradient-flow plots): nothing of the window is drawn into or changed. Frames are
 design space 1280 wide (and as high as the frame's shape makes it) and scaled to the frame's
 size, so a 1920-wide recording is the same picture with every line and letter 1.5 times larger.
 
+With projector-mode fonts (``options.projector``, the zoom of View ▸ Projector mode) the
+header, the colour bars and the plots are laid out that many times larger in the same space,
+and the unfolded network is drawn that much larger than it fits, cut to the columns and rows
+around the current step, as the window's projector mode follows the step. The folded network
+is drawn whole, as large as its place allows up to that zoom (beside the unfolded one it gets a
+wider share for it).
+
     renderer = FrameRenderer(options)
     image = renderer.image(frame, n_frames)     # (H, W, 3) uint8
     svg = renderer.svg(frame, n_frames)         # the same frame as vector SVG text
@@ -14,11 +21,12 @@ size, so a 1920-wide recording is the same picture with every line and letter 1.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from rnnsim.gui.canvas.canvas import MODES
 from rnnsim.gui.canvas.notation import sub
+from rnnsim.gui.canvas.unfolded_update import current_column
 
 BASE_W = 1280
 HEADER_H = 58
@@ -28,6 +36,8 @@ FOLDED_SHARE = 0.28  # of the canvas width, with view "both"
 FOLDED_TITLE_ROOM = 40  # scene pixels right of the folded network's first layout
 PLOT_ZOOM_OUT = 1.3  # plots are laid out this much larger than their place, then shrunk to it
 PLOT_SHARES = (0.42, 0.58)  # of the column's height: activations, gradient flow
+MAX_FOLDED_SHARE = 0.42  # the folded network's share with projector-mode fonts, at most
+MAX_PLOTS_SHARE = 0.5  # the plots' column with projector-mode fonts, at most (of BASE_W)
 VIEW_MODES = {"both": MODES[0], "unfolded": MODES[1], "folded": MODES[2]}
 
 
@@ -74,22 +84,26 @@ class FrameRenderer:
         from rnnsim.gui.canvas import NetworkCanvas
 
         self.options = options
+        self.zoom = z = options.projector  # 1: the window's normal sizes
         self.width, self.height = options.size
         self.base_h = BASE_W * self.height / self.width
+        self.header_h, self.legend_h = HEADER_H * z, round(LEGEND_H * z)
+        self.plots_w = min(PLOTS_W * z, MAX_PLOTS_SHARE * BASE_W)  # with content canvas+plots
         self.canvas = NetworkCanvas()
         self.canvas.set_mode(VIEW_MODES[options.view])
         self.canvas.set_grad_source(options.grad_of == "E_T")
-        self.canvas.resize(BASE_W, round(self.base_h) - HEADER_H - LEGEND_H)
-        self.canvas.legend.resize(BASE_W, LEGEND_H)
+        self.canvas.resize(BASE_W, round(self.base_h - self.header_h) - self.legend_h)
+        self.canvas.legend.set_zoom(z)
+        self.canvas.legend.resize(BASE_W, self.legend_h)
         self.plots = []
         if options.content == "canvas+plots":
             from rnnsim.gui.plots.activations import ActivationsPlot
             from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
 
             self.plots = [ActivationsPlot(), GradientFlowPlot()]
-        self._title_font = _font(17, bold=True)
-        self._caption_font = _font(13)
-        self._small_font = _font(10.5)
+        self._title_font = _font(17 * z, bold=True)
+        self._caption_font = _font(13 * z)
+        self._small_font = _font(10.5 * z)
 
     def close(self):
         """Delete the renderer's own widgets."""
@@ -147,28 +161,36 @@ class FrameRenderer:
         painter.save()
         painter.scale(self.width / BASE_W, self.width / BASE_W)
         self._header(painter, frame, n_frames)
-        body = QRectF(0, HEADER_H, BASE_W, self.base_h - HEADER_H - LEGEND_H)
-        canvas_rect = body
+        canvas_rect = self._canvas_rect(self.zoom)
         if self.plots:
-            canvas_rect = QRectF(body.left(), body.top(), body.width() - PLOTS_W, body.height())
-            self._plots(painter, QRectF(canvas_rect.right(), body.top(), PLOTS_W, body.height()))
-        self._canvas(painter, canvas_rect)
+            self._plots(
+                painter,
+                QRectF(canvas_rect.right(), canvas_rect.top(), self.plots_w, canvas_rect.height()),
+            )
+        self._canvas(painter, canvas_rect, self._canvas_rect(1.0), snap)
         painter.save()
-        painter.translate(0, self.base_h - LEGEND_H)
+        painter.translate(0, self.base_h - self.legend_h)
         self.canvas.legend.render(painter, QPoint(0, 0))
         painter.restore()
         painter.restore()
 
+    def _canvas_rect(self, zoom) -> QRectF:
+        """The networks' part of the frame (design pixels) with projector zoom ``zoom``: below
+        the header, above the colour bars, left of the plots."""
+        header_h, legend_h = HEADER_H * zoom, round(LEGEND_H * zoom)
+        plots_w = min(PLOTS_W * zoom, MAX_PLOTS_SHARE * BASE_W) if self.plots else 0
+        return QRectF(0, header_h, BASE_W - plots_w, self.base_h - header_h - legend_h)
+
     def _header(self, painter, frame, n_frames):
-        snap = frame.snapshot
-        painter.fillRect(QRectF(0, 0, BASE_W, HEADER_H), QColor(246, 247, 250))
+        snap, z, header_h = frame.snapshot, self.zoom, self.header_h
+        painter.fillRect(QRectF(0, 0, BASE_W, header_h), QColor(246, 247, 250))
         painter.setPen(QPen(QColor(200, 200, 205), 1))
-        painter.drawLine(0, HEADER_H, BASE_W, HEADER_H)
+        painter.drawLine(QPointF(0, header_h), QPointF(BASE_W, header_h))
         title = getattr(snap.experiment, "title", "") or "rnnsim"
         painter.setPen(QColor(25, 25, 30))
         painter.setFont(self._title_font)
         painter.drawText(
-            QRectF(14, 4, BASE_W - 300, 26),
+            QRectF(14, 4 * z, BASE_W - 300 * z, 26 * z),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             title,
         )
@@ -179,7 +201,7 @@ class FrameRenderer:
             f"frame {frame.index + 1}/{n_frames}"
         )
         painter.drawText(
-            QRectF(BASE_W - 300, 4, 286, 26),
+            QRectF(BASE_W - 300 * z, 4 * z, 300 * z - 14, 26 * z),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             where,
         )
@@ -192,50 +214,77 @@ class FrameRenderer:
             else QColor(20, 60, 140)
         )
         painter.drawText(
-            QRectF(14, 30, BASE_W - 28, 24),
+            QRectF(14, 30 * z, BASE_W - 28, 24 * z),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             caption(frame, self.options.grad_of),
         )
 
-    def _canvas(self, painter, rect):
+    def _canvas(self, painter, rect, normal, snap):
+        """The networks in ``rect``; ``normal`` is their place without projector-mode fonts."""
         view = self.options.view
         folded, unfolded = self.canvas.folded_scene, self.canvas.unfolded_scene
-        pad = 8
-        if view == "both":
-            split = rect.left() + rect.width() * FOLDED_SHARE
-            self._scene(
-                painter,
-                folded,
-                QRectF(
-                    rect.left() + pad,
-                    rect.top() + pad,
-                    split - rect.left() - 2 * pad,
-                    rect.height() - 2 * pad,
-                ),
-            )
-            painter.setPen(QPen(QColor(215, 215, 220), 1))
-            painter.drawLine(
-                QRectF(split, rect.top() + 10, 0, rect.height() - 20).topLeft(),
-                QRectF(split, rect.top() + 10, 0, rect.height() - 20).bottomLeft(),
-            )
-            rect = QRectF(split, rect.top(), rect.right() - split, rect.height())
-            scene = unfolded
-        else:
+        if view != "both":
             scene = folded if view == "folded" else unfolded
-        self._scene(painter, scene, rect.adjusted(pad, pad, -pad, -pad))
+            self._scene(painter, scene, _inner(rect), _inner(normal), snap)
+            return
+        share = self._folded_share(rect, _inner(_left(normal)))
+        split = rect.left() + rect.width() * share
+        self._scene(painter, folded, _inner(_left(rect, share)), _inner(_left(normal)), snap)
+        painter.setPen(QPen(QColor(215, 215, 220), 1))
+        painter.drawLine(
+            QPointF(split, rect.top() + 10), QPointF(split, rect.top() + rect.height() - 10)
+        )
+        self._scene(painter, unfolded, _inner(_right(rect, share)), _inner(_right(normal)), snap)
 
-    def _scene(self, painter, scene, target):
+    def _folded_share(self, rect, normal) -> float:
+        """The folded network's share of the canvas ``rect`` (view "both"): FOLDED_SHARE, or
+        with projector-mode fonts the width it needs at its larger scale (at most
+        MAX_FOLDED_SHARE); the unfolded network keeps the rest."""
+        source = self._source(self.canvas.folded_scene)
+        if self.zoom == 1.0 or source.isEmpty():
+            return FOLDED_SHARE
+        fit = min(normal.width() / source.width(), normal.height() / source.height())
+        scale = min(fit * self.zoom, (rect.height() - 2 * PAD) / source.height())
+        share = (source.width() * scale + 2 * PAD) / rect.width()
+        return min(max(share, FOLDED_SHARE), MAX_FOLDED_SHARE)
+
+    def _source(self, scene):
         source = scene.sceneRect()
         if scene is self.canvas.folded_scene:  # its title grows ("… · backward")
             source = source.adjusted(0, 0, FOLDED_TITLE_ROOM, 0)
+        return source
+
+    def _scene(self, painter, scene, target, normal, snap):
+        """Draw ``scene`` fitted into ``target``. With projector-mode fonts: ``zoom`` times as
+        large as it fits into ``normal`` (its place without them); the unfolded network is
+        then cut to the columns and rows around the current step that ``target`` holds, as the
+        window's projector mode follows the step; the folded network (one picture from x_t to
+        y_t, no step to follow) is drawn whole, smaller than that if it must be."""
+        source = self._source(scene)
         if source.isEmpty():
             return
         scale = min(target.width() / source.width(), target.height() / source.height())
+        if self.zoom != 1.0:
+            fit = min(normal.width() / source.width(), normal.height() / source.height())
+            if scene is not self.canvas.unfolded_scene or scene.geometry is None:
+                scale = min(scale, fit * self.zoom)
+            else:
+                scale = fit * self.zoom
+                col = current_column(snap.cursor, snap.T)
+                focus = self.canvas.columns_rect(col, col).center()
+                w = min(source.width(), target.width() / scale)
+                h = min(source.height(), target.height() / scale)
+                left = min(max(focus.x() - w / 2, source.left()), source.right() - w)
+                top = min(max(focus.y() - h / 2, source.top()), source.bottom() - h)
+                source = QRectF(left, top, w, h)
         w, h = source.width() * scale, source.height() * scale
         fitted = QRectF(
             target.left() + (target.width() - w) / 2, target.top() + (target.height() - h) / 2, w, h
         )
+        painter.save()
+        painter.setClipRect(fitted, Qt.ClipOperation.IntersectClip)
         scene.render(painter, fitted, source)
+        painter.restore()
 
     def _plots(self, painter, rect):
         from PySide6.QtSvg import QSvgGenerator
@@ -247,19 +296,37 @@ class FrameRenderer:
         for plot, share in zip(self.plots, PLOT_SHARES, strict=True):
             target = QRectF(rect.left() + 2, top, rect.width() - 2, rect.height() * share)
             top += target.height()
-            size = (round(target.width() * PLOT_ZOOM_OUT), round(target.height() * PLOT_ZOOM_OUT))
+            out = PLOT_ZOOM_OUT
+            if self.zoom != 1.0:  # laid out smaller, then enlarged; never below its minimum
+                out = self._plot_zoom_out(plot, target, PLOT_ZOOM_OUT / self.zoom)
+            size = (round(target.width() * out), round(target.height() * out))
             with plot.laid_out(size) as source:
                 if as_picture:  # pyqtgraph's curves do not survive Qt's SVG generator
-                    painter.drawImage(target, _picture(plot, source, 2 * self.width / BASE_W))
+                    painter.drawImage(target, _picture(plot, source, 2 * self.width / BASE_W, out))
                 else:
                     plot.scene().render(painter, target, source)
 
+    @staticmethod
+    def _plot_zoom_out(plot, target, out):
+        """``out``, or the larger factor a plot laid out at ``target`` × factor needs to hold
+        its panels' minimum size (a cramped plot is drawn a little smaller, never cut, as the
+        window's projector mode does)."""
+        for _ in range(2):  # the larger size may choose the other arrangement
+            size = (round(target.width() * out), round(target.height() * out))
+            with plot.laid_out(size):
+                least = plot.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+            need = max(least.width() / target.width(), least.height() / target.height())
+            if need <= out:
+                break
+            out = need
+        return out
 
-def _picture(plot, source, scale) -> QImage:
+
+def _picture(plot, source, scale, out=PLOT_ZOOM_OUT) -> QImage:
     image = QImage(
         QSize(
-            round(source.width() * scale / PLOT_ZOOM_OUT),
-            round(source.height() * scale / PLOT_ZOOM_OUT),
+            round(source.width() * scale / out),
+            round(source.height() * scale / out),
         ),
         QImage.Format.Format_RGB32,
     )
@@ -270,6 +337,24 @@ def _picture(plot, source, scale) -> QImage:
     plot.scene().render(painter, QRectF(image.rect()), source)
     painter.end()
     return image
+
+
+PAD = 8  # around each network, design pixels
+
+
+def _inner(rect):
+    return rect.adjusted(PAD, PAD, -PAD, -PAD)
+
+
+def _left(rect, share=FOLDED_SHARE):
+    """The folded network's part of the canvas ``rect`` (view "both")."""
+    return QRectF(rect.left(), rect.top(), rect.width() * share, rect.height())
+
+
+def _right(rect, share=FOLDED_SHARE):
+    """The unfolded network's part of the canvas ``rect`` (view "both")."""
+    split = rect.width() * share
+    return QRectF(rect.left() + split, rect.top(), rect.width() - split, rect.height())
 
 
 def _font(pixels, bold=False) -> QFont:

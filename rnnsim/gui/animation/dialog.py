@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import rnnsim
 from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
+from rnnsim.gui.projector import DEFAULT_ZOOM
 from rnnsim.sim import atomic
 from rnnsim.sim.recording import PARTS
 
@@ -108,6 +109,20 @@ class AnimationDialog(QDialog):
         self.height_box.setSpecialValueText("9/16 of the width")
         self.height_box.setSuffix(" px high")
         form.addRow("Size", _row(self.width_box, self.height_box))
+        view_actions = getattr(window, "view_actions", None)  # View ▸ Projector mode
+        self.projector_zoom = float(getattr(view_actions, "zoom", DEFAULT_ZOOM))
+        self.projector = QCheckBox(f"Projector-mode fonts ({self.projector_zoom:g}×)")
+        self.projector.setObjectName("animationProjector")
+        projector_on = getattr(view_actions, "projector", None)
+        self.projector.setChecked(projector_on is not None and projector_on.isChecked())
+        self.projector.setToolTip(
+            f"Text, lines, colour bars, plots and the network {self.projector_zoom:g} times "
+            "larger, as View ▸ Projector mode draws the window (its zoom: View ▸ Projector "
+            "zoom), legible from the back of a lecture hall. As there, the unfolded network "
+            "then follows the current step and is cut where it does not fit. The window "
+            "itself is not changed."
+        )
+        form.addRow("", self.projector)
         self.file = QLineEdit(path or os.path.join(os.path.expanduser("~"), "rnnsim.gif"))
         self.file.setObjectName("animationFile")
         self.file.setToolTip(
@@ -144,6 +159,7 @@ class AnimationDialog(QDialog):
             hold_last=self.hold_last.value(),
             width=self.width_box.value(),
             height=self.height_box.value(),
+            projector=self.projector_zoom if self.projector.isChecked() else 1.0,
         )
 
     def path(self) -> str:
@@ -435,6 +451,7 @@ def command_options(options) -> list[str]:
         str(options.width),
         "--height",
         str(options.height),
+        *(["--projector", repr(options.projector)] if options.projector != 1.0 else []),
     ]
 
 

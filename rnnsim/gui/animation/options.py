@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from rnnsim.gui.projector import MAX_ZOOM, MIN_ZOOM, valid_zoom
 from rnnsim.sim.recording import PARTS, check_parts
 
 CONTENTS = ("canvas", "canvas+plots")  # the network alone, or with activations and G beside
@@ -56,6 +57,11 @@ class AnimationOptions:
     height : int
         Pixels (180 .. 1440, even), or 0 for ``width · 9/16``. A long unfolded network reads
         better in a wide strip (e.g. 960 × 400).
+    projector : float
+        Projector-mode fonts: 1 draws the recording at the window's normal sizes; a projector
+        zoom (``rnnsim.gui.projector.ZOOMS``, 1.5 by default, as View ▸ Projector mode) draws
+        its text, lines, plots and canvas that many times larger, the canvas following the
+        current step where the whole network no longer fits.
     """
 
     content: str = "canvas"
@@ -67,6 +73,7 @@ class AnimationOptions:
     hold_last: float = 2.5
     width: int = 1280
     height: int = 0
+    projector: float = 1.0
 
     def __post_init__(self):
         for name, allowed in (("content", CONTENTS), ("view", VIEWS), ("grad_of", GRAD_OF)):
@@ -101,6 +108,13 @@ class AnimationOptions:
                 f"height: got {self.height!r}, expected 0 (width·9/16) or a whole "
                 f"number of pixels in [{MIN_HEIGHT}, {MAX_HEIGHT}]"
             )
+
+        if isinstance(self.projector, bool) or not valid_zoom(self.projector):
+            raise ValueError(
+                f"projector: got {self.projector!r}, expected a zoom in "
+                f"[{MIN_ZOOM:g}, {MAX_ZOOM:g}] (1: the window's normal sizes)"
+            )
+        object.__setattr__(self, "projector", float(self.projector))
 
     @property
     def size(self) -> tuple[int, int]:
