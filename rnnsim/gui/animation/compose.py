@@ -101,6 +101,7 @@ class FrameRenderer:
             from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
 
             self.plots = [ActivationsPlot(), GradientFlowPlot()]
+        self._plot_out = {}  # plot name → the factor it is laid out at (see _plots)
         self._title_font = _font(17 * z, bold=True)
         self._caption_font = _font(13 * z)
         self._small_font = _font(10.5 * z)
@@ -296,30 +297,26 @@ class FrameRenderer:
         for plot, share in zip(self.plots, PLOT_SHARES, strict=True):
             target = QRectF(rect.left() + 2, top, rect.width() - 2, rect.height() * share)
             top += target.height()
-            out = PLOT_ZOOM_OUT
-            if self.zoom != 1.0:  # laid out smaller, then enlarged; never below its minimum
-                out = self._plot_zoom_out(plot, target, PLOT_ZOOM_OUT / self.zoom)
-            size = (round(target.width() * out), round(target.height() * out))
-            with plot.laid_out(size) as source:
-                if as_picture:  # pyqtgraph's curves do not survive Qt's SVG generator
-                    painter.drawImage(target, _picture(plot, source, 2 * self.width / BASE_W, out))
-                else:
-                    plot.scene().render(painter, target, source)
-
-    @staticmethod
-    def _plot_zoom_out(plot, target, out):
-        """``out``, or the larger factor a plot laid out at ``target`` × factor needs to hold
-        its panels' minimum size (a cramped plot is drawn a little smaller, never cut, as the
-        window's projector mode does)."""
-        for _ in range(2):  # the larger size may choose the other arrangement
-            size = (round(target.width() * out), round(target.height() * out))
-            with plot.laid_out(size):
-                least = plot.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
-            need = max(least.width() / target.width(), least.height() / target.height())
-            if need <= out:
+            # projector-mode fonts: laid out smaller, then enlarged, but never below the
+            # panels' minimum size (a cramped plot is drawn a little smaller, never cut, as in
+            # the window); the factor only grows, so the plot keeps its size from frame to frame
+            out = self._plot_out.get(plot.name, PLOT_ZOOM_OUT / self.zoom)
+            for attempt in range(3):  # a larger layout may choose the other arrangement
+                size = (round(target.width() * out), round(target.height() * out))
+                with plot.laid_out(size) as source:
+                    if self.zoom != 1.0 and attempt < 2:
+                        least = plot.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+                        need = max(least.width() / target.width(), least.height() / target.height())
+                        if need > out + 1e-9:
+                            out = need
+                            continue
+                    if as_picture:  # pyqtgraph's curves do not survive Qt's SVG generator
+                        picture = _picture(plot, source, 2 * self.width / BASE_W, out)
+                        painter.drawImage(target, picture)
+                    else:
+                        plot.scene().render(painter, target, source)
                 break
-            out = need
-        return out
+            self._plot_out[plot.name] = out
 
 
 def _picture(plot, source, scale, out=PLOT_ZOOM_OUT) -> QImage:
