@@ -53,16 +53,25 @@ def hide_superseded_tab_bars(window):
             bar.setVisible(used)
 
 
-def initial_size(window, preferred=(1500, 940)):
-    """The size a new window opens at: ``preferred``, or the screen's free area when smaller."""
+def free_area(window):
+    """(width, height) the window itself may take on its screen: the screen's free area less
+    the window manager's frame (title bar, borders); None without a real screen (offscreen,
+    whose 800 × 800 is arbitrary)."""
     from PySide6.QtGui import QGuiApplication
 
     screen = window.screen()
     if screen is None or QGuiApplication.platformName() == "offscreen":
-        return preferred  # no real screen (its 800 × 800 is arbitrary): render at full size
+        return None
     free = screen.availableGeometry()
-    # the window manager's frame (title bar, borders) comes on top of the window's own size
-    return (min(preferred[0], free.width() - FRAME[0]), min(preferred[1], free.height() - FRAME[1]))
+    return free.width() - FRAME[0], free.height() - FRAME[1]
+
+
+def initial_size(window, preferred=(1500, 940)):
+    """The size a new window opens at: ``preferred``, or the screen's free area when smaller."""
+    free = free_area(window)
+    if free is None:
+        return preferred  # no real screen: render at full size
+    return min(preferred[0], free[0]), min(preferred[1], free[1])
 
 
 class ScreenFit(QObject):
@@ -71,6 +80,7 @@ class ScreenFit(QObject):
     def __init__(self, window, size=None):
         super().__init__(window)
         self.window = window
+        self.free_area = lambda: free_area(window)  # tests give it a small screen's
         self.compact = False
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
@@ -101,11 +111,34 @@ class ScreenFit(QObject):
             if (w.width(), w.height()) != tuple(size) and not w.isMaximized():
                 w.resize(*size)
                 return  # its Resize event fits again
-        self.set_compact(w.height() < COMPACT_BELOW)
+        self.set_compact(self._wants_compact())
         self.reopen_side_panels()
         if self._refit_canvas:
             self._refit_canvas = False
             w.canvas.fit()
+
+    def _wants_compact(self) -> bool:
+        """The plots go to the right in a low window, and on a low screen (whatever the
+        window's height: projector fonts may have made it taller than the screen)."""
+        free = self.free_area()
+        return self.window.height() < COMPACT_BELOW or (
+            free is not None and free[1] < COMPACT_BELOW
+        )
+
+    def fit_screen(self):
+        """After the fonts changed (projector mode): the compact layout on a low screen, and
+        a plain window (not maximised or full screen) no larger than the screen's free area.
+        Qt keeps a maximised window inside the screen itself, given minimum sizes that fit."""
+        w = self.window
+        free = self.free_area()
+        if free is not None and not (w.isMaximized() or w.isFullScreen()):
+            width, height = min(w.width(), free[0]), min(w.height(), free[1])
+            if (width, height) != (w.width(), w.height()):
+                w.resize(width, height)
+        self.set_compact(self._wants_compact())
+        self.reopen_side_panels(force=True)  # side panels sized for the new fonts and width
+        self._refit_canvas = True  # once the docks have settled
+        self._pending.start()
 
     # ----------------------------------------------------------------- layouts
     def _plot_docks(self):
@@ -152,11 +185,13 @@ class ScreenFit(QObject):
             widths["inspector"] = max(widths["inspector"], int(0.3 * w.width()))
         scale = min(1.0, spare / sum(widths.values()))
         squeezed = [
-            (w.docks[name], int(width * scale))
-            for name, width in widths.items()
-            if name in w.docks
-            and w.docks[name].isVisible()
-            and (force or w.docks[name].width() < max(COLLAPSED, 0.6 * width * scale))
+            (dock, int(width * scale))
+            for dock, width in (
+                (self._shown_tab(w.docks[name]), width)
+                for name, width in widths.items()
+                if name in w.docks
+            )
+            if dock.isVisible() and (force or dock.width() < max(COLLAPSED, 0.6 * width * scale))
         ]
         if squeezed:
             w.resizeDocks(
@@ -164,6 +199,12 @@ class ScreenFit(QObject):
                 [width for _, width in squeezed],
                 Qt.Orientation.Horizontal,
             )
+
+    def _shown_tab(self, dock):
+        """The dock of ``dock``'s tab group that is on screen (resizing a hidden tab does
+        nothing), else ``dock``."""
+        group = [dock, *self.window.tabifiedDockWidgets(dock)]
+        return next((d for d in group if not d.visibleRegion().isEmpty()), dock)
 
     def reset(self):
         """Every dock back where a new window puts it (shown, docked, default sizes)."""
@@ -186,7 +227,7 @@ class ScreenFit(QObject):
         for dock in self._plot_docks():
             dock.show()
         self.compact = not self.compact  # force the plots to be placed again
-        self.set_compact(w.height() < COMPACT_BELOW)
+        self.set_compact(self._wants_compact())
         default_sizes(w)
         if not self.compact:
             docks = self._plot_docks()

@@ -114,6 +114,9 @@ class ViewActions:
         self.window.settings.setValue(ZOOM_KEY, self.zoom)
         if self.projector.isChecked():
             self.apply(self.zoom)
+            fit = getattr(self.window, "screen_fit", None)
+            if fit is not None:
+                fit.fit_screen()
 
     def set_projector(self, on):
         """Projector mode on or off (remembered); off, the window gets its size back (larger
@@ -127,6 +130,9 @@ class ViewActions:
         size = getattr(self, "_size_before", None)
         if not on and size is not None and plain:
             w.resize(*size)
+        fit = getattr(w, "screen_fit", None)
+        if fit is not None:
+            fit.fit_screen()  # larger fonts: still inside a small screen
 
     def apply(self, zoom):
         """Draw the window's fonts, plots and canvas ``zoom`` times larger."""

@@ -90,6 +90,32 @@ def test_projector_mode_enlarges_and_remembers_its_zoom(window, qtbot):
     assert not window.docks["experiment"].isFloating()
 
 
+@pytest.mark.parametrize("zoom, canvas_height", [(1.5, 150), (2.0, 100)])
+def test_projector_mode_fits_a_1024_by_600_screen(window, qtbot, zoom, canvas_height):
+    from rnnsim.gui.screen_fit import FRAME
+
+    free = (1024 - FRAME[0], 600 - FRAME[1])  # what the window manager leaves the window
+    window.screen_fit.free_area = lambda: free  # the offscreen screen is 800 × 800
+    view = window.view_actions
+    view.set_zoom(zoom)
+    view.projector.setChecked(True)
+    _settle(qtbot, window, *free)
+    assert window.font().pointSizeF() > 10
+    least = window.minimumSizeHint()  # fonts, toolbars, docks and status bar at projector size
+    assert least.width() <= free[0] and least.height() <= free[1], (least, free)
+    assert window.width() <= free[0] and window.height() <= free[1]
+    assert window.screen_fit.compact  # the plots are tabs on the right
+    assert window.canvas.unfolded.height() >= canvas_height
+    assert window.canvas.unfolded.width() >= 300
+    docks = [d for d in window.findChildren(QDockWidget) if d.objectName() != "samplesDock"]
+    for dock in docks:
+        assert _reachable(window, dock), dock.objectName()
+    loss = window.status.labels["loss"]
+    assert "mean of B" in loss.text()  # whole in text() and the tooltip, elided on screen
+    view.projector.setChecked(False)
+    assert window.width() <= free[0] and window.height() <= free[1]
+
+
 def test_compare_and_sweep_fit_1280_by_720(window, qtbot):
     from rnnsim.gui.guided_menu import open_compare, open_sweep
     from rnnsim.sim.presets import list_presets

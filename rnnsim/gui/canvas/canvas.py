@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSplitter,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -75,8 +76,16 @@ class NetworkCanvas(QWidget):
         layout.addWidget(self.legend)
 
     def _controls(self):
+        """The row above the canvas: a tool bar (what does not fit goes behind its » button:
+        projector fonts on a small screen) and the usage hint where there is room."""
         row = QHBoxLayout()
         row.setContentsMargins(6, 2, 6, 0)
+        self.controls = bar = QToolBar("Canvas controls")
+        bar.setObjectName("canvasControls")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(bar)
         self.mode = QComboBox()
         self.mode.setObjectName("canvasMode")
         self.mode.addItems(MODES)
@@ -90,7 +99,7 @@ class NetworkCanvas(QWidget):
         self.follow.setToolTip(
             "Scroll the unfolded network so the current time step stays in view."
         )
-        row.addWidget(self.mode)
+        bar.addWidget(self.mode)
         for text, tip, slot in (
             ("Fit", "Fit the whole network in the view (F)", self.fit),
             ("+", "Zoom in (wheel, +)", lambda: self.unfolded.zoom(1.25)),
@@ -100,8 +109,8 @@ class NetworkCanvas(QWidget):
             button.setText(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addWidget(self.follow)
+            bar.addWidget(button)
+        bar.addWidget(self.follow)
         self.grad_source = QComboBox()
         self.grad_source.setObjectName("gradSource")
         self.grad_source.addItems(GRAD_SOURCES)
@@ -116,8 +125,12 @@ class NetworkCanvas(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(9)
-        row.addWidget(QLabel("  Gradient of:"))
-        row.addWidget(self.grad_source)
+        pair = QWidget()  # the label and its combo overflow together
+        pair_row = QHBoxLayout(pair)
+        pair_row.setContentsMargins(8, 0, 0, 0)
+        pair_row.addWidget(QLabel("Gradient of:"))
+        pair_row.addWidget(self.grad_source)
+        bar.addWidget(pair)
         row.addStretch(1)
         self.hint = QLabel("drag to pan · wheel to zoom · click a unit or arrow to inspect it")
         self.hint.setStyleSheet("color: #666;")
@@ -129,7 +142,7 @@ class NetworkCanvas(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        free = self.width() - self.layout().itemAt(0).layout().minimumSize().width()
+        free = self.width() - self.controls.sizeHint().width() - 24
         self.hint.setVisible(free > self.hint.sizeHint().width())
 
     def set_mode(self, mode):

@@ -248,6 +248,8 @@ class CodeView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.code)
         split.addWidget(self.values)
+        for pane in (self.code, self.values):  # both scroll: a low screen keeps the dock low
+            pane.setMinimumHeight(36)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)

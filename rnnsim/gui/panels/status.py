@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from rnnsim.gui.canvas.unfolded_update import current_column
@@ -29,6 +31,34 @@ def loss_text(snap):
     return f"E = {number(shown_sequence_loss(snap))} (this sequence) · mean {of}: {mean}"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that gives way in a narrow status bar (projector fonts on a small
+    screen): it ends in "…" rather than pushing the window wider or running into its
+    neighbour; ``text()`` and the tooltip keep the whole text."""
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        return QSize(
+            min(hint.width(), self.fontMetrics().horizontalAdvance("M…") + 4), hint.height()
+        )
+
+    def paintEvent(self, event):
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        if text == self.text():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment()),
+            self.palette(),
+            True,
+            text,
+            self.foregroundRole(),
+        )
+
+
 class StatusFields:
     """Labels and the training progress bar (with its Stop button), added to ``status_bar``."""
 
@@ -48,7 +78,7 @@ class StatusFields:
             ),
             ("rate", "Weight updates per second"),
         ):
-            label = QLabel("")
+            label = ElidedLabel("") if name == "loss" else QLabel("")  # the long one gives way
             label.setObjectName(f"status_{name}")
             label.setToolTip(tip)
             status_bar.addPermanentWidget(label)

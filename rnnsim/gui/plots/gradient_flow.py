@@ -74,7 +74,10 @@ class GradientFlowPlot(PlotView):
     title = "Gradient flow through time"
 
     def _build(self):
-        self.show_matrix = QCheckBox("Show the full G[t, k] = ‖∂E_t/∂s_k‖")
+        self.show_matrix = QCheckBox("Show the full G[t, k]")  # short: narrow docks, projector
+        self.show_matrix.setToolTip(
+            "G[t, k] = ‖∂E_t/∂s_k‖ for every frame t and every earlier state k, as a heatmap"
+        )
         self.show_matrix.setObjectName("showGradientMatrix")
         self.show_matrix.toggled.connect(self._on_show_matrix)
         self.controls.addWidget(self.show_matrix)
