@@ -124,7 +124,43 @@ def test_the_exploding_preset_diverges_into_a_readable_window(exploding, qtbot, 
         for name in ("E", "grad_text"):
             item = items[(name, j)]
             assert item.boundingRect().width() <= room, (name, j, item.text())
-    for plot in win.plots.plots.values():
+    bars = 0
+    for dock, plot in zip(win.plots.docks, win.plots.plots.values(), strict=True):
+        dock.raise_()  # its tab clicked: laid out at the dock's size
         plot.show_snapshot(snap)
+        plot.graphics.grab()
+        bars += _plot_numbers_are_legible(plot)
+    assert bars >= 2  # the states' and the weights' colour bars at least
     problems = [r.message for r in qtlog.records if not any(h in r.message for h in HARMLESS)]
     assert problems == []
+
+
+def _plot_numbers_are_legible(plot) -> int:
+    """Every value axis and colour bar of ``plot`` writes short numbers (number_format, never
+    "4e+143" or a row of digits); returns how many colour bars drew labels."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from rnnsim.gui.plots.number_axis import ColorBar, NumberAxis
+
+    def drawn(axis):
+        image = QImage(10, 10, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            specs = axis.generateDrawSpecs(painter)
+        finally:
+            painter.end()
+        return [text for _, _, text in (specs[2] if specs else [])]
+
+    items = plot.graphics.scene().items()
+    bars = [item for item in items if isinstance(item, ColorBar) and item.isVisible()]
+    for item in items:
+        if isinstance(item, NumberAxis) and item.isVisible() and item.style["showValues"]:
+            for text in drawn(item):
+                if item._tickLevels is None:  # values, not words set as ticks
+                    assert len(text) <= LONGEST_NUMBER and "+" not in text, (plot.name, text)
+    counted = 0
+    for bar in bars:
+        labels = drawn(bar.axis)
+        assert len(set(labels)) == len(labels), (plot.name, labels)
+        counted += len(labels) >= 2
+    return counted
