@@ -33,8 +33,8 @@ def loss_text(snap):
 
 class ElidedLabel(QLabel):
     """A one-line label that gives way in a narrow status bar (projector fonts on a small
-    screen): it ends in "…" rather than pushing the window wider or running into its
-    neighbour; ``text()`` and the tooltip keep the whole text."""
+    screen) rather than pushing the window wider or running into its neighbour: "…" stands
+    in its middle, so both ends (both losses) stay; ``text()`` keeps the whole text."""
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
@@ -43,7 +43,9 @@ class ElidedLabel(QLabel):
         )
 
     def paintEvent(self, event):
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        text = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, self.width()
+        )
         if text == self.text():
             super().paintEvent(event)
             return
