@@ -13,6 +13,8 @@ without NumPy warnings (check ``np.isfinite(loss)``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .activations import get_activation
@@ -253,7 +255,7 @@ class Network:
         elements = (
             T * B * (cell.width + 2 * self.n_out)
             + (T + 1) * B * H
-            + sum(int(np.prod(s, dtype=float)) for s in shapes.values())
+            + sum(math.prod(s) for s in shapes.values())
         )
         check_memory(
             "forward",

@@ -26,6 +26,11 @@ class GRUCell(Cell):
         ∂E/∂a_z = δ ⊙ (s[t] − n) ⊙ σ'(a_z)       ∂E/∂a_n = δ ⊙ (1 − z) ⊙ Φ'(a_n)
         δrs = ∂E/∂a_n · W_snᵀ                     ∂E/∂a_r = δrs ⊙ s[t] ⊙ σ'(a_r)
         ∂E/∂s[t] = δ ⊙ z + δrs ⊙ r + [∂E/∂a_z, ∂E/∂a_r] · [W_sz, W_sr]ᵀ
+
+    Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2))
+    for both gates in one call; the backward coefficients of all frames are formed at once
+    before the sweep (``prepare_backward``); a frame's work is a handful of NumPy calls into
+    arrays that are kept.
     """
 
     name = "gru"
@@ -41,39 +46,52 @@ class GRUCell(Cell):
 
     def backward_shapes(self, T, B):
         H = self.n_hidden
-        return {"tmp": (T, B, H), "WzrT": (2 * H, H), "WnT": (H, H)}
+        return {
+            "tmp": (T, B, H),
+            "WzrT": (2 * H, H),
+            "WnT": (H, H),
+            "drs": (B, H),
+            "dsz": (B, H),
+        }
 
     def begin_forward(self, p, bufs, c0):
-        H, s0 = self.n_hidden, bufs["s"][0]
+        H, s0, a, act = self.n_hidden, bufs["s"][0], bufs["a"], bufs["act"]
+        dt = s0.dtype
         return {
             "Wzr": np.ascontiguousarray(p["Ws"][:, : 2 * H]),
             "Wn": np.ascontiguousarray(p["Ws"][:, 2 * H :]),
-            "tmp2": np.empty((s0.shape[0], 2 * H), dtype=s0.dtype),
+            "tmp2": np.empty((s0.shape[0], 2 * H), dtype=dt),
             "tmp1": np.empty_like(s0),
-            "act": bufs["act"],
+            "half": np.array(0.5, dtype=dt),
+            "act": act,
             "rs": bufs["rs"],
+            "a_zr": a[:, :, : 2 * H],  # (T, B, 2H)
+            "a_n": a[:, :, 2 * H :],  # (T, B, H)
+            "zr": act[:, :, : 2 * H],
+            "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(3)),  # z, r, n
         }
 
     def forward_step(self, t, s, a, work):
-        H = self.n_hidden
-        a_t, act, rs = a[t], work["act"][t], work["rs"][t]
-        np.dot(s[t], work["Wzr"], out=work["tmp2"])
-        a_t[:, : 2 * H] += work["tmp2"]
-        SIGMOID.f(a_t[:, : 2 * H], out=act[:, : 2 * H])
-        np.multiply(act[:, H : 2 * H], s[t], out=rs)
+        half, a_zr, zr, a_n = work["half"], work["a_zr"][t], work["zr"][t], work["a_n"][t]
+        Z, R, N = work["gates"]
+        z, r, n, s_t, s_next, rs = Z[t], R[t], N[t], s[t], s[t + 1], work["rs"][t]
+        np.dot(s_t, work["Wzr"], out=work["tmp2"])
+        np.add(a_zr, work["tmp2"], out=a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
+        np.multiply(a_zr, half, out=zr)
+        np.tanh(zr, out=zr)
+        np.multiply(zr, half, out=zr)
+        np.add(zr, half, out=zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
+        np.multiply(r, s_t, out=rs)
         np.dot(rs, work["Wn"], out=work["tmp1"])
-        a_t[:, 2 * H :] += work["tmp1"]
-        n = act[:, 2 * H :]
-        self.phi.f(a_t[:, 2 * H :], out=n)
-        s_next = s[t + 1]
-        np.subtract(s[t], n, out=s_next)
-        s_next *= act[:, :H]
-        s_next += n
+        np.add(a_n, work["tmp1"], out=a_n)  # a_n = X[t]·W_xn + (r ⊙ s[t])·W_sn + b_n
+        self.phi.f(a_n, out=n)  # n = Φ(a_n)
+        np.subtract(s_t, n, out=s_next)
+        np.multiply(s_next, z, out=s_next)
+        np.add(s_next, n, out=s_next)  # s[t+1] = n + z ⊙ (s[t] − n) = (1 − z) ⊙ n + z ⊙ s[t]
 
     def end_forward(self, work):
-        H, act = self.n_hidden, work["act"]
-        gates = {n: act[:, :, j * H : (j + 1) * H] for j, n in enumerate(self.gate_names)}
-        return None, gates, {"act": act, "rs": work["rs"]}
+        gates = dict(zip(self.gate_names, work["gates"], strict=True))
+        return None, gates, {"act": work["act"], "rs": work["rs"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act = self.n_hidden, trace.cache["act"]
@@ -90,28 +108,37 @@ class GRUCell(Cell):
         Ws = p["Ws"]
         return {
             "P": P,
+            "P_z": P[:, :, :H],  # (T, B, H) (s[t] − n) ⊙ σ'(a_z)
+            "P_r": P[:, :, H : 2 * H],  # (T, B, H) s[t] ⊙ σ'(a_r)
+            "P_n": P[:, :, 2 * H :],  # (T, B, H) (1 − z) ⊙ Φ'(a_n)
             "z": z,
             "r": r,
             "WzrT": transposed(Ws[:, : 2 * H], bufs, "WzrT"),
             "WnT": transposed(Ws[:, 2 * H :], bufs, "WnT"),
+            # the sweep's (B, H) scratch for δrs and δ ⊙ z (None: fresh arrays)
+            "drs": None if bufs is None else bufs["drs"],
+            "dsz": None if bufs is None else bufs["dsz"],
         }
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
-        P_t = prep["P"][t]  # (B, 3H), may be the same memory as out_da
         lead = ds.shape[:-1]
+        scratch = len(lead) == 1 and prep["drs"] is not None
+        # out_da may be the memory of prep["P"][t]: each block is read before it is written
         da = np.empty((*lead, 3 * H), dtype=ds.dtype) if out_da is None else out_da
-        np.multiply(ds, P_t[:, :H], out=da[..., :H])
+        np.multiply(ds, prep["P_z"][t], out=da[..., :H])  # ∂E/∂a_z
         da_n = da[..., 2 * H :]
-        np.multiply(ds, P_t[:, 2 * H :], out=da_n)
-        drs = rows_dot(da_n, prep["WnT"])  # (…, B, H) ∂E/∂(r ⊙ s[t])
-        np.multiply(drs, P_t[:, H : 2 * H], out=da[..., H : 2 * H])
+        np.multiply(ds, prep["P_n"][t], out=da_n)  # ∂E/∂a_n
+        drs = rows_dot(da_n, prep["WnT"], out=prep["drs"] if scratch else None)  # δrs
+        np.multiply(drs, prep["P_r"][t], out=da[..., H : 2 * H])  # ∂E/∂a_r
         if not need_prev:
             return da, None, None
+        # ∂E/∂s[t] = [∂E/∂a_z, ∂E/∂a_r]·[W_sz, W_sr]ᵀ + δ ⊙ z + δrs ⊙ r
         ds_prev = rows_dot(da[..., : 2 * H], prep["WzrT"], out=out_ds)
-        ds_prev += ds * prep["z"][t]
-        drs *= prep["r"][t]
-        ds_prev += drs
+        dsz = np.multiply(ds, prep["z"][t], out=prep["dsz"] if scratch else None)
+        np.add(ds_prev, dsz, out=ds_prev)
+        np.multiply(drs, prep["r"][t], out=drs)
+        np.add(ds_prev, drs, out=ds_prev)
         return da, ds_prev, None
 
     def weight_grads(self, trace, dA, prep):

@@ -29,6 +29,13 @@ class LSTMCell(Cell):
         ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i)      ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
         ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)      ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
         ∂E/∂s[t] = ∂E/∂a · W_sᵀ          ∂E/∂c[t] = δc ⊙ f
+
+    Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2)),
+    so when Φ is tanh (or σ) one ``np.tanh`` over the four blocks, the gate columns halved
+    first, gives every gate and the candidate of a frame; the backward coefficients of all
+    frames are formed at once before the sweep (``prepare_backward``); a frame's work is a
+    handful of NumPy calls into arrays that are kept (small sizes are bound by the number of
+    calls, large ones by the matrix products).
     """
 
     name = "lstm"
@@ -46,45 +53,68 @@ class LSTMCell(Cell):
         return {
             "c": (T + 1, B, H),  # cell states
             "act": (T, B, 4 * H),  # gate values i, f, o, g
-            "tc": (T, B, H),
-        }  # Φ(c[t+1])
+            "tc": (T, B, H),  # Φ(c[t+1])
+        }
 
     def backward_shapes(self, T, B):
-        return {**super().backward_shapes(T, B), "K": (T, B, self.n_hidden)}
+        H = self.n_hidden
+        return {**super().backward_shapes(T, B), "K": (T, B, H), "dct": (B, H), "dc": (B, H)}
 
     def begin_forward(self, p, bufs, c0):
-        c = bufs["c"]
+        H, c, act, a = self.n_hidden, bufs["c"], bufs["act"], bufs["a"]
         c[0] = 0.0 if c0 is None else c0
+        dt = c.dtype
+        # columns that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh
+        # or σ; columns σ then finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ
+        n_tanh = 4 * H if self.phi.name in ("tanh", "sigmoid") else 3 * H
+        n_sig = 4 * H if self.phi.name == "sigmoid" else 3 * H
+        scale = np.full(n_tanh, 0.5, dtype=dt)
+        scale[n_sig:] = 1.0
+        rest = n_tanh < 4 * H  # a_g needs Φ of its own (ReLU, identity)
         return {
             "Ws": p["Ws"],
-            "tmp": np.empty_like(bufs["a"][0]),
+            "tmp": np.empty_like(a[0]),
             "tmpH": np.empty_like(c[0]),
             "c": c,
-            "act": bufs["act"],
+            "act": act,
             "tc": bufs["tc"],
+            "half": np.array(0.5, dtype=dt),
+            "scale": scale,  # (n_tanh,) ½ for σ's columns, 1 for tanh's
+            "tanh_in": a[:, :, :n_tanh],
+            "tanh_out": act[:, :, :n_tanh],
+            "sig": act[:, :, :n_sig],
+            "g_in": a[:, :, 3 * H :] if rest else None,
+            "g_out": act[:, :, 3 * H :] if rest else None,
+            "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(4)),  # i, f, o, g
         }
 
     def forward_step(self, t, s, a, work):
-        H = self.n_hidden
-        a_t, act, c, tmpH = a[t], work["act"][t], work["c"], work["tmpH"]
+        a_t, tmpH, half = a[t], work["tmpH"], work["half"]
         np.dot(s[t], work["Ws"], out=work["tmp"])
-        a_t += work["tmp"]
-        SIGMOID.f(a_t[:, : 3 * H], out=act[:, : 3 * H])
-        self.phi.f(a_t[:, 3 * H :], out=act[:, 3 * H :])
-        np.multiply(act[:, H : 2 * H], c[t], out=c[t + 1])
-        np.multiply(act[:, :H], act[:, 3 * H :], out=tmpH)
-        c[t + 1] += tmpH
-        tc = work["tc"][t]
-        self.phi.f(c[t + 1], out=tc)
-        np.multiply(act[:, 2 * H : 3 * H], tc, out=s[t + 1])
+        np.add(a_t, work["tmp"], out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
+        th = work["tanh_out"][t]
+        np.multiply(work["tanh_in"][t], work["scale"], out=th)
+        np.tanh(th, out=th)
+        sig = work["sig"][t]
+        np.multiply(sig, half, out=sig)
+        np.add(sig, half, out=sig)  # i, f, o = σ(a_i), σ(a_f), σ(a_o) = ½·(1 + tanh(a/2))
+        if work["g_in"] is not None:
+            self.phi.f(work["g_in"][t], out=work["g_out"][t])  # g = Φ(a_g)
+        i, f, o, g = (x[t] for x in work["gates"])
+        c_next, tc = work["c"][t + 1], work["tc"][t]
+        np.multiply(f, work["c"][t], out=c_next)
+        np.multiply(i, g, out=tmpH)
+        np.add(c_next, tmpH, out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
+        self.phi.f(c_next, out=tc)
+        np.multiply(o, tc, out=s[t + 1])  # s[t+1] = o ⊙ Φ(c[t+1])
 
     def end_forward(self, work):
-        H, act = self.n_hidden, work["act"]
-        gates = {n: act[:, :, j * H : (j + 1) * H] for j, n in enumerate(self.gate_names)}
-        return work["c"], gates, {"act": act, "tc": work["tc"]}
+        gates = dict(zip(self.gate_names, work["gates"], strict=True))
+        return work["c"], gates, {"act": work["act"], "tc": work["tc"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
+        T, B = act.shape[:2]
         i, f, o, g = (act[:, :, j * H : (j + 1) * H] for j in range(4))
         Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
         SIGMOID.df(None, act[:, :, : 3 * H], out=Q[:, :, : 3 * H])
@@ -96,21 +126,34 @@ class LSTMCell(Cell):
         # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
         K = self.phi.df(trace.c[1:], tc, out=None if bufs is None else bufs["K"])
         K *= o
-        return {"Q": Q, "K": K, "f": f, "WsT": transposed(p["Ws"], bufs, "WsT")}
+        Q4 = Q.reshape(T, B, 4, H)
+        return {
+            "Q": Q,
+            "Q_if": Q4[:, :, :2],  # (T, B, 2, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f)
+            "Q_o": Q4[:, :, 2],  # (T, B, H) Φ(c[t+1]) ⊙ σ'(a_o)
+            "Q_g": Q4[:, :, 3],  # (T, B, H) i ⊙ Φ'(a_g)
+            "K": K,
+            "f": f,
+            "WsT": transposed(p["Ws"], bufs, "WsT"),
+            # the sweep's (B, H) scratch for δc and ∂E/∂c[t] (None: fresh arrays)
+            "dct": None if bufs is None else bufs["dct"],
+            "dc": None if bufs is None else bufs["dc"],
+        }
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
-        Q4 = prep["Q"][t].reshape(-1, 4, H)  # (B, 4, H), may be the same memory as out_da
-        dct = ds * prep["K"][t]
+        lead = ds.shape[:-1]
+        scratch = len(lead) == 1 and prep["dct"] is not None
+        dct = np.multiply(ds, prep["K"][t], out=prep["dct"] if scratch else None)
         if dc is not None:
-            dct += dc
-        lead = dct.shape[:-1]
+            np.add(dct, dc, out=dct)  # δc = δc_in + δs ⊙ o ⊙ Φ'(c[t+1])
         da = np.empty((*lead, 4 * H), dtype=dct.dtype) if out_da is None else out_da
-        da4 = da.reshape((*lead, 4, H))
-        np.multiply(dct[..., None, :], Q4[:, :2], out=da4[..., :2, :])
-        np.multiply(ds, Q4[:, 2], out=da4[..., 2, :])
-        np.multiply(dct, Q4[:, 3], out=da4[..., 3, :])
+        da4 = da.reshape((*lead, 4, H))  # out_da may be the memory of prep["Q"][t]
+        np.multiply(dct[..., None, :], prep["Q_if"][t], out=da4[..., :2, :])
+        np.multiply(ds, prep["Q_o"][t], out=da4[..., 2, :])
+        np.multiply(dct, prep["Q_g"][t], out=da4[..., 3, :])
         if not need_prev:
             return da, None, None
-        ds_prev = rows_dot(da, prep["WsT"], out=out_ds)
-        return da, ds_prev, dct * prep["f"][t]
+        ds_prev = rows_dot(da, prep["WsT"], out=out_ds)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
+        dc_prev = np.multiply(dct, prep["f"][t], out=prep["dc"] if scratch else None)
+        return da, ds_prev, dc_prev  # ∂E/∂c[t] = δc ⊙ f
