@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnsim.engine import Network, clip_by_norm, clip_by_value, grad_norms
+from rnnsim.engine.threads import blas_threads, threads_for
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -344,10 +345,15 @@ class TrainingSession:
     A worker thread runs one chunk, handles the commands that arrived meanwhile, and runs the
     next: no command waits longer than a chunk, and nothing but this object holds the state
     of the training in between. Created by ``Simulation.begin_training``.
+
+    Each chunk runs with the BLAS threads sized to the network's shapes (``threads``, from
+    ``rnnsim.engine.threads.threads_for``, decided once here: one thread for small products),
+    and gives the caller's setting back when it returns.
     """
 
     def __init__(self, sim, n: int, callback=None) -> None:
         self.sim, self.total, self.callback = sim, n, callback
+        self.threads = threads_for(sim.net, sim.experiment.batch_size, sim.run.T)
         self.done = 0
         self.start = time.perf_counter()
         self._first = sim.updates
@@ -367,7 +373,10 @@ class TrainingSession:
             raise RuntimeError("run: the session is finished; begin a new one")
         sim = self.sim
         end = None if budget_s is None else time.perf_counter() + budget_s
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            blas_threads(self.threads),
+        ):
             while not self.over and not (should_stop is not None and should_stop()):
                 if not self._one_update(sim):
                     break
