@@ -4,11 +4,19 @@ A step is what training does once per batch: ``net.loss_and_grads(X, D)`` (the f
 and full BPTT) followed by an SGD update of every parameter. The PyTorch step is the same
 model: ``torch.nn.RNN`` (tanh) / ``LSTM`` / ``GRU`` + ``Linear`` readout, softmax
 cross-entropy summed over time and averaged over the batch, ``loss.backward()`` and
-``torch.optim.SGD.step()``, on the CPU with as many threads as NumPy's BLAS. Ours and
+``torch.optim.SGD.step()``, on the CPU with as many threads as NumPy's BLAS has at start
+(torch's default: every core). Ours runs as training runs it: with the BLAS threads that
+``rnnsim.engine.threads.threads_for`` gives its shapes (column ``thr``: 1, or all). Ours and
 torch's run in alternating blocks, each after a pause and an untimed warm-up call (see
 ``_util.alternate``: call-by-call alternation measures each library slowed down by the
 other's spinning worker threads); the table shows medians in milliseconds, the ratio
-ours/torch and, for Elman, the issue's target ratio.
+ours/torch and the issue's target ratio (Elman: 0.5 / 0.7 / 1.0 by size; LSTM, GRU: 1.0).
+
+Each row also shows the step's matrix products: their floating-point operations (``GFLOP``,
+2·m·k·n per product, elementwise work not counted), what our step achieves (``GF/s``), and a
+roofline: the same products run alone as NumPy matmuls of the step's own shapes and dtype,
+on the same threads, timed in the same run (``roof GF/s``); ``/roof`` is our step's time over
+the products' time (target at H = 512: <= 1.2).
 
     python benchmarks/bench_engine.py            # every cell, size and dtype
     python benchmarks/bench_engine.py --quick    # fewer repeats
@@ -20,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +38,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _util import alternate, blas_threads, set_blas_threads, tune_malloc
+from _util import alternate, set_blas_threads, tune_malloc
 
 from rnnsim.engine import Network
 from rnnsim.engine.optim import SGD
+from rnnsim.engine.threads import blas_threads, current_blas_threads, threads_for
 
 SIZES = [(1, 50, 4, 16), (1, 100, 8, 64), (32, 50, 8, 128), (64, 100, 32, 512)]  # (B, T, n_in, H)
 CELLS = ("elman", "lstm", "gru")
@@ -39,9 +50,62 @@ DTYPES = ("float32", "float64")
 LR = 0.01
 
 
-def elman_target(H: int) -> float:
-    """The issue's target ratio ours/torch for the Elman cell at hidden size H."""
+BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}
+
+
+def target(cell: str, H: int) -> float:
+    """The issues' target ratio ours/torch: Elman by hidden size H, LSTM and GRU 1.0."""
+    if cell != "elman":
+        return 1.0
     return 0.5 if H <= 64 else 0.7 if H <= 128 else 1.0
+
+
+def products(cell, size, n_out):
+    """The matrix products of one training step: a list of ((m, k, n), count).
+
+    Forward: the input projection of all frames, one recurrent product per frame (the GRU
+    splits it: z, r blocks, then the candidate's), the readout. Backward: ∂E/∂z·W_yᵀ, one
+    product per frame through W_sᵀ (GRU: two), the weight gradients of W_x, W_s, W_y.
+    """
+    B, T, n_in, H = size
+    G, TB = BLOCKS[cell] * H, T * B
+    rec = [((B, H, 2 * H), T), ((B, H, H), T)] if cell == "gru" else [((B, H, G), T)]
+    back = [((B, H, H), T), ((B, 2 * H, H), T)] if cell == "gru" else [((B, G, H), T)]
+    dws = [((H, TB, 2 * H), 1), ((H, TB, H), 1)] if cell == "gru" else [((H, TB, G), 1)]
+    return [
+        ((TB, n_in, G), 1),
+        *rec,
+        ((TB, H, n_out), 1),
+        ((TB, n_out, H), 1),
+        *back,
+        ((n_in, TB, G), 1),
+        *dws,
+        ((H, TB, n_out), 1),
+    ]
+
+
+def step_flops(cell, size, n_out) -> float:
+    """Floating-point operations of the step's matrix products (2·m·k·n each)."""
+    return float(sum(2 * m * k * n * count for (m, k, n), count in products(cell, size, n_out)))
+
+
+def roofline_ms(cell, size, n_out, dtype, budget_s=0.15) -> float:
+    """Milliseconds the step's products take as bare NumPy matmuls (median of each shape's
+    calls, about ``budget_s`` seconds per shape), summed over the step."""
+    rng = np.random.default_rng(1)
+    total = 0.0
+    for (m, k, n), count in products(cell, size, n_out):
+        a = rng.normal(size=(m, k)).astype(dtype)
+        b = rng.normal(size=(k, n)).astype(dtype)
+        out = np.empty((m, n), dtype=dtype)
+        np.dot(a, b, out=out)
+        times, start = [], time.perf_counter()
+        while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 2000):
+            t0 = time.perf_counter()
+            np.dot(a, b, out=out)
+            times.append(time.perf_counter() - t0)
+        total += count * statistics.median(times) * 1e3
+    return total
 
 
 def make_batch(B, T, n_in, n_out, dtype, seed=0):
@@ -120,35 +184,45 @@ def torch_available() -> bool:
     return True
 
 
-def _row(cell, size, dtype, res, use_torch):
-    """One table line: medians, the ratio of medians and of minima, the target mark."""
-    line = f"{cell:6} {dtype:8} {size[0]:>3} {size[1]:>4} {size[2]:>4} {size[3]:>4}"
+def _row(cell, size, dtype, res, use_torch, threads, roof_ms):
+    """One table line: medians, ratios, target mark, FLOPs, GFLOP/s and the roofline."""
+    line = f"{cell:6} {dtype:8} {size[0]:>3} {size[1]:>4} {size[2]:>4} {size[3]:>4} {threads:>3}"
     line += f" {res['ours'][0]:9.3f}"
     if use_torch:
         ratio = res["ours"][0] / res["torch"][0]
         ratio_min = res["ours"][1] / res["torch"][1]
-        target = elman_target(size[3]) if cell == "elman" else None
-        mark = "" if target is None else ("ok" if ratio <= target else "MISS")
-        line += f" {res['torch'][0]:9.3f} {ratio:6.2f} {ratio_min:6.2f} "
-        line += f"{'-' if target is None else f'{target:.1f}':>6} {mark:4}"
+        goal = target(cell, size[3])
+        mark = "ok" if ratio <= goal else "MISS"
+        line += f" {res['torch'][0]:9.3f} {ratio:6.2f} {ratio_min:6.2f} {goal:6.1f} {mark:4}"
+    flops = step_flops(cell, size, size[2])
+    achieved = flops / (res["ours"][0] * 1e6)
+    line += f" {flops / 1e9:7.3f} {achieved:6.1f} {flops / (roof_ms * 1e6):8.1f}"
+    line += f" {res['ours'][0] / roof_ms:6.2f}"
     runs = "/".join(str(v[2]) for v in res.values())
     return f"{line} {runs:>7}"
 
 
 def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
     """Time every combination and print one table row per combination."""
-    head = f"{'cell':6} {'dtype':8} {'B':>3} {'T':>4} {'n_in':>4} {'H':>4} {'ours ms':>9}"
+    head = (
+        f"{'cell':6} {'dtype':8} {'B':>3} {'T':>4} {'n_in':>4} {'H':>4} {'thr':>3} {'ours ms':>9}"
+    )
     if use_torch:
         head += f" {'torch ms':>9} {'ratio':>6} {'r(min)':>6} {'target':>6}     "
+    head += f" {'GFLOP':>7} {'GF/s':>6} {'roofGF/s':>8} {'/roof':>6}"
     print(f"{head} {'runs':>7}")
     for cell in cells:
         for size in sizes:
             for dtype in dtypes:
-                fns = {"ours": ours(cell, size, dtype)[0]}
+                step, net = ours(cell, size, dtype)[:2]
+                fns = {"ours": step}
                 if use_torch:
                     fns["torch"] = theirs(cell, size, dtype)[0]
-                res = alternate(fns, rounds, budget_s=budget_s)
-                print(_row(cell, size, dtype, res, use_torch), flush=True)
+                with blas_threads(threads_for(net, size[0], size[1])):
+                    threads = current_blas_threads() or 0
+                    res = alternate(fns, rounds, budget_s=budget_s)
+                    roof = roofline_ms(cell, size, size[2], dtype)
+                print(_row(cell, size, dtype, res, use_torch, threads, roof), flush=True)
 
 
 def main(argv=None) -> None:
@@ -183,7 +257,7 @@ def main(argv=None) -> None:
         parser.error("--tune-malloc: this C library has no mallopt (glibc only)")
     rounds, budget = (2, 1.0) if args.quick else (6, 8.0)
     use_torch = torch_available() and not args.no_torch
-    threads = blas_threads()
+    threads = current_blas_threads()
     print(
         f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}, "
         f"malloc {'tuned' if args.tune_malloc else 'default'}"
@@ -201,6 +275,8 @@ def main(argv=None) -> None:
     print(
         f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
         "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
+        "thr = our BLAS threads; GFLOP of the step's matrix products, GF/s ours, roofGF/s "
+        "the same products as bare matmuls, /roof = our time / theirs; "
         "runs = timed calls ours/torch"
     )
     run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
