@@ -38,7 +38,7 @@ CROSSOVER_FLOPS = 4_000_000
 _lock = threading.Lock()
 _users: dict[int, int] = {}  # id of a blas_threads context → threads it asked for
 _original: list[tuple[Any, int]] = []  # (library controller, its threads before the first)
-_controller = None  # threadpoolctl's BLAS libraries, found once
+_controller: list[Any] | None = None  # threadpoolctl's BLAS libraries, found once
 _next_id = 0
 
 
@@ -59,9 +59,13 @@ def _libraries() -> list:
     global _controller
     if _controller is None:
         import numpy  # noqa: F401  (NumPy loads its BLAS)
-        from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController().select(user_api="blas").lib_controllers
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # a dependency; an environment not reinstalled yet runs unsized
+            _controller = []
+        else:
+            _controller = ThreadpoolController().select(user_api="blas").lib_controllers
     return _controller
 
 

@@ -3,13 +3,19 @@
 import threading
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from rnnsim.engine import Network
 from rnnsim.engine.threads import CROSSOVER_FLOPS, blas_threads, current_blas_threads, threads_for
 
 if current_blas_threads() is None:  # pragma: no cover - NumPy without a BLAS threadpoolctl knows
     pytest.skip("threadpoolctl finds no BLAS library", allow_module_level=True)
+
+
+def threadpool_limits(n, user_api="blas"):
+    """threadpoolctl's own limit (imported here: the module is skipped without it)."""
+    from threadpoolctl import threadpool_limits as limits
+
+    return limits(n, user_api=user_api)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sweep's worker process keeps its one thread even for a network that would get al
 import multiprocessing
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from rnnsim.engine.threads import current_blas_threads, threads_for
 from rnnsim.sim import Simulation, training
@@ -14,6 +13,14 @@ from .conftest import small
 
 if current_blas_threads() is None:  # pragma: no cover
     pytest.skip("threadpoolctl finds no BLAS library", allow_module_level=True)
+
+
+def threadpool_limits(n, user_api="blas"):
+    """threadpoolctl's own limit (imported here: the module is skipped without it)."""
+    from threadpoolctl import threadpool_limits as limits
+
+    return limits(n, user_api=user_api)
+
 
 # a per-frame product above the crossover: 2·B·H·G = 2·64·256·256 flops (a 2-step task)
 LARGE = {"n_hidden": 256, "batch_size": 64, "knobs": {"gap": 0}}
