@@ -194,3 +194,22 @@ def test_captions_speak_the_lecture_s_notation(qapp):
     assert texts[3].startswith("backward (BPTT): ∂E/∂s₂")
     assert texts[5].startswith("backward (BPTT): ∂E/∂s₀")
     assert texts[-1].startswith("weight update 1: W ← W − η·ΔW")
+
+
+@pytest.mark.parametrize(
+    "cell, forward, back, update",
+    [
+        ("lstm", "c₁ = f₁⊙c₀ + i₁⊙g₁,  s₁ = o₁⊙tanh(c₁)", "forget gate", "the gates' weights"),
+        ("gru", "s₁ = (1 − z₁)⊙n₁ + z₁⊙s₀", "update gate", "the gates' weights"),
+        ("feedforward", "s₁ = Φ(x₁·W_x + b_s), no memory", "nothing is carried", "W_x, W_y"),
+    ],
+)
+def test_captions_follow_the_cell(qapp, cell, forward, back, update):
+    sim = simulation_for_recording(tiny(cell=cell))
+    from rnnsim.sim.recording import RecordingPlan
+
+    texts = [caption(f) for f in RecordingPlan.of(sim).frames(sim)]
+    assert texts[1].startswith(f"forward, t = 1: {forward}")
+    assert "W_s" not in texts[1] and "Φ′" not in " ".join(texts)
+    assert back in texts[3] and texts[3].startswith("backward (BPTT): ∂E/∂s₂")
+    assert texts[-1].startswith(f"weight update 1: W ← W − η·ΔW for {update}")

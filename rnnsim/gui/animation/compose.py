@@ -41,24 +41,52 @@ MAX_PLOTS_SHARE = 0.5  # the plots' column with projector-mode fonts, at most (o
 VIEW_MODES = {"both": MODES[0], "unfolded": MODES[1], "folded": MODES[2]}
 
 
+# per cell: the forward equation of step t, what one step back multiplies by, what an update
+# changes (the lecture's Elman names; the gated cells in the notation of the Lecture panel)
+def _forward(cell: str, t: int) -> str:
+    s, s_prev, x = sub("s", t), sub("s", t - 1), sub("x", t)
+    if cell == "lstm":
+        c, c_prev = sub("c", t), sub("c", t - 1)
+        f, i, g, o = (sub(gate, t) for gate in "figo")
+        return f"{c} = {f}⊙{c_prev} + {i}⊙{g},  {s} = {o}⊙tanh({c}) (gates from {x} and {s_prev})"
+    if cell == "gru":
+        z, n = sub("z", t), sub("n", t)
+        return f"{s} = (1 − {z})⊙{n} + {z}⊙{s_prev} (gates z, r and n from {x} and {s_prev})"
+    if cell == "feedforward":
+        return f"{s} = Φ({x}·W_x + b_s), no memory: {s_prev} is not used"
+    return f"{s} = Φ({x}·W_x + {s_prev}·W_s + b_s)"
+
+
+BACK_STEP = {
+    "elman": "each step back multiplies by diag(Φ′(a))·W_sᵀ",
+    "lstm": "each step back carries the gradient along c, scaled by the forget gate f",
+    "gru": "each step back carries the gradient along s, scaled by the update gate z",
+    "feedforward": "nothing is carried back through time (no W_s)",
+}
+UPDATED = {
+    "elman": "W_x, W_s, W_y",
+    "lstm": "the gates' weights and W_y",
+    "gru": "the gates' weights and W_y",
+    "feedforward": "W_x, W_y",
+}
+
+
 def caption(frame, grad_of="E") -> str:
-    """What the frame shows, in the lecture's notation."""
+    """What the frame shows, in the lecture's notation (the equations of the frame's cell)."""
     snap, part = frame.snapshot, frame.part
     c = snap.cursor
+    cell = snap.cell if snap.cell in BACK_STEP else "elman"
     loss = "E_T" if grad_of == "E_T" else "E"
     if part == "update":
         return (
-            f"weight update {snap.updates}: W ← W − η·ΔW for W_x, W_s, W_y "
+            f"weight update {snap.updates}: W ← W − η·ΔW for {UPDATED[cell]} "
             "(the next sequence starts)"
         )
     if part == "backward" or (part == "start" and c.phase != "forward"):
         j = 0 if c.phase == "update" else c.k + 1
         if part == "start":
             j = c.k + 1
-        return (
-            f"backward (BPTT): ∂{loss}/∂{sub('s', j)} reached; each step back multiplies "
-            "by diag(Φ′(a))·W_sᵀ"
-        )
+        return f"backward (BPTT): ∂{loss}/∂{sub('s', j)} reached; {BACK_STEP[cell]}"
     if c.t == 0:
         return f"t = 0: the initial state {sub('s', 0)}, before the first frame"
     if part == "start" and c.t == snap.T:
@@ -66,10 +94,8 @@ def caption(frame, grad_of="E") -> str:
             f"forward pass done: {sub('s', 1)} … {sub('s', c.t)} and E = Σ E_t computed; next, BPTT"
         )
     t = c.t
-    return (
-        f"forward, t = {t}: {sub('s', t)} = Φ({sub('x', t)}·W_x + {sub('s', t - 1)}·W_s "
-        f"+ b_s),  y_{t} = {sub('s', t)}·W_y + b_y,  E_{t}"
-    )
+    y, s, e = sub("y", t), sub("s", t), sub("E", t)
+    return f"forward, t = {t}: {_forward(cell, t)},  {y} = {s}·W_y + b_y,  {e}"
 
 
 class FrameRenderer:
