@@ -79,12 +79,14 @@ class NetworkCanvas(QWidget):
         """The row above the canvas: a tool bar (what does not fit goes behind its » button:
         projector fonts on a small screen) and the usage hint where there is room."""
         row = QHBoxLayout()
-        row.setContentsMargins(6, 2, 6, 0)
+        row.setContentsMargins(2, 2, 2, 0)
         self.controls = bar = QToolBar("Canvas controls")
         bar.setObjectName("canvasControls")
         bar.setMovable(False)
         bar.setFloatable(False)
         bar.setContentsMargins(0, 0, 0, 0)
+        bar.layout().setContentsMargins(0, 0, 0, 0)
+        bar.layout().setSpacing(2)
         row.addWidget(bar)
         self.mode = QComboBox()
         self.mode.setObjectName("canvasMode")
@@ -124,10 +126,10 @@ class NetworkCanvas(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(9)
+            combo.setMinimumContentsLength(8)
         pair = QWidget()  # the label and its combo overflow together
         pair_row = QHBoxLayout(pair)
-        pair_row.setContentsMargins(8, 0, 0, 0)
+        pair_row.setContentsMargins(6, 0, 0, 0)
         pair_row.addWidget(QLabel("Gradient of:"))
         pair_row.addWidget(self.grad_source)
         bar.addWidget(pair)
