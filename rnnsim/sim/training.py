@@ -131,8 +131,13 @@ class TrainingMixin:
         state = self.training
         state.accumulator.reset()
         state.stats = []
-        if good is None:
-            where = "there are no earlier weights to go back to (the weights are as initialised)"
+        if good is None:  # the update was not applied: a NaN loss or gradient is caught first
+            kept = (
+                "the weights are as initialised"
+                if state.updates == 0
+                else f"the weights stay those after update {state.updates}"
+            )
+            where = f"there are no earlier weights to go back to ({kept})"
         else:
             weights, opt_state, updates = good
             for k, p in self.net.params.items():

@@ -171,6 +171,24 @@ def test_stepping_an_overflowing_network_shows_nan_and_the_update_diverges():
     assert sim.snapshot().message == sim.message
 
 
+def test_a_divergence_right_after_a_rollback_says_which_weights_stay():
+    from rnnsim.catalog import preset_experiment
+
+    sim = Simulation(preset_experiment("exploding"))
+    sim.train(200)  # diverges within a few updates and rolls back: the checkpoint is spent
+    assert sim.diverged and sim.training.good is None
+    updates = sim.updates
+    assert updates > 0
+    sim.net.params["Wy"][...] *= 1e200  # finite weights whose next loss overflows
+    before = {k: p.copy() for k, p in sim.net.params.items()}
+    sim.train(1)
+    assert sim.diverged and sim.updates == updates
+    assert f"no earlier weights to go back to (the weights stay those after update {updates})" in (
+        sim.message
+    )
+    assert all(np.array_equal(before[k], p) for k, p in sim.net.params.items())
+
+
 def test_the_undo_stack_keeps_at_most_20_earlier_sequences():
     sim = Simulation(small(update_every=2))
     for _ in range(25):
