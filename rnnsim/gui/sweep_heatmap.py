@@ -166,12 +166,14 @@ class SweepHeatmap(PlotView):
         low, high = levels
         states, mean, sd = result.cell_state[layer], result.mean[layer], result.std[layer]
         seeds = len(result.seeds)
+        # accuracies to two decimals (0.95); losses and errors to 3 digits (0.0012, not 0.00)
+        write = fixed if "accuracy" in result.metric_name else (lambda v: number(v, 3))
         for (r, c), state in np.ndenumerate(states):
             if state == "pending":
                 continue
             value = mean[r, c]
             if state in ("done", "running"):
-                text = fixed(value) + (f"\n±{fixed(sd[r, c])}" if seeds > 1 else "")
+                text = write(value) + (f"\n±{write(sd[r, c])}" if seeds > 1 else "")
                 if state == "running":
                     text += f"\n({seeds - int(result.counts('pending')[layer, r, c])}/{seeds})"
             else:

@@ -161,3 +161,22 @@ def test_compare_and_sweep_axes_and_bars_use_the_formatter(qtbot):
     assert isinstance(sweep.bar, ColorBar) and isinstance(sweep.bar.axis, NumberAxis)
     assert all(isinstance(plot.getAxis("left"), NumberAxis) for plot, _ in sweep.panels)
     compare.close()
+
+
+def test_a_sweep_of_small_losses_writes_them_in_its_cells_and_bar(qtbot):
+    from rnnsim.gui.sweep_heatmap import SweepHeatmap
+    from rnnsim.sim.sweep_grid import CellResult, SweepResult
+
+    result = SweepResult("lr", [0.01, 0.1, 1.0], None, (), "mse", nan, 10)
+    for col, value in enumerate([0.0012, 3.4e-5, 2e130]):  # the last one all but diverged
+        result.add(CellResult(0, col, value, value, 10, False, 0.1))
+    heat = SweepHeatmap()
+    qtbot.addWidget(heat)
+    heat.resize(700, 380)
+    heat.show()
+    qtbot.waitExposed(heat)
+    heat.show_result(result)
+    heat.graphics.grab()
+    texts = [item.textItem.toPlainText() for item in heat.texts]
+    assert texts == ["0.0012", "3.4e-5", "2e130"]  # not 0.00, 0.00 and 30 digits
+    assert any(label.endswith("e130") for label in _legible(heat.bar))
