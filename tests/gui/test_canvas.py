@@ -105,8 +105,11 @@ def test_truncated_bptt_cuts_are_shown_and_stop_the_arrow(canvas):
 
 def test_weight_update_is_marked(canvas):
     canvas.show_snapshot(make_snapshot(T=4, phase="update", t=4, updates=2, update_every=3))
-    badge = canvas.unfolded_scene.items_by_id["badge"]
-    assert "next step applies update 3" in badge.text()
+    items = canvas.unfolded_scene.items_by_id
+    badge = items["badge"]
+    assert "3/3 gradients ready" in badge.text() and "next step: update 3" in badge.text()
+    right = badge.mapRectToScene(badge.boundingRect()).right()
+    assert right < items[("E", 1)].mapRectToScene(items[("E", 1)].boundingRect()).left()
     canvas.show_snapshot(make_snapshot(T=4, t=0, updates=3, update_every=3))
     assert "update 3 applied" in badge.text()
     assert "update 3 applied" in canvas.folded_scene.items_by_id["update"].text()

@@ -153,7 +153,8 @@ class UnfoldedUpdater:
         badge = self.scene.items_by_id["badge"]
         phase, M = snap.cursor.phase, _update_every(snap)
         if phase == "update":
-            text = f"∇ of {M} sequence(s) ready:\nnext step applies update {snap.updates + 1}"
+            # as wide as "0/1 gradients pending": it stays left of E_1 (it ran into it)
+            text = f"{M}/{M} gradients ready:\nnext step: update {snap.updates + 1}"
             color = QColor(200, 110, 0)
         elif self._last_updates is not None and snap.updates > self._last_updates:
             text, color = f"update {snap.updates} applied:\nW ← W + ΔW", RIGHT
