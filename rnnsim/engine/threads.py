@@ -104,4 +104,16 @@ def _apply() -> None:
     for lib, before in _original:
         n = before if not wanted or 0 in wanted else min(before, max(wanted))
         if lib.get_num_threads() != n:
-            lib.set_num_threads(n)
+            _set(lib, n)
+
+
+def _set(lib, n: int) -> None:
+    """Set ``lib``'s threads from whichever thread we are in.
+
+    threadpoolctl's OpenBLAS controller lets only the first Python thread that sets a
+    limit change the (process-wide) pool and silently ignores the others; it also asks for
+    ``threading.current_thread()``, which registers a dummy Thread for every QThread. Our
+    own lock already serialises every change, so the library's setter is called directly
+    when the controller has one (recent threadpoolctl versions), its public one otherwise.
+    """
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)

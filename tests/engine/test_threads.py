@@ -69,22 +69,30 @@ def test_never_more_threads_than_the_caller_had(two_threads):
 
 
 def test_blocks_in_two_threads_restore_the_setting_whatever_the_order(two_threads):
-    inside, leave_a, leave_b = threading.Barrier(2), threading.Event(), threading.Event()
-    seen = []
+    """Any thread may size the pool (not only the first that set it), and whichever leaves
+    first, the last one out gives the caller's setting back."""
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
+    seen = {}
 
-    def user(n, leave):
+    def user(name, n, entered, leave, wait_for=None):
         with blas_threads(n):
-            inside.wait(10)
-            seen.append(current_blas_threads())
+            seen[name, "alone"] = current_blas_threads()
+            entered.set()
+            if wait_for is not None:
+                wait_for.wait(10)
+                seen[name, "both"] = current_blas_threads()
             leave.wait(10)
 
-    a = threading.Thread(target=user, args=(1, leave_a))
-    b = threading.Thread(target=user, args=(0, leave_b))
-    a.start(), b.start()
-    leave_a.set()  # a leaves first while b (all threads) is still inside
+    a = threading.Thread(target=user, args=("a", 1, a_in, a_out))
+    a.start()
+    a_in.wait(10)
+    b = threading.Thread(target=user, args=("b", 0, b_in, b_out, a_in))
+    b.start()
+    b_in.wait(10)
+    a_out.set()  # a leaves first while b (all threads) is still inside
     a.join(10)
     assert current_blas_threads() == 2
-    leave_b.set()
+    b_out.set()
     b.join(10)
-    assert seen == [2, 2]  # together they get the larger of their counts
+    assert seen == {("a", "alone"): 1, ("b", "alone"): 2, ("b", "both"): 2}
     assert current_blas_threads() == 2
