@@ -22,6 +22,17 @@ OUTLINE = QColor(90, 90, 90)
 EMPTY_PEN = QPen(QColor(190, 190, 190), 1.0, Qt.PenStyle.DashLine)
 OUTLINE_PEN = QPen(OUTLINE, 0.8)
 _UNIT_GEOMETRY = {}  # (rows, n) → (unit rectangles, outline path)
+_BRUSHES: dict[int, QBrush] = {}  # ARGB → brush: the colour tables hold a few hundred colours
+
+
+def brush_of(argb: int) -> QBrush:
+    """The (shared) solid brush of colour ``argb``."""
+    brush = _BRUSHES.get(argb)
+    if brush is None:
+        if len(_BRUSHES) > 4096:
+            _BRUSHES.clear()
+        brush = _BRUSHES[argb] = QBrush(QColor.fromRgba(argb))
+    return brush
 
 
 def lod_of(painter):
@@ -137,7 +148,7 @@ class VectorItem(QGraphicsItem):
             painter.drawPath(outline)
             return
         if self._brushes is None:
-            self._brushes = [QBrush(QColor.fromRgba(int(c))) for c in self.argb.tolist()]
+            self._brushes = [brush_of(c) for c in self.argb.tolist()]
         painter.setPen(Qt.PenStyle.NoPen)
         for rect, brush in zip(rects, self._brushes, strict=True):
             painter.setBrush(brush)

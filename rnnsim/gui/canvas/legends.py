@@ -47,6 +47,24 @@ def fitting_ticks(scale, bar_w, metrics, gap=6.0):
     return values, labels
 
 
+def _same_scales(a, b) -> bool:
+    """Whether two lists of (title, ColorScale) draw the same legend."""
+    return len(a) == len(b) and all(
+        ta == tb
+        and (
+            sa is sb
+            or (
+                sa.lo == sb.lo
+                and sa.hi == sb.hi
+                and sa.log == sb.log
+                and sa.title == sb.title
+                and (sa.lut is sb.lut or np.array_equal(sa.lut, sb.lut))
+            )
+        )
+        for (ta, sa), (tb, sb) in zip(a, b, strict=True)
+    )
+
+
 class LegendBar(QWidget):
     """Draws one colour bar per scale, each with its title and tick labels."""
 
@@ -73,9 +91,12 @@ class LegendBar(QWidget):
         self.update()
 
     def set_scales(self, scales):
-        """Show ``scales``: a list of (title, ColorScale)."""
-        self.scales = list(scales)
-        self.update()
+        """Show ``scales``: a list of (title, ColorScale); repainted only when they changed
+        (the canvas sets them with every snapshot)."""
+        scales = list(scales)
+        if not _same_scales(scales, self.scales):
+            self.scales = scales
+            self.update()
 
     def paintEvent(self, event):
         painter = QPainter(self)
