@@ -40,7 +40,7 @@ from PySide6.QtCore import (
 from rnnsim.sim import Experiment, Simulation
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
-TRAIN_PUBLISH_INTERVAL = 1 / 10  # while training: drawing them takes the GIL from training
+TRAIN_PUBLISH_INTERVAL = 1 / 5  # while training: drawing them takes the GIL from training
 CHUNK_SECONDS = 0.01  # training runs in chunks this long; commands are handled between them
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals while training (the last always goes)
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
@@ -440,7 +440,7 @@ class SimulationWorker(QObject):
     # ----------------------------------------------------------------- publishing
     def _publish(self, coalesce: bool = False) -> None:
         """Build and publish a snapshot; with ``coalesce``, only if the last one is older than
-        1/30 s (1/10 s while training) and than ten times what building it took (snapshots
+        1/30 s (1/5 s while training) and than ten times what building it took (snapshots
         cost at most ~10 %)."""
         now = self.clock()
         interval = TRAIN_PUBLISH_INTERVAL if self._training else PUBLISH_INTERVAL

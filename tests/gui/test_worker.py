@@ -196,8 +196,8 @@ def bare_worker(qapp):
     worker.deleteLater()
 
 
-@pytest.mark.parametrize(("training", "per_second"), [(False, 30), (True, 10)])
-def test_snapshots_are_coalesced_to_30_a_second_and_10_while_training(
+@pytest.mark.parametrize(("training", "per_second"), [(False, 30), (True, 5)])
+def test_snapshots_are_coalesced_to_30_a_second_and_5_while_training(
     bare_worker, training, per_second
 ):
     from rnnsim.gui import worker as worker_module
