@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QApplication
 SIZES = ((50, 32), (200, 256))  # (T, H)
 TARGETS_MS = {(50, 32): 16.0, (200, 256): 50.0}
 STEADY_AFTER_S = 1.0  # the steady rate leaves out the start (loading, every plot drawn at once)
+STALL_S = 0.1  # a probe tick this late is a stall: the watcher says where the GUI thread was
 
 
 def real_snapshots(T, H, count):
@@ -123,7 +124,7 @@ def trained_state(folder, history):
 
     sim = Simulation()
     sim.train(history)
-    path = os.path.join(folder, "trained.json")
+    path = os.path.join(folder, "trained.npz")
     sim.save(path)
     return path
 
@@ -139,6 +140,80 @@ def headless_rate(path, seconds):
     return done / (time.perf_counter() - start)
 
 
+class StallWatch:
+    """Finds what the GUI thread was doing when a probe tick came late (a stall).
+
+    A Python thread samples the GUI thread's stack every ``every_s`` seconds
+    (``sys._current_frames``); the garbage collector's passes are timed through
+    ``gc.callbacks``. ``report(start, stalls)`` prints, for each stall (start, end) over the
+    threshold, the garbage collections inside it and the GUI-thread code seen most often.
+    """
+
+    def __init__(self, every_s=0.005):
+        import threading
+
+        self.every_s, self.samples, self.gcs = every_s, [], []
+        self._gui = threading.get_ident()
+        self._gc_start = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self):
+        import gc
+
+        gc.callbacks.append(self._on_gc)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        import gc
+
+        self._stop.set()
+        self._thread.join(2)
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase, info):
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif self._gc_start is not None:
+            self.gcs.append((self._gc_start, time.perf_counter(), info["generation"]))
+
+    def _sample(self):
+        import threading
+
+        me = threading.get_ident()
+        while not self._stop.wait(self.every_s):
+            now = time.perf_counter()
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                where = []
+                while frame is not None and len(where) < 4:
+                    code = frame.f_code
+                    where.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+                    frame = frame.f_back
+                del frame
+                who = "GUI" if ident == self._gui else "other"
+                self.samples.append((now, who, " < ".join(where)))
+
+    def report(self, stalls, start_s):
+        """Print each stall (start, end): when (seconds after ``start_s``), the garbage
+        collections inside it, and the code seen most often in the GUI thread and in the
+        others (the worker)."""
+        from collections import Counter
+
+        for start, end in stalls:
+            gcs = [(b - a) * 1e3 for a, b, gen in self.gcs if a <= end and b >= start]
+            print(
+                f"    stall of {(end - start) * 1e3:.0f} ms at {start - start_s:.2f} s of training,"
+                f" garbage collection {sum(gcs):.0f} ms inside"
+            )
+            for who in ("GUI", "other"):
+                inside = [w for t, k, w in self.samples if start <= t <= end and k == who]
+                for where, n in Counter(inside).most_common(2):
+                    print(f"      {who:5} {n:3d}/{len(inside)} {where}")
+
+
 def show_every_plot(window):
     """Untab the plot docks: each gets its own place (right and bottom), all visible."""
     from PySide6.QtCore import Qt
@@ -151,9 +226,31 @@ def show_every_plot(window):
         dock.show()
 
 
-def window_rate(app, path, seconds, hide_plots, late):
+def settle(app, quiet_s=0.3, limit_s=5.0):
+    """Process events until no widget has painted for ``quiet_s`` seconds (the window shows
+    what it was given, e.g. a loaded state drawn into every plot); return when it last
+    painted. The first paint of a loaded state (7 plots of 5000 updates, the canvas, the
+    panels) takes a few hundred ms: a stall, but the loading's, not the training's."""
+    counter = PaintCounter(app)
+    last, end = time.perf_counter(), time.perf_counter() + limit_s
+    seen = counter.count
+    while time.perf_counter() - last < quiet_s and time.perf_counter() < end:
+        app.processEvents()
+        if counter.count != seen:
+            seen, last = counter.count, time.perf_counter()
+        else:
+            time.sleep(0.005)
+    app.removeEventFilter(counter)
+    return last
+
+
+def window_rate(app, path, seconds, hide_plots, late, stalls=None, marks=None):
     """Train in a MainWindow loaded from ``path`` for ``seconds``; the 10 ms probe's
-    lateness goes into ``late``; return (updates per second, window redraw times)."""
+    lateness goes into ``late`` (and ticks later than ``STALL_S`` as (start, end) into
+    ``stalls``; ``marks["train"]`` is when training starts); return (updates per second,
+    window redraw times)."""
+    stalls = [] if stalls is None else stalls
+    marks = {} if marks is None else marks
     from rnnsim.gui import MainWindow
     from rnnsim.gui.settings import open_settings
 
@@ -167,12 +264,15 @@ def window_rate(app, path, seconds, hide_plots, late):
                     dock.hide()
             else:
                 show_every_plot(window)
+        loading = time.perf_counter()
         window.cmd_load.emit(path)
-        end = time.perf_counter() + 5.0
+        end = loading + 5.0
         while (
             window.snapshot is None or window.snapshot.updates == 0
         ) and time.perf_counter() < end:
             app.processEvents()
+        marks["drawn"] = time.perf_counter() - loading
+        marks["painted"] = settle(app) - loading
         progress = []
         window.worker.progress.connect(
             lambda done, _n, _r: progress.append((time.perf_counter(), done))
@@ -183,13 +283,15 @@ def window_rate(app, path, seconds, hide_plots, late):
             now = time.perf_counter()
             if last[0] is not None:
                 late.append(max(0.0, now - last[0] - interval))
+                if now - last[0] - interval > STALL_S:
+                    stalls.append((last[0], now))
             last[0] = now
 
         timer = QTimer()
         timer.setInterval(int(interval * 1000))
         timer.timeout.connect(tick)
         window.train_n.setValue(10**6)
-        start = time.perf_counter()
+        start = marks["train"] = time.perf_counter()
         window.actions.actionTrain.trigger()
         timer.start()
         loop = QEventLoop()  # as app.exec() runs it: waiting for events without the GIL
@@ -222,8 +324,11 @@ def bench_lateness(app, seconds, runs, hide_plots=False, switch_ms=None):
         try:
             for _ in range(runs):
                 before = headless_rate(path, seconds)
-                late_run = []
-                rate, steady, d = window_rate(app, path, seconds, hide_plots, late_run)
+                late_run, stalls, marks = [], [], {}
+                with StallWatch() as watch:
+                    rate, steady, d = window_rate(
+                        app, path, seconds, hide_plots, late_run, stalls, marks
+                    )
                 after = headless_rate(path, seconds)
                 late.extend(late_run)
                 draws.extend(d)
@@ -233,10 +338,16 @@ def bench_lateness(app, seconds, runs, hide_plots=False, switch_ms=None):
                 steady_ratios.append(steady / headless[-1])
                 ms = np.array(late_run) * 1e3
                 print(
+                    f"  loaded state drawn {marks['drawn'] * 1e3:.0f} ms, painted "
+                    f"{marks['painted'] * 1e3:.0f} ms after File > Open; then training:"
+                )
+                print(
                     f"  run: {rate:.0f} updates/s with the window, {headless[-1]:.0f} "
                     f"headless (ratio {ratios[-1]:.2f}; after the first {STEADY_AFTER_S:g} s "
-                    f"{steady_ratios[-1]:.2f}); lateness p95 {np.percentile(ms, 95):.1f} ms"
+                    f"{steady_ratios[-1]:.2f}); lateness p95 {np.percentile(ms, 95):.1f} ms, "
+                    f"max {ms.max():.1f} ms"
                 )
+                watch.report(stalls, marks["train"])
         finally:
             if switch_ms is not None:
                 sys.setswitchinterval(previous_switch)
