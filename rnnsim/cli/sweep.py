@@ -47,6 +47,10 @@ DESCRIPTION = (
 )
 
 
+# rnnsim.sim.sweep_metrics.METRICS (named here: the command line loads no NumPy to parse)
+METRIC_NAMES = ("diverged", "loss_roughness", "flow_vs_bound")
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``sweep`` sub-command to ``rnnsim``'s sub-parsers ``sub``."""
     p = sub.add_parser(
@@ -85,6 +89,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="T",
         help="the claim's line on the metric: cells whose seeds fall on both sides "
         "are outlined (default: the preset's, else halfway from chance to 1)",
+    )
+    p.add_argument(
+        "--metric",
+        choices=METRIC_NAMES,
+        help="what each run measures instead of the task's metric (kept beside it): "
+        "diverged (1 when the divergence guard stopped the run), loss_roughness (jitter "
+        "of the per-update loss around its running median), flow_vs_bound (the last "
+        "frame's gradient decay per frame ÷ γ·σ_max(W_s)); default: the preset's sweep, "
+        "else the task's metric",
     )
     p.add_argument(
         "--backend",
@@ -177,10 +190,13 @@ def build_spec(args):
     for option, value, needs in (("--y", args.y, args.x), ("--z", args.z, args.y)):
         if value is not None and needs is None:
             raise UsageError(f"{option}: given without {'--x' if option == '--y' else '--y'}")
-    threshold = args.threshold
+    threshold, metric, claims = args.threshold, args.metric, ()
     if plan is not None:
         x, xs, y, ys, updates = plan.x, plan.x_values, plan.y, plan.y_values, plan.updates
-        threshold = plan.threshold if threshold is None else threshold
+        if metric is None or metric == plan.metric:  # the preset's claim, unless replaced
+            metric = plan.metric
+            claims = plan.claims if threshold is None else ()
+            threshold = plan.threshold if threshold is None else threshold
     else:
         (x, xs), (y, ys) = (
             parse_axis("--x", args.x),
@@ -201,6 +217,8 @@ def build_spec(args):
             z_values=zs,
             seeds=args.seeds,
             threshold=threshold,
+            metric=metric,
+            claims=claims,
         )
     except ValueError as exc:
         text = str(exc)

@@ -32,13 +32,16 @@ MAX_COLUMNS = 3  # small multiples per row
 
 
 def metric_levels(result) -> tuple[float, float]:
-    """Colour levels: [0, 1] for accuracies, else the finite range of the means."""
-    if "accuracy" in result.metric_name:
+    """Colour levels: [0, 1] for accuracies and shares (``diverged``), [0, ≥ 1] for a ratio
+    to a bound (``flow_vs_bound``), else the finite range of the means."""
+    if "accuracy" in result.metric_name or result.metric_name == "diverged":
         return 0.0, 1.0
     finite = result.mean[np.isfinite(result.mean)]
     if not finite.size:
         return 0.0, 1.0
     low, high = float(finite.min()), float(finite.max())
+    if result.metric_name == "flow_vs_bound":
+        return 0.0, max(1.0, high)
     return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
@@ -110,13 +113,16 @@ class SweepHeatmap(PlotView):
             self._write_values(plot, result, l, levels)
             self._outline(plot, disagree[l])
         self.bar.setLevels(levels)
-        better = (
-            "lower is better"
-            if result.lower_is_better
-            else (f"chance {number(result.chance)}" if math.isfinite(result.chance) else "")
-        )
+        if result.task_metric:  # a claim's metric: chance is the task metric's
+            better = result.direction
+        else:
+            better = (
+                "lower is better"
+                if result.lower_is_better
+                else (f"chance {number(result.chance)}" if math.isfinite(result.chance) else "")
+            )
         self.bar.axis.setLabel(
-            f"{result.metric_name}" + (f" ({better})" if better else ""),
+            f"{result.metric_label}" + (f" ({better})" if better else ""),
             color=FOREGROUND,
             **{"font-size": "10pt"},
         )
@@ -132,7 +138,11 @@ class SweepHeatmap(PlotView):
         over = f"mean of {seeds} seeds" if seeds > 1 else "one seed"
         done = f"{result.completed}/{result.total} runs"
         claim = ""
-        if result.threshold is not None and seeds > 1:
+        if result.claims and seeds > 1:
+            claim = "<br>outlined: the seeds disagree on " + "; ".join(
+                _claim_words(result.metric_name, c) for c in result.claims
+            )
+        elif result.threshold is not None and seeds > 1:
             sign = "≤" if result.lower_is_better else "≥"
             claim = (
                 f"<br>outlined: the seeds disagree on {result.metric_name} {sign} "
@@ -149,7 +159,8 @@ class SweepHeatmap(PlotView):
         norm = np.clip((np.nan_to_num(mean, nan=low) - low) / (high - low), 0, 1)
         rgba = self.cmap.map(norm.ravel(), mode="byte").reshape(*mean.shape, 4)
         rgba[states == "pending"] = PENDING
-        rgba[(states == "diverged") | (states == "failed")] = BROKEN
+        # grey: no seed has a value (a metric of divergence has one for a diverged seed)
+        rgba[((states == "diverged") | (states == "failed")) & ~np.isfinite(mean)] = BROKEN
         return rgba.astype(np.uint8)  # (rows, cols, 4)
 
     def _label_axes(self, plot, result) -> None:
@@ -166,8 +177,10 @@ class SweepHeatmap(PlotView):
         low, high = levels
         states, mean, sd = result.cell_state[layer], result.mean[layer], result.std[layer]
         seeds = len(result.seeds)
-        # accuracies to two decimals (0.95); losses and errors to 3 digits (0.0012, not 0.00)
-        write = fixed if "accuracy" in result.metric_name else (lambda v: number(v, 3))
+        # accuracies and shares (diverged) to two decimals (0.95); losses, errors and the
+        # claims' ratios to 3 digits (0.0012, not 0.00)
+        shares = "accuracy" in result.metric_name or result.metric_name == "diverged"
+        write = fixed if shares else (lambda v: number(v, 3))
         for (r, c), state in np.ndenumerate(states):
             if state == "pending":
                 continue
@@ -176,9 +189,11 @@ class SweepHeatmap(PlotView):
                 text = write(value) + (f"\n±{write(sd[r, c])}" if seeds > 1 else "")
                 if state == "running":
                     text += f"\n({seeds - int(result.counts('pending')[layer, r, c])}/{seeds})"
+            elif np.isfinite(value):  # every seed diverged, and the metric says so
+                text = write(value) + f"\n{state}"
             else:
                 text = state
-            light = state in ("done", "running") and (value - low) / (high - low) < 0.6
+            light = np.isfinite(value) and (value - low) / (high - low) < 0.6
             item = pg.TextItem(text, color="#FFFFFF" if light else FOREGROUND, anchor=(0.5, 0.5))
             _centre_lines(item)
             item.setPos(c, r)
@@ -250,6 +265,16 @@ class SweepHeatmap(PlotView):
                 self.graphics.setToolTip(self.cell_tooltip(r, c, l))
                 return
         self.graphics.setToolTip("")
+
+
+def _claim_words(metric: str, claim: dict) -> str:
+    """``diverged ≥ 1 where ws_scale = 3, clip_norm = none`` (a per-cell claim, for the
+    heading)."""
+    sense = "at_least" if "at_least" in claim else "at_most"
+    where = ", ".join(f"{k} = {value_label(v)}" for k, v in claim.get("where", {}).items())
+    return f"{metric} {'≥' if sense == 'at_least' else '≤'} {claim[sense]:g}" + (
+        f" where {where}" if where else ""
+    )
 
 
 def _centre_lines(item: pg.TextItem) -> None:

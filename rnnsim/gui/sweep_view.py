@@ -30,6 +30,7 @@ from rnnsim.gui.sweep_heatmap import SweepHeatmap
 from rnnsim.sim.sweep import MAX_CELLS, SweepRun, SweepSpec
 from rnnsim.sim.sweep_backends import DASK_EXTRA
 from rnnsim.sim.sweep_grid import value_label
+from rnnsim.sim.sweep_metrics import get_metric
 
 FIELDS = (
     "cell",
@@ -80,6 +81,8 @@ class SweepView(QWidget):
         super().__init__(parent)
         self.settings = settings if settings is not None else open_settings()
         self.threshold = None
+        self.metric = None  # a sweep_metrics name (a preset's claim), None: the task's metric
+        self.claims: tuple = ()
         self.setObjectName("sweepView")
         self.setWindowTitle(f"Sweep: {experiment.title}")
         self.experiment = experiment
@@ -170,6 +173,10 @@ class SweepView(QWidget):
             self.workers,
         ):
             line.addWidget(w)
+        self.measures = QLabel("")
+        self.measures.setObjectName("sweepMeasures")
+        line.addWidget(self.measures)
+        self._show_measure()
         line.addStretch(1)
         grid.addLayout(line, 3, 0, 1, 3)
         where = QHBoxLayout()
@@ -204,11 +211,26 @@ class SweepView(QWidget):
     def set_plan(self, plan) -> None:
         """Fill the form from a ``SweepPlan`` (its claim's threshold judges the seeds)."""
         self.threshold = getattr(plan, "threshold", None)
+        self.metric = getattr(plan, "metric", None)
+        self.claims = tuple(getattr(plan, "claims", ()))
+        self._show_measure()
         self.x_field.setCurrentText(plan.x)
         self.x_values.setText(", ".join(value_label(v) for v in plan.x_values))
         self.y_field.setCurrentText(plan.y or NO_Y)
         self.y_values.setText(", ".join(value_label(v) for v in plan.y_values))
         self.updates.setValue(plan.updates)
+
+    def _show_measure(self) -> None:
+        """Say what each run measures (the metric of a preset's claim, or the task's)."""
+        if self.metric is None:
+            name = self.experiment.make_task().primary_metric
+            self.measures.setText(f"Measures: {name}")
+        else:
+            self.measures.setText(f"Measures: {get_metric(self.metric).label}")
+        self.measures.setToolTip(
+            "What each run is scored by; a preset's sweep measures its claim "
+            "(the task's metric is kept beside it in grid.csv)"
+        )
 
     # ----------------------------------------------------------------- running
     def spec(self) -> SweepSpec:
@@ -229,7 +251,13 @@ class SweepView(QWidget):
             seeds=self.seeds.value(),
             threshold=self.threshold,
             max_cells=MAX_CELLS,
+            metric=self.metric,
+            claims=self._claims_for([n for n in (self.x_field.currentText().strip(), y, z) if n]),
         )
+
+    def _claims_for(self, fields) -> tuple:
+        """The plan's per-cell claims whose fields are all swept (edited axes drop the rest)."""
+        return tuple(c for c in self.claims if set(c.get("where", {})) <= set(fields))
 
     def _on_run(self):
         try:

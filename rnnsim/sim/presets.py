@@ -43,6 +43,7 @@ from rnnsim import package_data
 
 from .experiment import Experiment
 from .persistence import load_experiment
+from .sweep_metrics import check_claims, get_metric
 
 DEFAULT_PRESET = "wolf"
 GUIDE_SCHEMA = 1
@@ -69,7 +70,7 @@ PLOT_NAMES = (
     "weights",
 )
 MOMENTS = ("forward", "backward", "updates")
-SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates", "threshold")
+SWEEP_KEYS = ("x", "x_values", "y", "y_values", "updates", "threshold", "metric", "claims")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class SweepPlan:
     y_values: tuple = ()
     updates: int = 200
     threshold: float | None = None  # the claim's line on the primary metric (seeds judged)
+    metric: str | None = None  # what each run measures (sweep_metrics; None: the task's)
+    claims: tuple = ()  # per-cell claims on ``metric`` (see SweepSpec)
 
 
 @dataclass(frozen=True)
@@ -330,7 +333,7 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
     ):
         raise ValueError(
             f"sweep: got {spec!r}, expected keys x, x_values and optionally y, "
-            "y_values, updates, threshold"
+            "y_values, updates, threshold, metric, claims"
         )
     plan = SweepPlan(
         x=spec["x"],
@@ -339,7 +342,15 @@ def _sweep(base: Experiment, spec) -> SweepPlan:
         y_values=tuple(spec.get("y_values", ())),
         updates=spec.get("updates", 200),
         threshold=spec.get("threshold"),
+        metric=spec.get("metric"),
+        claims=tuple(spec.get("claims", ())),
     )
+    try:
+        if plan.metric is not None:
+            get_metric(plan.metric)
+        check_claims(plan.claims, [n for n in (plan.x, plan.y) if n])
+    except ValueError as exc:
+        raise ValueError(f"sweep.{exc}") from None
     for axis in ("x", "y"):  # every value must make an experiment (ValueError names it)
         name = getattr(plan, axis)
         for value in getattr(plan, f"{axis}_values") if name else ():

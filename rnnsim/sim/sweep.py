@@ -33,6 +33,7 @@ from .experiment import Experiment
 from .simulation import Simulation
 from .sweep_backends import CancelledError, WorkerLost, job, make_backend
 from .sweep_grid import CellResult, SweepResult, score
+from .sweep_metrics import check_claims, get_metric
 
 __all__ = [
     "MAX_CELLS",
@@ -71,6 +72,12 @@ class SweepSpec:
         Runs per cell, with experiment seeds ``base.seed``, ``base.seed + 1``, ...
     threshold : float or None
         The claim's line for the primary metric (see ``claim_threshold``).
+    metric : str or None
+        What each run measures: one of ``sweep_metrics.METRICS`` (a preset's claim: the task's
+        own metric is kept beside it), or None: the task's primary metric.
+    claims : sequence of dict
+        Per-cell claims ``{"where": {field: value}, "at_least" | "at_most": number}`` (see
+        ``SweepResult``); given, they replace ``threshold``.
     max_cells : int or None
         Refuse more cells than this (the window passes ``MAX_CELLS``); None: no limit.
     """
@@ -87,6 +94,8 @@ class SweepSpec:
     seeds: int = 1
     threshold: float | None = None
     max_cells: int | None = None
+    metric: str | None = None
+    claims: tuple = ()
     experiments: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -122,6 +131,9 @@ class SweepSpec:
             isinstance(self.threshold, int | float) and math.isfinite(self.threshold)
         ):
             raise ValueError(f"threshold: got {self.threshold!r}, expected a finite number")
+        if self.metric is not None:
+            get_metric(self.metric)
+        object.__setattr__(self, "claims", check_claims(self.claims, names))
         if self.max_cells is not None and self.cells > self.max_cells:
             raise ValueError(
                 f"x_values, y_values: got {self.cells} cells, expected at most {self.max_cells}"
@@ -161,6 +173,8 @@ class SweepSpec:
             "y_values": plan.y_values if plan.y else (),
             "updates": plan.updates,
             "threshold": getattr(plan, "threshold", None),
+            "metric": getattr(plan, "metric", None),
+            "claims": getattr(plan, "claims", ()),
         }
         kwargs.update(overrides)
         return cls(base, **kwargs)
@@ -208,7 +222,13 @@ class SweepSpec:
                         key = (l, r, c, k)
                         yield (
                             key,
-                            job(seeded.to_json(indent=None), self.updates, self.eval_batch, key),
+                            job(
+                                seeded.to_json(indent=None),
+                                self.updates,
+                                self.eval_batch,
+                                key,
+                                self.metric,
+                            ),
                         )
 
     def describe(self) -> str:

@@ -70,14 +70,16 @@ class CancelledError(RuntimeError):
     """The job was cancelled before it finished."""
 
 
-def job(experiment_json: str, updates: int, eval_batch: int, key) -> str:
-    """The JSON job of one run (``key``: ``[layer, row, col, seed_index]``)."""
+def job(experiment_json: str, updates: int, eval_batch: int, key, metric=None) -> str:
+    """The JSON job of one run (``key``: ``[layer, row, col, seed_index]``; ``metric``: a
+    ``sweep_metrics`` name, None: the task's primary metric)."""
     return json.dumps(
         {
             "experiment": experiment_json,
             "updates": int(updates),
             "eval_batch": int(eval_batch),
             "key": [int(k) for k in key],
+            "metric": metric,
         }
     )
 
@@ -99,6 +101,7 @@ def run_job(job_json: str) -> dict:
         spec["eval_batch"],
         layer=layer,
         seed=seed,
+        metric=spec.get("metric"),
     )
     return asdict(result)
 

@@ -81,13 +81,16 @@ def read_runs(path, result: SweepResult) -> list[CellResult]:
                     "this sweep; use the same axes, values and seeds, or "
                     "another folder"
                 )
-            run = _run(row[keys + 1 :], index, result.seeds.index(seed))
+            run = _run(row[keys + 1 :], index, result.seeds.index(seed), bool(result.task_metric))
             runs[run.key] = run
     return list(runs.values())
 
 
-def _run(fields: list[str], index, seed: int) -> CellResult:
-    metric, loss, state, updates, seconds, message = fields
+def _run(fields: list[str], index, seed: int, task_column: bool) -> CellResult:
+    if task_column:
+        metric, task_metric, loss, state, updates, seconds, message = fields
+    else:
+        (metric, loss, state, updates, seconds, message), task_metric = fields, ""
     layer, row, col = index
     return CellResult(
         row,
@@ -100,6 +103,7 @@ def _run(fields: list[str], index, seed: int) -> CellResult:
         message,
         layer,
         seed,
+        _float(task_metric),
     )
 
 
@@ -137,6 +141,8 @@ def plan_dict(spec, result: SweepResult) -> dict:
         "metric": result.metric_name,
         "chance": result.chance,
         "threshold": result.threshold,
+        "task_metric": result.task_metric,
+        "claims": list(result.claims),
     }
 
 
@@ -169,6 +175,7 @@ def plan_differences(old: dict, new: dict) -> list[str]:
         "seed_values",
         "updates",
         "eval_batch",
+        "metric",
     )
     return [k for k in keys if json.dumps(old.get(k)) != json.dumps(new.get(k))]
 
@@ -190,14 +197,19 @@ def load_result(folder) -> SweepResult:
     if plan is not None and [plan["x"], plan["y"], plan["z"]][:keys] == head[:keys]:
         axes = [(plan[a], plan[f"{a}_values"]) for a in ("x", "y", "z")]
         seeds, chance, threshold = plan["seed_values"], plan["chance"], plan["threshold"]
+        claims, task_metric = plan.get("claims", ()), plan.get("task_metric")
     else:
         axes = [(head[i], _ordered(r[i] for r in body)) for i in range(keys)]
         axes += [(None, [])] * (3 - keys)
         seeds = sorted({s for s in (_int(r[keys]) for r in body) if s is not None}) or [0]
-        chance, threshold = math.nan, None
-    updates = max((_int(r[keys + 4]) or 0 for r in body), default=0)
+        chance, threshold, claims = math.nan, None, ()
+        task_metric = head[keys + 2] if head[keys + 2] != "loss" else None
+    at = head.index("updates")
+    updates = max((_int(r[at]) or 0 for r in body), default=0)
     (x, xs), (y, ys), (z, zs) = axes
-    result = SweepResult(x, xs, y, ys, head[keys + 1], chance, updates, z, zs, seeds, threshold)
+    result = SweepResult(
+        x, xs, y, ys, head[keys + 1], chance, updates, z, zs, seeds, threshold, claims, task_metric
+    )
     for run in read_runs(path, result):
         result.add(run)
     return result

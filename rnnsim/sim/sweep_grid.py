@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .sweep_metrics import METRICS, get_metric, measures_diverged
+
 EVAL_SEED = 2  # evaluation batch from default_rng([seed, EVAL_SEED]), as `rnnsim train` does
 LOWER_IS_BETTER = ("mse", "loss", "bits_per_char")
 STATES = ("pending", "done", "diverged", "failed")
@@ -33,6 +35,7 @@ class CellResult:
     message: str = ""  # the simulation's divergence message or the error
     layer: int = 0  # index of the z value
     seed: int = 0  # index of the seed (its experiment seed is base.seed + seed)
+    task_metric: float = math.nan  # the task's primary metric when ``metric`` is another one
 
     @classmethod
     def failed(cls, row: int, col: int, message: str, layer: int = 0, seed: int = 0) -> CellResult:
@@ -48,19 +51,34 @@ class CellResult:
 
 
 def evaluate_cell(
-    row: int, col: int, experiment, updates: int, eval_batch: int, layer: int = 0, seed: int = 0
+    row: int,
+    col: int,
+    experiment,
+    updates: int,
+    eval_batch: int,
+    layer: int = 0,
+    seed: int = 0,
+    metric: str | None = None,
 ) -> CellResult:
-    """Train ``experiment`` for ``updates`` updates and score it on a fresh batch."""
+    """Train ``experiment`` for ``updates`` updates and score it on a fresh batch.
+
+    ``metric``: one of ``sweep_metrics.METRICS`` measured as the run's ``metric`` (the task's
+    primary metric then goes to ``task_metric``); None: the task's primary metric.
+    """
     from .simulation import Simulation
 
+    measure = None if metric is None else get_metric(metric)
     start = time.perf_counter()
     sim = Simulation(experiment)
     sim.train(updates)
     if sim.diverged:
+        value = math.nan
+        if measure is not None and measures_diverged(measure.name):
+            value = measure(sim, None, None, None)
         return CellResult(
             row,
             col,
-            math.nan,
+            value,
             math.nan,
             sim.updates,
             True,
@@ -69,18 +87,39 @@ def evaluate_cell(
             layer,
             seed,
         )
-    metric, loss = score(sim, eval_batch)
+    X, D, mask = eval_batch_of(sim, eval_batch)
+    task_metric, loss = score(sim, eval_batch, (X, D, mask))
+    if measure is None:
+        value, task_metric = task_metric, math.nan
+    else:
+        value = measure(sim, X, D, mask)
     return CellResult(
-        row, col, metric, loss, sim.updates, False, time.perf_counter() - start, "", layer, seed
+        row,
+        col,
+        value,
+        loss,
+        sim.updates,
+        False,
+        time.perf_counter() - start,
+        "",
+        layer,
+        seed,
+        task_metric,
     )
 
 
-def score(sim, eval_batch: int) -> tuple[float, float]:
-    """(primary metric, loss) of a trained simulation on a fresh evaluation batch."""
+def eval_batch_of(sim, eval_batch: int):
+    """The evaluation batch (X, D, mask) of a simulation, in the network's dtype."""
     rng = np.random.default_rng([sim.experiment.seed, EVAL_SEED])
     X, D, mask = sim.task.sample(eval_batch, rng)
     dt = sim.net.dtype
-    X, D, mask = X.astype(dt), D.astype(dt), mask.astype(dt)
+    return X.astype(dt), D.astype(dt), mask.astype(dt)
+
+
+def score(sim, eval_batch: int, batch=None) -> tuple[float, float]:
+    """(primary metric, loss) of a trained simulation on a fresh evaluation batch (``batch``:
+    that batch, from ``eval_batch_of``)."""
+    X, D, mask = eval_batch_of(sim, eval_batch) if batch is None else batch
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         metric = sim.task.score(sim.net.forward(X).y, D, mask)[sim.task.primary_metric]
         loss = sim.net.loss(X, D, mask)
@@ -99,10 +138,19 @@ class SweepResult:
     seeds : tuple of int
         The experiment seed of each seed number.
     metric_name : str
-        The task's primary metric; ``chance`` its chance level (NaN when unknown).
+        What each run measured: the task's primary metric, or one of
+        ``sweep_metrics.METRICS`` (then ``task_metric`` names the task's, kept beside it);
+        ``chance`` the task metric's chance level (NaN when unknown).
     threshold : float or None
-        The claim's line: a seed meets it with metric >= threshold (<= for a metric where
-        lower is better); None: no claim to check.
+        The claim's line for every cell: a seed meets it with metric >= threshold (<= for a
+        metric where lower is better); None: no claim to check (unless ``claims``).
+    claims : tuple of dict
+        Per-cell claims, each ``{"where": {field: value}, "at_least": v}`` or ``"at_most"``:
+        the first whose ``where`` matches a cell's swept values judges it (a cell matched by
+        none makes no claim). Given, they replace ``threshold``.
+    lines, senses : ndarray
+        (layers, rows, cols) the claim's line of each cell (NaN: none) and its sense (+1: a
+        seed meets it with metric >= line, −1: <= line, 0: no claim).
     values, loss : ndarray
         (layers, rows, cols, seeds) metric and loss of every run; NaN while pending, for a
         diverged run and for a failed one.
@@ -125,6 +173,8 @@ class SweepResult:
         z_values=(None,),
         seeds=(0,),
         threshold=None,
+        claims=(),
+        task_metric=None,
     ):
         self.x, self.y, self.z = x, y, z
         self.x_values, self.y_values = tuple(x_values), tuple(y_values) if y else (None,)
@@ -132,8 +182,12 @@ class SweepResult:
         self.seeds = tuple(seeds)
         self.metric_name, self.chance, self.updates = metric_name, float(chance), updates
         self.threshold = None if threshold is None else float(threshold)
+        self.claims = tuple(claims or ())
+        self.task_metric = task_metric if task_metric != metric_name else None
         shape = (len(self.z_values), len(self.y_values), len(self.x_values), len(self.seeds))
+        self.lines, self.senses = self._claim_lines(shape[:3])
         self.values = np.full(shape, np.nan)  # (layers, rows, cols, seeds) metric
+        self.task_values = np.full(shape, np.nan)  # (layers, rows, cols, seeds) task metric
         self.loss = np.full(shape, np.nan)  # (layers, rows, cols, seeds) evaluation loss
         self.state = np.full(shape, "pending", dtype=object)  # (layers, rows, cols, seeds)
         self.runs: dict[tuple[int, int, int, int], CellResult] = {}
@@ -142,19 +196,56 @@ class SweepResult:
     @classmethod
     def empty(cls, spec) -> SweepResult:
         task = spec.base.make_task()
+        metric = getattr(spec, "metric", None)
         return cls(
             spec.x,
             spec.x_values,
             spec.y,
             spec.y_values,
-            task.primary_metric,
+            metric or task.primary_metric,
             task.chance,
             spec.updates,
             spec.z,
             spec.z_values,
             spec.seed_values,
             spec.claim_threshold(task),
+            getattr(spec, "claims", ()),
+            task.primary_metric if metric else None,
         )
+
+    def _claim_lines(self, shape) -> tuple[np.ndarray, np.ndarray]:
+        lines, senses = np.full(shape, np.nan), np.zeros(shape, dtype=int)
+        if not self.claims:
+            if self.threshold is not None:
+                lines[...] = self.threshold
+                senses[...] = -1 if self.lower_is_better else 1
+            return lines, senses
+        for (l, r, c), _ in np.ndenumerate(lines):
+            cell = {self.x: self.x_values[c]}
+            if self.y:
+                cell[self.y] = self.y_values[r]
+            if self.z:
+                cell[self.z] = self.z_values[l]
+            for claim in self.claims:
+                where = claim.get("where", {})
+                if all(k in cell and same_value(cell[k], v) for k, v in where.items()):
+                    sense = 1 if "at_least" in claim else -1
+                    lines[l, r, c] = float(claim["at_least" if sense > 0 else "at_most"])
+                    senses[l, r, c] = sense
+                    break
+        return lines, senses
+
+    @property
+    def has_claim(self) -> bool:
+        """Whether any cell makes a claim."""
+        return bool(np.any(self.senses))
+
+    def claim_text(self, layer: int, row: int, col: int) -> str:
+        """A cell's claim in words (``diverged >= 1``), "" when it makes none."""
+        sense = self.senses[layer, row, col]
+        if not sense:
+            return ""
+        return f"{self.metric_name} {'>=' if sense > 0 else '<='} {self.lines[layer, row, col]:g}"
 
     # ----------------------------------------------------------------- sizes
     @property
@@ -173,13 +264,29 @@ class SweepResult:
 
     @property
     def lower_is_better(self) -> bool:
-        return self.metric_name in LOWER_IS_BETTER
+        metric = METRICS.get(self.metric_name)
+        return self.metric_name in LOWER_IS_BETTER or (metric is not None and bool(metric.lower))
+
+    @property
+    def direction(self) -> str:
+        """ "higher is better", "lower is better" or "" (the claim says per cell)."""
+        metric = METRICS.get(self.metric_name)
+        if metric is not None and metric.lower is None:
+            return ""
+        return "lower is better" if self.lower_is_better else "higher is better"
+
+    @property
+    def metric_label(self) -> str:
+        """The metric with its meaning and units, for a colour bar."""
+        metric = METRICS.get(self.metric_name)
+        return self.metric_name if metric is None else metric.label
 
     def add(self, run: CellResult) -> None:
         """Enter ``run`` into the grid (a later run of the same key replaces it)."""
         key = run.key
         self.runs[key] = run
         self.values[key] = run.metric
+        self.task_values[key] = run.task_metric
         self.loss[key] = run.loss
         self.state[key] = run.state
 
@@ -228,47 +335,44 @@ class SweepResult:
 
     @property
     def meets(self) -> np.ndarray:
-        """(layers, rows, cols) seeds that meet the claim (a diverged seed does not)."""
-        if self.threshold is None:
-            return np.zeros(self.shape, dtype=int)
+        """(layers, rows, cols) seeds that meet their cell's claim (a diverged seed does not,
+        unless the metric measures divergence itself); 0 where the cell makes no claim."""
+        lines, senses = self.lines[..., None], self.senses[..., None]
         with np.errstate(invalid="ignore"):
-            ok = (
-                (self.values <= self.threshold)
-                if self.lower_is_better
-                else (self.values >= self.threshold)
-            )
-        return (ok & (self.state == "done")).sum(axis=3)
+            ok = np.where(senses > 0, self.values >= lines, self.values <= lines) & (senses != 0)
+        judged = (self.state == "done") | (self.state == "diverged")
+        return (ok & judged).sum(axis=3)
 
     @property
     def disagree(self) -> np.ndarray:
         """(layers, rows, cols) True where some finished seeds meet the claim and some do not."""
-        if self.threshold is None:
-            return np.zeros(self.shape, dtype=bool)
         judged = self.counts("done") + self.counts("diverged")
         meets = self.meets
-        return (meets > 0) & (meets < judged)
+        return (meets > 0) & (meets < judged) & (self.senses != 0)
 
     def cell_summary(self, layer: int, row: int, col: int) -> str:
         """One line on a cell's seeds (tooltips, the CLI): mean, spread, how many met."""
         n = len(self.seeds)
-        done = int(self.counts("done")[layer, row, col])
+        measured = int(np.isfinite(self.values[layer, row, col]).sum())
         parts = []
-        if done:
+        if measured:
             parts.append(
-                f"mean {self.mean[layer, row, col]:.3f}, sd "
-                f"{self.std[layer, row, col]:.3f}, min {self.low[layer, row, col]:.3f}"
-                f" – max {self.high[layer, row, col]:.3f} over {done} of {n} seeds"
+                f"mean {_short(self.mean[layer, row, col])}, sd "
+                f"{_short(self.std[layer, row, col])}, min {_short(self.low[layer, row, col])}"
+                f" – max {_short(self.high[layer, row, col])} over {measured} of {n} seeds"
             )
+        if self.task_metric and np.isfinite(self.task_values[layer, row, col]).any():
+            v = self.task_values[layer, row, col]
+            parts.append(f"{self.task_metric} {_short(np.nanmin(v))} – {_short(np.nanmax(v))}")
         for state in ("diverged", "failed", "pending"):
             k = int(self.counts(state)[layer, row, col])
             if k:
                 parts.append(f"{k} {state}")
-        if self.threshold is not None and done + int(self.counts("diverged")[layer, row, col]):
-            sign = "<=" if self.lower_is_better else ">="
-            parts.append(
-                f"{int(self.meets[layer, row, col])} meet {self.metric_name} {sign} "
-                f"{self.threshold:g}"
-            )
+        judged = int(self.counts("done")[layer, row, col])
+        judged += int(self.counts("diverged")[layer, row, col])
+        claim = self.claim_text(layer, row, col)
+        if claim and judged:
+            parts.append(f"{int(self.meets[layer, row, col])} meet {claim}")
         return "; ".join(parts)
 
     # ----------------------------------------------------------------- CSV
@@ -283,6 +387,7 @@ class SweepResult:
             *self.key_header(),
             "seed",
             self.metric_name,
+            *([self.task_metric] if self.task_metric else []),
             "loss",
             "state",
             "updates",
@@ -296,6 +401,7 @@ class SweepResult:
             *self._keys(run.layer, run.row, run.col),
             self.seeds[run.seed],
             _num(run.metric),
+            *([_num(run.task_metric)] if self.task_metric else []),
             _num(run.loss),
             run.state,
             run.updates,
@@ -311,9 +417,11 @@ class SweepResult:
         """``summary.csv`` as rows: the header, then one row per cell with a finished seed.
 
         Columns: the keys, ``seeds`` (finished), ``mean``, ``sd``, ``min``, ``max`` of the
-        metric, ``diverged``, ``failed``, ``state``, ``meets_claim`` and ``disagree`` (empty
-        without a threshold).
+        metric, the mean of the task's metric when the sweep measured another one (its name
+        with ``_mean``), ``diverged``, ``failed``, ``state``, ``claim`` (the cell's, in words),
+        ``meets_claim`` and ``disagree`` (the last three empty where the cell makes no claim).
         """
+        extra = [f"{self.task_metric}_mean"] if self.task_metric else []
         head = [
             *self.key_header(),
             "seeds",
@@ -321,26 +429,31 @@ class SweepResult:
             "sd",
             "min",
             "max",
+            *extra,
             "diverged",
             "failed",
             "state",
+            "claim",
             "meets_claim",
             "disagree",
         ]
         out: list[list] = [head]
         mean, sd, low, high = self.mean, self.std, self.low, self.high
+        task_mean = _reduce(np.mean, self.task_values)
         states, meets, disagree = self.cell_state, self.meets, self.disagree
         pending = self.counts("pending")
         n = len(self.seeds)
         for (l, r, c), state in np.ndenumerate(states):
             if state == "pending":
                 continue
+            text = self.claim_text(l, r, c)
             claim = (
-                ["", ""]
-                if self.threshold is None
-                else [int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
+                [text, int(meets[l, r, c]), "yes" if disagree[l, r, c] else "no"]
+                if text
+                else ["", "", ""]
             )
             stats = [_num(float(a[l, r, c])) for a in (mean, sd, low, high)]
+            stats += [_num(float(task_mean[l, r, c]))] if extra else []
             out.append(
                 [
                     *self._keys(l, r, c),
@@ -386,6 +499,21 @@ def _reduce(fn, values: np.ndarray) -> np.ndarray:
         v = values[idx][finite[idx]]
         out[idx] = fn(v, axis=0)
     return out
+
+
+def _short(value: float) -> str:
+    """3 decimals (``0.725``), or 3 significant digits below 0.01 (``0.00412``)."""
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:.3g}"
+
+
+def same_value(a, b) -> bool:
+    """Whether two swept values are the same (``3`` and ``3.0``, ``None`` and ``"none"``)."""
+    if _text(a) == _text(b):
+        return True
+    try:
+        return float(_text(a)) == float(_text(b))
+    except ValueError:
+        return False
 
 
 def _text(value) -> str:
