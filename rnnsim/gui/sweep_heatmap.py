@@ -138,9 +138,9 @@ class SweepHeatmap(PlotView):
         over = f"mean of {seeds} seeds" if seeds > 1 else "one seed"
         done = f"{result.completed}/{result.total} runs"
         claim = ""
-        if result.claims and seeds > 1:
-            claim = "<br>outlined: the seeds disagree on " + "; ".join(
-                _claim_words(result.metric_name, c) for c in result.claims
+        if result.claims and seeds > 1:  # one line per cell's claim would not fit: hover
+            claim = (
+                "<br>outlined: the seeds disagree on their cell's claim (its tooltip says which)"
             )
         elif result.threshold is not None and seeds > 1:
             sign = "≤" if result.lower_is_better else "≥"
@@ -265,16 +265,6 @@ class SweepHeatmap(PlotView):
                 self.graphics.setToolTip(self.cell_tooltip(r, c, l))
                 return
         self.graphics.setToolTip("")
-
-
-def _claim_words(metric: str, claim: dict) -> str:
-    """``diverged ≥ 1 where ws_scale = 3, clip_norm = none`` (a per-cell claim, for the
-    heading)."""
-    sense = "at_least" if "at_least" in claim else "at_most"
-    where = ", ".join(f"{k} = {value_label(v)}" for k, v in claim.get("where", {}).items())
-    return f"{metric} {'≥' if sense == 'at_least' else '≤'} {claim[sense]:g}" + (
-        f" where {where}" if where else ""
-    )
 
 
 def _centre_lines(item: pg.TextItem) -> None:

@@ -81,7 +81,8 @@ class SweepView(QWidget):
         super().__init__(parent)
         self.settings = settings if settings is not None else open_settings()
         self.threshold = None
-        self.metric = None  # a sweep_metrics name (a preset's claim), None: the task's metric
+        self.sweep_metric = None  # a sweep_metrics name (a preset's claim); None: the task's
+        # (not ``self.metric``: that is QPaintDevice.metric, which Qt calls)
         self.claims: tuple = ()
         self.setObjectName("sweepView")
         self.setWindowTitle(f"Sweep: {experiment.title}")
@@ -211,7 +212,7 @@ class SweepView(QWidget):
     def set_plan(self, plan) -> None:
         """Fill the form from a ``SweepPlan`` (its claim's threshold judges the seeds)."""
         self.threshold = getattr(plan, "threshold", None)
-        self.metric = getattr(plan, "metric", None)
+        self.sweep_metric = getattr(plan, "metric", None)
         self.claims = tuple(getattr(plan, "claims", ()))
         self._show_measure()
         self.x_field.setCurrentText(plan.x)
@@ -222,11 +223,11 @@ class SweepView(QWidget):
 
     def _show_measure(self) -> None:
         """Say what each run measures (the metric of a preset's claim, or the task's)."""
-        if self.metric is None:
+        if self.sweep_metric is None:
             name = self.experiment.make_task().primary_metric
             self.measures.setText(f"Measures: {name}")
         else:
-            self.measures.setText(f"Measures: {get_metric(self.metric).label}")
+            self.measures.setText(f"Measures: {get_metric(self.sweep_metric).label}")
         self.measures.setToolTip(
             "What each run is scored by; a preset's sweep measures its claim "
             "(the task's metric is kept beside it in grid.csv)"
@@ -251,7 +252,7 @@ class SweepView(QWidget):
             seeds=self.seeds.value(),
             threshold=self.threshold,
             max_cells=MAX_CELLS,
-            metric=self.metric,
+            metric=self.sweep_metric,
             claims=self._claims_for([n for n in (self.x_field.currentText().strip(), y, z) if n]),
         )
 

@@ -101,16 +101,16 @@ def _flow(sim, X, D, mask) -> float:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("diverged", "diverged (1 = yes; mean = share of seeds)", None, _diverged),
+        Metric("diverged", "diverged (share of seeds)", None, _diverged),
         Metric(
             "loss_roughness",
-            "loss roughness (mean |L − median of 5| / median, per update)",
+            "loss roughness (|L − median| / median)",
             True,
             _roughness,
         ),
         Metric(
             "flow_vs_bound",
-            "gradient-flow decay per frame ÷ γ·σ_max(W_s)",
+            "flow decay per frame ÷ γ·σ_max",
             True,
             _flow,
         ),

@@ -219,3 +219,35 @@ def test_hovering_a_cell_shows_its_seeds_in_the_tooltip(qtbot, view):
     assert tip.startswith("task.gap = 3\nmean 0.725, sd 0.318, min 0.500 – max 0.950")
     assert "1 meet final_accuracy >= 0.9" in tip
     assert view.heatmap.outlined() == {(0, 1)}
+
+
+def test_a_presets_sweep_measures_and_labels_its_claim(qtbot):
+    """exploding: the form says what each run measures, the spec carries the claims, the
+    colour bar names the metric and its meaning, and a disagreeing cell is outlined."""
+    from rnnsim.sim.sweep_grid import CellResult, SweepResult
+
+    view = SweepView.from_preset(load_preset("exploding"), workers=1)
+    qtbot.addWidget(view)
+    view.resize(900, 650)
+    view.show()
+    assert view.measures.text() == "Measures: diverged (share of seeds)"
+    view.seeds.setValue(2)
+    spec = view.spec()
+    assert spec.metric == "diverged" and len(spec.claims) == 2
+    view.x_field.setCurrentText("lr")  # a claim on ws_scale no longer applies
+    view.x_values.setText("0.1")
+    assert [c["where"] for c in view.spec().claims] == [{"clip_norm": 1.0}]
+    result = SweepResult.empty(spec)
+    for (row, col), flags in {(0, 4): (True, True), (1, 4): (False, True)}.items():
+        for seed, diverged in enumerate(flags):
+            run = CellResult(row, col, float(diverged), 0.0, 5, diverged, 0.1, "", 0, seed)
+            result.add(run)
+    view.heatmap.show_result(result)
+    bar = view.heatmap.bar.axis.labelText
+    assert bar == "diverged (share of seeds)"
+    assert view.heatmap.outlined() == {(1, 4)}
+    assert view.heatmap.cell_text(0, 4) == "1.00\ndiverged"
+    assert "disagree on their cell's claim" in view.heatmap.heading.text
+    assert view.heatmap.cell_tooltip(1, 4).endswith("1 meet diverged <= 0")
+    assert view.heatmap.cell_tooltip(0, 4).endswith("2 meet diverged >= 1")
+    assert not view.grab().isNull()

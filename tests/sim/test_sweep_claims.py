@@ -155,7 +155,7 @@ def test_per_cell_claims_judge_each_cell_by_its_own_line_and_sense():
     assert by_key["2", "1.0"]["meets_claim"] == 1 and by_key["2", "1.0"]["disagree"] == "yes"
     assert by_key["3", "1.0"]["final_accuracy_mean"] == repr(0.4)
     assert "1 meet diverged <= 0" in r.cell_summary(0, 1, 0)
-    assert r.direction == "" and r.metric_label.startswith("diverged (1 = yes")
+    assert r.direction == "" and r.metric_label.startswith("diverged (share")
 
 
 def test_claims_name_swept_fields_only():
