@@ -11,9 +11,11 @@
    loads a state with 5000 updates of history (a full plot history) and trains in its worker
    thread while a 10 ms QTimer in the GUI thread records how late each tick fires (target:
    p95 < 30 ms); headless training of the same state runs before and after each window run, in
-   the same process, for the throughput ratio window ÷ headless (target: >= 0.8), over the
-   whole run and in the steady state after its first second (which loads the state and draws
-   every plot at once).
+   the same process, for the throughput ratio window ÷ headless (target: >= 0.9), over the
+   whole run and in the steady state after its first second. Training starts once the window
+   has painted the loaded state (the loading's first paint, every plot at once, is timed and
+   printed apart). A tick more than 100 ms late is a stall (target: none): a watcher thread
+   then says what the GUI thread and the worker were doing.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py            # both, as in the note
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py --quick    # fewer samples
@@ -365,7 +367,7 @@ def bench_lateness(app, seconds, runs, hide_plots=False, switch_ms=None):
     print(
         f"  training: median {np.median(rates):.0f} updates/s with the window, "
         f"{np.median(headless):.0f} headless; median ratio {np.median(ratios):.2f} "
-        f"(target >= 0.8); after the first {STEADY_AFTER_S:g} s "
+        f"(target >= 0.9); after the first {STEADY_AFTER_S:g} s "
         f"{np.median(steady_ratios):.2f}"
     )
     draws = np.array(draws) * 1e3
