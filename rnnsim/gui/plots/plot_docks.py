@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QDockWidget
 MAX_RATE_HZ = 30.0  # no plot is redrawn more often than this
 CPU_SHARE = 0.03  # while snapshots stream in, redrawing and repainting take this share of the
 # GUI thread (counted from every paint event): one plot shown redraws a few times a second
-QUIET_S = 0.25  # a snapshot after this long without one (a user's step) redraws every plot at once
+QUIET_S = 0.6  # a snapshot after this long without one (a user's step) redraws every plot at once
+# (3 times the interval of snapshots while training: jitter must not make each one "quiet")
 
 
 def plot_classes():
