@@ -97,6 +97,7 @@ class LSTMCell(Cell):
             "g_out": act[:, :, 3 * H :] if rest else None,
             "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(4)),  # i, f, o, g
             "affine": None if rest else tuple(affine),
+            "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
         }
 
     def forward_step(self, t, s, a, work):
@@ -117,13 +118,14 @@ class LSTMCell(Cell):
             np.multiply(sig, half, out=sig)
             np.add(sig, half, out=sig)  # i, f, o = σ(a_i), σ(a_f), σ(a_o) = ½·(1 + tanh(a/2))
             self.phi.f(work["g_in"][t], out=work["g_out"][t])  # g = Φ(a_g)
-        i, f, o, g = (x[t] for x in work["gates"])
-        c_next, tc = work["c"][t + 1], work["tc"][t]
-        np.multiply(f, work["c"][t], out=c_next)
-        np.multiply(i, g, out=tmpH)
+        I, F, O, G = work["gates"]
+        c, tc = work["c"], work["tc"][t]
+        c_next = c[t + 1]
+        np.multiply(F[t], c[t], out=c_next)
+        np.multiply(I[t], G[t], out=tmpH)
         np.add(c_next, tmpH, out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
-        self.phi.f(c_next, out=tc)
-        np.multiply(o, tc, out=s[t + 1])  # s[t+1] = o ⊙ Φ(c[t+1])
+        work["phi"](c_next, out=tc)
+        np.multiply(O[t], tc, out=s[t + 1])  # s[t+1] = o ⊙ Φ(c[t+1])
 
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
@@ -171,6 +173,7 @@ class LSTMCell(Cell):
         np.multiply(dct, prep["Q_g"][t], out=da4[..., 3, :])
         if not need_prev:
             return da, None, None
-        ds_prev = rows_dot(da, prep["WsT"], out=out_ds)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
+        dot = np.dot if scratch else rows_dot  # rows_dot: leading dimensions as rows
+        ds_prev = dot(da, prep["WsT"], out=out_ds)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
         dc_prev = np.multiply(dct, prep["f"][t], out=prep["dc"] if scratch else None)
         return da, ds_prev, dc_prev  # ∂E/∂c[t] = δc ⊙ f
