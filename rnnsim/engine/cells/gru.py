@@ -69,6 +69,7 @@ class GRUCell(Cell):
             "a_n": a[:, :, 2 * H :],  # (T, B, H)
             "zr": act[:, :, : 2 * H],
             "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(3)),  # z, r, n
+            "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
         }
 
     def forward_step(self, t, s, a, work):
@@ -84,7 +85,7 @@ class GRUCell(Cell):
         np.multiply(r, s_t, out=rs)
         np.dot(rs, work["Wn"], out=work["tmp1"])
         np.add(a_n, work["tmp1"], out=a_n)  # a_n = X[t]·W_xn + (r ⊙ s[t])·W_sn + b_n
-        self.phi.f(a_n, out=n)  # n = Φ(a_n)
+        work["phi"](a_n, out=n)  # n = Φ(a_n)
         np.subtract(s_t, n, out=s_next)
         np.multiply(s_next, z, out=s_next)
         np.add(s_next, n, out=s_next)  # s[t+1] = n + z ⊙ (s[t] − n) = (1 − z) ⊙ n + z ⊙ s[t]
@@ -129,12 +130,13 @@ class GRUCell(Cell):
         np.multiply(ds, prep["P_z"][t], out=da[..., :H])  # ∂E/∂a_z
         da_n = da[..., 2 * H :]
         np.multiply(ds, prep["P_n"][t], out=da_n)  # ∂E/∂a_n
-        drs = rows_dot(da_n, prep["WnT"], out=prep["drs"] if scratch else None)  # δrs
+        dot = np.dot if scratch else rows_dot  # rows_dot: leading dimensions as rows
+        drs = dot(da_n, prep["WnT"], out=prep["drs"] if scratch else None)  # δrs
         np.multiply(drs, prep["P_r"][t], out=da[..., H : 2 * H])  # ∂E/∂a_r
         if not need_prev:
             return da, None, None
         # ∂E/∂s[t] = [∂E/∂a_z, ∂E/∂a_r]·[W_sz, W_sr]ᵀ + δ ⊙ z + δrs ⊙ r
-        ds_prev = rows_dot(da[..., : 2 * H], prep["WzrT"], out=out_ds)
+        ds_prev = dot(da[..., : 2 * H], prep["WzrT"], out=out_ds)
         dsz = np.multiply(ds, prep["z"][t], out=prep["dsz"] if scratch else None)
         np.add(ds_prev, dsz, out=ds_prev)
         np.multiply(drs, prep["r"][t], out=drs)
