@@ -407,9 +407,14 @@ def _run_line(result, run) -> str:
     if len(result.seeds) > 1:
         parts.append(f"seed={result.seeds[run.seed]}")
     what = {"diverged": "diverged", "failed": f"failed: {run.message}"}.get(
-        run.state, f"{run.metric:.3f}"
+        run.state, _short(run.metric)
     )
     return f"{' '.join(parts)}: {what} ({run.seconds:.1f} s)"
+
+
+def _short(value: float) -> str:
+    """3 decimals (``0.996``), or 3 significant digits below 0.01 (a roughness ``0.00412``)."""
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:.3g}"
 
 
 def _heatmaps(result, out) -> list[str]:

@@ -3,7 +3,8 @@ reading them back (``--resume``, ``rnnsim sweep --plot DIR``).
 
 ``grid.csv`` alone is enough to draw a sweep again: its header names the swept fields (the
 columns before ``seed``) and the metric (the column after it). ``sweep.json`` adds what the CSV
-cannot say: the order of the values, the chance level, the claim's threshold, the experiment.
+cannot say: the order of the values, the chance level, the claim's threshold or per-cell
+claims, the experiment.
 """
 
 from __future__ import annotations

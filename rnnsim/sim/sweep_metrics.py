@@ -111,7 +111,7 @@ METRICS: dict[str, Metric] = {
         Metric(
             "flow_vs_bound",
             "flow decay per frame ÷ γ·σ_max",
-            True,
+            None,  # lower is not better: a faster decay is a worse vanishing gradient
             _flow,
         ),
     )
