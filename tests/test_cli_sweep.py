@@ -99,3 +99,25 @@ def test_an_experiment_without_a_planned_sweep_needs_x(tmp_path, capsys):
     assert main(["--experiment", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rnnsim sweep: error: ") and "--x: required" in err
+
+
+def test_metric_measures_a_claim_and_keeps_the_tasks_metric(tmp_path, capsys):
+    from rnnsim.cli.sweep import METRIC_NAMES
+    from rnnsim.sim.sweep_metrics import METRICS
+
+    assert METRIC_NAMES == tuple(METRICS)  # the parser's list (it loads no NumPy) is complete
+    out = tmp_path / "rough"
+    args = ["--preset", "minibatch", "--set", "n_hidden=4", "--x", "update_every=1,4"]
+    args += ["--metric", "loss_roughness", "--updates", "8", "--seeds", "2", "--workers", "1"]
+    assert main([*args, "--eval-batch", "16", "--out", str(out)]) == 0
+    rows = list(csv.reader((out / "grid.csv").open()))
+    assert rows[0][:5] == ["update_every", "seed", "loss_roughness", "final_accuracy", "loss"]
+    assert all(float(r[2]) >= 0 and 0 <= float(r[3]) <= 1 for r in rows[1:])
+    summary = list(csv.reader((out / "summary.csv").open()))
+    assert "final_accuracy_mean" in summary[0] and summary[1][-3:] == ["", "", ""]
+    capsys.readouterr()
+    assert main(["--plot", str(out)]) == 0  # drawn again from the files: same metric
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metric"] == (
+        "loss_roughness"
+    )
+    assert "loss roughness" in (out / "heatmap.svg").read_text()

@@ -203,10 +203,13 @@ class SweepSpec:
         return self.base.make_task().primary_metric
 
     def claim_threshold(self, task=None) -> float | None:
-        """The claim's line: ``threshold``, else for an accuracy halfway between chance and 1
-        (the seed learned it), else None."""
+        """The claim's line: ``threshold``, else for the task's accuracy halfway between chance
+        and 1 (the seed learned it), else None (also for a ``metric`` of its own: its claims
+        say)."""
         if self.threshold is not None:
             return float(self.threshold)
+        if self.metric is not None:
+            return None
         task = task or self.base.make_task()
         if "accuracy" in task.primary_metric:
             return (float(task.chance) + 1.0) / 2.0
