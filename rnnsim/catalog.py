@@ -9,10 +9,12 @@ from __future__ import annotations
 from rnnsim.sim.presets import (
     DEFAULT_PRESET,
     default_experiment,
+    list_presets,
     load_preset,
     preset_names,
     presets_dir,
 )
+from rnnsim.tasks import TASKS, make_task
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -44,8 +46,6 @@ def _knob_line(knob) -> str:
 
 def describe_tasks() -> str:
     """Every task: name, title, description, score, chance level and knobs (``task.<knob>``)."""
-    from rnnsim.tasks import TASKS, make_task
-
     blocks = []
     for name in TASKS:
         task = make_task(name)
@@ -63,8 +63,6 @@ def describe_tasks() -> str:
 
 def describe_presets() -> str:
     """Every preset: name, title, description and its main settings."""
-    from rnnsim.sim.presets import list_presets
-
     if not preset_names():
         return f"no presets found in {presets_dir()}"
     blocks = []

@@ -16,8 +16,10 @@ from typing import Any
 
 from rnnsim.engine import ACTIVATIONS, CELLS, INITIALIZERS, OPTIMIZERS
 from rnnsim.engine.validation import DTYPES
+from rnnsim.tasks import TASKS, make_task
 
 from . import field_checks
+from .memory import check_estimate, estimate_sizes, frames
 from .values import parse_field, parse_knob
 
 SCHEMA = 1
@@ -136,8 +138,6 @@ class Experiment:
     # ------------------------------------------------------------------ derived
     def make_task(self):
         """A fresh task object for ``task`` with ``knobs``."""
-        from rnnsim.tasks import make_task
-
         return make_task(self.task, **self.knobs)
 
     def optimizer_hyper(self) -> dict[str, float]:
@@ -183,8 +183,6 @@ class Experiment:
         knob values take the task's output and loss unless ``values`` sets them (a CSV of
         0/1 targets needs sigmoid, a typed one softmax).
         """
-        from rnnsim.tasks import TASKS
-
         changes: dict[str, Any] = {}
         knob_items = []
         for path, value in values.items():
@@ -317,8 +315,6 @@ def _validated(exp: Experiment) -> dict[str, Any]:
 
 def _check_memory(v: dict[str, Any], task) -> None:
     """The configuration's peak memory (``memory.estimate``) must fit the ceiling."""
-    from .memory import check_estimate, estimate_sizes, frames
-
     check_estimate(
         estimate_sizes(
             cell=v["cell"],
@@ -335,8 +331,6 @@ def _check_memory(v: dict[str, Any], task) -> None:
 
 def _validated_task(exp: Experiment):
     """Check task, knobs, output and loss by making the task; returns (values, task)."""
-    from rnnsim.tasks import TASKS, make_task
-
     field_checks.choice("task", exp.task, tuple(TASKS))
     if not isinstance(exp.knobs, dict) or not all(isinstance(k, str) for k in exp.knobs):
         raise ValueError(f"knobs: got {exp.knobs!r}, expected a dict of knob name → value")

@@ -16,6 +16,7 @@ that differs.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ import numpy as np
 
 from . import atomic
 from .experiment import FIELD_NAMES, MAX_JSON_CHARS, Experiment
+from .state_check import build_restore
+from .state_file import read_state as read
 
 FORMAT = "rnnsim-state"
 SCHEMA = 1
@@ -103,8 +106,6 @@ def load(sim, path) -> str:
 
 def read_state(path):
     """(experiment, arrays) of a state file, read within bounds (see ``state_file``)."""
-    from .state_file import read_state as read
-
     return read(path)
 
 
@@ -169,8 +170,6 @@ def read_npz(path) -> dict[str, np.ndarray]:
 
 def check_state(arrays, experiment: Experiment, path):
     """Check ``arrays`` against ``experiment``; return a function that applies them."""
-    from .state_check import build_restore
-
     name = Path(path).name
     try:
         return build_restore(arrays, experiment)
@@ -180,8 +179,6 @@ def check_state(arrays, experiment: Experiment, path):
 
 # --------------------------------------------------------------------------- files
 def _npz_bytes(arrays) -> bytes:
-    import io
-
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()

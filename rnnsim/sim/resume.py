@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .experiment import Experiment
 from .persistence import read_state
+from .simulation import Simulation
 
 
 def is_state_file(path) -> bool:
@@ -37,8 +38,6 @@ def load_run(path):
     ValueError
         The file is missing, corrupt or refused (the message names it and why).
     """
-    from .simulation import Simulation
-
     sim = Simulation(stored_experiment(path))
     sim.load(path)
     continue_data_stream(sim)

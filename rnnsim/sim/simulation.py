@@ -17,12 +17,15 @@ import numpy as np
 
 from rnnsim.engine import Network
 
+from . import persistence
+from .apply import apply_experiment
 from .build_snapshot import FlowTimer, build_snapshot
 from .experiment import Experiment
 from .memory import UNDO_BYTES, UNDO_SEQUENCES
 from .samples import SampleCache
 from .sequence import SequenceRun
 from .snapshot import Cursor
+from .state_check import build_restore
 from .training import TrainingMixin
 from .training_state import TrainingState
 
@@ -307,10 +310,8 @@ class Simulation(TrainingMixin):
     def remember_for_undo_task(self) -> None:
         """Keep the experiment and the whole training state for ``undo_task`` (before a
         change that re-initialises the weights, such as making a custom task)."""
-        from .persistence import state_arrays
-
         with self._task_run():
-            arrays = state_arrays(self)
+            arrays = persistence.state_arrays(self)
         self._before_task = (
             self.experiment,
             {k: np.array(v, copy=True) for k, v in arrays.items()},
@@ -326,8 +327,6 @@ class Simulation(TrainingMixin):
         ``remember_for_undo_task`` (RuntimeError when nothing is remembered)."""
         if self._before_task is None:
             raise RuntimeError("Nothing to undo: no earlier network is remembered.")
-        from .state_check import build_restore
-
         experiment, arrays = self._before_task
         build_restore(arrays, experiment)(self)
         self._before_task = None
@@ -374,8 +373,6 @@ class Simulation(TrainingMixin):
         """
         if not isinstance(experiment, Experiment):
             raise ValueError(f"experiment: got {type(experiment).__name__}, expected an Experiment")
-        from .apply import apply_experiment
-
         self.message = apply_experiment(self, experiment)
         self._clear_undo()
         return self.message
@@ -402,13 +399,9 @@ class Simulation(TrainingMixin):
 
     def save(self, path) -> None:
         """Save experiment, weights and training state (see ``persistence.save``)."""
-        from .persistence import save
-
         with self._task_run():
-            save(self, path)
+            persistence.save(self, path)
 
     def load(self, path) -> str:
         """Load what ``save`` wrote; nothing changes if the file is refused (ValueError)."""
-        from .persistence import load
-
-        return load(self, path)
+        return persistence.load(self, path)

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .experiment import Experiment
 from .simulation import Simulation
 from .sweep_backends import CancelledError, WorkerLost, job, make_backend
+from .sweep_files import open_grid, read_runs
 from .sweep_grid import CellResult, SweepResult, score
 from .sweep_metrics import check_claims, get_metric
 
@@ -295,8 +297,6 @@ class SweepRun:
         self.resume = bool(resume)
         self.grid_csv = None if grid_csv is None else os.fspath(grid_csv)
         if self.grid_csv and resume and os.path.exists(self.grid_csv):
-            from .sweep_files import read_runs
-
             for run in read_runs(self.grid_csv, self.result):
                 if run.state != "failed":
                     self.result.add(run)
@@ -364,8 +364,6 @@ class SweepRun:
     def _open_csv(self) -> None:
         if self.grid_csv is None:
             return
-        from .sweep_files import open_grid
-
         append = self.resume and os.path.exists(self.grid_csv)
         self._file, self._writer = open_grid(self.grid_csv, self.result.run_header(), append)
 
@@ -505,8 +503,6 @@ class SweepRun:
 
 def write_csv(rows, path) -> None:
     """Write ``rows`` (a ``SweepResult``: its ``rows()``) to ``path`` atomically."""
-    from .atomic import atomic_path
-
     if isinstance(rows, SweepResult):
         rows = rows.rows()
     with atomic_path(path, fsync=False) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:

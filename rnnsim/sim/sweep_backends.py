@@ -27,10 +27,16 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
+from dataclasses import asdict
 from multiprocessing.connection import wait as wait_any
 from typing import Any
+from urllib.parse import urlsplit
+
+from .experiment import Experiment
+from .sweep_grid import evaluate_cell
 
 __all__ = [
     "BACKENDS",
@@ -86,11 +92,6 @@ def job(experiment_json: str, updates: int, eval_batch: int, key, metric=None) -
 
 def run_job(job_json: str) -> dict:
     """Train and score one job (in a worker); the fields of its ``CellResult`` as a dict."""
-    from dataclasses import asdict
-
-    from .experiment import Experiment
-    from .sweep_grid import evaluate_cell
-
     spec = json.loads(job_json)
     layer, row, col, seed = spec["key"]
     result = evaluate_cell(
@@ -510,9 +511,6 @@ class DaskBackend:
 def _check_reachable(address: str) -> None:
     """Refuse a scheduler address nothing answers at within CONNECT_TIMEOUT, before a Client
     is made (a Client that fails to connect leaves its event-loop thread behind)."""
-    import socket
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(address if "://" in address else f"tcp://{address}")
         host, port = parts.hostname, parts.port

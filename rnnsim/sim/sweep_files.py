@@ -14,6 +14,7 @@ import json
 import math
 import os
 
+from .atomic import write_text
 from .sweep_grid import CellResult, SweepResult
 
 PLAN_SCHEMA = 1
@@ -148,8 +149,6 @@ def plan_dict(spec, result: SweepResult) -> dict:
 
 
 def write_plan(folder, spec, result: SweepResult) -> None:
-    from .atomic import write_text
-
     write_text(os.path.join(folder, PLAN), json.dumps(plan_dict(spec, result), indent=2))
 
 

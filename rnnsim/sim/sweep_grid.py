@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .simulation import Simulation
 from .sweep_metrics import METRICS, get_metric, measures_diverged
 
 EVAL_SEED = 2  # evaluation batch from default_rng([seed, EVAL_SEED]), as `rnnsim train` does
@@ -65,8 +66,6 @@ def evaluate_cell(
     ``metric``: one of ``sweep_metrics.METRICS`` measured as the run's ``metric`` (the task's
     primary metric then goes to ``task_metric``); None: the task's primary metric.
     """
-    from .simulation import Simulation
-
     measure = None if metric is None else get_metric(metric)
     start = time.perf_counter()
     sim = Simulation(experiment)

@@ -16,6 +16,7 @@ from .base import (
     masked_mean,
     mean_square,
     one_hot_name,
+    unknown_word,
 )
 from .csv_layout import parse_csv
 from .files import read_text
@@ -257,8 +258,6 @@ class CustomTask(Task):
                 "from a CSV file, not words"
             )
         if word not in index:
-            from .base import unknown_word
-
             raise unknown_word(word, role, self)
         return index[word]
 
