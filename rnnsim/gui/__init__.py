@@ -11,6 +11,13 @@ import sys
 import tempfile
 import time
 
+from rnnsim import __version__, package_data
+from rnnsim.gui.desktop_entry import install_desktop_entry
+from rnnsim.gui.system_check import xcb_problem
+from rnnsim.sim import load_experiment
+from rnnsim.sim.resume import is_state_file, stored_experiment
+from rnnsim.usage import Parser
+
 __all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run", "setup_application"]
 
 
@@ -25,8 +32,6 @@ def __getattr__(name):
 def parse_args(argv):
     """Parse ``[gui] [EXPERIMENT.json | STATE.npz] [--screenshot PNG] [--steps N]
     [--experiment FILE]``."""
-    from rnnsim.usage import Parser
-
     argv = list(argv)
     if argv and argv[0] == "gui":
         argv = argv[1:]
@@ -76,14 +81,11 @@ def run(argv=None):
     """
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.install_desktop_entry:
-        from rnnsim.gui.desktop_entry import install_desktop_entry
-
         for path in install_desktop_entry():
             print(f"wrote {path}")
         return 0
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from rnnsim.gui.system_check import xcb_problem
 
     problem = xcb_problem()
     if problem:  # Qt would abort (exit 134) naming one library at most
@@ -123,9 +125,6 @@ def run(argv=None):
 
 def _read_start(path):
     """(experiment or None, state file to load or None) of the window's FILE argument."""
-    from rnnsim.sim import load_experiment
-    from rnnsim.sim.resume import is_state_file, stored_experiment
-
     if not path:
         return None, None
     if is_state_file(path):
@@ -137,16 +136,12 @@ def app_icon():
     """The application's icon (``resources/icons/rnnsim.svg``) as a QIcon."""
     from PySide6.QtGui import QIcon
 
-    from rnnsim import package_data
-
     return QIcon(str(package_data.path("icons", "rnnsim.svg")))
 
 
 def setup_application(app) -> None:
     """Name, version, icon and desktop entry of the application (window titles, task bars,
     the desktop's window-to-entry matching)."""
-    from rnnsim import __version__
-
     app.setApplicationName("rnnsim")
     app.setApplicationDisplayName("rnnsim")
     app.setApplicationVersion(__version__)

@@ -16,6 +16,9 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from rnnsim.gui.compare_view import CompareView
+from rnnsim.gui.screen_fit import initial_size
+from rnnsim.gui.sweep_view import SweepView
 from rnnsim.sim.presets import list_presets
 
 FIRST = "no-memory"  # the lecture opens with a network without memory
@@ -169,9 +172,6 @@ def _forget(window, view):
 
 def open_compare(window, preset):
     """Open a CompareView of ``preset``'s variants, owned by ``window``."""
-    from rnnsim.gui.compare_view import CompareView
-    from rnnsim.gui.screen_fit import initial_size
-
     view = CompareView.from_preset(preset)
     view.resize(*initial_size(window, (1500, 950)))
     return _own(window, view)
@@ -179,9 +179,6 @@ def open_compare(window, preset):
 
 def open_sweep(window, preset=None):
     """Open a SweepView of ``preset`` (None: the window's current experiment)."""
-    from rnnsim.gui.screen_fit import initial_size
-    from rnnsim.gui.sweep_view import SweepView
-
     view = SweepView(window.experiment) if preset is None else SweepView.from_preset(preset)
     view.resize(*initial_size(window, (1100, 760)))
     return _own(window, view)

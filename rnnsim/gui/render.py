@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import SVGExporter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
 
 MAX_PIXELS = 12000  # longest side of an exported PNG
 SHARP_PIXELS = 256  # heatmaps go into an SVG with at least this many pixels on their short side
@@ -47,8 +50,6 @@ def plot_png(plot, scale=1.0, size=None) -> QImage:
 
 def plot_svg(plot, size=None) -> str:
     """The plot as SVG text (text stays text: titles and axis labels are searchable)."""
-    from pyqtgraph.exporters import SVGExporter
-
     with sharp_heatmaps(plot), plot.laid_out(size):
         exporter = SVGExporter(plot.graphics.ci)
         exporter.parameters()["background"] = QColor("white")
@@ -65,8 +66,6 @@ def sharp_heatmaps(plot):
 
     SVG viewers smooth a scaled raster: a 16 × 16 matrix would come out blurred.
     """
-    import pyqtgraph as pg
-
     saved = []
     for item in plot.scene().items():
         image = getattr(item, "image", None)
@@ -149,8 +148,6 @@ def scene_png(scene, scale=1.0) -> QImage:
 
 def scene_svg(scene, title="rnnsim network") -> str:
     """The whole of ``scene`` as SVG text."""
-    from PySide6.QtSvg import QSvgGenerator
-
     source = scene.itemsBoundingRect().adjusted(-10, -10, 10, 10)
     data = QByteArray()
     buffer = QBuffer(data)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnsim.gui.number_format import fixed, number, sci
+from rnnsim.sim.presets import list_presets
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ class Verdict:
 
 def find_preset(experiment):
     """The preset whose experiment has ``experiment``'s title, else None."""
-    from rnnsim.sim.presets import list_presets
-
     title = getattr(experiment, "title", "")
     try:
         presets = list_presets()

@@ -26,6 +26,8 @@ from PySide6.QtGui import (
 )
 
 from rnnsim.gui.number_format import number, sci
+from rnnsim.gui.render import sharp_heatmaps
+from rnnsim.gui.report import experiment_settings, plot_caption
 from rnnsim.gui.report_claims import claim_verdict
 from rnnsim.sim import atomic
 from rnnsim.sim.sweep_grid import value_label
@@ -170,8 +172,6 @@ class _Handout:
             _fit(self.painter, canvas.unfolded_scene, target, source, left=True)
 
     def _figure(self, rect, title, caption, plot):
-        from rnnsim.gui.render import sharp_heatmaps
-
         rest = self._heading(rect, title, caption)
         with sharp_heatmaps(plot), plot.laid_out(FIGURE_SIZE) as source:
             scale = min(rest.width() / source.width(), rest.height() / source.height())
@@ -217,8 +217,6 @@ def _fit(painter, scene, target, source, left=False):
 
 
 def _caption(plot):
-    from rnnsim.gui.report import plot_caption
-
     return plot_caption(plot)
 
 
@@ -239,8 +237,6 @@ th { background-color: #eef0f5; text-align: left; }
 def report_html(experiment, results: dict, snapshot=None) -> str:
     """The handout's text (HTML for QTextDocument): the experiment, its claim and verdict,
     the results, the lecture's equations with this run's numbers, the settings."""
-    from rnnsim.gui.report import experiment_settings
-
     e = html.escape
     title = getattr(experiment, "title", "") or "rnnsim run"
     parts = [

@@ -10,6 +10,8 @@ and ends the workers; finished cells stay drawn.
 
 from __future__ import annotations
 
+import importlib.util
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -269,8 +271,6 @@ class SweepView(QWidget):
         backend = self.backend.currentData()
         scheduler = self.scheduler.text().strip() or None if backend == "dask" else None
         if backend == "dask":
-            import importlib.util
-
             if importlib.util.find_spec("distributed") is None:
                 self._error(f"Dask is not installed: pip install '{DASK_EXTRA}'")
                 return

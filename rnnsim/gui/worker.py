@@ -38,6 +38,7 @@ from PySide6.QtCore import (
 )
 
 from rnnsim.sim import Experiment, Simulation
+from rnnsim.sim.probe import parse_question
 
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
 TRAIN_PUBLISH_INTERVAL = 1 / 5  # while training: drawing them takes the GIL from training
@@ -365,8 +366,6 @@ class SimulationWorker(QObject):
     def ask(self, text):
         """Show the network, unchanged, on the sequence typed in ``text`` in the task's words
         (``rnnsim.sim.probe``); a word outside the vocabulary is refused (``error``)."""
-        from rnnsim.sim.probe import parse_question
-
         self._halt_run()
         self.message.emit(self.sim.ask(parse_question(self.sim.task, text)))
         self._publish()

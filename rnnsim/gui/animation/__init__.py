@@ -9,6 +9,8 @@ Frames are drawn by a ``FrameRenderer`` with its own canvas and plots (the windo
 touched) and streamed to the file's writer one at a time.
 """
 
+import importlib
+
 from rnnsim.gui.animation.encoders import VIDEO_EXTRA, MissingExtra, open_writer
 from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
 
@@ -17,8 +19,6 @@ _DRAWING = ("Cancelled", "record")  # Qt loads only when these are used
 
 def __getattr__(name):
     if name in _DRAWING:
-        import importlib
-
         return getattr(importlib.import_module("rnnsim.gui.animation.recorder"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -23,10 +23,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
 
+from rnnsim.gui.canvas import NetworkCanvas
 from rnnsim.gui.canvas.canvas import MODES
 from rnnsim.gui.canvas.notation import sub
 from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.plots.activations import ActivationsPlot
+from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
 
 BASE_W = 1280
 HEADER_H = 58
@@ -107,8 +111,6 @@ class FrameRenderer:
     """
 
     def __init__(self, options):
-        from rnnsim.gui.canvas import NetworkCanvas
-
         self.options = options
         self.zoom = z = options.projector  # 1: the window's normal sizes
         self.width, self.height = options.size
@@ -123,9 +125,6 @@ class FrameRenderer:
         self.canvas.legend.resize(BASE_W, self.legend_h)
         self.plots = []
         if options.content == "canvas+plots":
-            from rnnsim.gui.plots.activations import ActivationsPlot
-            from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
-
             self.plots = [ActivationsPlot(), GradientFlowPlot()]
         self._plot_out = {}  # plot name → the factor it is laid out at (see _plots)
         self._title_font = _font(17 * z, bold=True)
@@ -158,8 +157,6 @@ class FrameRenderer:
     def svg(self, frame, n_frames) -> str:
         """The frame as SVG text: the canvas as vector shapes with text as text; the plots of
         "canvas+plots" as embedded pictures."""
-        from PySide6.QtSvg import QSvgGenerator
-
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -314,8 +311,6 @@ class FrameRenderer:
         painter.restore()
 
     def _plots(self, painter, rect):
-        from PySide6.QtSvg import QSvgGenerator
-
         as_picture = isinstance(painter.device(), QSvgGenerator)
         painter.setPen(QPen(QColor(215, 215, 220), 1))
         painter.drawLine(rect.topLeft(), rect.bottomLeft())

@@ -16,7 +16,16 @@ import re
 import sys
 import tempfile
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    Q_ARG,
+    QMetaObject,
+    QObject,
+    QProcess,
+    QProcessEnvironment,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +41,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 import rnnsim
@@ -289,8 +299,6 @@ class AnimationExport(QObject):
     def _window_state(self):
         """The window's simulation saved by its worker into a temporary file (the worker's
         own thread does it between two commands); the path."""
-        from PySide6.QtCore import Q_ARG, QMetaObject
-
         worker = self.window.worker
         if worker.state == "training":
             raise ValueError(
@@ -527,8 +535,6 @@ def _number(name, low, high, value, suffix):
 
 
 def _row(*widgets):
-    from PySide6.QtWidgets import QWidget
-
     holder = QWidget()
     row = QHBoxLayout(holder)
     row.setContentsMargins(0, 0, 0, 0)

@@ -7,9 +7,11 @@ import dataclasses
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from rnnsim.engine.memory import ceiling, format_bytes
 from rnnsim.gui.panels.experiment_meta import (
     KNOB_FIELD,
     choices_of,
+    custom_experiment,
     knob_specs,
     note_of,
     shapes_of,
@@ -17,6 +19,7 @@ from rnnsim.gui.panels.experiment_meta import (
     with_value,
 )
 from rnnsim.gui.panels.fields import FieldEditor
+from rnnsim.sim.memory import estimate, frames
 
 
 class ExperimentPanel(QWidget):
@@ -156,9 +159,6 @@ class ExperimentPanel(QWidget):
 
     def _show_sizes(self):
         """The sizes and the memory estimate (``rnnsim.sim.memory``) of the experiment."""
-        from rnnsim.engine.memory import ceiling, format_bytes
-        from rnnsim.sim.memory import estimate, frames
-
         exp = self.experiment
         try:
             task = exp.make_task()
@@ -187,6 +187,4 @@ class ExperimentPanel(QWidget):
 
     def custom_experiment(self, text):
         """The current experiment switched to the custom task with the typed sequence."""
-        from rnnsim.gui.panels.experiment_meta import custom_experiment
-
         return custom_experiment(self.experiment, text)

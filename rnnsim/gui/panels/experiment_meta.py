@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rnnsim.engine import ACTIVATIONS, CELLS, INITIALIZERS, OPTIMIZERS
 from rnnsim.sim.apply import LATER_FIELDS, SHAPE_FIELDS
+from rnnsim.tasks import TASKS
 
 KNOB_FIELD = "knobs"
 
@@ -47,11 +49,7 @@ TOOLTIPS = {
 
 def choices_of(name):
     """The accepted values of a choice field, or None for a free-form field."""
-    from rnnsim.engine import ACTIVATIONS, CELLS, INITIALIZERS, OPTIMIZERS
-
     if name == "task":
-        from rnnsim.tasks import TASKS
-
         return tuple(TASKS)
     return {
         "cell": tuple(CELLS),

@@ -8,13 +8,13 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from rnnsim.sim.presets import list_presets
+
 
 def _preset_guides() -> dict[tuple[str, str], tuple]:
     """(title, explanation) → (claim, steps) of every preset (empty when presets cannot be
     read)."""
     try:
-        from rnnsim.sim.presets import list_presets
-
         return {(p.title, p.explanation): (p.claim, p.steps) for p in list_presets(on_error=None)}
     except (OSError, ValueError):
         return {}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from rnnsim.gui.canvas.notation import sub
 from rnnsim.gui.canvas.readout import prediction_text
 from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.sim.probe import completions, parse_question, unknown_words
 
 CURRENT = "QToolButton { background: #ffe27a; font-weight: bold; }"
 DONE = "QToolButton { background: #e8eef7; }"
@@ -151,8 +152,6 @@ class SequencePanel(QWidget):
     def validate(self, text):
         """Show what is wrong with ``text`` (unknown words with the vocabulary) or what Ask
         will do; returns True when Ask can run it."""
-        from rnnsim.sim.probe import parse_question, unknown_words
-
         self.custom_button.hide()
         if self.task is None or not text.strip():
             self.show_error("")
@@ -191,8 +190,6 @@ class SequencePanel(QWidget):
         return True
 
     def _on_edited(self, text):
-        from rnnsim.sim.probe import completions
-
         if self.task is None:
             self.candidates = []
             self.validate(text)

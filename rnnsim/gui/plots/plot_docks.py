@@ -7,6 +7,14 @@ import time
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from rnnsim.gui.plots.activations import ActivationsPlot
+from rnnsim.gui.plots.grad_norms import GradNormsPlot
+from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
+from rnnsim.gui.plots.saturation import SaturationPlot
+from rnnsim.gui.plots.spectrum import SpectrumPlot
+from rnnsim.gui.plots.training import TrainingPlot
+from rnnsim.gui.plots.weights import WeightsPlot
+
 MAX_RATE_HZ = 30.0  # no plot is redrawn more often than this
 CPU_SHARE = 0.03  # while snapshots stream in, redrawing and repainting take this share of the
 # GUI thread (counted from every paint event): one plot shown redraws a few times a second
@@ -16,14 +24,6 @@ QUIET_S = 0.6  # a snapshot after this long without one (a user's step) redraws 
 
 def plot_classes():
     """The plot classes in dock order."""
-    from rnnsim.gui.plots.activations import ActivationsPlot
-    from rnnsim.gui.plots.grad_norms import GradNormsPlot
-    from rnnsim.gui.plots.gradient_flow import GradientFlowPlot
-    from rnnsim.gui.plots.saturation import SaturationPlot
-    from rnnsim.gui.plots.spectrum import SpectrumPlot
-    from rnnsim.gui.plots.training import TrainingPlot
-    from rnnsim.gui.plots.weights import WeightsPlot
-
     return (
         ActivationsPlot,
         GradientFlowPlot,
