@@ -158,3 +158,66 @@ def test_engine_tasks_and_sim_load_no_qt_in_a_fresh_interpreter():
 
 def test_the_command_line_loads_qt_only_for_the_window():
     assert _qt_modules_after_importing(["rnnsim.cli"]) == "[]"
+
+
+def _unexplained_function_imports(source: str, name: str) -> list[str]:
+    """``name:line`` of each import inside a function with no comment saying why.
+
+    Consecutive imports form one block: a comment line right above the block, or a comment at
+    the end of one of its lines, explains the whole block.
+    """
+    lines = source.splitlines()
+    found = []
+
+    def commented(first, last):
+        above = lines[first - 2].strip() if first >= 2 else ""
+        return above.startswith("#") or any("#" in lines[i - 1] for i in range(first, last + 1))
+
+    def check_body(body):
+        block = []
+        for stmt in [*body, None]:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                block.append(stmt)
+                continue
+            if block and not commented(block[0].lineno, block[-1].end_lineno):
+                found.append(f"{name}:{block[0].lineno}")
+            block = []
+
+    def visit(node, in_function):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and in_function:
+                check_body(body)
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            visit(child, inner)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+def test_an_import_inside_a_function_says_why():
+    """Imports go at the top of a module; one kept inside a function (heavy, optional, or Qt
+    that the command line must not load) carries a comment saying why."""
+    found = []
+    for name, path in MODULES.items():
+        found += _unexplained_function_imports(path.read_text(encoding="utf-8"), name)
+    assert found == []
+
+
+def test_the_function_import_check_finds_an_unexplained_import():
+    source = (
+        "import os\n"
+        "def f():\n"
+        "    import json\n"
+        "    return json\n"
+        "def g():\n"
+        "    # heavy and optional\n"
+        "    import dask\n"
+        "    import distributed\n"
+        "    try:\n"
+        "        import av  # optional extra\n"
+        "    except ImportError:\n"
+        "        import PIL\n"
+    )
+    assert _unexplained_function_imports(source, "m") == ["m:3", "m:12"]

@@ -29,6 +29,16 @@ from rnnsim.cli.common import (
     load_start,
     parse_settings,
 )
+from rnnsim.gui.animation.options import (
+    CONTENTS,
+    FORMATS,
+    GRAD_OF,
+    VIEWS,
+    AnimationOptions,
+    format_of,
+)
+from rnnsim.gui.projector import DEFAULT_ZOOM, ZOOMS
+from rnnsim.sim.recording import rewind, simulation_for_recording
 from rnnsim.usage import EXIT_INTERRUPTED
 
 NAME = "animate"
@@ -36,9 +46,6 @@ NAME = "animate"
 
 def add_parser(sub):
     """Add ``animate`` to ``rnnsim``'s sub-parsers ``sub``."""
-    from rnnsim.gui.animation.options import CONTENTS, FORMATS, GRAD_OF, VIEWS
-    from rnnsim.gui.projector import DEFAULT_ZOOM, ZOOMS
-
     formats = ", ".join(f"{ext} ({what})" for ext, what in FORMATS.items())
     p = sub.add_parser(
         NAME,
@@ -140,8 +147,6 @@ def add_parser(sub):
 
 def run(args) -> int:
     """Run ``rnnsim animate`` with parsed ``args``; return the exit status."""
-    from rnnsim.gui.animation.options import AnimationOptions, format_of
-
     try:
         format_of(args.out)
         options = AnimationOptions(
@@ -173,6 +178,7 @@ def run(args) -> int:
 
 def _record(args, options, sim, say) -> int:
     headless_qt()
+    # Qt loads only when a recording is drawn (rnnsim's other commands run without it)
     from PySide6.QtWidgets import QApplication
 
     from rnnsim.gui.animation import Cancelled, MissingExtra, record
@@ -205,8 +211,6 @@ def _record(args, options, sim, say) -> int:
 def _simulation(args, say):
     """The recording's own simulation: a preset/experiment trained --train updates, or a
     saved state (``run.npz``) with --set applied."""
-    from rnnsim.sim.recording import rewind, simulation_for_recording
-
     if args.experiment and os.path.splitext(args.experiment)[1].lower() == ".npz":
         try:
             sim = simulation_for_recording(state=args.experiment)

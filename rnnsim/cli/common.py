@@ -9,6 +9,8 @@ import sys
 import tempfile
 
 from rnnsim import catalog
+from rnnsim.sim import load_experiment
+from rnnsim.sim.resume import is_state_file, stored_experiment
 from rnnsim.usage import (  # noqa: F401  (re-exported: the sub-commands import them from here)
     EXIT_DIVERGED,
     EXIT_FAILED,
@@ -111,9 +113,6 @@ def parse_settings(items) -> dict[str, str]:
 def load_start(args):
     """The experiment to start from: a preset, an experiment file (or the experiment inside
     a state file, ``run.npz``), or the preset ``wolf``."""
-    from rnnsim.sim import load_experiment
-    from rnnsim.sim.resume import is_state_file, stored_experiment
-
     if args.experiment:
         read = stored_experiment if is_state_file(args.experiment) else load_experiment
         try:

@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 
 from rnnsim.cli.common import UsageError
+from rnnsim.sim import Simulation
+from rnnsim.sim.persistence import load_experiment
+from rnnsim.sim.probe import ask, frame_line, parse_question
 
 NAME = "probe"
 
@@ -52,10 +55,6 @@ def add_parser(sub):
 
 def run(args) -> int:
     """Run ``rnnsim probe`` with parsed ``args``; return the exit status."""
-    from rnnsim.sim import Simulation
-    from rnnsim.sim.persistence import load_experiment
-    from rnnsim.sim.probe import ask, frame_line, parse_question
-
     if args.top < 1:
         raise UsageError(f"--top: got {args.top}, expected an integer >= 1")
     path = Path(args.experiment)

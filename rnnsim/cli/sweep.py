@@ -18,6 +18,7 @@ rows and ``--resume`` runs the rest).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -35,6 +36,10 @@ from rnnsim.cli.common import (
     headless_qt,
     load_start,
 )
+from rnnsim.sim import sweep_files as files
+from rnnsim.sim.presets import load_preset
+from rnnsim.sim.sweep import SweepResult, SweepRun, SweepSpec, estimate, write_csv
+from rnnsim.sim.sweep_grid import value_label
 
 NAME = "sweep"
 DESCRIPTION = (
@@ -172,16 +177,12 @@ def _check_numbers(args) -> None:
                 "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)"
             )
     if args.backend == "dask":
-        import importlib.util
-
         if importlib.util.find_spec("distributed") is None:
             raise UsageError("--backend dask: Dask is not installed; pip install 'rnnsim[dask]'")
 
 
 def build_spec(args):
     """The SweepSpec of parsed ``args``; UsageError naming the option that is wrong."""
-    from rnnsim.sim.sweep import SweepSpec
-
     _check_numbers(args)
     base = load_start(args)
     plan = _preset_plan(args) if args.x is None else None
@@ -229,7 +230,6 @@ def build_spec(args):
 def _preset_plan(args):
     if args.experiment:
         return None
-    from rnnsim.sim.presets import load_preset
 
     try:
         return load_preset(args.preset or "wolf").sweep
@@ -246,7 +246,6 @@ def run(args) -> int:
     out = check_out(args.out, create=False)
     spec = build_spec(args)
     os.makedirs(out, exist_ok=True)  # made only once the options are known to be right
-    from rnnsim.sim import sweep_files as files
 
     grid = os.path.join(out, files.GRID)
     run = _make_run(args, spec, out, grid)
@@ -279,9 +278,6 @@ def run(args) -> int:
 
 
 def _make_run(args, spec, out, grid):
-    from rnnsim.sim import sweep_files as files
-    from rnnsim.sim.sweep import SweepResult, SweepRun
-
     if args.resume:
         old = files.read_plan(out)
         if old is not None:
@@ -310,7 +306,6 @@ def _make_run(args, spec, out, grid):
 def _plan_line(args, spec, run) -> None:
     if args.quiet:
         return
-    from rnnsim.sim.sweep import estimate
 
     todo = run.result.total - run.resumed
     where = args.scheduler or (
@@ -390,9 +385,6 @@ def _summary_json(result) -> dict:
 
 
 def _write_summary(result, out) -> list[str]:
-    from rnnsim.sim import sweep_files as files
-    from rnnsim.sim.sweep import write_csv
-
     path = os.path.join(out, files.SUMMARY)
     write_csv(result.summary_rows(), path)
     return [path]
@@ -419,11 +411,11 @@ def _short(value: float) -> str:
 
 def _heatmaps(result, out) -> list[str]:
     headless_qt()
+    # Qt loads only when heatmaps are drawn (a sweep runs without it)
     from PySide6.QtWidgets import QApplication
 
     import rnnsim.gui.export as export
     from rnnsim.gui.sweep_heatmap import SweepHeatmap
-    from rnnsim.sim.sweep_grid import value_label
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive while drawing)
     paths = []
@@ -452,8 +444,6 @@ def _safe(name: str) -> str:
 
 
 def _plot(args) -> int:
-    from rnnsim.sim import sweep_files as files
-
     folder = os.path.abspath(args.plot)
     if not os.path.isfile(os.path.join(folder, files.GRID)):
         raise UsageError(f"--plot: {folder} has no {files.GRID}")

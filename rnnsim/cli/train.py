@@ -24,6 +24,9 @@ from rnnsim.cli.common import (
     parse_settings,
     print_result,
 )
+from rnnsim.sim import Simulation
+from rnnsim.sim.memory import check
+from rnnsim.sim.resume import is_state_file, load_run
 
 NAME = "train"
 EVAL_SEED = 2  # the evaluation batch is drawn from default_rng([seed, EVAL_SEED])
@@ -107,8 +110,6 @@ def run(args) -> int:
 
 def _check_memory(experiment, eval_batch):
     """The run with its evaluation batch must fit the memory ceiling (exit 2 before training)."""
-    from rnnsim.sim.memory import check
-
     try:
         check(experiment, eval_batch=eval_batch)
     except ValueError as exc:
@@ -128,9 +129,6 @@ def _training_notices(sim, results):
 
 def start_simulation(args):
     """The Simulation to train: a preset or experiment, or a saved state continued."""
-    from rnnsim.sim import Simulation
-    from rnnsim.sim.resume import is_state_file, load_run
-
     if not (args.experiment and is_state_file(args.experiment)):
         return Simulation(load_start(args))
     try:
@@ -270,6 +268,7 @@ def show_one_sequence(sim, sweeps: int = 3) -> None:
 
 
 def _render(sim, out, scale, results, say):
+    # Qt loads only when figures are drawn (training runs without it)
     from PySide6.QtWidgets import QApplication
 
     from rnnsim.gui.canvas import NetworkCanvas

@@ -61,6 +61,7 @@ def _libraries() -> list:
         import numpy  # noqa: F401  (NumPy loads its BLAS)
 
         try:
+            # imported on first use: it may be missing (see below)
             from threadpoolctl import ThreadpoolController
         except ImportError:  # a dependency; an environment not reinstalled yet runs unsized
             _controller = []

@@ -23,6 +23,7 @@ __all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run", 
 
 def __getattr__(name):
     if name == "MainWindow":
+        # the window module (Qt) loads only when the window is asked for
         from rnnsim.gui.main_window import MainWindow
 
         return MainWindow
@@ -96,13 +97,14 @@ def run(argv=None):
     except ValueError as exc:
         print(f"rnnsim gui: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    # Qt loads only here: the command line imports this package without it
     from PySide6.QtWidgets import QApplication
 
     from rnnsim.gui.settings import open_settings
 
     app = QApplication.instance() or QApplication(["rnnsim"])
     setup_application(app)
-    from rnnsim.gui.main_window import MainWindow
+    from rnnsim.gui.main_window import MainWindow  # the window module: only for the window
 
     if args.screenshot:
         with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +136,7 @@ def _read_start(path):
 
 def app_icon():
     """The application's icon (``resources/icons/rnnsim.svg``) as a QIcon."""
-    from PySide6.QtGui import QIcon
+    from PySide6.QtGui import QIcon  # Qt loads only for the window (see run)
 
     return QIcon(str(package_data.path("icons", "rnnsim.svg")))
 
@@ -161,7 +163,7 @@ def render_after_steps(window, steps, path, timeout=60.0, extra=0):
 
     ``extra``: snapshots to wait for besides those (1 when a state file is being loaded).
     """
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication  # Qt loads only for the window (see run)
 
     window.show()
     expected = 1 + int(steps) + int(extra)  # the first snapshot, then one per step

@@ -13,7 +13,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QTabBar
+
+from rnnsim.gui.panels.panel_docks import default_sizes
 
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -32,8 +35,6 @@ def hide_superseded_tab_bars(window):
     A bar is in use when it sits right under a shown dock whose title it lists; the others
     (stale copies at the group's old place) are hidden.
     """
-    from PySide6.QtWidgets import QTabBar
-
     docks = [
         d
         for d in window.findChildren(QDockWidget)
@@ -57,8 +58,6 @@ def free_area(window):
     """(width, height) the window itself may take on its screen: the screen's free area less
     the window manager's frame (title bar, borders); None without a real screen (offscreen,
     whose 800 × 800 is arbitrary)."""
-    from PySide6.QtGui import QGuiApplication
-
     screen = window.screen()
     if screen is None or QGuiApplication.platformName() == "offscreen":
         return None
@@ -208,8 +207,6 @@ class ScreenFit(QObject):
 
     def reset(self):
         """Every dock back where a new window puts it (shown, docked, default sizes)."""
-        from rnnsim.gui.panels.panel_docks import default_sizes
-
         w = self.window
         for dock in w.findChildren(QDockWidget):
             dock.setFloating(False)

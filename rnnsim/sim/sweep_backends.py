@@ -413,7 +413,7 @@ class ProcessBackend:
 # --------------------------------------------------------------------------- dask
 def _import_distributed():
     try:
-        import distributed
+        import distributed  # the optional 'dask' extra, only for --backend dask
     except ImportError:
         raise BackendUnavailable(
             f"the dask backend needs the optional extra: pip install '{DASK_EXTRA}'"
@@ -536,7 +536,7 @@ def _check_reachable(address: str) -> None:
 def embedded_cluster(workers: int):
     """A ``LocalCluster`` on 127.0.0.1 (every port): ``workers`` processes of one thread with
     one BLAS thread each; a worker that dies fails its task at once (rnnsim retries it once)."""
-    import dask
+    import dask  # the optional 'dask' extra, only for --backend dask
 
     distributed = _import_distributed()
     blas = dict.fromkeys(BLAS_VARS, 1)

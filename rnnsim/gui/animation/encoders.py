@@ -23,6 +23,7 @@ import zlib
 from fractions import Fraction
 
 import numpy as np
+from PIL import Image, features
 
 from rnnsim.gui.animation.options import format_of
 from rnnsim.sim import atomic
@@ -51,8 +52,6 @@ def open_writer(path, size, durations_ms, fps):
 
 def png_bytes(rgb: np.ndarray) -> bytes:
     """``rgb`` as PNG bytes (no time stamp or other metadata: the same pixels, the same bytes)."""
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buffer, "PNG", compress_level=6)
     return buffer.getvalue()
@@ -129,8 +128,6 @@ class GifWriter(_FileWriter):
         self._previous = None
 
     def _add(self, rgb, duration):
-        from PIL import Image
-
         keys = colour_keys(rgb)
         previous, self._previous = self._previous, keys
         changed = None if previous is None else previous != keys
@@ -165,7 +162,6 @@ class GifWriter(_FileWriter):
                     new = ()
             if not len(new):
                 return self._lut[keys]
-        from PIL import Image
 
         indexed = Image.fromarray(crop, "RGB").quantize(
             TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
@@ -299,8 +295,6 @@ class WebpWriter(_FileWriter):
     a time from a queue of at most two (Pillow runs in a helper thread)."""
 
     def __init__(self, *args):
-        from PIL import features
-
         if not features.check("webp"):
             raise MissingExtra("WebP needs Pillow built with libwebp (pip install -U pillow)")
         super().__init__(*args)
@@ -357,8 +351,6 @@ class _Aborted(Exception):
 
 
 def _pulled_frames_class():
-    from PIL import Image
-
     class PulledFrames(Image.Image):
         """A multi-frame image whose frames arrive through a queue as the encoder seeks."""
 
@@ -398,7 +390,7 @@ class Mp4Writer(_FileWriter):
 
     def __init__(self, *args):
         try:
-            import av
+            import av  # the optional 'video' extra: only MP4 needs it
         except ImportError:
             raise MissingExtra(f"MP4 export needs PyAV: pip install '{VIDEO_EXTRA}'") from None
         super().__init__(*args)
