@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnsim.engine.diagnostics import lecture_bound
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -86,8 +88,6 @@ def flow_vs_bound(G, bound: float) -> float:
 
 
 def _flow(sim, X, D, mask) -> float:
-    from ..engine.diagnostics import lecture_bound
-
     net = sim.net
     if net.cell != "elman":
         raise ValueError(
