@@ -86,6 +86,7 @@ def score_keys():
     return task.score(D, D, mask)
 
 
+@pytest.mark.slow
 def test_train_is_reproducible_and_set_reaches_fields_and_knobs(tmp_path, capsys, qapp):
     args = [
         "train",
@@ -230,6 +231,7 @@ def test_help_and_unknown_commands(capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow
 def test_train_as_a_subprocess_without_a_display(tmp_path):
     env = {
         k: v

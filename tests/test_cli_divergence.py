@@ -15,6 +15,7 @@ def last_json_line(text):
     return json.loads([line for line in text.splitlines() if line.strip()][-1])
 
 
+@pytest.mark.slow
 def test_a_diverged_run_says_so_everywhere_and_exits_3(tmp_path, capsys, qapp):
     """`rnnsim train --preset exploding` stopped at update 4 and rolled back, said so only
     on stderr (nothing with --quiet) and exited 0."""
@@ -94,6 +95,7 @@ def test_ws_scale_has_an_upper_bound():
     assert Experiment(ws_scale=100).ws_scale == 100.0
 
 
+@pytest.mark.slow
 def test_an_exploding_run_leaks_no_numpy_warning(tmp_path, capsys, qapp):
     """ws_scale=1e300 filled gradient_flow.csv with nan/inf and a RuntimeWarning leaked: the
     largest accepted scale, trained, stepped and exported with every warning an error."""

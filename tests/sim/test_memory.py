@@ -64,6 +64,7 @@ def test_network_create_and_forward_raise_valueerror_not_memoryerror():
         net.forward(X)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "changes",
     [

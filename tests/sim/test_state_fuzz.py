@@ -174,6 +174,7 @@ def target():
     return sim
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=mutated_states())
 def test_mutated_state_files_load_or_are_refused_cleanly(tmp_path_factory, target, data):

@@ -18,6 +18,8 @@ from rnnsim.sim.sweep_backends import DaskBackend, embedded_cluster
 
 BASE = Experiment(n_hidden=8, knobs={"gap": 1}, batch_size=8)
 
+pytestmark = pytest.mark.slow  # a Dask cluster of worker processes
+
 
 @pytest.fixture(scope="module")
 def client():

@@ -185,6 +185,7 @@ def wait_for(predicate, seconds=60.0):
     return False
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_retried_once_and_the_others_keep_going(tmp_path):
     spec = SweepSpec(BASE, "task.gap", [1, 2], updates=600, eval_batch=16)
     retried = []
