@@ -2,7 +2,10 @@
 text field; Escape gives the focus back to the canvas.
 
 Qt's own shortcuts lose these keys to whichever widget uses them itself (a slider, a combo
-box, a button's Space, a plot); an application event filter sees every key of the window first.
+box, a button's Space, a plot); an event filter on the widget that has the focus (key events go
+to it first) and on the window sees every key of the window first. Not an application-wide
+filter: that calls into Python, taking the GIL from the training thread, for every event of the
+application (some 700 a second while the window trains).
 
     from rnnsim.gui.keys import StepKeys
     window.step_keys = StepKeys(window, {Qt.Key.Key_Right: window.actions.actionStep, ...},
@@ -54,7 +57,22 @@ class StepKeys(QObject):
     def __init__(self, window, actions, home):
         super().__init__(window)
         self.window, self.actions, self.home = window, dict(actions), home
-        QApplication.instance().installEventFilter(self)
+        self._watched = None  # the focus widget whose events pass through eventFilter
+        window.installEventFilter(self)  # keys while no widget has the focus
+        app = QApplication.instance()
+        app.focusChanged.connect(self._on_focus)
+        self._on_focus(None, app.focusWidget())
+
+    def _on_focus(self, _old, new):
+        """Filter the events of the widget that has the focus now (and no longer the last)."""
+        if self._watched is not None:
+            try:
+                self._watched.removeEventFilter(self)
+            except RuntimeError:  # deleted meanwhile
+                pass
+        self._watched = new if isinstance(new, QWidget) and new is not self.window else None
+        if self._watched is not None:
+            self._watched.installEventFilter(self)
 
     def eventFilter(self, obj, event):
         if event.type() not in _KEY_EVENTS or not isinstance(obj, QWidget):
