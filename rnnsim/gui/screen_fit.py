@@ -65,7 +65,7 @@ def free_area(window):
     return free.width() - FRAME[0], free.height() - FRAME[1]
 
 
-def initial_size(window, preferred=(1500, 940)):
+def initial_size(window, preferred=(1600, 1000)):
     """The size a new window opens at: ``preferred``, or the screen's free area when smaller."""
     free = free_area(window)
     if free is None:
