@@ -12,8 +12,7 @@ import tempfile
 import time
 
 from rnnsim import __version__, package_data
-from rnnsim.gui.desktop_entry import install_desktop_entry
-from rnnsim.gui.system_check import xcb_problem
+from rnnsim.gui import desktop_entry, system_check
 from rnnsim.sim import load_experiment
 from rnnsim.sim.resume import is_state_file, stored_experiment
 from rnnsim.usage import Parser
@@ -82,13 +81,13 @@ def run(argv=None):
     """
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.install_desktop_entry:
-        for path in install_desktop_entry():
+        for path in desktop_entry.install_desktop_entry():
             print(f"wrote {path}")
         return 0
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    problem = xcb_problem()
+    problem = system_check.xcb_problem()  # looked up at call time (tests replace it)
     if problem:  # Qt would abort (exit 134) naming one library at most
         print(problem, file=sys.stderr)
         return 1
