@@ -17,8 +17,10 @@ of process-wide state of the engine: who is inside ``blas_threads`` (several thr
 train at once, e.g. the window's worker and a comparison's). Setting it costs a few µs
 (through threadpoolctl's controller, made once), so it belongs around chunks of steps.
 
-The crossover, measured with ``benchmarks/bench_threads.py`` (see benchmarks/README.md):
-``CROSSOVER_FLOPS`` below.
+The crossover, measured with ``benchmarks/bench_threads.py`` (table in benchmarks/README.md):
+below ~2–4 million operations per frame one thread was at least as fast even on a quiet
+machine; above ~4–8 million two threads won by up to 1.6× when quiet (and lost 2–70× when
+another process wanted a core). ``CROSSOVER_FLOPS`` below.
 """
 
 from __future__ import annotations
