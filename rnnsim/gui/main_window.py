@@ -24,7 +24,7 @@ from rnnsim.gui.panels.panel_docks import (
 )
 from rnnsim.gui.panels.status import StatusFields
 from rnnsim.gui.questions import install_questions
-from rnnsim.gui.screen_fit import ScreenFit, initial_size
+from rnnsim.gui.screen_fit import PLOT_HEIGHT, ScreenFit, initial_size
 from rnnsim.gui.view_menu import ViewActions
 from rnnsim.gui.worker import WorkerThread
 from rnnsim.sim.presets import default_experiment
@@ -34,7 +34,6 @@ DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
 # while training snapshots come 5 times a second: looking for one 60 times a second only takes
 # the GIL from the worker (each wake-up of the GUI thread costs it ~0.1 ms)
 TRAIN_DRAW_INTERVAL_MS = 50
-PLOT_HEIGHT = 290  # default height of the tabbed plot docks along the bottom (pixels)
 PLOT_MIN_HEIGHT = 180  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 SLOW_RUN = 15  # up to this many steps per second every snapshot is drawn into every plot
