@@ -263,29 +263,3 @@ def test_token_labels_of_neighbouring_columns_never_overlap(canvas, zoom):
     for j, (name, item) in shown.items():
         full = long[j - 1] if name == "token" else f"{j} {long[j - 1]}"
         assert item.text().endswith("…") and full.startswith(item.text()[:-1])
-
-
-def test_a_view_shorter_by_a_scroll_bar_s_width_is_fitted_again(qtbot):
-    """A header one line taller takes about a scroll bar's width off the canvas: the view is
-    fitted again (no scroll bar), while a bar appearing inside a view of unchanged size is
-    left alone (refitting then would toggle the bar forever)."""
-    from PySide6.QtWidgets import QGraphicsScene, QStyle
-
-    from rnnsim.gui.canvas.view import ZoomView
-
-    scene = QGraphicsScene()
-    scene.addRect(0, 0, 600, 500)
-    view = ZoomView(scene)
-    qtbot.addWidget(view)
-    view.resize(500, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    view.fit()
-    bars = (view.verticalScrollBar(), view.horizontalScrollBar())
-    qtbot.waitUntil(lambda: not any(bar.isVisible() for bar in bars), timeout=2000)
-    before = view.scale_factor()
-    extent = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
-    view.resize(500, 400 - extent)
-    qtbot.waitUntil(lambda: view.scale_factor() < before, timeout=2000)
-    assert not view.verticalScrollBar().isVisible()
-    assert view.visible_scene_rect().contains(scene.sceneRect().adjusted(1, 1, -1, -1))

@@ -64,24 +64,18 @@ class ZoomView(QGraphicsView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        outer, self._outer = self._outer, self.size()
-        if self._fitted is not None and not self._scroll_bar_toggled(event, outer):
+        if self._fitted is not None and not self._scroll_bar_toggled(event):
             self.fit(self._fitted)
         self.view_changed.emit()
 
-    _outer = None  # the view's own size at the last resize (the viewport's is the event's)
-
-    def _scroll_bar_toggled(self, event, outer):
-        """True when the viewport changed only by a scroll bar appearing or going: the view
-        itself kept its size (``outer``, before this event) and the viewport changed by the
-        bar's width.
+    def _scroll_bar_toggled(self, event):
+        """True when the viewport changed only by a scroll bar appearing or going.
 
         Refitting then would shrink or grow the scene just enough to toggle the bar again,
-        an endless resize loop on a borderline fit. A view that itself grew or shrank by a
-        bar's width (a header one line taller above the canvas) is refitted.
+        an endless resize loop on a borderline fit.
         """
         old, new = event.oldSize(), event.size()
-        if not old.isValid() or outer != self.size():
+        if not old.isValid():
             return False
         extent = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
         dw, dh = abs(new.width() - old.width()), abs(new.height() - old.height())
