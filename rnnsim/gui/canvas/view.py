@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsView, QStyle
 
 
@@ -11,6 +11,8 @@ class ZoomView(QGraphicsView):
     """Zoom with the mouse wheel around the pointer, pan by dragging, ``fit()`` to see all."""
 
     MIN_SCALE, MAX_SCALE = 0.01, 8.0
+    FIT_MAX = 1.6  # a fit never enlarges more than this (a tiny network stays tiny-ish)
+    MARGIN = 2  # pixels left free around a fitted rect (as QGraphicsView.fitInView)
     zoom_bias = 1.0  # projector mode: ``fit`` shows the scene this much larger
     view_changed = Signal()  # zoomed or scrolled
 
@@ -19,10 +21,12 @@ class ZoomView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._fitted = None  # the rect last fitted, kept in view on resize until the user zooms
+        self._fitted_for = None  # the largest viewport size that fit was computed for
         self.horizontalScrollBar().valueChanged.connect(self.view_changed)
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
 
@@ -45,12 +49,38 @@ class ZoomView(QGraphicsView):
         """Show ``rect`` (the whole scene when None), keeping the aspect ratio."""
         rect = QRectF(rect) if rect is not None else self.scene().sceneRect()
         self._fitted = rect
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.scale_factor() > 1.6:
-            self._scale_by(1.6 / self.scale_factor())
-        if self.zoom_bias != 1.0:  # projector mode: larger than fitted, scrolled to the step
-            self._scale_by(self.zoom_bias)
+        self._fitted_for = self.maximumViewportSize()
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+        s = self._fit_scale(rect)
+        self.setTransform(QTransform.fromScale(s, s))
+        self.centerOn(rect.center())
         self._zoom_changed()
+
+    def _fit_scale(self, rect):
+        """The zoom that shows ``rect``: at most FIT_MAX, times ``zoom_bias`` (projector mode).
+
+        It is computed from the viewport's largest size (no scroll bars) less the bars this
+        zoom itself will need, so it depends on the view's size alone and never on whether a
+        bar shows at the moment. A fit from the viewport as it is, bars and all, makes a bar
+        appear, the viewport shrink, the fit change and the bar go again, without end.
+        """
+        full = self.maximumViewportSize()
+        extent = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        scene = self.sceneRect()
+        bars = [False, False]  # horizontal, vertical: once needed, kept (so this ends)
+        while True:
+            w = full.width() - (extent if bars[1] else 0) - 2 * self.MARGIN
+            h = full.height() - (extent if bars[0] else 0) - 2 * self.MARGIN
+            s = min(max(w, 1) / rect.width(), max(h, 1) / rect.height(), self.FIT_MAX)
+            s = min(max(s * self.zoom_bias, self.MIN_SCALE), self.MAX_SCALE)
+            needed = [
+                bars[0] or scene.width() * s > w + 2 * self.MARGIN,
+                bars[1] or scene.height() * s > h + 2 * self.MARGIN,
+            ]
+            if needed == bars:
+                return s
+            bars = needed
 
     def _zoom_changed(self):
         detail = getattr(self.scene(), "detail", None)
@@ -64,22 +94,9 @@ class ZoomView(QGraphicsView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if self._fitted is not None and not self._scroll_bar_toggled(event):
-            self.fit(self._fitted)
+        if self._fitted is not None and self.maximumViewportSize() != self._fitted_for:
+            self.fit(self._fitted)  # the view itself changed size, not only its scroll bars
         self.view_changed.emit()
-
-    def _scroll_bar_toggled(self, event):
-        """True when the viewport changed only by a scroll bar appearing or going.
-
-        Refitting then would shrink or grow the scene just enough to toggle the bar again,
-        an endless resize loop on a borderline fit.
-        """
-        old, new = event.oldSize(), event.size()
-        if not old.isValid():
-            return False
-        extent = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
-        dw, dh = abs(new.width() - old.width()), abs(new.height() - old.height())
-        return (dw, dh) in ((extent, 0), (0, extent))
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0
