@@ -55,6 +55,7 @@ class BackwardSweep:
             {
                 "dE_ds": (T + 1, B, net.n_hidden),
                 "dA": (T, B, cell.width),
+                "carry": (B, net.n_hidden),  # ∂E/∂s[k] on its way to frame k−1
                 **cell.backward_shapes(T, B),
             },
             net.dtype,
@@ -63,7 +64,8 @@ class BackwardSweep:
         self.dE_ds[0] = 0.0
         rows_dot(self.dZ, p["Wy"].T, out=self.dE_ds[1:])  # ∂E[t]/∂s[t+1], direct, until t
         self._prep = cell.prepare_backward(trace, p, coef=self.dA, bufs=bufs)
-        self._carry_buf = np.empty((B, net.n_hidden), dtype=net.dtype)
+        self._bufs = bufs
+        self._frames = cell.sweep_frames(trace, self._prep, bufs, workspace)
         self._gs = None  # (B, H) ∂E/∂s[k+1] arriving from frame k+1, or None across a cut
         self._gc = None  # (B, H) ∂E/∂c[k+1] arriving from frame k+1 (LSTM)
         self._grads = None
@@ -83,30 +85,21 @@ class BackwardSweep:
         k = self.k
         if k < 0:
             raise RuntimeError("step: the sweep is done; create a new sweep to go again")
-        ds = self.dE_ds[k + 1]
-        if self._gs is not None:
-            ds += self._gs
-        cut = self.bptt_steps is not None and k % self.bptt_steps == 0
-        _, gs, gc = self.net._cell.backward_step(
-            k,
-            ds,
-            self._gc,
-            self._prep,
-            out_da=self.dA[k],
-            out_ds=self._carry_buf,
-            need_prev=k == 0 or not cut,
-        )
-        if k == 0:
-            self.dE_ds[0] = gs
-        self._gs, self._gc = (None, None) if cut else (gs, gc)
-        self.k = k - 1
+        self._run_to(k - 1)
         return k
+
+    def _run_to(self, stop: int) -> None:
+        """Process frames k, k−1, …, stop+1 (the same arithmetic however many at a time)."""
+        self._gs, self._gc = self.net._cell.backward_frames(
+            self.k, stop, self.bptt_steps, self._gs, self._gc, self._prep, self._bufs, self._frames
+        )
+        self.k = stop
 
     @quiet
     def run(self) -> BackwardSweep:
         """Process all remaining frames; returns self."""
-        while self.k >= 0:
-            self._step()
+        if self.k >= 0:
+            self._run_to(-1)
         return self
 
     @quiet

@@ -186,10 +186,8 @@ class Network:
         np.dot(X.reshape(T * B, self.n_in), p["Wx"], out=a.reshape(T * B, cell.width))
         a += p["bs"]
         s[0] = 0.0 if s0 is None else s0
-        work = cell.begin_forward(p, bufs, c0)
-        step = cell.forward_step
-        for t in range(T):
-            step(t, s, a, work)
+        work = cell.begin_forward(p, bufs, c0, workspace=workspace)
+        cell.forward_frames(s, a, work)  # forward_step for t = 0, 1, …, T−1
         c, gates, cache = cell.end_forward(work)
         z = np.dot(s[1:].reshape(T * B, H), p["Wy"]).reshape(T, B, self.n_out)
         z += p["by"]

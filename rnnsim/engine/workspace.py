@@ -89,7 +89,7 @@ class Workspace:
     def __init__(self):
         self._lock = threading.Lock()
         self._flat = {}  # role → 1-D ndarray, reused while large enough and of the same dtype
-        self._views = {}  # role → (shapes, dtype, flat, views) of the last block handed out
+        self._views = {}  # role → (shapes, dtype, flat, views, memo) of the last block handed out
 
     def __reduce__(self):
         return (Workspace, ())
@@ -119,13 +119,33 @@ class Workspace:
         if flat is None or flat.dtype != dtype or flat.size < total:
             flat = self._flat[role] = alloc_flat(total, dtype)
         views = carve(flat[:total], shapes)
-        self._views[role] = (dict(shapes), dtype, flat, views)
+        self._views[role] = (dict(shapes), dtype, flat, views, {})
         return dict(views)
+
+    def memo(self, role: str, name: str, key: tuple, make):
+        """``make()``, kept with the block of ``role`` for as long as that block and ``key``
+        (objects compared by identity) stay the same: per-frame views of the block's arrays,
+        which cost ~0.2 µs each to slice, are made once instead of on every call."""
+        memo = self._views[role][4]
+        kept = memo.get(name)
+        if kept is not None and len(kept[0]) == len(key):
+            if all(a is b for a, b in zip(kept[0], key, strict=True)):
+                return kept[1]
+        value = make()
+        memo[name] = (key, value)
+        return value
 
     def release(self) -> None:
         """Drop the kept blocks (their memory returns to the allocator)."""
         self._flat.clear()
         self._views.clear()
+
+
+def get_memo(workspace, role: str, name: str, key: tuple, make):
+    """``workspace.memo(role, ...)`` when a workspace is given, else ``make()``."""
+    if workspace is None:
+        return make()
+    return workspace.memo(role, name, key, make)
 
 
 def get_block(workspace, role: str, shapes: dict, dtype) -> dict:

@@ -97,16 +97,24 @@ class Cell:
         """Shapes of the scratch arrays ``prepare_backward`` may take as ``bufs`` (name → shape)."""
         return {"WsT": (self.width, self.n_hidden)}
 
-    def begin_forward(self, p, bufs, c0) -> dict:
+    def begin_forward(self, p, bufs, c0, workspace=None) -> dict:
         """Prepare one forward pass; returns the work dict ``forward_step`` uses.
 
-        ``bufs`` holds uninitialised arrays of ``trace_shapes`` (and ``s``, ``a``).
+        ``bufs`` holds uninitialised arrays of ``trace_shapes`` (and ``s``, ``a``);
+        ``workspace`` is the one they come from (or None), for views kept between calls.
         """
         raise NotImplementedError
 
     def forward_step(self, t, s, a, work) -> None:
         """Complete a[t] (which holds x_t·W_x + b_s) and write s[t+1] (and cell-specific values)."""
         raise NotImplementedError
+
+    def forward_frames(self, s, a, work) -> None:
+        """``forward_step`` for every frame t = 0, 1, …, T−1 in turn (a cell may run the same
+        arithmetic in a loop of its own, with fewer Python steps per frame)."""
+        step = self.forward_step
+        for t in range(a.shape[0]):
+            step(t, s, a, work)
 
     def end_forward(self, work) -> tuple:
         """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward."""
@@ -148,6 +156,35 @@ class Cell:
             ∂E/∂a[t] (..., B, G); ∂E/∂s[t] and ∂E/∂c[t] (..., B, H), or None.
         """
         raise NotImplementedError
+
+    def sweep_frames(self, trace, prep, bufs, workspace=None):
+        """Per-frame views for ``backward_frames`` (made once per workspace block), or None."""
+        return None
+
+    def backward_frames(self, k, stop, cut_every, gs, gc, prep, bufs, frames=None):
+        """Frames k, k−1, …, stop+1 of a BackwardSweep (see ``bptt.BackwardSweep``).
+
+        ``gs``, ``gc``: ∂E/∂s[k+1] and ∂E/∂c[k+1] arriving from frame k+1 (None across a cut
+        or at the start). ``bufs`` is the sweep's block: ``dE_ds`` (T+1, B, H) holds the direct
+        gradients ∂E[t]/∂s[t+1] and receives the totals, ``dA`` the coefficients of
+        ``prepare_backward`` and receives ∂E/∂a, ``carry`` (B, H) is scratch for ∂E/∂s[t].
+        Truncation every ``cut_every`` frames (None: full BPTT). After frame 0 it writes
+        ``dE_ds[0]`` = ∂E/∂s0. Returns the (gs, gc) carried on to frame ``stop``.
+        """
+        dE_ds, dA, carry = bufs["dE_ds"], bufs["dA"], bufs["carry"]
+        for t in range(k, stop, -1):
+            ds = dE_ds[t + 1]
+            if gs is not None:
+                ds += gs  # ∂E/∂s[t+1]: direct, and through s[t+2]
+            cut = cut_every is not None and t % cut_every == 0
+            _, gs, gc = self.backward_step(
+                t, ds, gc, prep, out_da=dA[t], out_ds=carry, need_prev=t == 0 or not cut
+            )
+            if t == 0:
+                dE_ds[0] = gs
+            if cut:
+                gs = gc = None
+        return gs, gc
 
     def weight_grads(self, trace, dA, prep) -> dict:
         """Gradients of Wx, Ws, bs from dA = ∂E/∂a (T, B, G), as single stacked matmuls."""

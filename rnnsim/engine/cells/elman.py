@@ -27,7 +27,7 @@ class ElmanCell(Cell):
     blocks = 1
     gate_names = ()
 
-    def begin_forward(self, p, bufs, c0):
+    def begin_forward(self, p, bufs, c0, workspace=None):
         return {"Ws": p["Ws"], "tmp": np.empty_like(bufs["s"][0])}
 
     def forward_step(self, t, s, a, work):

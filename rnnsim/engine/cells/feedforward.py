@@ -37,7 +37,7 @@ class FeedForwardCell(Cell):
         p["Ws"] = np.zeros_like(p["Ws"])
         return p
 
-    def begin_forward(self, p, bufs, c0):
+    def begin_forward(self, p, bufs, c0, workspace=None):
         return {}
 
     def forward_step(self, t, s, a, work):

@@ -54,7 +54,7 @@ class GRUCell(Cell):
             "dsz": (B, H),
         }
 
-    def begin_forward(self, p, bufs, c0):
+    def begin_forward(self, p, bufs, c0, workspace=None):
         H, s0, a, act = self.n_hidden, bufs["s"][0], bufs["a"], bufs["act"]
         dt = s0.dtype
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
+from ..workspace import get_memo
 from .base import Cell, rows_dot, transposed
 
 
@@ -64,7 +65,7 @@ class LSTMCell(Cell):
         H = self.n_hidden
         return {**super().backward_shapes(T, B), "K": (T, B, H), "dct": (B, H), "dc": (B, H)}
 
-    def begin_forward(self, p, bufs, c0):
+    def begin_forward(self, p, bufs, c0, workspace=None):
         H, c, act, a = self.n_hidden, bufs["c"], bufs["act"], bufs["a"]
         c[0] = 0.0 if c0 is None else c0
         dt = c.dtype
@@ -85,6 +86,10 @@ class LSTMCell(Cell):
             "Ws": p["Ws"],
             "tmp": np.empty_like(a[0]),
             "tmpH": np.empty_like(c[0]),
+            # (s[t], a[t], act[t], i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]) per frame
+            "frames": None
+            if rest
+            else get_memo(workspace, "forward", "lstm", (), lambda: _frames(bufs)),
             "c": c,
             "act": act,
             "tc": bufs["tc"],
@@ -127,6 +132,27 @@ class LSTMCell(Cell):
         work["phi"](c_next, out=tc)
         np.multiply(O[t], tc, out=s[t + 1])  # s[t+1] = o ⊙ Φ(c[t+1])
 
+    def forward_frames(self, s, a, work):
+        if work["frames"] is None:  # Φ neither tanh nor σ: frame by frame
+            return super().forward_frames(s, a, work)
+        Ws, tmp, tmpH, phi = work["Ws"], work["tmp"], work["tmpH"], work["phi"]
+        before, times, plus = work["affine"]
+        dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
+        # forward_step's arithmetic, call for call, with the frames' views made beforehand
+        for s_t, a_t, act, i, f, o, g, c_t, c_next, tc, s_next in work["frames"]:
+            dot(s_t, Ws, tmp)
+            add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
+            mul(a_t, before, act)
+            tanh(act, act)
+            mul(act, times, act)
+            add(act, plus, act)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
+            mul(f, c_t, c_next)
+            mul(i, g, tmpH)
+            add(c_next, tmpH, c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
+            phi(c_next, tc)
+            mul(o, tc, s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
+        return None
+
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         return work["c"], gates, {"act": work["act"], "tc": work["tc"]}
@@ -159,6 +185,46 @@ class LSTMCell(Cell):
             "dc": None if bufs is None else bufs["dc"],
         }
 
+    def sweep_frames(self, trace, prep, bufs, workspace=None):
+        if prep["dct"] is None:
+            return None
+        return get_memo(
+            workspace,
+            "sweep",
+            "lstm",
+            (trace.cache["act"], prep["Q"], prep["K"]),
+            lambda: _sweep_frames(bufs["dE_ds"], prep),
+        )
+
+    def backward_frames(self, k, stop, cut_every, gs, gc, prep, bufs, frames=None):
+        if frames is None:
+            return super().backward_frames(k, stop, cut_every, gs, gc, prep, bufs)
+        dct, dc, WsT, carry = prep["dct"], prep["dc"], prep["WsT"], bufs["carry"]
+        dct2 = dct[:, None, :]  # (B, 1, H): δc for the i and f blocks at once
+        add, mul, dot = np.add, np.multiply, np.dot
+        # backward_step's arithmetic, call for call; dA[t] holds the coefficients Q[t] and
+        # becomes ∂E/∂a[t] in place
+        for t in range(k, stop, -1):
+            ds, da, da_if, da_o, da_g, K, f = frames[t]
+            if gs is not None:
+                add(ds, gs, ds)  # δs = ∂E/∂s[t+1]: direct, and through s[t+2]
+            mul(ds, K, dct)
+            if gc is not None:
+                add(dct, gc, dct)  # δc = δc_in + δs ⊙ o ⊙ Φ'(c[t+1])
+            mul(dct2, da_if, da_if)  # ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i), ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
+            mul(ds, da_o, da_o)  # ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)
+            mul(dct, da_g, da_g)  # ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
+            if t and cut_every is not None and t % cut_every == 0:
+                gs = gc = None  # truncation: nothing flows back into frame t−1
+                continue
+            gs = dot(da, WsT, carry)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
+            gc = mul(dct, f, dc)  # ∂E/∂c[t] = δc ⊙ f
+        if stop < 0:
+            bufs["dE_ds"][0] = gs
+            if cut_every is not None:
+                gs = gc = None
+        return gs, gc
+
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
         lead = ds.shape[:-1]
@@ -177,3 +243,25 @@ class LSTMCell(Cell):
         ds_prev = dot(da, prep["WsT"], out=out_ds)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
         dc_prev = np.multiply(dct, prep["f"][t], out=prep["dc"] if scratch else None)
         return da, ds_prev, dc_prev  # ∂E/∂c[t] = δc ⊙ f
+
+
+def _frames(bufs):
+    """The forward's per-frame views (s[t], a[t], act[t], i, f, o, g, c[t], c[t+1], Φ(c[t+1]),
+    s[t+1]) of the block ``bufs``."""
+    s, a, act, c, tc = bufs["s"], bufs["a"], bufs["act"], bufs["c"], bufs["tc"]
+    H = c.shape[-1]
+    frames = []
+    for t in range(a.shape[0]):
+        i, f, o, g = (act[t][:, j * H : (j + 1) * H] for j in range(4))
+        frames.append((s[t], a[t], act[t], i, f, o, g, c[t], c[t + 1], tc[t], s[t + 1]))
+    return frames
+
+
+def _sweep_frames(dE_ds, prep):
+    """The sweep's per-frame views (∂E/∂s[t+1], dA[t], its i-f, o and g blocks, K[t], f[t])."""
+    Q, K, f = prep["Q"], prep["K"], prep["f"]
+    T, B, G = Q.shape
+    Q4 = Q.reshape(T, B, 4, G // 4)
+    return [
+        (dE_ds[t + 1], Q[t], Q4[t, :, :2], Q4[t, :, 2], Q4[t, :, 3], K[t], f[t]) for t in range(T)
+    ]
