@@ -8,6 +8,9 @@ from ..activations import SIGMOID
 from ..workspace import get_memo
 from .base import Cell, rows_dot, transposed
 
+# Bytes of the backward coefficients Q (T, B, 4H) a sweep forms at a time, ahead of itself
+COEF_BYTES = 256 * 1024
+
 
 class LSTMCell(Cell):
     """LSTM cell with input, forget and output gates and a candidate.
@@ -158,32 +161,48 @@ class LSTMCell(Cell):
         return work["c"], gates, {"act": work["act"], "tc": work["tc"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
-        H, act, tc = self.n_hidden, trace.cache["act"], trace.cache["tc"]
+        H, act = self.n_hidden, trace.cache["act"]
         T, B = act.shape[:2]
-        i, f, o, g = (act[:, :, j * H : (j + 1) * H] for j in range(4))
         Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
-        SIGMOID.df(None, act[:, :, : 3 * H], out=Q[:, :, : 3 * H])
-        self.phi.df(trace.a[:, :, 3 * H :], g, out=Q[:, :, 3 * H :])
-        Q[:, :, :H] *= g
-        Q[:, :, H : 2 * H] *= trace.c[:-1]
-        Q[:, :, 2 * H : 3 * H] *= tc
-        Q[:, :, 3 * H :] *= i
-        # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c)
-        K = self.phi.df(trace.c[1:], tc, out=None if bufs is None else bufs["K"])
-        K *= o
+        K = np.empty_like(trace.c[1:]) if bufs is None else bufs["K"]
         Q4 = Q.reshape(T, B, 4, H)
-        return {
+        prep = {
             "Q": Q,
             "Q_if": Q4[:, :, :2],  # (T, B, 2, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f)
             "Q_o": Q4[:, :, 2],  # (T, B, H) Φ(c[t+1]) ⊙ σ'(a_o)
             "Q_g": Q4[:, :, 3],  # (T, B, H) i ⊙ Φ'(a_g)
-            "K": K,
-            "f": f,
+            "K": K,  # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c): o ⊙ Φ'(c[t+1])
+            "f": act[:, :, H : 2 * H],
             "WsT": transposed(p["Ws"], bufs, "WsT"),
             # the sweep's (B, H) scratch for δc and ∂E/∂c[t] (None: fresh arrays)
             "dct": None if bufs is None else bufs["dct"],
             "dc": None if bufs is None else bufs["dc"],
+            "trace": trace,
+            "ready": T,  # Q[t], K[t] are formed for t >= ready
         }
+        if bufs is None:
+            self.coefficients(prep, 0, T)
+        return prep
+
+    def coefficients(self, prep, lo, hi):
+        """Q[t] and K[t] for frames lo <= t < hi, all of them in one pass per term.
+
+        The sweep forms them a few frames ahead of itself (``COEF_BYTES`` of Q at a time):
+        at large sizes the frames' values are then still in the cache when the sweep reads
+        them; at small sizes that is every frame at once, a handful of NumPy calls in all.
+        """
+        H, tr = self.n_hidden, prep["trace"]
+        act, tc, Q = tr.cache["act"][lo:hi], tr.cache["tc"][lo:hi], prep["Q"][lo:hi]
+        i, g = act[:, :, :H], act[:, :, 3 * H :]
+        SIGMOID.df(None, act[:, :, : 3 * H], out=Q[:, :, : 3 * H])
+        self.phi.df(tr.a[lo:hi, :, 3 * H :], g, out=Q[:, :, 3 * H :])
+        Q[:, :, :H] *= g
+        Q[:, :, H : 2 * H] *= tr.c[lo:hi]
+        Q[:, :, 2 * H : 3 * H] *= tc
+        Q[:, :, 3 * H :] *= i
+        K = self.phi.df(tr.c[lo + 1 : hi + 1], tc, out=prep["K"][lo:hi])
+        K *= act[:, :, 2 * H : 3 * H]
+        prep["ready"] = min(prep["ready"], lo)
 
     def sweep_frames(self, trace, prep, bufs, workspace=None):
         if prep["dct"] is None:
@@ -202,9 +221,12 @@ class LSTMCell(Cell):
         dct, dc, WsT, carry = prep["dct"], prep["dc"], prep["WsT"], bufs["carry"]
         dct2 = dct[:, None, :]  # (B, 1, H): δc for the i and f blocks at once
         add, mul, dot = np.add, np.multiply, np.dot
+        ahead = max(1, COEF_BYTES // dct2.nbytes // 4)  # frames of coefficients at a time
         # backward_step's arithmetic, call for call; dA[t] holds the coefficients Q[t] and
         # becomes ∂E/∂a[t] in place
         for t in range(k, stop, -1):
+            if t < prep["ready"]:
+                self.coefficients(prep, max(0, t + 1 - ahead), t + 1)
             ds, da, da_if, da_o, da_g, K, f = frames[t]
             if gs is not None:
                 add(ds, gs, ds)  # δs = ∂E/∂s[t+1]: direct, and through s[t+2]
