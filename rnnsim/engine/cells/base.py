@@ -19,6 +19,11 @@ import numpy as np
 from ..activations import Activation
 from ..init import init_matrix
 
+# Bytes of backward coefficients (frames of dA) a sweep forms at a time, just ahead of the
+# frames it processes: at large sizes each frame's values are then still in the cache when the
+# sweep reads them; at teaching sizes that is every frame at once (a handful of NumPy calls).
+COEF_BYTES = 256 * 1024
+
 
 def rows_dot(a, W, out=None):
     """a·W over the last axis of ``a`` (..., K) with W (K, M), as one BLAS call when possible.
@@ -172,7 +177,10 @@ class Cell:
         ``dE_ds[0]`` = ∂E/∂s0. Returns the (gs, gc) carried on to frame ``stop``.
         """
         dE_ds, dA, carry = bufs["dE_ds"], bufs["dA"], bufs["carry"]
+        ahead = max(1, COEF_BYTES // dA[0].nbytes)
         for t in range(k, stop, -1):
+            if t < prep.get("ready", 0):  # a cell that forms its coefficients as it goes
+                self.coefficients(prep, max(0, t + 1 - ahead), t + 1)
             ds = dE_ds[t + 1]
             if gs is not None:
                 ds += gs  # ∂E/∂s[t+1]: direct, and through s[t+2]
@@ -185,6 +193,12 @@ class Cell:
             if cut:
                 gs = gc = None
         return gs, gc
+
+    def coefficients(self, prep, lo, hi) -> None:
+        """Form the backward coefficients of frames lo <= t < hi into ``prep`` (cells whose
+        ``prepare_backward`` leaves them to the sweep: ``prep["ready"]`` = the lowest frame
+        formed so far)."""
+        raise NotImplementedError
 
     def weight_grads(self, trace, dA, prep) -> dict:
         """Gradients of Wx, Ws, bs from dA = ∂E/∂a (T, B, G), as single stacked matmuls."""

@@ -96,30 +96,43 @@ class GRUCell(Cell):
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         H, act = self.n_hidden, trace.cache["act"]
-        z, r, n = (act[:, :, j * H : (j + 1) * H] for j in range(3))
-        s_prev = trace.s[:-1]
         P = np.empty_like(act) if coef is None else coef  # (T, B, 3H) a_z, a_r (per δrs), a_n
-        SIGMOID.df(None, act[:, :, : 2 * H], out=P[:, :, : 2 * H])
-        self.phi.df(trace.a[:, :, 2 * H :], n, out=P[:, :, 2 * H :])
-        tmp = np.subtract(s_prev, n, out=None if bufs is None else bufs["tmp"])  # (T, B, H)
-        P[:, :, :H] *= tmp
-        P[:, :, H : 2 * H] *= s_prev
-        np.subtract(1.0, z, out=tmp)
-        P[:, :, 2 * H :] *= tmp
         Ws = p["Ws"]
-        return {
+        prep = {
             "P": P,
             "P_z": P[:, :, :H],  # (T, B, H) (s[t] − n) ⊙ σ'(a_z)
             "P_r": P[:, :, H : 2 * H],  # (T, B, H) s[t] ⊙ σ'(a_r)
             "P_n": P[:, :, 2 * H :],  # (T, B, H) (1 − z) ⊙ Φ'(a_n)
-            "z": z,
-            "r": r,
+            "z": act[:, :, :H],
+            "r": act[:, :, H : 2 * H],
             "WzrT": transposed(Ws[:, : 2 * H], bufs, "WzrT"),
             "WnT": transposed(Ws[:, 2 * H :], bufs, "WnT"),
             # the sweep's (B, H) scratch for δrs and δ ⊙ z (None: fresh arrays)
             "drs": None if bufs is None else bufs["drs"],
             "dsz": None if bufs is None else bufs["dsz"],
+            "tmp": np.empty_like(trace.s[1:]) if bufs is None else bufs["tmp"],
+            "trace": trace,
+            "ready": act.shape[0],  # P[t] is formed for t >= ready
         }
+        if bufs is None:
+            self.coefficients(prep, 0, act.shape[0])
+        return prep
+
+    def coefficients(self, prep, lo, hi):
+        """P[t] for frames lo <= t < hi, one pass per term (the sweep forms them
+        ``COEF_BYTES`` at a time, just ahead of itself)."""
+        H, tr = self.n_hidden, prep["trace"]
+        act, P, tmp = tr.cache["act"][lo:hi], prep["P"][lo:hi], prep["tmp"][lo:hi]
+        z, n = act[:, :, :H], act[:, :, 2 * H :]
+        s_prev = tr.s[lo:hi]
+        SIGMOID.df(None, act[:, :, : 2 * H], out=P[:, :, : 2 * H])
+        self.phi.df(tr.a[lo:hi, :, 2 * H :], n, out=P[:, :, 2 * H :])
+        np.subtract(s_prev, n, out=tmp)  # (hi − lo, B, H)
+        P[:, :, :H] *= tmp
+        P[:, :, H : 2 * H] *= s_prev
+        np.subtract(1.0, z, out=tmp)
+        P[:, :, 2 * H :] *= tmp
+        prep["ready"] = min(prep["ready"], lo)
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden

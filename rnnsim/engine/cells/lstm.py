@@ -6,10 +6,7 @@ import numpy as np
 
 from ..activations import SIGMOID
 from ..workspace import get_memo
-from .base import Cell, rows_dot, transposed
-
-# Bytes of the backward coefficients Q (T, B, 4H) a sweep forms at a time, ahead of itself
-COEF_BYTES = 256 * 1024
+from .base import COEF_BYTES, Cell, rows_dot, transposed
 
 
 class LSTMCell(Cell):
@@ -185,12 +182,8 @@ class LSTMCell(Cell):
         return prep
 
     def coefficients(self, prep, lo, hi):
-        """Q[t] and K[t] for frames lo <= t < hi, all of them in one pass per term.
-
-        The sweep forms them a few frames ahead of itself (``COEF_BYTES`` of Q at a time):
-        at large sizes the frames' values are then still in the cache when the sweep reads
-        them; at small sizes that is every frame at once, a handful of NumPy calls in all.
-        """
+        """Q[t] and K[t] for frames lo <= t < hi, one pass per term (the sweep forms them
+        ``COEF_BYTES`` of Q at a time, just ahead of itself)."""
         H, tr = self.n_hidden, prep["trace"]
         act, tc, Q = tr.cache["act"][lo:hi], tr.cache["tc"][lo:hi], prep["Q"][lo:hi]
         i, g = act[:, :, :H], act[:, :, 3 * H :]
@@ -221,7 +214,7 @@ class LSTMCell(Cell):
         dct, dc, WsT, carry = prep["dct"], prep["dc"], prep["WsT"], bufs["carry"]
         dct2 = dct[:, None, :]  # (B, 1, H): δc for the i and f blocks at once
         add, mul, dot = np.add, np.multiply, np.dot
-        ahead = max(1, COEF_BYTES // dct2.nbytes // 4)  # frames of coefficients at a time
+        ahead = max(1, COEF_BYTES // bufs["dA"][0].nbytes)  # frames of coefficients at a time
         # backward_step's arithmetic, call for call; dA[t] holds the coefficients Q[t] and
         # becomes ∂E/∂a[t] in place
         for t in range(k, stop, -1):
