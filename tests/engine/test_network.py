@@ -52,6 +52,27 @@ def test_stepped_sweep_is_bit_identical(cell, bptt):
         np.testing.assert_array_equal(sweep.grads()[name], grads[name])
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("bptt", [None, 4])
+def test_stepped_sweep_is_bit_identical_where_coefficients_come_in_parts(cell, bptt):
+    """B = 64, H = 32: the sweep forms its coefficients (256 KiB at a time) in parts."""
+    net = Network.create(cell, 3, 32, 3, seed=3)
+    X, D, mask, s0 = make_data(net, 11, 64, np.random.default_rng(3))
+    loss, grads = net.loss_and_grads(X, D, mask, s0, bptt_steps=bptt)
+    sweep = net.sweep(net.forward(X, s0), D, mask, bptt_steps=bptt)
+    dE_ds = []
+    while not sweep.done:
+        k = sweep.step()
+        dE_ds.append(sweep.dE_ds[k + 1].copy())  # final once frame k is processed
+    whole = net.sweep(net.forward(X, s0), D, mask, bptt_steps=bptt).run()
+    assert sweep.loss == loss
+    np.testing.assert_array_equal(np.stack(dE_ds[::-1]), whole.dE_ds[1:])
+    np.testing.assert_array_equal(sweep.dE_ds[0], whole.dE_ds[0])
+    np.testing.assert_array_equal(sweep.dA, whole.dA)
+    for name in net.params:
+        np.testing.assert_array_equal(sweep.grads()[name], grads[name])
+
+
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_dE_ds0_is_the_gradient_with_respect_to_s0(cell):
     net = Network.create(cell, 2, 3, 2, output="sigmoid", loss="binary_cross_entropy", seed=3)
@@ -188,6 +209,45 @@ def test_matches_torch_autograd_for_elman_tanh():
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
     for name, g in ref.items():
         np.testing.assert_allclose(grads[name], g.numpy(), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("B", [3, 32])
+def test_matches_torch_autograd_for_lstm(B):
+    """B = 32 at H = 40: the sweep forms its coefficients a few frames at a time."""
+    torch = pytest.importorskip("torch")
+    H, T = 40, 9
+    net = Network.create("lstm", 3, H, 4, output="softmax", loss="cross_entropy", seed=7)
+    X, D, mask, s0 = make_data(net, T, B, np.random.default_rng(7))
+    loss, grads = net.loss_and_grads(X, D, mask, s0)
+
+    rnn = torch.nn.LSTM(3, H, dtype=torch.float64)
+    lin = torch.nn.Linear(H, 4, dtype=torch.float64)
+    order = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]  # ours i, f, o, g; torch's i, f, g, o
+    p = net.params
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.from_numpy(p["Wx"][:, order].T.copy()))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(p["Ws"][:, order].T.copy()))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(p["bs"][order]))
+        rnn.bias_hh_l0.zero_()
+        lin.weight.copy_(torch.from_numpy(p["Wy"].T.copy()))
+        lin.bias.copy_(torch.from_numpy(p["by"]))
+    c0 = torch.zeros(1, B, H, dtype=torch.float64)
+    out, _ = rnn(torch.from_numpy(X), (torch.from_numpy(s0)[None], c0))
+    logp = torch.log_softmax(lin(out), dim=-1)
+    t_loss = -(torch.from_numpy(mask)[:, :, None] * torch.from_numpy(D) * logp).sum() / B
+    t_loss.backward()
+    back = np.argsort(order)
+    ref = {
+        "Wx": rnn.weight_ih_l0.grad.T.numpy()[:, back],
+        "Ws": rnn.weight_hh_l0.grad.T.numpy()[:, back],
+        "bs": rnn.bias_ih_l0.grad.numpy()[back],
+        "Wy": lin.weight.grad.T.numpy(),
+        "by": lin.bias.grad.numpy(),
+    }
+    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
+    for name, g in ref.items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-8, atol=1e-12, err_msg=name)
 
 
 def test_each_forward_and_sweep_owns_its_arrays():
