@@ -13,9 +13,10 @@ import time
 
 from rnnsim import __version__, package_data
 from rnnsim.gui import desktop_entry, system_check
+from rnnsim.gui.ctrl_c import CloseOnCtrlC
 from rnnsim.sim import load_experiment
 from rnnsim.sim.resume import is_state_file, stored_experiment
-from rnnsim.usage import Parser
+from rnnsim.usage import EXIT_INTERRUPTED, Parser
 
 __all__ = ["MainWindow", "app_icon", "parse_args", "render_after_steps", "run", "setup_application"]
 
@@ -117,11 +118,20 @@ def run(argv=None):
                 window.deleteLater()
                 app.processEvents()
         return 0
-    window = MainWindow(experiment)
-    if state:
-        window.open_experiment(state)
-    window.show()
-    return app.exec()
+    # Ctrl-C in the terminal closes the window, also while it is being built (the close waits
+    # for the event loop)
+    with CloseOnCtrlC(app.closeAllWindows) as ctrl_c:
+        window = MainWindow(experiment)
+        try:
+            if state:
+                window.open_experiment(state)
+            window.show()
+            code = app.exec()
+        finally:
+            window.shutdown()  # idempotent: closing the window did it unless exec failed
+            window.deleteLater()
+            app.processEvents()
+    return EXIT_INTERRUPTED if ctrl_c.interrupted else code
 
 
 def _read_start(path):

@@ -1,6 +1,9 @@
 """How the window starts: a saved run opens trained (``rnnsim gui DIR/run.npz``), the
 application's name, version and icon, and the check for the xcb system libraries."""
 
+import os
+import signal
+
 import numpy as np
 
 import rnnsim.gui as gui
@@ -89,3 +92,38 @@ def test_the_menu_entry_points_at_this_installation(tmp_path, monkeypatch, capsy
     lines = entry.read_text().splitlines()
     assert 'Exec="/opt/my env/bin/rnnsim-gui" %f' in lines and "Icon=rnnsim" in lines
     assert icon.read_bytes() == package_data.path("icons", "rnnsim.svg").read_bytes()
+
+
+def test_ctrl_c_closes_the_window_quietly(qapp, qtbot, capsys):
+    """A SIGINT while Qt's loop waits wakes it (no Python code need run) and closes."""
+    from PySide6.QtWidgets import QWidget
+
+    from rnnsim.gui.ctrl_c import CloseOnCtrlC
+
+    window = QWidget()
+    window.show()
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with CloseOnCtrlC(window.close) as ctrl_c:
+            os.kill(os.getpid(), signal.SIGINT)
+            qtbot.waitUntil(lambda: ctrl_c.interrupted and not window.isVisible())
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL  # a second one ends it
+    finally:
+        window.deleteLater()
+    assert signal.getsignal(signal.SIGINT) is before
+    assert capsys.readouterr().err == "rnnsim gui: Ctrl-C: closing the window\n"
+
+
+def test_ctrl_c_in_the_running_window_exits_130(qapp, tmp_path, monkeypatch, capsys):
+    """``rnnsim gui`` to the end: Ctrl-C during ``app.exec()`` closes the window (its worker
+    stopped, its layout saved) and the command exits 130, with one line and no traceback."""
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.setattr(system_check, "xcb_problem", lambda: None)
+    interrupt = QTimer(singleShot=True, interval=0)
+    interrupt.timeout.connect(lambda: os.kill(os.getpid(), signal.SIGINT))
+    interrupt.start()
+    assert gui.run([]) == 130
+    assert capsys.readouterr().err == "rnnsim gui: Ctrl-C: closing the window\n"
+    assert (tmp_path / "settings.ini").is_file()  # closed as by its close button
