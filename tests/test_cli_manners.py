@@ -178,6 +178,9 @@ def test_ctrl_c_in_train_stops_and_writes_everything(tmp_path):
     assert metrics["interrupted"] is True and metrics["updates"] == result["updates"]
     with np.load(out / "run.npz") as state:
         assert int(state["updates"]) == result["updates"]
+    notice = f"Ctrl-C stopped training after update {result['updates']}"
+    assert f"| interrupted | {notice} |" in (out / "report.md").read_text()
+    assert notice in (out / "report.html").read_text()
 
 
 @pytest.mark.slow

@@ -163,8 +163,13 @@ def report_html(experiment, results: dict, plots, canvas_files, files=DEFAULT_FI
 
 
 def training_notices(results: dict) -> list[tuple[str, str]]:
-    """Rows for a divergence (``results["diverged"]``) or a loss warning (``"warning"``)."""
+    """Rows for a run stopped by Ctrl-C (``results["interrupted"]``), a divergence
+    (``"diverged"``) or a loss warning (``"warning"``)."""
     rows = []
+    if results.get("interrupted"):
+        rows.append(
+            ("interrupted", f"Ctrl-C stopped training after update {results.get('updates')}")
+        )
     d = results.get("diverged")
     if d:
         back = (
