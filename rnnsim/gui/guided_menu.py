@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMenu
 from rnnsim.gui.compare_view import CompareView
 from rnnsim.gui.screen_fit import initial_size
 from rnnsim.gui.sweep_view import SweepView
-from rnnsim.sim.presets import list_presets
+from rnnsim.sim.presets import DEFAULT_PRESET, list_presets, load_preset, preset_names
 
 FIRST = "no-memory"  # the lecture opens with a network without memory
 
@@ -153,6 +153,21 @@ def set_up_lesson(window, preset) -> None:
         dock = plots.docks[list(plots.plots).index(preset.plot)]
         dock.show()
         dock.raise_()
+
+
+def set_up_default_lesson(window) -> None:
+    """The window opens on the default experiment, the preset ``wolf``: its header shows the
+    guide's steps, so set up the guide's lesson too (Train N's budget, "Gradient of", the
+    plot in front), as Guided ▸ would. Call before the remembered layout is restored: what
+    the user chose last time (Train N, the view) wins."""
+    if DEFAULT_PRESET not in preset_names():
+        return
+    try:
+        preset = load_preset(DEFAULT_PRESET)
+    except ValueError:  # a broken preset file: default_experiment() warned already
+        return
+    if preset.experiment == window.experiment:
+        set_up_lesson(window, preset)
 
 
 def _own(window, view):

@@ -11,7 +11,7 @@ from rnnsim.gui import app_icon
 from rnnsim.gui import settings as prefs
 from rnnsim.gui.actions import Actions, FileMenu, build_toolbar
 from rnnsim.gui.canvas import NetworkCanvas, Selection
-from rnnsim.gui.guided_menu import install_guided_menu
+from rnnsim.gui.guided_menu import install_guided_menu, set_up_default_lesson
 from rnnsim.gui.keys import StepKeys
 from rnnsim.gui.notices import ERROR, NoticeBoard
 from rnnsim.gui.panels.header import ExperimentHeader, with_header
@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.resize(*initial_size(self))
         default_sizes(self)
         self._give_plots_room()
+        if experiment is None:
+            set_up_default_lesson(self)
         prefs.restore_layout(self.settings, self)
         self.screen_fit = ScreenFit(self, size=initial_size(self))
         self.view_actions = ViewActions(self)

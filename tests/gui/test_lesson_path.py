@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QTextDocument
 
+from rnnsim.gui.number_format import number
 from rnnsim.gui.settings import open_settings
 from rnnsim.sim.presets import load_preset
 from tests.tasks.training import one_blas_thread
@@ -175,6 +176,39 @@ def test_questions_in_other_words_and_a_completion(window, qtbot):
     out_of_vocabulary_asks_first_and_undo_restores(
         window, qtbot, window.snapshot.experiment, before, 0
     )
+
+
+def test_a_question_shows_its_target_and_loss_once_the_frame_has_run(window, qtbot):
+    """`-> wolf` is d_3: shown with E_3 on the strip, under the frame on the unfolded canvas
+    and with the folded network's prediction, only once the forward sweep reached it."""
+    panel = window.sequence_panel
+    type_into(qtbot, panel, "bear tree -> wolf")
+    qtbot.keyClick(panel.edit, Qt.Key.Key_Return)
+    idle(
+        window, qtbot, lambda s: s.input_tokens == ("bear", "tree", "wolf/dog") and s.cursor.t == 3
+    )
+    snap = window.snapshot
+    lines = [b.text().split("\n") for b in panel.buttons]
+    assert [len(line) for line in lines] == [3, 3, 4]  # no target on the first two frames
+    assert lines[2][3] == f"d₃ wolf · E₃ {number(snap.E[2], 2)}"
+    unfolded = window.canvas.unfolded_scene.items_by_id
+    assert [unfolded[("target", j)].text() for j in (1, 2, 3)] == ["", "", "d₃ = wolf"]
+    assert window.canvas.folded_scene.items_by_id["pred"].text().endswith("target d₃ = wolf")
+    window.actions.actionStepBack.trigger()  # t = 2: the last frame has not run, no answer
+    idle(window, qtbot, lambda s: s.cursor.t == 2 and s.cursor.phase == "forward")
+    assert len(panel.buttons[2].text().split("\n")) == 2
+    assert unfolded[("target", 3)].text() == ""
+    assert "target" not in window.canvas.folded_scene.items_by_id["pred"].text()
+
+
+def test_the_window_opens_on_the_wolf_lesson_set_up(window):
+    """The default experiment is the preset wolf: Train N and "Gradient of" are its guide's
+    (first launch; a remembered Train N wins, test_main_window.py)."""
+    preset = load_preset("wolf")
+    assert window.snapshot.experiment == preset.experiment
+    assert window.train_n.value() == preset.updates == 300
+    assert window.canvas.unfolded_scene.grad_source == "last"  # Gradient of: E_T
+    assert window.canvas.mode.currentText() == "Folded + unfolded"
 
 
 def test_a_preset_sets_up_its_lesson_and_the_header_follows_the_steps(window, qtbot):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
 from rnnsim.gui.canvas.marks import CanvasArrow, GateBars
-from rnnsim.gui.canvas.notation import html_sub
+from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.readout import prediction_text
 from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem
 from rnnsim.gui.canvas.unfolded_update import current_column
@@ -227,7 +227,10 @@ class FoldedScene(QGraphicsScene):
             items["x"].set_data(x, scales.inputs.argb(x))
             items["y"].set_data(y, scales.outputs.argb(y))
             items["token"].set_text(snap.input_tokens[frame])
-            items["pred"].set_text(prediction_text(y, snap.output_names, scales.output_kind, 3))
+            pred = prediction_text(y, snap.output_names, scales.output_kind, 3)
+            if snap.mask[frame] and frame < len(snap.target_tokens):
+                pred += f"\ntarget {sub('d', j)} = {snap.target_tokens[frame]}"
+            items["pred"].set_text(pred)
         else:
             for name in ("x", "y"):
                 items[name].set_data(None, None)

@@ -211,6 +211,7 @@ class UnfoldedScene(QGraphicsScene):
         )
         token = CanvasText("", size=9.5, bold=True)
         self._add(("token", j), token, QPointF(cx, g.y_token))
+        self._add(("target", j), CanvasText("", size=8.0), QPointF(cx, g.y_token + 17))
         caption = CanvasText(
             f"{j}",
             size=min(30.0, g.pitch / 8.0),

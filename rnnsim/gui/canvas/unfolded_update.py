@@ -112,6 +112,7 @@ class UnfoldedUpdater:
         if not done:
             items[("pred", j)].set_text("")
             items[("E", j)].set_text("")
+            items[("target", j)].set_text("")
             return
         y = snap.y[j - 1]
         pred = items[("pred", j)]
@@ -119,6 +120,10 @@ class UnfoldedUpdater:
         best = top_predictions(y, snap.output_names, scales.output_kind, top=1)[0][0]
         color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
         pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color, cx)
+        # d_t once the frame has run (before, it would give the answer away), where it counts
+        items[("target", j)].set_text(
+            f"d{_sub(j)} = {target}" if masked and target else "", color, cx, room
+        )
         e = items[("E", j)]
         e.set_text(
             f"E{_sub(j)} = {number(snap.E[j - 1])}" if masked else f"E{_sub(j)} —", None, cx, room

@@ -19,11 +19,21 @@ from PySide6.QtWidgets import (
 from rnnsim.gui.canvas.notation import sub
 from rnnsim.gui.canvas.readout import prediction_text
 from rnnsim.gui.canvas.unfolded_update import current_column
+from rnnsim.gui.number_format import number
 from rnnsim.sim.probe import completions, parse_question, unknown_words
 
 CURRENT = "QToolButton { background: #ffe27a; font-weight: bold; }"
 DONE = "QToolButton { background: #e8eef7; }"
 TODO = "QToolButton { color: #999; }"
+
+
+def target_line(snapshot, j):
+    """The strip's line for frame ``j``'s target d_j and its loss E_j, once the frame has run,
+    where the sequence gives a target ("" where it does not)."""
+    if not snapshot.mask[j - 1] or j > len(snapshot.target_tokens):
+        return ""
+    e = snapshot.E[j - 1] if j <= len(snapshot.E) else float("nan")
+    return f"\n{sub('d', j)} {snapshot.target_tokens[j - 1]} · {sub('E', j)} {number(e, 2)}"
 
 
 class SequencePanel(QWidget):
@@ -268,6 +278,7 @@ class SequencePanel(QWidget):
                 text += "\n→ " + prediction_text(
                     snapshot.y[j - 1], snapshot.output_names, kind, top=1
                 )
+                text += target_line(snapshot, j)
             if button.text() != text:
                 button.setText(text)
         if 1 <= col <= len(self.buttons):
