@@ -16,6 +16,7 @@ import pytest
 
 from rnnsim import __version__, cli
 from rnnsim.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tests.processes import ctrl_c_as_in_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 PLOTS = (
@@ -158,6 +159,7 @@ def test_ctrl_c_in_train_stops_and_writes_everything(tmp_path):
         text=True,
         cwd=tmp_path,
         env=headless_env(),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         for line in proc.stderr:  # wait until training runs

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from rnnsim.cli.sweep import main
+from tests.processes import ctrl_c_as_in_a_terminal
 
 SMALL = ["--preset", "minibatch", "--set", "n_hidden=4", "--eval-batch", "16"]
 
@@ -218,6 +219,7 @@ def sweep_process(out, *extra):
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
 
 
