@@ -2,9 +2,13 @@
 application's name, version and icon, and the check for the xcb system libraries."""
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 import rnnsim.gui as gui
 from rnnsim import __version__, package_data
@@ -127,3 +131,42 @@ def test_ctrl_c_in_the_running_window_exits_130(qapp, tmp_path, monkeypatch, cap
     assert gui.run([]) == 130
     assert capsys.readouterr().err == "rnnsim gui: Ctrl-C: closing the window\n"
     assert (tmp_path / "settings.ini").is_file()  # closed as by its close button
+
+
+def _hideable(library):
+    """The real file of ``library`` when this process may hide it from a child (root, and a
+    private mount namespace through ``unshare``), else None."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"):
+        return None
+    for folder in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
+        if os.path.exists(os.path.join(folder, library)):
+            probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=30)
+            return os.path.realpath(os.path.join(folder, library)) if not probe.returncode else None
+    return None
+
+
+@pytest.mark.slow
+def test_a_really_missing_xcb_library_is_named_before_qt_aborts(tmp_path):
+    """libxcb-cursor0 hidden from a real ``rnnsim`` (an empty file bind-mounted over it in a
+    private mount namespace): one line naming the package, exit 1, instead of Qt's abort."""
+    library = _hideable("libxcb-cursor.so.0")
+    if library is None:
+        pytest.skip("needs root, unshare and libxcb-cursor.so.0 (Linux)")
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env["DISPLAY"] = ":99"  # the check runs before Qt connects to any display
+    hidden_run = f'mount --bind "{empty}" "{library}" && exec "{sys.executable}" -m rnnsim'
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", hidden_run],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == (
+        "rnnsim: error: the window needs system libraries that are missing: libxcb-cursor0; "
+        "install them with: sudo apt-get install -y libxcb-cursor0\n"
+    )
