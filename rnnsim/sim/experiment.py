@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ from rnnsim.engine import ACTIVATIONS, CELLS, INITIALIZERS, OPTIMIZERS
 from rnnsim.engine.validation import DTYPES
 from rnnsim.tasks import TASKS, make_task
 
-from . import field_checks
+from . import field_checks, json_text
 from .memory import check_estimate, estimate_sizes, frames
 from .values import parse_field, parse_knob
 
@@ -26,8 +25,6 @@ SCHEMA = 1
 MAX_WS_SCALE = 100.0  # σ_max of W_s; already 3 makes the lecture's gradients explode
 MAX_JSON_CHARS = 4_000_000  # an experiment's JSON (a larger custom data set: a file path)
 MAX_JSON_DEPTH = 32  # nesting of objects and arrays in an experiment's JSON
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 #: Hyper-parameters each optimiser takes, by field name (the engine's names).
 OPTIMIZER_HYPER = {
@@ -263,21 +260,7 @@ FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Experiment))
 
 def check_json_text(text) -> None:
     """ValueError when ``text`` is too long or nested too deeply for an experiment."""
-    if not isinstance(text, str):
-        raise ValueError(f"experiment JSON: got {type(text).__name__}, expected text")
-    if len(text) > MAX_JSON_CHARS + 10_000:  # room for indentation
-        raise ValueError(
-            f"experiment JSON: {len(text)} characters, at most {MAX_JSON_CHARS} accepted"
-        )
-    depth = deepest = 0
-    for ch in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
-        depth += 1 if ch in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > MAX_JSON_DEPTH:
-            raise ValueError(
-                f"experiment JSON: nested more than {MAX_JSON_DEPTH} levels "
-                "deep, expected an object of fields"
-            )
+    json_text.check_text(text, "experiment JSON", MAX_JSON_CHARS + 10_000, MAX_JSON_DEPTH)
 
 
 def _validated(exp: Experiment) -> dict[str, Any]:

@@ -32,7 +32,6 @@ Experiment's fields (``load_experiment`` refuses any other key).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -41,12 +40,14 @@ from typing import Any
 
 from rnnsim import package_data
 
+from . import json_text
 from .experiment import Experiment
 from .persistence import load_experiment
 from .sweep_metrics import check_claims, get_metric
 
 DEFAULT_PRESET = "wolf"
 GUIDE_SCHEMA = 1
+MAX_GUIDE_CHARS = 1_000_000  # characters of a guide file
 GUIDE_KEYS = (
     "schema",
     "claim",
@@ -236,8 +237,10 @@ def load_preset(name: str) -> Preset:
 
 def _read_guide(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if path.stat().st_size > MAX_GUIDE_CHARS:
+            raise ValueError(f"{path.stat().st_size} bytes, at most {MAX_GUIDE_CHARS} accepted")
+        data = json_text.loads(path.read_text(encoding="utf-8"), "JSON", MAX_GUIDE_CHARS)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the guide ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: got {type(data).__name__}, expected a JSON object")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from rnnsim.engine import GradientAccumulator, Network, make_optimizer
 
+from . import json_text
 from .history import HistoryBuffer
 from .sequence import SequenceRun
+from .state_file import MAX_RNG_CHARS
 from .training_state import TrainingState
 
 FORMAT, SCHEMA = "rnnsim-state", 1
@@ -147,7 +147,7 @@ def _count(arrays, key, low):
 
 
 def _rng_state(arrays):
-    state = json.loads(str(arrays["rng"][()]))
+    state = json_text.loads(str(arrays["rng"][()]), "rng", MAX_RNG_CHARS, max_depth=4)
     probe = np.random.default_rng()
     probe.bit_generator.state = state  # raises on a malformed state
     return state

@@ -26,7 +26,7 @@ from .history import LIMIT as HISTORY_LIMIT
 FORMAT, SCHEMA = "rnnsim-state", 1
 MAX_MEMBERS = 2000
 MAX_HEADER = 10_000  # bytes of one .npy header
-MAX_RNG_CHARS = 10_000
+MAX_RNG_CHARS = 10_000  # the generator state (JSON)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # metric names
 SCALAR, ANY = (), None
 
@@ -185,8 +185,9 @@ def _check(key, shape, dtype, rule):
             raise Refused(f"member {key!r}: shape {shape}, expected (n,) with n <= {want}")
     elif tuple(shape) != tuple(want):
         raise Refused(f"member {key!r}: shape {shape}, expected {tuple(want)}")
-    if dtype.kind == "U" and dtype.itemsize > 4 * MAX_JSON_CHARS:
-        raise Refused(f"member {key!r}: {dtype.itemsize // 4} characters, too long")
+    limit = MAX_RNG_CHARS if key == "rng" else MAX_JSON_CHARS
+    if dtype.kind == "U" and dtype.itemsize > 4 * limit:
+        raise Refused(f"member {key!r}: {dtype.itemsize // 4} characters, at most {limit}")
 
 
 def _kinds(accept):

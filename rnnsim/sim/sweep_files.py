@@ -14,6 +14,7 @@ import json
 import math
 import os
 
+from . import json_text
 from .atomic import write_text
 from .sweep_grid import CellResult, SweepResult
 
@@ -21,6 +22,7 @@ PLAN_SCHEMA = 1
 GRID = "grid.csv"
 SUMMARY = "summary.csv"
 PLAN = "sweep.json"
+MAX_PLAN_CHARS = 10_000_000  # sweep.json: the plan with its starting experiment
 
 
 def open_grid(path, header: list[str], append: bool):
@@ -154,12 +156,42 @@ def write_plan(folder, spec, result: SweepResult) -> None:
 
 def read_plan(folder) -> dict | None:
     """``sweep.json`` of ``folder`` (None when there is none or it cannot be read)."""
+    path = os.path.join(folder, PLAN)
     try:
-        with open(os.path.join(folder, PLAN), encoding="utf-8") as f:
-            plan = json.load(f)
+        if os.path.getsize(path) > MAX_PLAN_CHARS:
+            return None
+        with open(path, encoding="utf-8") as f:
+            plan = json_text.loads(f.read(), path, MAX_PLAN_CHARS)
     except (OSError, ValueError):
         return None
-    return plan if isinstance(plan, dict) and plan.get("schema") == PLAN_SCHEMA else None
+    return plan if _usable(plan) else None
+
+
+_NONE = type(None)
+_PLAN_TYPES = {  # what load_result reads from a plan, and its types
+    "x": (str,),
+    "y": (str, _NONE),
+    "z": (str, _NONE),
+    "x_values": (list,),
+    "y_values": (list,),
+    "z_values": (list,),
+    "seed_values": (list,),
+    "chance": (int, float),
+    "threshold": (int, float, _NONE),
+    "claims": (list,),
+    "task_metric": (str, _NONE),
+}
+
+
+def _usable(plan) -> bool:
+    """A plan of this schema with every key ``load_result`` reads, of the right type."""
+    return (
+        isinstance(plan, dict)
+        and plan.get("schema") == PLAN_SCHEMA
+        and all(isinstance(plan.get(k, ...), t) for k, t in _PLAN_TYPES.items())
+        and all(isinstance(s, int) and not isinstance(s, bool) for s in plan["seed_values"])
+        and all(isinstance(c, dict) for c in plan["claims"])
+    )
 
 
 def plan_differences(old: dict, new: dict) -> list[str]:

@@ -110,3 +110,35 @@ def test_a_typed_sequence_too_long_stops_reading_at_the_limit(tmp_path):
         "one sequence",
     ):
         Experiment(task="custom", knobs={"path": str(path)})
+
+
+def test_a_guide_nested_too_deep_skips_its_preset_with_one_warning_line(broken_presets, capsys):
+    """A guide nested 200,000 deep ended `rnnsim presets` (RecursionError): now skipped."""
+    (broken_presets / "broken.json").unlink()
+    shutil.copy(presets_dir() / "wolf.json", broken_presets / "deep.json")
+    (broken_presets / "guides").mkdir()
+    (broken_presets / "guides" / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
+    assert cli.main(["presets"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("wolf (default)") and "deep" not in out.out
+    (line,) = out.err.splitlines()
+    assert line.startswith("rnnsim: warning: preset 'deep' skipped: ")
+    assert "guides/deep.json" in line and "nested more than 32 levels" in line
+
+
+def test_a_broken_sweep_plan_is_ignored_not_a_traceback(tmp_path):
+    """--plot and --resume read sweep.json: too deep or missing keys ended in a traceback."""
+    from rnnsim.sim import sweep_files
+    from rnnsim.sim.sweep import SweepSpec
+    from rnnsim.sim.sweep_grid import SweepResult
+
+    spec = SweepSpec(Experiment(), "n_hidden", [4, 8], updates=1, eval_batch=4)
+    sweep_files.write_plan(tmp_path, spec, SweepResult.empty(spec))
+    assert sweep_files.read_plan(tmp_path)["x_values"] == [4, 8]
+    for text in (
+        "[" * 200_000 + "]" * 200_000,
+        '{"schema": 1, "x": "n_hidden"}',
+        '{"schema": 1, "x": "n_hidden", "y": null, "z": null, "x_values": 5}',
+    ):
+        (tmp_path / "sweep.json").write_text(text)
+        assert sweep_files.read_plan(tmp_path) is None  # --plot then reads grid.csv alone

@@ -59,6 +59,16 @@ def test_an_old_pair_with_only_lr_changed_is_refused_not_mixed(tmp_path, saved):
     assert sim.load(tmp_path / "run.json") == "Loaded run.json: 2 updates."
 
 
+def test_an_old_pair_with_n_hidden_changed_names_the_field(tmp_path, saved):
+    """The other half of the report: a pair that Open refused without saying why."""
+    save_experiment(small(n_hidden=7), tmp_path / "run.json")
+    _refused(
+        Simulation(small()),
+        tmp_path / "run.json",
+        r"do not belong together.*n_hidden is 7 in run.json but 5 in run.npz",
+    )
+
+
 def test_a_header_declaring_a_huge_shape_is_refused_before_reading(tmp_path, saved):
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
@@ -113,6 +123,22 @@ def test_json_nested_200000_deep_is_a_clean_refusal(tmp_path):
     _refused(Simulation(small()), tmp_path / "deep.json", "nested more than 32 levels")
     (tmp_path / "big.json").write_bytes(b" " * (17 * 2**20))
     _refused(Simulation(small()), tmp_path / "big.json", "bytes, at most")
+
+
+@pytest.mark.parametrize(
+    ("rng", "match"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "member 'rng': 200000 characters, at most 10000"),
+        ("[" * 4000 + "]" * 4000, "rng: nested more than 4 levels deep"),
+        ('{"bit_generator": "PCG64", "state": 5}', "refused"),
+    ],
+)
+def test_a_generator_state_nested_deep_is_a_clean_refusal(tmp_path, saved, rng, match):
+    """It ended in RecursionError: JSON inside the state file is read within bounds too."""
+    arrays = _arrays(saved)
+    arrays["rng"] = np.array(rng)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    _refused(Simulation(small()), tmp_path / "bad.npz", match)
 
 
 @pytest.mark.parametrize(
