@@ -92,6 +92,8 @@ def mutated_states(draw):
                 "experiment",
                 "garbage",
                 "deflate",
+                "nested",
+                "header",
             ]
         )
     )
@@ -130,6 +132,19 @@ def mutated_states(draw):
             )
         )
         members[f"{new}.npy"] = _npy(draw(arrays))
+    elif how == "nested":  # JSON text members nested deep (RecursionError, once)
+        depth = draw(st.sampled_from([1, 5, 33, 2_000, 5_000, 100_000]))
+        opening = draw(st.sampled_from(["[", '{"a":']))
+        text = opening * depth + ("0" + "}" * depth if opening != "[" else "]" * depth)
+        members[draw(st.sampled_from(["rng.npy", "experiment.npy"]))] = _npy(np.array(text))
+    elif how == "header":  # a header declaring any shape, with a few bytes of data
+        header = io.BytesIO()
+        shape = tuple(draw(st.lists(st.integers(0, 10**12), max_size=3)))
+        descr = draw(st.sampled_from(sorted(FILLS)))
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": descr, "fortran_order": False, "shape": shape}
+        )
+        members[name] = header.getvalue() + draw(st.binary(max_size=64))
     elif how == "experiment":
         text = Experiment.from_json(str(np.load(io.BytesIO(MEMBERS["experiment.npy"]))))
         members["experiment.npy"] = _npy(np.array(draw(mutated_json(text.to_json()))))
