@@ -7,6 +7,7 @@ from a ``numpy.random.Generator``; the same seed gives the same sequences.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,6 +16,8 @@ import numpy as np
 
 KINDS = ("int", "float", "bool", "choice", "path", "text")
 BLANK = "·"
+#: Characters no file name may hold here: every C0/C1 control character, including newline
+_PATH_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ def _check_float(knob, v):
 def _check_path(knob, v):
     if isinstance(v, Path):
         v = str(v)
+    if isinstance(v, str) and (bad := _PATH_CONTROL.search(v)):
+        raise ValueError(
+            f"{knob.name}: control character {bad.group()!r} at position {bad.start() + 1} of "
+            f"{v!r}; expected a printable file name"
+        )
     return isinstance(v, str), v
 
 

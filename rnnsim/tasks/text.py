@@ -6,6 +6,7 @@ import numpy as np
 
 from .base import Knob, Task, check_batch, check_scored, class_accuracy, masked_mean, one_hot
 from .files import DEFAULT_CORPUS, read_text
+from .typed import CONTROL
 
 MAX_VOCABULARY = 256
 SHOWN = {" ": "␣", "\n": "↵", "\t": "⇥"}
@@ -14,6 +15,19 @@ SHOWN = {" ": "␣", "\n": "↵", "\t": "⇥"}
 def shown(ch: str) -> str:
     """A character as drawn on the canvas (space, newline and tab made visible)."""
     return SHOWN.get(ch, ch)
+
+
+def _refuse_controls(text: str, path) -> None:
+    """ValueError at the line and column of the first control character other than newline
+    and tab (they would be tokens that SVG, XML and the reports cannot carry)."""
+    bad = CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        raise ValueError(
+            f"path: {str(path)!r} line {line}, column {column}: control character "
+            f"{bad.group()!r}; expected printable text (newlines and tabs are fine)"
+        )
 
 
 class TextTask(Task):
@@ -47,6 +61,7 @@ class TextTask(Task):
     def _setup(self):
         path = self.values["path"] or DEFAULT_CORPUS
         text = read_text("path", path)
+        _refuse_controls(text, path)
         if self.values["lowercase"]:
             text = text.lower()
         T = self.values["length"]

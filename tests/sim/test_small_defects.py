@@ -32,6 +32,22 @@ def test_control_characters_are_refused_with_line_and_column(values, match):
         Experiment().with_values(values)
 
 
+def test_control_characters_in_a_text_corpus_or_a_file_name_are_refused(tmp_path):
+    """The text task's tokens are characters: a corpus with \\x01 trained, then the SVG
+    export failed (ExpatError, traceback). Now refused when read, as typed tokens are."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("ab\tcd\nef\x0cgh\n" * 5)
+    with pytest.raises(
+        ValueError, match=r"corpus.txt' line 2, column 3: control character '\\x0c'"
+    ):
+        Experiment(task="text", knobs={"path": str(corpus), "length": 4})
+    corpus.write_text("ab\tcd\nefgh\n" * 5)  # tabs and newlines are text
+    Experiment(task="text", knobs={"path": str(corpus), "length": 4})
+    named = tmp_path / "na\x01me.txt"
+    with pytest.raises(ValueError, match=r"path: control character '\\x01' at position"):
+        Experiment(task="text", knobs={"path": str(named), "length": 4})
+
+
 def test_control_characters_in_csv_column_names_are_refused(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x:a\x02,d:y\n1,0\n")
