@@ -92,17 +92,13 @@ def _frame(row, kinds, names, source, line):
     return seq, x, [v or 0.0 for v in d], float(all(given))
 
 
-def parse_csv(text: str, source: str) -> CsvData:
-    """Parse the custom task's CSV layout; ValueError names ``source``, the line and column."""
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ValueError(
-            f"{_where(source, 1)}: no header; expected column names such as 'seq,x:a,x:b,d:y'"
-        )
-    kinds, names = _header(rows[0], source)
+def _rows(reader, kinds, names, source, max_values):
+    """The frames of every sequence: lists of (x, d, mask, line)."""
     groups: list[list] = []
     key, fresh, has_seq = None, True, "seq" in kinds
-    for line, row in enumerate(rows[1:], start=2):
+    n_in, n_out, longest = kinds.count("x"), kinds.count("d"), 0
+    for row in reader:
+        line = reader.line_num
         if not any(cell.strip() for cell in row):
             fresh = True
             continue
@@ -121,6 +117,33 @@ def parse_csv(text: str, source: str) -> CsvData:
                 f"{_where(source, line)}: more than {MAX_FRAMES} frames in one "
                 f"sequence; at most {MAX_FRAMES} accepted"
             )
+        longest = max(longest, len(groups[-1]))
+        if max_values is not None and len(groups) * longest * (n_in + n_out) > max_values:
+            raise ValueError(
+                f"{_where(source, line)}: {len(groups)} sequences of up to {longest} frames "
+                f"with {n_in} + {n_out} units are too large; at most {max_values} values "
+                "accepted"
+            )
+    return groups
+
+
+def parse_csv(text: str, source: str, max_values: int | None = None) -> CsvData:
+    """Parse the custom task's CSV layout; ValueError names ``source``, the line and column.
+
+    Rows are read one at a time; reading stops at the first row that makes a sequence longer
+    than ``MAX_FRAMES`` or the padded data larger than ``max_values`` values.
+    """
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, [])
+        if not any(cell.strip() for cell in header):
+            raise ValueError(
+                f"{_where(source, 1)}: no header; expected column names such as 'seq,x:a,x:b,d:y'"
+            )
+        kinds, names = _header(header, source)
+        groups = _rows(reader, kinds, names, source, max_values)
+    except csv.Error as exc:
+        raise ValueError(f"{_where(source, reader.line_num)}: {exc}") from None
     if not groups:
         raise ValueError(
             f"{_where(source, 2)}: no data rows; expected one row per frame after the header"

@@ -87,30 +87,43 @@ class CustomTask(Task):
 
     # ------------------------------------------------------------------ typed
     def _from_typed(self, text, source):
-        seqs = parse_typed(text, source)
         if self.values["output"] not in ("auto", "softmax"):
             raise ValueError(
                 f"output: got {self.values['output']!r}, expected 'auto' or "
                 "'softmax' for typed sequences (targets are tokens)"
             )
         self.output = "softmax"
-        if self.values["vocabulary"] == "wolf":
+        wolf = self.values["vocabulary"] == "wolf"
+        if wolf:
             self._wolf_vocabulary()
-        else:
-            seen = {}
-            for s in seqs:
-                for tok in (*s.inputs, *(t for t in s.targets if t is not None)):
-                    seen.setdefault(tok.text, len(seen))
-            if len(seen) > MAX_TOKENS:
-                raise ValueError(
-                    f"{source}: {len(seen)} distinct tokens, at most {MAX_TOKENS} "
-                    "accepted (one input and one output unit each)"
-                )
+        seen: dict[str, None] = {}  # auto: every token once, in order of appearance
+        size = {"count": 0, "longest": 0}
+
+        def admit(seq) -> str:
+            """Stop reading as soon as the vocabulary or the data grows too large."""
+            size["count"] += 1
+            size["longest"] = max(size["longest"], len(seq.inputs))
+            if wolf:
+                units = (self.n_in, self.n_out)
+            else:
+                seen.update(dict.fromkeys(seq.inputs))
+                seen.update(dict.fromkeys(t for t in seq.targets if t is not None))
+                if len(seen) > MAX_TOKENS:
+                    return (
+                        f"{len(seen)} distinct tokens, at most {MAX_TOKENS} "
+                        "accepted (one input and one output unit each)"
+                    )
+                units = (len(seen), len(seen))
+            return self._too_large(size["longest"], size["count"], *units)
+
+        if wolf:
+            self.n_in, self.n_out = len(self.input_names), len(self.output_names)
+        seqs = parse_typed(text, source, admit)
+        if not wolf:
             self.input_names = self.output_names = tuple(seen)
             self._in_vectors = np.eye(len(seen))
-            self._in_index = self._out_index = seen
+            self._in_index = self._out_index = {w: i for i, w in enumerate(seen)}
         self.n_in, self.n_out = len(self.input_names), len(self.output_names)
-        self._check_size(max(len(s.inputs) for s in seqs), len(seqs), source)
         self._store([self._encode(s, source) for s in seqs], source)
 
     def _wolf_vocabulary(self):
@@ -120,32 +133,37 @@ class CustomTask(Task):
         self._out_index = {n: i for i, n in enumerate(NAMES)}
 
     def _encode(self, seq, source):
-        X = np.array(
-            [self._in_vectors[self._lookup(t, self._in_index, source)] for t in seq.inputs]
-        )  # (T, n_in)
+        inputs = self._indices(seq.inputs, self._in_index, seq.input_token, source)
+        X = self._in_vectors[inputs]  # (T, n_in)
         D = np.zeros((len(seq.inputs), self.n_out))  # (T, n_out)
+        given = [t for t, word in enumerate(seq.targets) if word is not None]
+        words = [seq.targets[t] for t in given]
+        D[
+            given,
+            self._indices(words, self._out_index, lambda i: seq.target_token(given[i]), source),
+        ] = 1.0
         mask = np.zeros(len(seq.inputs))
-        for t, tok in enumerate(seq.targets):
-            if tok is not None:
-                D[t, self._lookup(tok, self._out_index, source)] = 1.0
-                mask[t] = 1.0
+        mask[given] = 1.0
         return X, D, mask
 
     @staticmethod
-    def _lookup(tok, index, source) -> int:
-        if tok.text not in index:
+    def _indices(words, index, token, source) -> list[int]:
+        """Each word's unit; an unknown word: ValueError at its line and column."""
+        try:
+            return [index[w] for w in words]
+        except KeyError:
+            tok = token(next(i for i, w in enumerate(words) if w not in index))
             raise syntax_error(
                 source,
                 tok.line,
                 tok.column,
                 f"unknown token {tok.text!r}; accepted: {', '.join(index)}",
-            )
-        return index[tok.text]
+            ) from None
 
     # ------------------------------------------------------------------ CSV
     def _from_csv(self, path):
         source = f"path: {str(path)!r}"
-        data = parse_csv(read_text("path", path), source)
+        data = parse_csv(read_text("path", path), source, MAX_VALUES)
         self.input_names, self.output_names = data.input_names, data.output_names
         self.n_in, self.n_out = len(data.input_names), len(data.output_names)
         self.output = self._csv_output(data, source)
@@ -178,14 +196,21 @@ class CustomTask(Task):
         return wanted
 
     # ------------------------------------------------------------------ data
+    @staticmethod
+    def _too_large(T, N, n_in, n_out) -> str:
+        """What is too large when N padded sequences of T frames exceed MAX_VALUES, or ""."""
+        if T * N * (n_in + n_out) <= MAX_VALUES:
+            return ""
+        return (
+            f"{N} sequences of up to {T} frames with {n_in} + {n_out} units are too "
+            f"large; at most {MAX_VALUES} values accepted"
+        )
+
     def _check_size(self, T, N, source):
-        """Refuse data whose padded arrays would exceed MAX_VALUES, before encoding it."""
-        if T * N * (self.n_in + self.n_out) > MAX_VALUES:
-            raise ValueError(
-                f"{source}: {N} sequences of up to {T} frames with "
-                f"{self.n_in} + {self.n_out} units are too large; at most "
-                f"{MAX_VALUES} values accepted"
-            )
+        """Refuse data whose padded arrays would exceed MAX_VALUES, before storing it."""
+        refused = self._too_large(T, N, self.n_in, self.n_out)
+        if refused:
+            raise ValueError(f"{source}: {refused}")
 
     def _store(self, seqs, source):
         T, N = max(len(s[0]) for s in seqs), len(seqs)
@@ -211,7 +236,9 @@ class CustomTask(Task):
         targets = self._D[self._mask > 0]  # (frames, n_out)
         if self.output == "linear":
             return float(np.mean(np.sum((targets - targets.mean(0)) ** 2, axis=1)))
-        rows = np.argmax(targets, 1)[:, None] if self.output == "softmax" else targets > 0.5
+        if self.output == "softmax":
+            return float(np.bincount(np.argmax(targets, 1)).max() / len(targets))
+        rows = np.packbits(targets > 0.5, axis=1)  # (frames, bytes): one row per on/off set
         return float(np.unique(rows, axis=0, return_counts=True)[1].max() / len(rows))
 
     def sample(self, batch, rng):
