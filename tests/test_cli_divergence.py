@@ -2,6 +2,7 @@
 growing loss is warned of; ws_scale is bounded; no NumPy RuntimeWarning reaches the user."""
 
 import json
+import os
 import warnings
 
 import pytest
@@ -134,3 +135,22 @@ def test_an_evaluation_batch_too_large_is_refused_before_training(tmp_path, caps
     assert code == 2
     assert "--eval-batch: experiment: " in err and "evaluation batch 1000000000 needs about" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_animate_says_its_training_diverged_and_exits_3(tmp_path, capsys, qapp):
+    """`rnnsim animate --preset exploding --train 50` diverged at update 4 and said so only in
+    a progress line (none with --quiet): exit 0, nothing in its JSON line."""
+    out = tmp_path / "x.png"
+    args = ["--preset", "exploding", "--train", "50", "--parts", "update", "--width", "320"]
+    code = cli.main(["animate", *args, "--quiet", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 3, captured.err
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["diverged"] == {
+        "update": 4,
+        "rolled_back_to": 2,
+        "reason": "the loss became NaN or Inf (gradient norm nan)",
+    }
+    assert sorted(os.listdir(tmp_path)) == ["x_0001.png", "x_0002.png"]
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("rnnsim animate: Training diverged at update 4")

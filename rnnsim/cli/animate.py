@@ -21,6 +21,7 @@ import threading
 import time
 
 from rnnsim.cli.common import (
+    EXIT_DIVERGED,
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
@@ -168,15 +169,17 @@ def run(args) -> int:
     say = _Progress(args.quiet, every=args.progress == "lines")
     with _sigterm_as_interrupt():
         try:
-            sim = _simulation(args, say)
+            sim, diverged = _simulation(args, say)
         except KeyboardInterrupt:
             say.finish()
             print("rnnsim animate: interrupted; nothing was written", file=sys.stderr)
             return EXIT_INTERRUPTED
-        return _record(args, options, sim, say)
+        return _record(args, options, sim, say, diverged)
 
 
-def _record(args, options, sim, say) -> int:
+def _record(args, options, sim, say, diverged=None) -> int:
+    """Record ``sim``; exit status 3 when its --train updates diverged (the file is written,
+    and the JSON line says ``"diverged": {...}``)."""
     headless_qt()
     # Qt loads only when a recording is drawn (rnnsim's other commands run without it)
     from PySide6.QtWidgets import QApplication
@@ -204,13 +207,17 @@ def _record(args, options, sim, say) -> int:
         app.processEvents()
     say.finish()
     say.line(f"wrote {len(written)} file(s), {say.frames} frames in {say.elapsed():.1f} s")
-    print(json.dumps({"frames": say.frames, "files": written}), flush=True)
-    return EXIT_OK
+    result = {"frames": say.frames, "files": written}
+    if diverged:
+        result["diverged"] = diverged
+    print(json.dumps(result), flush=True)
+    return EXIT_DIVERGED if diverged else EXIT_OK
 
 
 def _simulation(args, say):
     """The recording's own simulation: a preset/experiment trained --train updates, or a
-    saved state (``run.npz``) with --set applied."""
+    saved state (``run.npz``) with --set applied; and the divergence of that training
+    (``{"update", "rolled_back_to", "reason"}``) or None."""
     if args.experiment and os.path.splitext(args.experiment)[1].lower() == ".npz":
         try:
             sim = simulation_for_recording(state=args.experiment)
@@ -224,10 +231,12 @@ def _simulation(args, say):
     if args.train:
         say.line(f"training {args.train} updates first")
         sim.train(args.train, callback=lambda p: say.step("train", p.done, p.total))
-        if sim.message:
-            say.line(sim.message)
+        say.finish()
+        if sim.message:  # a divergence or a growing loss: said even with --quiet
+            print(f"rnnsim animate: {sim.message}", file=sys.stderr, flush=True)
+    diverged = dict(sim.divergence) if sim.divergence else None  # before rewind() steps on
     rewind(sim)
-    return sim
+    return sim, diverged
 
 
 @contextlib.contextmanager

@@ -313,3 +313,20 @@ def test_the_dialog_gives_the_options_and_refuses_a_bad_file(window, qtbot, tmp_
     dialog.file.setText(str(tmp_path / "a.gif"))
     dialog._on_accept()
     assert "parts" in dialog.error.text()
+
+
+def test_a_fresh_run_that_diverges_keeps_its_recording_and_says_so(window, qtbot, tmp_path):
+    """`rnnsim animate` exits 3 when its --train updates diverged: the dialog keeps the file
+    and its notice names the divergence (issue 12: never silent)."""
+    from rnnsim.sim.presets import load_preset
+
+    window.experiment = load_preset("exploding").experiment  # what a fresh run trains
+    path = tmp_path / "x.png"
+    job = AnimationExport(
+        window, AnimationOptions(width=320, parts=("update",)), str(path), source="fresh", train=8
+    )
+    with qtbot.waitSignal(job.done, timeout=TIMEOUT) as done:
+        job.start()
+    assert [os.path.basename(p) for p in done.args[0]] == ["x_0001.png", "x_0002.png"]
+    text = window.message.text()
+    assert "training diverged at update 4 and was rolled back to update 2" in text

@@ -49,6 +49,7 @@ from rnnsim.gui.animation.options import FORMATS, AnimationOptions, format_of
 from rnnsim.gui.projector import DEFAULT_ZOOM
 from rnnsim.sim import atomic
 from rnnsim.sim.recording import PARTS
+from rnnsim.usage import EXIT_DIVERGED, EXIT_OK
 
 SOURCES = ("The window's network, as it is now", "A fresh run from the seed, trained first")
 CONTENT_LABELS = {
@@ -367,17 +368,24 @@ class AnimationExport(QObject):
             self._remove_partial()
             self._end([], "Export animation cancelled: nothing was written.")
             return
-        if status != QProcess.ExitStatus.NormalExit or code != 0:
+        if status != QProcess.ExitStatus.NormalExit or code not in (EXIT_OK, EXIT_DIVERGED):
             self._remove_partial()
             self._fail(_one_line(self._last_line) or f"rnnsim animate stopped (exit {code})")
             return
         try:
             result = json.loads(self._stdout.decode("utf-8").strip().splitlines()[-1])
             paths, frames = list(result["files"]), int(result["frames"])
+            diverged = result.get("diverged") if code == EXIT_DIVERGED else None
+            note = (
+                f"; training diverged at update {int(diverged['update'])} and was rolled "
+                f"back to update {int(diverged['rolled_back_to'])}"
+                if diverged
+                else ""
+            )
         except (ValueError, IndexError, KeyError, TypeError):
             self._fail("rnnsim animate did not say what it wrote")
             return
-        self._end(paths, f"Recorded {frames} frames into {self.path}")
+        self._end(paths, f"Recorded {frames} frames into {self.path}{note}")
 
     # ----------------------------------------------------------------- stopping
     def cancel(self):
