@@ -5,6 +5,7 @@ import json
 import os
 import warnings
 
+import pypdf
 import pytest
 
 from rnnsim import cli
@@ -52,6 +53,9 @@ def test_a_diverged_run_says_so_everywhere_and_exits_3(tmp_path, capsys, qapp):
         in (out / "report.md").read_text()
     )
     assert "training diverged" in (out / "report.html").read_text()
+    pages = pypdf.PdfReader(str(out / "report.pdf")).pages
+    pdf = "".join("".join(page.extract_text().split()) for page in pages)  # no white space
+    assert "trainingdivergedatupdate4" in pdf and "rolledbacktotheweightsafterupdate2" in pdf
     assert "Training diverged at update 4" in captured.err  # even with --quiet
     assert (out / "run.npz").exists()  # the run still writes what it has
 

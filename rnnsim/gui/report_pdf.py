@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 
 from rnnsim.gui.number_format import number, sci
 from rnnsim.gui.render import sharp_heatmaps
-from rnnsim.gui.report import experiment_settings, plot_caption
+from rnnsim.gui.report import experiment_settings, plot_caption, training_notices
 from rnnsim.gui.report_claims import claim_verdict
 from rnnsim.sim import atomic
 from rnnsim.sim.sweep_grid import value_label
@@ -252,6 +252,7 @@ def report_html(experiment, results: dict, snapshot=None) -> str:
     rows += [(k, value_label(v)) for k, v in results.get("metrics", {}).items()]
     if results.get("loss") is not None:
         rows.append(("loss", value_label(results["loss"])))
+    rows += training_notices(results)  # Ctrl-C, a divergence, a growing loss
     parts += [
         "<h2>Results</h2>",
         f"<p>Measured on {e(str(results.get('metrics_of', 'the last training batch')))}.</p>",
