@@ -201,6 +201,31 @@ def test_a_question_shows_its_target_and_loss_once_the_frame_has_run(window, qtb
     assert "target" not in window.canvas.folded_scene.items_by_id["pred"].text()
 
 
+def test_the_strip_adds_a_target_only_where_it_is_not_the_frames_word(qtbot):
+    """A sampled story names its frames: only the last animal (wolf/dog) gets its d_T line,
+    once run; a text task's next character differs from its frame: every frame gets one."""
+    from rnnsim.gui.panels.sequence import SequencePanel
+    from rnnsim.sim import Experiment, Simulation
+
+    panel = SequencePanel()
+    qtbot.addWidget(panel)
+    for experiment in (Experiment(), load_preset("text").experiment):
+        sim = Simulation(experiment)
+        for _ in range(4):
+            sim.step()
+        snap = sim.snapshot()
+        panel.update_snapshot(snap)
+        lines = [b.text().split("\n") for b in panel.buttons]
+        for j, line in enumerate(lines[:4], start=1):
+            differs = snap.target_tokens[j - 1] != snap.input_tokens[j - 1]
+            assert len(line) == (4 if differs and snap.mask[j - 1] else 3), (experiment.task, j)
+            if len(line) == 4:
+                assert line[3].startswith(f"d{chr(0x2080 + j)} {snap.target_tokens[j - 1]} · ")
+        assert all(len(line) == 2 for line in lines[4:])  # frames not run yet
+        if experiment.task == "wolf":
+            assert snap.T == 4 and [len(line) for line in lines] == [3, 3, 3, 4]
+
+
 def test_the_window_opens_on_the_wolf_lesson_set_up(window):
     """The default experiment is the preset wolf: Train N and "Gradient of" are its guide's
     (first launch; a remembered Train N wins, test_main_window.py)."""

@@ -29,8 +29,12 @@ TODO = "QToolButton { color: #999; }"
 
 def target_line(snapshot, j):
     """The strip's line for frame ``j``'s target d_j and its loss E_j, once the frame has run,
-    where the sequence gives a target ("" where it does not)."""
+    where the sequence gives a target that is not the frame's own word ("" elsewhere: the
+    wolf story names its frames, only its last animal is a question; the canvas shows every
+    d_t and E_t)."""
     if not snapshot.mask[j - 1] or j > len(snapshot.target_tokens):
+        return ""
+    if snapshot.target_tokens[j - 1] == snapshot.input_tokens[j - 1]:
         return ""
     e = snapshot.E[j - 1] if j <= len(snapshot.E) else float("nan")
     return f"\n{sub('d', j)} {snapshot.target_tokens[j - 1]} · {sub('E', j)} {number(e, 2)}"
@@ -282,6 +286,7 @@ class SequencePanel(QWidget):
             if button.text() != text:
                 button.setText(text)
         if 1 <= col <= len(self.buttons):
+            self.row.activate()  # the buttons' new widths first: they grow as frames run
             self.scroll.ensureWidgetVisible(self.buttons[col - 1])
 
     def _rebuild(self, tokens):
