@@ -106,7 +106,10 @@ class CompareView(QWidget):
     def from_preset(cls, preset, parent=None) -> CompareView:
         """The comparison a preset's guide lists (ValueError when it lists none)."""
         comparison = Comparison.from_preset(preset, eval_batch=FLOW_BATCH)
-        return cls(comparison, preset.title, preset.claim, preset.updates, parent)
+        view = cls(comparison, preset.title, preset.claim, preset.updates, parent)
+        for canvas in view.canvases:  # the backward arrows the guide asks for
+            canvas.set_grad_source(preset.gradient_of == "E_T")
+        return view
 
     # ----------------------------------------------------------------- building
     def _controls(self, batches: int) -> QHBoxLayout:

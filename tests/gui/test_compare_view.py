@@ -122,3 +122,14 @@ def test_a_text_comparison_shows_what_each_network_writes(qtbot):
     samples = cmp.samples()
     for caption, sample in zip(w.captions, samples, strict=True):
         assert "writes:" in caption.text() and sample[:10] in caption.text()
+
+
+def test_a_presets_comparison_draws_the_gradient_its_guide_asks_for(qtbot):
+    """no-memory's guide: Gradient of E_T, in both canvases of Guided ▸ Compare too."""
+    preset = load_preset("no-memory")
+    assert preset.gradient_of == "E_T"
+    w = CompareView.from_preset(preset)
+    qtbot.addWidget(w)
+    assert [c.unfolded_scene.grad_source for c in w.canvases] == ["last", "last"]
+    assert [c.grad_source.currentText() for c in w.canvases] == ["E_T (last frame)"] * 2
+    w.close()
