@@ -263,3 +263,21 @@ def test_token_labels_of_neighbouring_columns_never_overlap(canvas, zoom):
     for j, (name, item) in shown.items():
         full = long[j - 1] if name == "token" else f"{j} {long[j - 1]}"
         assert item.text().endswith("…") and full.startswith(item.text()[:-1])
+
+
+def test_follow_brings_a_column_cut_at_the_edge_wholly_into_view(canvas):
+    """A busy machine draws few snapshots: the current column may first be drawn half out of
+    the view; following shows it whole (its backward arrows beside it)."""
+    canvas.set_mode("Unfolded")
+    canvas.show_snapshot(make_snapshot(T=120, H=8, t=3))
+    view = canvas.unfolded
+    g = canvas.unfolded_scene.geometry
+    visible = view.visible_scene_rect()
+    # column 30's centre 10 px inside the right edge: the column is half out of view
+    view.centerOn(QPointF(g.center_x(30) + 10 - visible.width() / 2, visible.center().y()))
+    visible = view.visible_scene_rect()
+    assert visible.contains(canvas.columns_rect(30, 30).center())
+    assert visible.right() < 31 * g.pitch
+    canvas.show_snapshot(make_snapshot(T=120, H=8, t=30))
+    visible = view.visible_scene_rect()
+    assert visible.left() <= 30 * g.pitch and 31 * g.pitch <= visible.right()

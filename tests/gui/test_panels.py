@@ -263,3 +263,28 @@ def test_lecture_numbers_are_rewritten_at_most_twice_a_second_and_never_left_sta
     assert not panel._refresh.isActive()
     panel.update_snapshot(make_snapshot(T=4, t=2))  # a new concept shows at once
     assert panel.current == "state"
+
+
+def test_the_strip_keeps_the_current_frame_in_view_as_its_buttons_widen(qtbot):
+    """Frames that have run get a prediction line and widen after the scroll to the current
+    one: the strip scrolls again, and the current button ends wholly in view."""
+    panel = SequencePanel()
+    qtbot.addWidget(panel)
+    panel.resize(1024, 100)
+    panel.show()
+    names = ("a squirrel", "a beaver")  # a prediction line wider than the frame's word
+    panel.update_snapshot(make_snapshot(T=4, t=0, output_names=names))
+    qtbot.wait(50)
+    for t in (0, 20):  # a new, longer sequence; snapshots drawn faster than laid out
+        panel.update_snapshot(make_snapshot(T=40, t=t, output_names=names))
+    panel.update_snapshot(make_snapshot(T=40, phase="backward", k=26, output_names=names))
+    button = panel.buttons[26]  # x_27, the backward sweep's current frame
+    assert "bold" in button.styleSheet()
+
+    def wholly_shown():
+        viewport = panel.scroll.viewport()
+        left = button.mapTo(viewport, button.rect().topLeft()).x()
+        return left >= 0 and left + button.width() <= viewport.width()
+
+    qtbot.waitUntil(lambda: button.width() == button.sizeHint().width())  # laid out anew
+    qtbot.waitUntil(wholly_shown, timeout=5000)

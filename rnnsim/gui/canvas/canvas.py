@@ -228,7 +228,12 @@ class NetworkCanvas(QWidget):
         col = current_column(snapshot.cursor, snapshot.T)
         visible = self.unfolded.mapToScene(self.unfolded.viewport().rect()).boundingRect()
         target = self.columns_rect(col, col)
-        if not visible.contains(target.center()):
+        # the whole column across, not just its centre: a busy machine draws few snapshots, and
+        # a column entered at an edge of the view stayed there, its backward arrows out of sight
+        pitch = self.unfolded_scene.geometry.pitch
+        left, right = col * pitch, (col + 1) * pitch
+        across = visible.width() < pitch or (visible.left() <= left and right <= visible.right())
+        if not (across and visible.contains(target.center())):
             self.unfolded._fitted = None
             self.unfolded.centerOn(target.center())
 

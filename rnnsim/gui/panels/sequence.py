@@ -83,6 +83,8 @@ class SequencePanel(QWidget):
         scroll.setMinimumHeight(72)
         scroll.setMaximumHeight(84)
         self.scroll = scroll
+        self._current = None  # the current frame's column, kept in view
+        scroll.horizontalScrollBar().rangeChanged.connect(self._show_current)
         self.edit = QLineEdit()
         self.edit.setObjectName("customSequence")
         self.edit.setPlaceholderText("ask the network: bear tree squirrel -> wolf")
@@ -285,9 +287,14 @@ class SequencePanel(QWidget):
                 text += target_line(snapshot, j)
             if button.text() != text:
                 button.setText(text)
-        if 1 <= col <= len(self.buttons):
-            self.row.activate()  # the buttons' new widths first: they grow as frames run
-            self.scroll.ensureWidgetVisible(self.buttons[col - 1])
+        self._current = col if 1 <= col <= len(self.buttons) else None
+        self._show_current()
+
+    def _show_current(self, *_):
+        """Scroll the current frame's button into view (again when the strip's width changed:
+        its buttons widen as frames run, after this snapshot's scroll)."""
+        if self._current is not None and self._current <= len(self.buttons):
+            self.scroll.ensureWidgetVisible(self.buttons[self._current - 1])
 
     def _rebuild(self, tokens):
         """Show ``tokens``, reusing the buttons already made (new ones only when T grows)."""
