@@ -1,5 +1,6 @@
 """Memory is checked before it is spent: one estimate, a ceiling, ValueError naming sizes."""
 
+import os
 import tracemalloc
 
 import numpy as np
@@ -35,6 +36,57 @@ def test_the_ceiling_follows_the_environment_variable(monkeypatch):
     monkeypatch.setenv(ENV, "lots")
     with pytest.raises(ValueError, match=f"{ENV}: got 'lots'"):
         ceiling()
+
+
+def test_the_ceiling_follows_the_process_own_limit(monkeypatch, tmp_path):
+    """Under `ulimit -v 4G` the machine's free memory is not what this process may take: a
+    configuration between the two ended in MemoryError (the issue's attacks ran capped)."""
+    from rnnsim.engine import memory
+
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 20 * 2**30)
+    monkeypatch.setattr(memory, "_CGROUP_FILES", ())
+    monkeypatch.setattr(memory, "_address_space_limit", lambda: None)
+    assert ceiling() == (10 * 2**30, f"half of the 20 GiB available; set ${ENV} to change it")
+    monkeypatch.setattr(memory, "_address_space_limit", lambda: 4 * 2**30)
+    monkeypatch.setattr(memory, "_status_kib", lambda field: 2**20)  # 1 GiB mapped
+    assert ceiling() == (
+        int(1.5 * 2**30),
+        f"half of the 3 GiB left under the address-space limit (ulimit -v); set ${ENV} to "
+        "change it",
+    )
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    limit.write_text("2147483648\n")
+    usage.write_text("1073741824\n")
+    monkeypatch.setattr(memory, "_CGROUP_FILES", ((str(limit), str(usage)),))
+    assert ceiling()[0] == 2**29 and "the cgroup's memory limit" in ceiling()[1]
+    limit.write_text("max\n")  # cgroup v2 without a limit
+    assert ceiling()[0] == int(1.5 * 2**30)
+
+
+@pytest.mark.slow
+def test_a_capped_process_refuses_what_it_cannot_allocate(tmp_path):
+    """`ulimit -v 4G`, a run that needs about 6 GiB: exit 2 before training, not MemoryError."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+    sets = ["task=adding", "task.length=200", "batch_size=32", "n_hidden=256", "cell=lstm"]
+    args = [f"--set={s}" for s in sets]
+    done = subprocess.run(
+        [sys.executable, "-m", "rnnsim", "train", *args, "--updates", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        env={k: v for k, v in os.environ.items() if k != ENV},
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "left under the address-space limit (ulimit -v)" in done.stderr
+    assert "MemoryError" not in done.stderr
 
 
 def test_sizes_parse_and_format():
