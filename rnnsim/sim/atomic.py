@@ -30,11 +30,19 @@ def atomic_path(path, *, fsync: bool = True) -> Iterator[str]:
     """Yield a temporary path beside ``path``; move it onto ``path`` if the block succeeds.
 
     The block writes the temporary file by name (``np.savez``, ``QImage.save``, ...). On any
-    exception the temporary file is removed and the exception propagates unchanged.
+    exception the temporary file is removed and the exception propagates; an ``OSError`` that
+    names no file, or the temporary one, is made to name ``path`` (a full disk or a file-size
+    limit would otherwise say "File too large" without saying which file).
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(path)}.", suffix=TEMP_SUFFIX, dir=folder
+        )
+    except OSError as exc:
+        exc.filename = path
+        raise
     os.close(fd)
     try:
         yield tmp
@@ -42,9 +50,11 @@ def atomic_path(path, *, fsync: bool = True) -> Iterator[str]:
             _fsync(tmp)
         os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.remove(tmp)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            exc.filename = path
         raise
 
 

@@ -211,7 +211,7 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 try:
     sim.save(sys.argv[1])
 except OSError as exc:
-    print("failed:", exc.strerror)
+    print("failed:", exc.strerror, exc.filename)
 """
 
 
@@ -225,7 +225,7 @@ def test_a_save_that_fails_midway_keeps_the_old_file_and_no_temporary(tmp_path, 
         timeout=60,
         check=True,
     ).stdout
-    assert out.startswith("failed: File too large")
+    assert out == f"failed: File too large {saved}\n"  # the target named, not a temporary
     assert saved.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
 
