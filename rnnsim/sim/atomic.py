@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 
 #: Temporary files are named ``.<name>.<random><TEMP_SUFFIX>`` in the target's folder.
 TEMP_SUFFIX = ".tmp"
+_TEMP = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]+\.tmp$")
 
 
 def umask_mode(base: int = 0o666) -> int:
@@ -53,31 +55,40 @@ def atomic_path(path, *, fsync: bool = True) -> Iterator[str]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.remove(tmp)
-        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+        if isinstance(exc, OSError) and exc.strerror and exc.filename in (None, tmp):
             exc.filename = path
         raise
 
 
-def remove_stale(path, older_than: float) -> list[str]:
-    """Remove temporary files of earlier writes to ``path`` (a process killed during a write
-    leaves its temporary file behind) last modified before ``older_than`` (``time.time()``).
+def remove_stale(path, older_than: float, others: tuple[str, ...] = ()) -> list[str]:
+    """Remove temporary files that killed writes left beside ``path``.
 
-    Returns the names removed. Temporary files of writes still under way (newer) are kept.
+    Those of ``path`` itself go when last modified before ``older_than`` (``time.time()``;
+    a newer one is a write still under way). With ``others`` (file name endings such as
+    ``(".npz",)``), those of any other file of the folder with such an ending go too, when
+    that file is newer than them: a later write of it has finished since. Returns the names
+    removed.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    prefix = f".{os.path.basename(path)}."
+    mine = os.path.basename(path)
     removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:
         return removed
     for name in names:
-        if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+        m = _TEMP.match(name)
+        if m is None or not (m["target"] == mine or (others and m["target"].endswith(others))):
             continue
         full = os.path.join(folder, name)
         with contextlib.suppress(OSError):
-            if os.stat(full).st_mtime < older_than:
+            when = os.stat(full).st_mtime
+            if m["target"] == mine:
+                stale = when < older_than
+            else:
+                stale = when < os.stat(os.path.join(folder, m["target"])).st_mtime
+            if stale:
                 os.remove(full)
                 removed.append(name)
     return removed

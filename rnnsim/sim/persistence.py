@@ -67,7 +67,8 @@ def state_path(path) -> Path:
 def save(sim, path) -> None:
     """Save ``sim`` into the one state file ``path`` (``.npz``), atomically.
 
-    Temporary files of earlier saves to ``path`` that were killed midway are removed.
+    Temporary files that killed saves left in its folder are removed: those of ``path``
+    older than this save, and those of other state files that have been saved since.
     """
     path = Path(path)
     if path.suffix != STATE_SUFFIX:
@@ -78,7 +79,7 @@ def save(sim, path) -> None:
         )
     started = time.time()
     data = _npz_bytes(state_arrays(sim))
-    atomic.remove_stale(path, started)
+    atomic.remove_stale(path, started, others=(STATE_SUFFIX,))
     atomic.write_bytes(path, data)
 
 

@@ -183,12 +183,27 @@ def test_stale_temporary_files_are_removed_by_the_next_save(tmp_path, saved):
     newer = tmp_path / ".run.npz.wr1t1ng.tmp"  # another save still under way
     newer.write_bytes(b"y")
     os.utime(newer, (time.time() + 60, time.time() + 60))
-    other = tmp_path / ".other.npz.k1ll3d.tmp"  # another file's: not ours
+    other = tmp_path / ".other.npz.k1ll3d.tmp"  # another state file's, never saved since
     other.write_bytes(b"z")
     os.utime(other, (time.time() - 60, time.time() - 60))
+    (tmp_path / "done.npz").write_bytes(b"saved after the kill")
+    done = tmp_path / ".done.npz.k1ll3d.tmp"  # done.npz has been saved since: stale
+    done.write_bytes(b"z")
+    os.utime(done, (time.time() - 60, time.time() - 60))
+    (tmp_path / "export.png").write_bytes(b"not a state file")
+    png = tmp_path / ".export.png.k1ll3d.tmp"  # not a state save's: left to its writer
+    png.write_bytes(b"z")
+    os.utime(png, (time.time() - 60, time.time() - 60))
     Simulation(small()).save(saved)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [".other.npz.k1ll3d.tmp", ".run.npz.wr1t1ng.tmp", "run.npz"]
+        [
+            ".export.png.k1ll3d.tmp",
+            ".other.npz.k1ll3d.tmp",
+            ".run.npz.wr1t1ng.tmp",
+            "done.npz",
+            "export.png",
+            "run.npz",
+        ]
     )
 
 
