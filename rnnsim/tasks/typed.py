@@ -100,7 +100,7 @@ def parse_typed(
     ``admit(sequence)`` is called after each sequence is read: a non-empty answer (what is
     too much, e.g. the data's size) stops reading there with an error at that sequence.
     """
-    out = []
+    out: list[TypedSequence] = []
     for number, line_text in enumerate(text.split("\n"), start=1):
         bad = CONTROL.search(line_text.rstrip("\r"))
         if bad:
