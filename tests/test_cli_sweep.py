@@ -121,3 +121,14 @@ def test_metric_measures_a_claim_and_keeps_the_tasks_metric(tmp_path, capsys):
         "loss_roughness"
     )
     assert "loss roughness" in (out / "heatmap.svg").read_text()
+
+
+def test_an_evaluation_batch_too_large_is_refused_before_any_run(tmp_path, capsys):
+    """`--eval-batch 1000000000` ended in a worker's MemoryError traceback."""
+    out = tmp_path / "grid"
+    args = ["--x", "n_hidden=4,8", "--updates", "1", "--eval-batch", "1000000000"]
+    assert main([*args, "--out", str(out)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("rnnsim sweep: error: --eval-batch: a run: T=4 frames")
+    assert "more than the memory ceiling" in line
+    assert not out.exists() or not any(out.iterdir())

@@ -223,6 +223,8 @@ def build_spec(args):
         )
     except ValueError as exc:
         text = str(exc)
+        if text.startswith("eval_batch: "):
+            raise UsageError(f"--eval-batch: {text.removeprefix('eval_batch: ')}") from None
         option = next((f"--{a}" for a in ("seeds", "z", "y") if text.startswith(a)), "--x")
         raise UsageError(f"{option}: {exc}") from None
 

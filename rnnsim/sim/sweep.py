@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
 from .atomic import atomic_path
 from .experiment import Experiment
 from .simulation import Simulation
@@ -148,6 +149,13 @@ class SweepSpec:
                 for vz in self.z_values
             ),
         )
+        for layer in self.experiments:  # each run with its evaluation batch must fit
+            for row in layer:
+                for experiment in row:
+                    try:
+                        memory.check(experiment, eval_batch=self.eval_batch, what="a run")
+                    except ValueError as exc:
+                        raise ValueError(f"eval_batch: {exc}") from None
 
     def _cell(self, vx, vy, vz) -> Experiment:
         values = {}

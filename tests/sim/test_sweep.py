@@ -142,6 +142,11 @@ def test_preset_sweep_plans_make_specs():
             },
             "got 580 cells, expected at most 400",
         ),
+        (  # issue 12: MemoryError traceback in a worker; now refused before any run
+            {"x": "n_hidden", "x_values": [4, 8], "eval_batch": 10**9},
+            r"eval_batch: a run: .*evaluation batch 1000000000 needs about .* more than the "
+            "memory ceiling",
+        ),
     ],
 )
 def test_bad_specs_are_named(kwargs, message):
