@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from rnnsim import catalog, cli
-from rnnsim.sim import Experiment
+from rnnsim.cli.train import evaluate
+from rnnsim.sim import Experiment, Simulation
 from rnnsim.tasks import make_task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,3 +264,13 @@ def test_train_as_a_subprocess_without_a_display(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert last_json_line(proc.stdout)["updates"] == 3
     assert set(os.listdir(tmp_path / "run")) == EXPECTED
+
+
+def test_a_float32_run_is_evaluated_in_float32():
+    """`rnnsim train --set dtype=float32` trained, then every run ended in 'error: X: got
+    dtype float64, expected float32' (exit 1, no figures): the evaluation batch was float64."""
+    sim = Simulation(Experiment(dtype="float32", n_hidden=4, batch_size=2))
+    sim.train(1)
+    results = evaluate(sim, 8)
+    assert set(results["metrics"]) == {"accuracy", "final_accuracy", "context_accuracy"}
+    assert results["loss"] > 0

@@ -214,7 +214,8 @@ def evaluate(sim, batch: int) -> dict:
     training sequence is untouched and the same run always gives the same numbers.
     """
     rng = np.random.default_rng([sim.experiment.seed, EVAL_SEED])
-    X, D, mask = sim.task.sample(batch, rng)
+    dt = sim.net.dtype  # tasks draw float64; a float32 network takes float32 (as training)
+    X, D, mask = (a.astype(dt, copy=False) for a in sim.task.sample(batch, rng))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trace = sim.net.forward(X)
         metrics = sim.task.score(trace.y, D, mask)
