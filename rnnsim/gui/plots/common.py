@@ -144,6 +144,11 @@ def dashed(color: str = "#555555", width: float = 1.5):
     return pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
 
 
+def plot_axes() -> dict[str, OpaqueGridAxis]:
+    """New left and bottom axes for a plot (``axisItems`` of ``pg.PlotItem``)."""
+    return {side: OpaqueGridAxis(side) for side in ("left", "bottom")}
+
+
 def style_plot(
     plot: pg.PlotItem,
     title: str,
@@ -154,8 +159,11 @@ def style_plot(
     log_x: bool = False,
     log_y: bool = False,
 ):
-    """Give ``plot`` a title, axis labels (units in the label text), a grid and dark ink."""
-    plot.setAxisItems({side: OpaqueGridAxis(side) for side in ("left", "bottom")})
+    """Give ``plot`` a title, axis labels (units in the label text), a grid and dark ink.
+
+    A plot built with ``axisItems=plot_axes()`` keeps its axes; any other gets new ones."""
+    if not all(isinstance(plot.getAxis(side), OpaqueGridAxis) for side in ("left", "bottom")):
+        plot.setAxisItems(plot_axes())
     for side in ("left", "bottom"):
         plot.getAxis(side).setZValue(-200)  # opaque grid lines under the view box's items
     plot.setTitle(title, color=FOREGROUND, size="11pt")
