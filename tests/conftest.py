@@ -1,5 +1,6 @@
 """Suite-wide setup: headless Qt, and exceptions raised inside Qt slots fail the test."""
 
+import gc
 import os
 import sys
 import threading
@@ -14,6 +15,19 @@ if "RNNSIM_SETTINGS" not in os.environ:
     os.environ["RNNSIM_SETTINGS"] = os.path.join(_settings_dir, "rnnsim.ini")
 
 import pytest
+
+
+def pytest_collection_finish(session):
+    """Freeze what collection created (modules, classes, test items: ~300,000 objects, never
+    garbage while the session runs) out of the garbage collector's sight.
+
+    ``gc.collect()`` then scans only what the tests create: the GUI tests' leak check
+    (tests/gui/conftest.py) collects nine times a test, and each collection fell from ~60 ms
+    to ~4 ms. Every widget, thread and timer a test makes is created after this point, so the
+    check finds and frees exactly what it did before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

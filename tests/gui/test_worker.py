@@ -327,7 +327,7 @@ def test_the_leak_fixture_finds_and_cleans_up_threads_timers_and_widgets(qapp):
 
     from tests.gui import conftest as leaks
 
-    before = {id(w) for w in QApplication.topLevelWidgets()}
+    before = QApplication.topLevelWidgets()  # held, as the fixture holds them
     timer, thread, widget = QTimer(), QThread(), QWidget()
     timer.start(1000)
     thread.start()
