@@ -275,7 +275,7 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
     docks.update(second)
     docks.update(third)  # streaming: held back, then redrawn one plot per timer tick
     assert drawn == []
-    qtbot.waitUntil(lambda: all(p.snapshot is third for p in docks.plots.values()), timeout=5000)
+    qtbot.waitUntil(lambda: all(p.snapshot is third for p in docks.plots.values()), timeout=30000)
     assert all(s is third for _, s in drawn) and len(drawn) == len(docks.plots)
     ticks = docks.draw_times[-len(docks.plots) :]
     assert len(docks.draw_times) == 1 + len(docks.plots) and max(ticks) < sum(ticks)
