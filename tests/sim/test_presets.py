@@ -130,7 +130,11 @@ def test_vanishing_gradient_obeys_the_lecture_bound():
     vanishing_check(sim, *comparison.eval_data, "after 60 updates")
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(
+    "seed",
+    # seed 0 in the fast lane; the claim's other seeds train 300 updates each: slow
+    [0, *(pytest.param(seed, marks=pytest.mark.slow) for seed in range(1, 5))],
+)
 def test_exploding_diverges_without_clipping_and_trains_with_it_in_every_seed(seed):
     """The claim holds across seeds (σ_max(W_s) = 2 diverged in only 3 of 5 seeds; 3 in all)."""
     preset = load_preset("exploding")
