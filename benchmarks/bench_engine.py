@@ -22,6 +22,7 @@ the products' time (target at H = 512: <= 1.2).
     python benchmarks/bench_engine.py --quick    # fewer repeats
     python benchmarks/bench_engine.py --cells elman --dtypes float64
     python benchmarks/bench_engine.py --tune-malloc   # glibc keeps freed memory mapped
+    python benchmarks/bench_engine.py --threads 1 --cpu-time   # on a busy machine
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _util import alternate, set_blas_threads, tune_malloc
+import _util
+from _util import alternate, set_blas_threads, tune_malloc, use_cpu_time
 
 from rnnsim.engine import Network
 from rnnsim.engine.optim import SGD
@@ -99,11 +101,11 @@ def roofline_ms(cell, size, n_out, dtype, budget_s=0.15) -> float:
         b = rng.normal(size=(k, n)).astype(dtype)
         out = np.empty((m, n), dtype=dtype)
         np.dot(a, b, out=out)
-        times, start = [], time.perf_counter()
+        times, start, clock = [], time.perf_counter(), _util.clock
         while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 2000):
-            t0 = time.perf_counter()
+            t0 = clock()
             np.dot(a, b, out=out)
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
         total += count * statistics.median(times) * 1e3
     return total
 
@@ -199,7 +201,7 @@ def _row(cell, size, dtype, res, use_torch, threads, roof_ms):
     line += f" {flops / 1e9:7.3f} {achieved:6.1f} {flops / (roof_ms * 1e6):8.1f}"
     line += f" {res['ours'][0] / roof_ms:6.2f}"
     runs = "/".join(str(v[2]) for v in res.values())
-    return f"{line} {runs:>7}"
+    return f"{line} {runs:>7} {os.getloadavg()[0]:5.1f}"
 
 
 def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
@@ -210,7 +212,7 @@ def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
     if use_torch:
         head += f" {'torch ms':>9} {'ratio':>6} {'r(min)':>6} {'target':>6}     "
     head += f" {'GFLOP':>7} {'GF/s':>6} {'roofGF/s':>8} {'/roof':>6}"
-    print(f"{head} {'runs':>7}")
+    print(f"{head} {'runs':>7} {'load':>5}")
     for cell in cells:
         for size in sizes:
             for dtype in dtypes:
@@ -250,7 +252,16 @@ def main(argv=None) -> None:
         default=None,
         help="threads for NumPy's BLAS and for torch (default: BLAS's own)",
     )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time the process's CPU time, not wall time (with --threads 1 on a busy machine)",
+    )
     args = parser.parse_args(argv)
+    if args.cpu_time:
+        if args.threads != 1:
+            parser.error("--cpu-time: needs --threads 1 (CPU time adds up every thread's)")
+        use_cpu_time()
     if args.threads is not None and (args.threads < 1 or not set_blas_threads(args.threads)):
         parser.error(f"--threads: got {args.threads}, expected >= 1 with OpenBLAS")
     if args.tune_malloc and not tune_malloc():
@@ -260,7 +271,8 @@ def main(argv=None) -> None:
     threads = current_blas_threads()
     print(
         f"numpy {np.__version__}, BLAS threads {threads}, cpus {os.cpu_count()}, "
-        f"malloc {'tuned' if args.tune_malloc else 'default'}"
+        f"malloc {'tuned' if args.tune_malloc else 'default'}, "
+        f"{'CPU' if args.cpu_time else 'wall'} time, load {os.getloadavg()[0]:.1f}"
     )
     if use_torch:
         import torch
@@ -277,7 +289,7 @@ def main(argv=None) -> None:
         "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
         "thr = our BLAS threads; GFLOP of the step's matrix products, GF/s ours, roofGF/s "
         "the same products as bare matmuls, /roof = our time / theirs; "
-        "runs = timed calls ours/torch"
+        "runs = timed calls ours/torch; load = 1-minute load average after the row"
     )
     run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
 
