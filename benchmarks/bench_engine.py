@@ -50,6 +50,10 @@ SIZES = [(1, 50, 4, 16), (1, 100, 8, 64), (32, 50, 8, 128), (64, 100, 32, 512)] 
 CELLS = ("elman", "lstm", "gru")
 DTYPES = ("float32", "float64")
 LR = 0.01
+# Timed calls per block at most: a block lasts about 0.3 s, so a 1 ms step gets ~300 calls in
+# a row, as training runs them (at most 20, the steps of the small sizes were timed mostly
+# in the first milliseconds after each block's pause, with cold caches: 1.3-2x slower).
+MAX_BLOCK = 400
 
 
 BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}
@@ -222,7 +226,7 @@ def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
                     fns["torch"] = theirs(cell, size, dtype)[0]
                 with blas_threads(threads_for(net, size[0], size[1])):
                     threads = current_blas_threads() or 0
-                    res = alternate(fns, rounds, budget_s=budget_s)
+                    res = alternate(fns, rounds, budget_s=budget_s, max_block=MAX_BLOCK)
                     roof = roofline_ms(cell, size, size[2], dtype)
                 print(_row(cell, size, dtype, res, use_torch, threads, roof), flush=True)
 
