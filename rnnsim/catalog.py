@@ -6,6 +6,8 @@ without ``.json``. The default experiment is the preset ``wolf``.
 
 from __future__ import annotations
 
+import textwrap
+
 from rnnsim.sim.presets import (
     DEFAULT_PRESET,
     default_experiment,
@@ -34,29 +36,40 @@ def preset_experiment(name: str):
     return load_preset(name).experiment
 
 
-def _knob_line(knob) -> str:
-    if knob.kind in ("int", "float"):
-        accepted = f"{knob.low:g}..{knob.high:g}"
-    elif knob.kind == "choice":
-        accepted = "|".join(knob.choices)
-    else:
-        accepted = knob.kind
-    return f"    task.{knob.name} = {knob.default!r:<8} ({knob.kind}, {accepted})  {knob.help}"
+def _knob_rows(knobs) -> list[str]:
+    """One line per knob, its columns (name = default, kind and range, help) lined up."""
+    cells = []
+    for knob in knobs:
+        if knob.kind in ("int", "float"):
+            accepted = f"{knob.low:g}..{knob.high:g}"
+        elif knob.kind == "choice":
+            accepted = "|".join(knob.choices)
+        else:
+            accepted = knob.kind
+        cells.append(
+            (f"task.{knob.name} = {knob.default!r}", f"({knob.kind}, {accepted})", knob.help)
+        )
+    if not cells:
+        return ["    (none)"]
+    w1 = max(len(c[0]) for c in cells)
+    w2 = max(len(c[1]) for c in cells)
+    return [f"    {a:<{w1}}  {b:<{w2}}  {h}" for a, b, h in cells]
 
 
-def describe_tasks() -> str:
-    """Every task: name, title, description, score, chance level and knobs (``task.<knob>``)."""
+def describe_tasks(width: int = 100) -> str:
+    """Every task: name, title, description (wrapped to ``width`` columns), score, chance
+    level and knobs (``task.<knob>``), one aligned line each."""
     blocks = []
     for name in TASKS:
         task = make_task(name)
         lines = [
             f"{name}: {task.title}",
-            f"  {task.description}",
+            *textwrap.wrap(task.description, width, initial_indent="  ", subsequent_indent="  "),
             f"  score: {task.primary_metric} (chance {task.chance:g}); inputs "
             f"{task.n_in}, outputs {task.n_out} ({task.output}, {task.loss})",
             "  knobs (set with --set task.<knob>=VALUE):",
         ]
-        lines += [_knob_line(k) for k in task.knobs] or ["    (none)"]
+        lines += _knob_rows(task.knobs)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -12,7 +12,7 @@ import pytest
 from rnnsim import catalog, cli
 from rnnsim.cli.train import evaluate
 from rnnsim.sim import Experiment, Simulation
-from rnnsim.tasks import make_task
+from rnnsim.tasks import TASKS, make_task
 
 ROOT = Path(__file__).resolve().parent.parent
 PLOTS = (
@@ -204,6 +204,24 @@ def test_tasks_and_presets_list_what_there_is(capsys):
     text = capsys.readouterr().out
     assert text.startswith("wolf (default): The wolf and the dog")
     assert "cell=elman" in text
+
+
+def test_tasks_knob_columns_line_up_and_descriptions_wrap(capsys):
+    assert cli.main(["tasks"]) == 0
+    blocks = capsys.readouterr().out.split("\n\n")
+    assert len(blocks) == len(TASKS)
+    for block, name in zip(blocks, TASKS, strict=True):
+        lines = block.splitlines()
+        knob_lines = [line for line in lines if line.startswith("    task.")]
+        assert len(knob_lines) == len(make_task(name).knobs)
+        kinds = {line.index(" (") for line in knob_lines}  # where "(int, 0..200)" starts
+        end = [line.index(")  ") + 3 for line in knob_lines]
+        helps = {
+            e + len(line[e:]) - len(line[e:].lstrip())
+            for e, line in zip(end, knob_lines, strict=True)
+        }
+        assert len(kinds) <= 1 and len(helps) <= 1, knob_lines  # one column each
+        assert all(len(line) <= 100 for line in lines if not line.startswith("    ")), name
 
 
 def test_wolf_preset_is_the_default_experiment():
