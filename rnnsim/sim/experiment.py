@@ -160,7 +160,8 @@ class Experiment:
         """A validated copy with ``changes`` applied.
 
         Changing ``task`` without giving ``knobs``, ``output`` or ``loss`` resets them to the
-        new task's defaults.
+        new task's defaults, and without giving ``title`` or ``description`` takes the new
+        task's (a report of the adding problem must not be titled "The wolf and the dog").
         """
         unknown = sorted(set(changes) - set(FIELD_NAMES))
         if unknown:
@@ -170,6 +171,10 @@ class Experiment:
         if "task" in changes and changes["task"] != self.task:
             for name, fresh in (("knobs", {}), ("output", None), ("loss", None)):
                 changes.setdefault(name, fresh)
+            if changes["task"] in TASKS:  # an unknown one is refused by the validation
+                task = TASKS[changes["task"]]
+                changes.setdefault("title", task.title)
+                changes.setdefault("description", task.description)
         return dataclasses.replace(self, **changes)
 
     def with_values(self, values: dict[str, Any]) -> Experiment:

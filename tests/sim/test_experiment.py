@@ -124,6 +124,20 @@ def test_changing_the_task_takes_its_knobs_output_and_loss():
         assert exp.knobs == task.values and (exp.output, exp.loss) == (task.output, task.loss)
 
 
+def test_changing_the_task_takes_its_title_and_description_unless_given():
+    wolf = Experiment()
+    for name in TASKS:
+        if name == "wolf":
+            continue
+        exp = wolf.with_values({"task": name})  # as --set task=NAME and the window's combo
+        assert (exp.title, exp.description) == (TASKS[name].title, TASKS[name].description)
+        assert exp.title != wolf.title
+        mine = wolf.replace(task=name, title="My run", description="Mine.")
+        assert (mine.title, mine.description) == ("My run", "Mine.")
+    assert wolf.replace(task="wolf", lr=0.5).title == wolf.title  # same task: kept
+    assert Experiment().replace(title="Kept").with_values({"task.gap": 3}).title == "Kept"
+
+
 def test_with_values_parses_strings_by_field_and_knob_type():
     knob = next(k for k in make_task("wolf").knobs if k.kind == "int")
     value = knob.default + 1 if knob.high is None or knob.default < knob.high else knob.default - 1
