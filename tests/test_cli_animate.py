@@ -80,6 +80,35 @@ def test_animate_refuses_bad_input_with_status_2(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_animate_refuses_an_unwritable_out_before_any_training(tmp_path, capsys, monkeypatch):
+    from rnnsim.cli import animate, common
+
+    def no_training(*args):
+        raise AssertionError("trained or recorded before checking --out")
+
+    monkeypatch.setattr(animate, "_simulation", no_training)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    train = ["--train", "100000"]
+    for out, words in (
+        (tmp_path / "missing" / "a.gif", "the folder " + str(tmp_path / "missing") + " does not"),
+        (a_file / "a.gif", "the folder " + str(a_file) + " is not a folder"),
+        (a_file / "deeper" / "f.png", "the folder " + str(a_file) + " is not a folder"),
+    ):
+        assert cli.main(["animate", *train, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("rnnsim animate: error: --out: cannot write ") and words in err, err
+
+    def read_only(*args, **kwargs):  # what a read-only folder does (root may write anywhere)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(common.tempfile, "mkstemp", read_only)
+    assert cli.main(["animate", *train, "--out", str(tmp_path / "a.gif")]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"--out: cannot write {tmp_path / 'a.gif'}: Permission denied\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
 def test_projector_takes_the_window_s_zoom_by_default():
     from rnnsim.cli import animate
     from rnnsim.gui.projector import DEFAULT_ZOOM

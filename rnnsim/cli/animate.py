@@ -26,6 +26,7 @@ from rnnsim.cli.common import (
     EXIT_OK,
     UsageError,
     add_start_arguments,
+    check_out_file,
     headless_qt,
     load_start,
     parse_settings,
@@ -166,6 +167,7 @@ def run(args) -> int:
         raise UsageError(f"--{str(exc).replace('_', '-')}") from None
     if args.train < 0:
         raise UsageError(f"--train: got {args.train}, expected a whole number >= 0")
+    check_out_file(args.out, makes_folders=format_of(args.out) in (".png", ".svg"))
     say = _Progress(args.quiet, every=args.progress == "lines")
     with _sigterm_as_interrupt():
         try:

@@ -61,6 +61,27 @@ def check_out(path, option: str = "--out", create: bool = True) -> str:
     return out
 
 
+def check_out_file(path, makes_folders: bool = False, option: str = "--out") -> str:
+    """Make sure the file ``path`` can be written, before any work (training, drawing); return
+    it absolute.
+
+    Its folder must exist and take a new file; with ``makes_folders`` (numbered frames create
+    their folder) the nearest folder that exists must. Otherwise a UsageError naming ``option``.
+    """
+    out = os.path.abspath(os.fspath(path))
+    if os.path.isdir(out):
+        raise UsageError(f"{option}: {out} is a folder, expected a file name")
+    folder = os.path.dirname(out)
+    if makes_folders:
+        while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        what = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise UsageError(f"{option}: cannot write {out}: the folder {folder} {what}")
+    _probe(folder, f"{option}: cannot write {out}")
+    return out
+
+
 def _probe(folder: str, what: str) -> None:
     """Create and remove a file in ``folder``; UsageError ``what: reason`` if that fails."""
     try:
