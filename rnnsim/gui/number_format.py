@@ -8,6 +8,7 @@ digits and never an exception in a paint event.
     number(0.123456)     '0.1235'        number(4.0015e143)  '4.002e143'
     number(float("nan")) 'nan'           number(-math.inf)   '−inf'
     number(None)         '—'             fixed(0.8, 2)       '0.80'
+    number(-0.0)         '0'             fixed(-0.001, 2)    '0.00'
     sci(1.5e-7)          '1.5e-7'        vector([1, 2.5])    '[1, 2.5]'
 """
 
@@ -40,6 +41,14 @@ def _special(x) -> str | None:
     return None
 
 
+def _unsigned_zero(text: str) -> str:
+    """``-0`` and ``-0.00`` (a negative zero, or a tiny negative rounded away) → ``0``, ``0.00``:
+    a zero has no sign for the reader (E₂ = -0 where the loss of a frame is exactly 0)."""
+    if text.startswith("-") and not text.strip("-0."):
+        return text[1:]
+    return text
+
+
 def _tidy(text: str) -> str:
     """``1.5e-07`` → ``1.5e-7``, ``4.002e+143`` → ``4.002e143``."""
     return _EXPONENT.sub(lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)
@@ -55,7 +64,7 @@ def number(x, digits: int = DIGITS) -> str:
         return special
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and abs(int(x)) < 10**6:
         return str(int(x))
-    return _tidy(f"{float(x):.{digits}g}")
+    return _unsigned_zero(_tidy(f"{float(x):.{digits}g}"))
 
 
 def fixed(x, decimals: int = 2) -> str:
@@ -64,7 +73,7 @@ def fixed(x, decimals: int = 2) -> str:
     if special is not None:
         return special
     v = float(x)
-    return number(v) if abs(v) >= 1e6 else f"{v:.{decimals}f}"
+    return number(v) if abs(v) >= 1e6 else _unsigned_zero(f"{v:.{decimals}f}")
 
 
 def sci(x, digits: int = 2) -> str:
@@ -72,7 +81,7 @@ def sci(x, digits: int = 2) -> str:
     special = _special(x)
     if special is not None:
         return special
-    return _tidy(f"{float(x):.{max(digits - 1, 0)}e}")
+    return _tidy(f"{float(x) + 0.0:.{max(digits - 1, 0)}e}")  # + 0.0: -0.0 → 0.0
 
 
 def vector(v, shown: int = SHOWN_ENTRIES, digits: int = DIGITS) -> str:

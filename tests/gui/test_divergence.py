@@ -34,6 +34,14 @@ def test_numbers_are_short_and_finite_safe():
         assert len(number(x)) <= LONGEST_NUMBER
 
 
+def test_a_zero_is_written_without_a_sign():
+    # a frame whose loss is exactly 0 computed -0.0 and the handout read "E2 = -0"
+    assert number(-0.0) == "0" and number(np.float32(-0.0)) == "0"
+    assert fixed(-0.0) == "0.00" and fixed(-0.004) == "0.00" and fixed(-0.006) == "-0.01"
+    assert sci(-0.0) == "0.0e0" and sci(-1.5e-7) == "-1.5e-7"
+    assert number(-1e-300) == "-1e-300" and number(-0.25) == "-0.25"  # not zeros: signed
+
+
 def test_the_legend_paints_broken_scales(qtbot):
     from rnnsim.gui.canvas.colors import DIVERGING, GRADIENT, ColorScale
     from rnnsim.gui.canvas.legends import LegendBar
