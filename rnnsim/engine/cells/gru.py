@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
-from .base import Cell, rows_dot, transposed
+from .base import COEF_BYTES, Cell, rows_dot, transposed
 
 
 class GRUCell(Cell):
@@ -28,9 +28,12 @@ class GRUCell(Cell):
         ∂E/∂s[t] = δ ⊙ z + δrs ⊙ r + [∂E/∂a_z, ∂E/∂a_r] · [W_sz, W_sr]ᵀ
 
     Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2))
-    for both gates in one call; the backward coefficients of all frames are formed at once
-    before the sweep (``prepare_backward``); a frame's work is a handful of NumPy calls into
-    arrays that are kept.
+    for both gates in one call; the gate values are kept gate-major, (T, 3, B, H), so that a
+    frame's z, r and n are contiguous (B, H) blocks (NumPy's passes over a (B, H) block of a
+    (B, 3H) row cost 2–3 times a contiguous pass); the backward coefficients are formed
+    ``COEF_BYTES`` at a time just ahead of the sweep, gate-major too; products whose operand is
+    a block of a (B, 3H) row go through ``np.matmul``, which hands BLAS the row stride (``np.dot``
+    copies such an operand first).
     """
 
     name = "gru"
@@ -40,14 +43,17 @@ class GRUCell(Cell):
     def trace_shapes(self, T, B):
         H = self.n_hidden
         return {
-            "act": (T, B, 3 * H),  # gate values z, r, n
-            "rs": (T, B, H),
-        }  # r ⊙ s[t]
+            "act": (T, 3, B, H),  # gate values z, r, n, gate-major
+            "rs": (T, B, H),  # r ⊙ s[t]
+        }
 
     def backward_shapes(self, T, B):
         H = self.n_hidden
+        # frames of coefficients formed at a time (COEF_BYTES of float32; fewer of float64)
+        slots = min(T, max(1, COEF_BYTES // (3 * B * H * 4)))
         return {
-            "tmp": (T, B, H),
+            "P": (slots, 3, B, H),
+            "tmp": (slots, B, H),
             "WzrT": (2 * H, H),
             "WnT": (H, H),
             "drs": (B, H),
@@ -56,29 +62,37 @@ class GRUCell(Cell):
 
     def begin_forward(self, p, bufs, c0, workspace=None):
         H, s0, a, act = self.n_hidden, bufs["s"][0], bufs["a"], bufs["act"]
-        dt = s0.dtype
+        B, dt = s0.shape[0], s0.dtype
         return {
             "Wzr": np.ascontiguousarray(p["Ws"][:, : 2 * H]),
             "Wn": np.ascontiguousarray(p["Ws"][:, 2 * H :]),
-            "tmp2": np.empty((s0.shape[0], 2 * H), dtype=dt),
+            "tmp2": np.empty((B, 2 * H), dtype=dt),
             "tmp1": np.empty_like(s0),
             "half": np.array(0.5, dtype=dt),
             "act": act,
             "rs": bufs["rs"],
             "a_zr": a[:, :, : 2 * H],  # (T, B, 2H)
             "a_n": a[:, :, 2 * H :],  # (T, B, H)
-            "zr": act[:, :, : 2 * H],
-            "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(3)),  # z, r, n
+            "zr": act[:, :2],  # (T, 2, B, H) z and r of a frame, one contiguous block
+            "zr_rows": act[:, :2].transpose(0, 2, 1, 3),  # (T, B, 2, H): the same, row-major
+            "gates": (act[:, 0], act[:, 1], act[:, 2]),  # z, r, n (T, B, H)
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
         }
 
     def forward_step(self, t, s, a, work):
-        half, a_zr, zr, a_n = work["half"], work["a_zr"][t], work["zr"][t], work["a_n"][t]
+        half, a_zr, zr, a_n, h = (
+            work["half"],
+            work["a_zr"][t],
+            work["zr"][t],
+            work["a_n"][t],
+            work["tmp2"],
+        )
         Z, R, N = work["gates"]
         z, r, n, s_t, s_next, rs = Z[t], R[t], N[t], s[t], s[t + 1], work["rs"][t]
-        np.dot(s_t, work["Wzr"], out=work["tmp2"])
-        np.add(a_zr, work["tmp2"], out=a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
-        np.multiply(a_zr, half, out=zr)
+        np.dot(s_t, work["Wzr"], out=h)
+        np.add(a_zr, h, out=h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
+        np.copyto(a_zr, h)  # into the trace
+        np.multiply(h.reshape(h.shape[0], 2, -1), half, out=work["zr_rows"][t])
         np.tanh(zr, out=zr)
         np.multiply(zr, half, out=zr)
         np.add(zr, half, out=zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
@@ -92,60 +106,69 @@ class GRUCell(Cell):
 
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
-        return None, gates, {"act": work["act"], "rs": work["rs"]}
+        # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
+        # (T, B, 3, H) view of the gate-major array
+        return None, gates, {"act": work["act"].transpose(0, 2, 1, 3), "rs": work["rs"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
-        H, act = self.n_hidden, trace.cache["act"]
-        P = np.empty_like(act) if coef is None else coef  # (T, B, 3H) a_z, a_r (per δrs), a_n
+        """The sweep's coefficients live in ``bufs["P"]`` (a few frames at a time, gate-major),
+        not in ``coef``; without ``bufs`` those of every frame are formed at once."""
+        H, act = self.n_hidden, trace.cache["act"].transpose(0, 2, 1, 3)  # (T, 3, B, H)
+        T, B = act.shape[0], act.shape[2]
         Ws = p["Ws"]
+        P = np.empty_like(act) if bufs is None else bufs["P"]
         prep = {
+            # P[t − lo] (3, B, H): (s[t] − n) ⊙ σ'(a_z), s[t] ⊙ σ'(a_r), (1 − z) ⊙ Φ'(a_n)
             "P": P,
-            "P_z": P[:, :, :H],  # (T, B, H) (s[t] − n) ⊙ σ'(a_z)
-            "P_r": P[:, :, H : 2 * H],  # (T, B, H) s[t] ⊙ σ'(a_r)
-            "P_n": P[:, :, 2 * H :],  # (T, B, H) (1 − z) ⊙ Φ'(a_n)
-            "z": act[:, :, :H],
-            "r": act[:, :, H : 2 * H],
+            "lo": 0,  # the frame of P[0]
+            "act": act,
+            "z": act[:, 0],
+            "r": act[:, 1],
             "WzrT": transposed(Ws[:, : 2 * H], bufs, "WzrT"),
             "WnT": transposed(Ws[:, 2 * H :], bufs, "WnT"),
             # the sweep's (B, H) scratch for δrs and δ ⊙ z (None: fresh arrays)
             "drs": None if bufs is None else bufs["drs"],
             "dsz": None if bufs is None else bufs["dsz"],
-            "tmp": np.empty_like(trace.s[1:]) if bufs is None else bufs["tmp"],
+            "tmp": np.empty((T, B, H), dtype=act.dtype) if bufs is None else bufs["tmp"],
             "trace": trace,
-            "ready": act.shape[0],  # P[t] is formed for t >= ready
+            "ready": T,  # P holds frames ready <= t < ready + len(P)
         }
         if bufs is None:
-            self.coefficients(prep, 0, act.shape[0])
+            self.coefficients(prep, 0, T)
         return prep
 
     def coefficients(self, prep, lo, hi):
-        """P[t] for frames lo <= t < hi, one pass per term (the sweep forms them
-        ``COEF_BYTES`` at a time, just ahead of itself)."""
-        H, tr = self.n_hidden, prep["trace"]
-        act, P, tmp = tr.cache["act"][lo:hi], prep["P"][lo:hi], prep["tmp"][lo:hi]
-        z, n = act[:, :, :H], act[:, :, 2 * H :]
+        """P for frames lo <= t < hi (at most len(P) frames), one pass per term, gate-major:
+        every pass is over contiguous (B, H) blocks of a frame."""
+        H, tr, k = self.n_hidden, prep["trace"], hi - lo
+        if k > prep["P"].shape[0]:
+            raise RuntimeError(f"coefficients: {k} frames, room for {prep['P'].shape[0]}")
+        act, P, tmp = prep["act"][lo:hi], prep["P"][:k], prep["tmp"][:k]
+        z, n = act[:, 0], act[:, 2]
         s_prev = tr.s[lo:hi]
-        SIGMOID.df(None, act[:, :, : 2 * H], out=P[:, :, : 2 * H])
-        self.phi.df(tr.a[lo:hi, :, 2 * H :], n, out=P[:, :, 2 * H :])
-        np.subtract(s_prev, n, out=tmp)  # (hi − lo, B, H)
-        P[:, :, :H] *= tmp
-        P[:, :, H : 2 * H] *= s_prev
+        SIGMOID.df(None, act[:, :2], out=P[:, :2])  # σ'(a_z), σ'(a_r) = (1 − σ)·σ
+        self.phi.df(tr.a[lo:hi, :, 2 * H :], n, out=P[:, 2])  # Φ'(a_n)
+        np.subtract(s_prev, n, out=tmp)
+        P[:, 0] *= tmp
+        P[:, 1] *= s_prev
         np.subtract(1.0, z, out=tmp)
-        P[:, :, 2 * H :] *= tmp
-        prep["ready"] = min(prep["ready"], lo)
+        P[:, 2] *= tmp
+        prep["lo"] = prep["ready"] = lo
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
         lead = ds.shape[:-1]
         scratch = len(lead) == 1 and prep["drs"] is not None
-        # out_da may be the memory of prep["P"][t]: each block is read before it is written
+        P_z, P_r, P_n = prep["P"][t - prep["lo"]]  # (B, H) each
         da = np.empty((*lead, 3 * H), dtype=ds.dtype) if out_da is None else out_da
-        np.multiply(ds, prep["P_z"][t], out=da[..., :H])  # ∂E/∂a_z
+        np.multiply(ds, P_z, out=da[..., :H])  # ∂E/∂a_z
         da_n = da[..., 2 * H :]
-        np.multiply(ds, prep["P_n"][t], out=da_n)  # ∂E/∂a_n
-        dot = np.dot if scratch else rows_dot  # rows_dot: leading dimensions as rows
+        np.multiply(ds, P_n, out=da_n)  # ∂E/∂a_n
+        # np.matmul: a (B, H) block of the (B, 3H) rows without a copy (rows_dot: leading
+        # dimensions as rows)
+        dot = np.matmul if len(lead) == 1 else rows_dot
         drs = dot(da_n, prep["WnT"], out=prep["drs"] if scratch else None)  # δrs
-        np.multiply(drs, prep["P_r"][t], out=da[..., H : 2 * H])  # ∂E/∂a_r
+        np.multiply(drs, P_r, out=da[..., H : 2 * H])  # ∂E/∂a_r
         if not need_prev:
             return da, None, None
         # ∂E/∂s[t] = [∂E/∂a_z, ∂E/∂a_r]·[W_sz, W_sr]ᵀ + δ ⊙ z + δrs ⊙ r
@@ -161,6 +184,7 @@ class GRUCell(Cell):
         H = self.n_hidden
         dA2 = dA.reshape(T * B, G)
         dWs = np.empty((H, G), dtype=dA.dtype)
-        dWs[:, : 2 * H] = np.dot(trace.s[:-1].reshape(T * B, H).T, dA2[:, : 2 * H])
-        dWs[:, 2 * H :] = np.dot(trace.cache["rs"].reshape(T * B, H).T, dA2[:, 2 * H :])
+        # straight into dWs's blocks, from dA's column blocks (np.matmul: no copies)
+        np.matmul(trace.s[:-1].reshape(T * B, H).T, dA2[:, : 2 * H], out=dWs[:, : 2 * H])
+        np.matmul(trace.cache["rs"].reshape(T * B, H).T, dA2[:, 2 * H :], out=dWs[:, 2 * H :])
         return {"Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2), "Ws": dWs, "bs": dA2.sum(axis=0)}
