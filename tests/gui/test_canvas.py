@@ -203,6 +203,21 @@ def test_view_modes(canvas):
     assert canvas.unfolded.isVisible() and canvas.folded.isVisible()
 
 
+def test_the_combos_show_their_whole_text_when_there_is_room(canvas, qtbot):
+    canvas.show_snapshot(make_snapshot(T=4, t=1))
+    canvas.set_grad_source(True)
+    canvas.set_mode("Folded + unfolded")
+    for combo in (canvas.mode, canvas.grad_source):
+        metrics = combo.fontMetrics()
+        longest = max(metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+        assert combo.sizeHint().width() > longest  # text, frame and arrow
+        assert combo.minimumSizeHint().width() <= combo.sizeHint().width()  # it may give way
+        qtbot.waitUntil(lambda c=combo: c.width() >= c.sizeHint().width())  # 1200 px: room
+    canvas.resize(512, 600)  # as in a 1024 px window: they give way, not below 8 characters
+    qtbot.waitUntil(lambda: canvas.mode.width() < canvas.mode.sizeHint().width())
+    assert canvas.mode.width() >= canvas.mode.minimumSizeHint().width()
+
+
 def test_texts_give_way_to_captions_when_zoomed_out(canvas):
     canvas.set_mode("Unfolded")
     canvas.show_snapshot(make_snapshot(T=150, H=32, t=150))

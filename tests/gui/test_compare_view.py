@@ -131,5 +131,5 @@ def test_a_presets_comparison_draws_the_gradient_its_guide_asks_for(qtbot):
     w = CompareView.from_preset(preset)
     qtbot.addWidget(w)
     assert [c.unfolded_scene.grad_source for c in w.canvases] == ["last", "last"]
-    assert [c.grad_source.currentText() for c in w.canvases] == ["E_T (last frame)"] * 2
+    assert [c.grad_source.currentText() for c in w.canvases] == ["E_T (last)"] * 2
     w.close()

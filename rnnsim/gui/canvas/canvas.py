@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSplitter,
+    QStyle,
+    QStyleOptionComboBox,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -26,8 +28,32 @@ from rnnsim.gui.canvas.unfolded_update import current_column
 from rnnsim.gui.canvas.view import ZoomView
 
 MODES = ("Folded + unfolded", "Unfolded", "Folded")
-GRAD_SOURCES = ("E = Σ E_t", "E_T (last frame)")
+GRAD_SOURCES = ("E = Σ E_t", "E_T (last)")  # the tooltip says which is which
 FIT_ALL_UP_TO = 20  # sequences up to this length are fitted whole on a new layout
+
+
+class GivingCombo(QComboBox):
+    """A combo box that asks for room for its longest item and, in a narrow window, gives way
+    down to ``MIN_CHARS`` characters (its text then cut) before its toolbar overflows."""
+
+    MIN_CHARS = 8
+
+    def __init__(self, items):
+        super().__init__()
+        self.addItems(items)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(self.MIN_CHARS)  # minimumSizeHint: MIN_CHARS characters
+
+    def sizeHint(self):
+        least = super().sizeHint()
+        metrics = self.fontMetrics()
+        longest = max(metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count()))
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        whole = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, option, QSize(longest, least.height()), self
+        )
+        return QSize(max(least.width(), whole.width()), least.height())
 
 
 @dataclass(frozen=True)
@@ -88,9 +114,8 @@ class NetworkCanvas(QWidget):
         bar.layout().setContentsMargins(0, 0, 0, 0)
         bar.layout().setSpacing(2)
         row.addWidget(bar)
-        self.mode = QComboBox()
+        self.mode = GivingCombo(MODES)
         self.mode.setObjectName("canvasMode")
-        self.mode.addItems(MODES)
         self.mode.setToolTip(
             "Show the folded network (x → s with its W_s loop → y), the "
             "unfolded one (a column per time step), or both."
@@ -113,20 +138,14 @@ class NetworkCanvas(QWidget):
             button.clicked.connect(slot)
             bar.addWidget(button)
         bar.addWidget(self.follow)
-        self.grad_source = QComboBox()
+        self.grad_source = GivingCombo(GRAD_SOURCES)
         self.grad_source.setObjectName("gradSource")
-        self.grad_source.addItems(GRAD_SOURCES)
         self.grad_source.setToolTip(
             "Backward arrows: ‖∂E/∂s_k‖ of the whole loss E = Σ_t E_t of the displayed sequence, "
             "or ‖∂E_T/∂s_k‖ of the last frame's loss alone (the lecture's ∂E_N/∂s_i: watch it "
             "fade with the lag)."
         )
         self.grad_source.currentIndexChanged.connect(self._on_grad_source)
-        for combo in (self.mode, self.grad_source):  # narrow windows: the combos give way
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(8)
         pair = QWidget()  # the label and its combo overflow together
         pair_row = QHBoxLayout(pair)
         pair_row.setContentsMargins(6, 0, 0, 0)
