@@ -1,5 +1,5 @@
 import sys
 
-from rnnsim.cli import main
+from rnnsim.launch import main
 
 sys.exit(main())

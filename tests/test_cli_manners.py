@@ -351,6 +351,35 @@ def test_ctrl_c_elsewhere_is_one_line_and_130(monkeypatch, capsys):
     assert capsys.readouterr().err == "rnnsim tasks: interrupted\n"
 
 
+# Ctrl-C while the command's imports run: a finder that raises KeyboardInterrupt when NumPy is
+# first imported stands for the key pressed during the first second of ``rnnsim``
+CTRL_C_IN_IMPORTS = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from rnnsim.launch import {entry}
+sys.exit({entry}())
+"""
+
+
+@pytest.mark.parametrize(("entry", "command"), [("main", "rnnsim"), ("gui_main", "rnnsim-gui")])
+def test_ctrl_c_while_importing_is_one_line_and_130(entry, command):
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_IN_IMPORTS.format(entry=entry), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == EXIT_INTERRUPTED
+    assert done.stderr == f"{command}: interrupted while starting\n"  # no traceback
+
+
 def test_the_state_is_written_before_anything_that_may_fail(tmp_path, capsys, monkeypatch):
     def refuse(sim, batch):
         raise ValueError("forward: the evaluation batch needs more memory than there is")

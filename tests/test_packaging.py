@@ -65,7 +65,8 @@ def test_wheel_ships_resources_inside_the_package(dist):
     shipped = {f"rnnsim/{n.removeprefix('resources/')}" for n in _repo_files("resources", "*")}
     assert {n.replace("rnnsim/", "rnnsim/resources/", 1) for n in shipped} - names == set()
     assert not [n for n in names if n.startswith(("resources/", "tests/"))]
-    assert "[gui_scripts]\nrnnsim-gui = rnnsim.cli.gui:main" in entry_points
+    assert "[gui_scripts]\nrnnsim-gui = rnnsim.launch:gui_main" in entry_points
+    assert "[console_scripts]\nrnnsim = rnnsim.launch:main" in entry_points
     assert "License-Expression: MIT" in metadata
 
 
