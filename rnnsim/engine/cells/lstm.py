@@ -63,7 +63,16 @@ class LSTMCell(Cell):
 
     def backward_shapes(self, T, B):
         H = self.n_hidden
-        return {**super().backward_shapes(T, B), "K": (T, B, H), "dct": (B, H), "dc": (B, H)}
+        # frames of coefficients formed at a time (COEF_BYTES of float32; float64 uses half)
+        n = min(T, max(1, COEF_BYTES // (B * 4 * H * 4)))
+        return {
+            **super().backward_shapes(T, B),
+            "K": (T, B, H),
+            "dct": (B, H),
+            "dc": (B, H),
+            "Q": (n, 4, B, H),  # the coefficients of those frames, gate-major
+            "A": (n, 4, B, H),  # their gate values i, f, o, g, gate-major
+        }
 
     def begin_forward(self, p, bufs, c0, workspace=None):
         H, c, act, a = self.n_hidden, bufs["c"], bufs["act"], bufs["a"]
@@ -158,43 +167,60 @@ class LSTMCell(Cell):
         return work["c"], gates, {"act": work["act"], "tc": work["tc"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
+        """The coefficients Q of ∂E/∂a and K of δc, gate-major: Q[t] is (4, B, H), one
+        contiguous (B, H) block per gate i, f, o, g (NumPy's passes over the (B, H) blocks of a
+        (B, 4H) row cost a loop per row, 2–4 times a contiguous pass at B >= 32). ``coef`` is
+        not used: the sweep writes ∂E/∂a into its dA from Q.
+
+        With ``bufs`` (the sweep's block) Q holds the frames the sweep forms just ahead of
+        itself (``coefficients``, ``prep["base"]`` = the frame Q[0] is); without, all frames.
+        """
         H, act = self.n_hidden, trace.cache["act"]
         T, B = act.shape[:2]
-        Q = np.empty_like(act) if coef is None else coef  # (T, B, 4H) ∂a-coefficients
-        K = np.empty_like(trace.c[1:]) if bufs is None else bufs["K"]
-        Q4 = Q.reshape(T, B, 4, H)
+        if bufs is None:
+            Q = np.empty((T, 4, B, H), dtype=act.dtype)
+            A = np.empty_like(Q)
+        else:
+            Q, A = bufs["Q"], bufs["A"]
         prep = {
-            "Q": Q,
-            "Q_if": Q4[:, :, :2],  # (T, B, 2, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f)
-            "Q_o": Q4[:, :, 2],  # (T, B, H) Φ(c[t+1]) ⊙ σ'(a_o)
-            "Q_g": Q4[:, :, 3],  # (T, B, H) i ⊙ Φ'(a_g)
-            "K": K,  # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c): o ⊙ Φ'(c[t+1])
+            "Q": Q,  # (·, 4, B, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f), Φ(c[t+1]) ⊙ σ'(a_o), i ⊙ Φ'(a_g)
+            "A": A,  # (·, 4, B, H) scratch: the gate values of the same frames
+            # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c): o ⊙ Φ'(c[t+1])
+            "K": np.empty_like(trace.c[1:]) if bufs is None else bufs["K"],
             "f": act[:, :, H : 2 * H],
             "WsT": transposed(p["Ws"], bufs, "WsT"),
             # the sweep's (B, H) scratch for δc and ∂E/∂c[t] (None: fresh arrays)
             "dct": None if bufs is None else bufs["dct"],
             "dc": None if bufs is None else bufs["dc"],
             "trace": trace,
-            "ready": T,  # Q[t], K[t] are formed for t >= ready
+            "chunked": bufs is not None,
+            "base": 0,  # Q[j] holds frame base + j
+            "ready": T,  # Q, K are formed for frames t >= ready
         }
         if bufs is None:
             self.coefficients(prep, 0, T)
         return prep
 
     def coefficients(self, prep, lo, hi):
-        """Q[t] and K[t] for frames lo <= t < hi, one pass per term (the sweep forms them
-        ``COEF_BYTES`` of Q at a time, just ahead of itself)."""
+        """Q and K of frames lo <= t < hi, one contiguous pass per term over the gate-major
+        copy of their gate values (the sweep forms them ``COEF_BYTES`` of Q at a time, just
+        ahead of itself)."""
         H, tr = self.n_hidden, prep["trace"]
-        act, tc, Q = tr.cache["act"][lo:hi], tr.cache["tc"][lo:hi], prep["Q"][lo:hi]
-        i, g = act[:, :, :H], act[:, :, 3 * H :]
-        SIGMOID.df(None, act[:, :, : 3 * H], out=Q[:, :, : 3 * H])
-        self.phi.df(tr.a[lo:hi, :, 3 * H :], g, out=Q[:, :, 3 * H :])
-        Q[:, :, :H] *= g
-        Q[:, :, H : 2 * H] *= tr.c[lo:hi]
-        Q[:, :, 2 * H : 3 * H] *= tc
-        Q[:, :, 3 * H :] *= i
+        base = lo if prep["chunked"] else 0
+        n, act = hi - lo, tr.cache["act"][lo:hi]
+        A, Q = prep["A"][lo - base : hi - base], prep["Q"][lo - base : hi - base]
+        np.copyto(A, act.reshape(n, act.shape[1], 4, H).transpose(0, 2, 1, 3))
+        i, o, g = A[:, 0], A[:, 2], A[:, 3]
+        tc = tr.cache["tc"][lo:hi]
+        SIGMOID.df(None, A[:, :3], out=Q[:, :3])  # σ'(a_i), σ'(a_f), σ'(a_o)
+        self.phi.df(tr.a[lo:hi, :, 3 * H :], g, out=Q[:, 3])  # Φ'(a_g)
+        Q[:, 0] *= g
+        Q[:, 1] *= tr.c[lo:hi]
+        Q[:, 2] *= tc
+        Q[:, 3] *= i
         K = self.phi.df(tr.c[lo + 1 : hi + 1], tc, out=prep["K"][lo:hi])
-        K *= act[:, :, 2 * H : 3 * H]
+        K *= o
+        prep["base"] = base
         prep["ready"] = min(prep["ready"], lo)
 
     def sweep_frames(self, trace, prep, bufs, workspace=None):
@@ -205,30 +231,34 @@ class LSTMCell(Cell):
             "sweep",
             "lstm",
             (trace.cache["act"], prep["Q"], prep["K"]),
-            lambda: _sweep_frames(bufs["dE_ds"], prep),
+            lambda: _sweep_frames(bufs["dE_ds"], bufs["dA"], prep),
         )
 
     def backward_frames(self, k, stop, cut_every, gs, gc, prep, bufs, frames=None):
         if frames is None:
             return super().backward_frames(k, stop, cut_every, gs, gc, prep, bufs)
+        frames, slots = frames
         dct, dc, WsT, carry = prep["dct"], prep["dc"], prep["WsT"], bufs["carry"]
-        dct2 = dct[:, None, :]  # (B, 1, H): δc for the i and f blocks at once
         add, mul, dot = np.add, np.multiply, np.dot
-        ahead = max(1, COEF_BYTES // bufs["dA"][0].nbytes)  # frames of coefficients at a time
-        # backward_step's arithmetic, call for call; dA[t] holds the coefficients Q[t] and
-        # becomes ∂E/∂a[t] in place
+        # frames of coefficients at a time (as many as Q holds at most)
+        ahead = min(len(slots), max(1, COEF_BYTES // bufs["dA"][0].nbytes))
+        base = prep["base"]
+        # backward_step's arithmetic, call for call
         for t in range(k, stop, -1):
             if t < prep["ready"]:
                 self.coefficients(prep, max(0, t + 1 - ahead), t + 1)
-            ds, da, da_if, da_o, da_g, K, f = frames[t]
+                base = prep["base"]
+            ds, da, da_i, da_f, da_o, da_g, K, f = frames[t]
+            q_i, q_f, q_o, q_g = slots[t - base]
             if gs is not None:
                 add(ds, gs, ds)  # δs = ∂E/∂s[t+1]: direct, and through s[t+2]
             mul(ds, K, dct)
             if gc is not None:
                 add(dct, gc, dct)  # δc = δc_in + δs ⊙ o ⊙ Φ'(c[t+1])
-            mul(dct2, da_if, da_if)  # ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i), ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
-            mul(ds, da_o, da_o)  # ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)
-            mul(dct, da_g, da_g)  # ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
+            mul(dct, q_i, da_i)  # ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i)
+            mul(dct, q_f, da_f)  # ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
+            mul(ds, q_o, da_o)  # ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)
+            mul(dct, q_g, da_g)  # ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
             if t and cut_every is not None and t % cut_every == 0:
                 gs = gc = None  # truncation: nothing flows back into frame t−1
                 continue
@@ -248,10 +278,12 @@ class LSTMCell(Cell):
         if dc is not None:
             np.add(dct, dc, out=dct)  # δc = δc_in + δs ⊙ o ⊙ Φ'(c[t+1])
         da = np.empty((*lead, 4 * H), dtype=dct.dtype) if out_da is None else out_da
-        da4 = da.reshape((*lead, 4, H))  # out_da may be the memory of prep["Q"][t]
-        np.multiply(dct[..., None, :], prep["Q_if"][t], out=da4[..., :2, :])
-        np.multiply(ds, prep["Q_o"][t], out=da4[..., 2, :])
-        np.multiply(dct, prep["Q_g"][t], out=da4[..., 3, :])
+        da4 = da.reshape((*lead, 4, H))
+        q_i, q_f, q_o, q_g = prep["Q"][t - prep["base"]]
+        np.multiply(dct, q_i, out=da4[..., 0, :])  # ∂E/∂a_i = δc ⊙ g ⊙ σ'(a_i)
+        np.multiply(dct, q_f, out=da4[..., 1, :])  # ∂E/∂a_f = δc ⊙ c[t] ⊙ σ'(a_f)
+        np.multiply(ds, q_o, out=da4[..., 2, :])  # ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)
+        np.multiply(dct, q_g, out=da4[..., 3, :])  # ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
         if not need_prev:
             return da, None, None
         dot = np.dot if scratch else rows_dot  # rows_dot: leading dimensions as rows
@@ -272,11 +304,14 @@ def _frames(bufs):
     return frames
 
 
-def _sweep_frames(dE_ds, prep):
-    """The sweep's per-frame views (∂E/∂s[t+1], dA[t], its i-f, o and g blocks, K[t], f[t])."""
-    Q, K, f = prep["Q"], prep["K"], prep["f"]
-    T, B, G = Q.shape
-    Q4 = Q.reshape(T, B, 4, G // 4)
-    return [
-        (dE_ds[t + 1], Q[t], Q4[t, :, :2], Q4[t, :, 2], Q4[t, :, 3], K[t], f[t]) for t in range(T)
+def _sweep_frames(dE_ds, dA, prep):
+    """The sweep's per-frame views (∂E/∂s[t+1], dA[t], its i, f, o and g blocks, K[t], f[t]),
+    and the per-gate views (i, f, o, g) of each frame slot of Q."""
+    K, f, Q = prep["K"], prep["f"], prep["Q"]
+    T, B, G = dA.shape
+    dA4 = dA.reshape(T, B, 4, G // 4)
+    frames = [
+        (dE_ds[t + 1], dA[t], dA4[t, :, 0], dA4[t, :, 1], dA4[t, :, 2], dA4[t, :, 3], K[t], f[t])
+        for t in range(T)
     ]
+    return frames, [tuple(q) for q in Q]
