@@ -21,6 +21,9 @@ class ElmanCell(Cell):
 
         ∂E/∂a[t] = δ ⊙ Φ'(a[t])
         ∂E/∂s[t] = ∂E/∂a[t] · W_sᵀ                (so ∂s[t+1]/∂s[t] = diag(Φ'(a[t]))·W_sᵀ)
+
+    Speed: in a sweep, Φ'(a[t]) is formed ``COEF_BYTES`` at a time just ahead of the frames
+    that use it (``coefficients``), into ``dA`` itself, while those frames are in the cache.
     """
 
     name = "elman"
@@ -40,10 +43,21 @@ class ElmanCell(Cell):
         return None, {}, {}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
-        return {
-            "dphi": self.phi.df(trace.a, trace.s[1:], out=coef),  # (T, B, H) Φ'(a[t])
+        prep = {
+            "dphi": np.empty_like(trace.a) if coef is None else coef,  # (T, B, H) Φ'(a[t])
             "WsT": transposed(p["Ws"], bufs, "WsT"),
+            "trace": trace,
+            "ready": trace.T,  # dphi[t] is formed for t >= ready
         }
+        if bufs is None:
+            self.coefficients(prep, 0, trace.T)
+        return prep
+
+    def coefficients(self, prep, lo, hi):
+        """Φ'(a[t]) for frames lo <= t < hi (the sweep forms them ``COEF_BYTES`` at a time)."""
+        tr = prep["trace"]
+        self.phi.df(tr.a[lo:hi], tr.s[lo + 1 : hi + 1], out=prep["dphi"][lo:hi])
+        prep["ready"] = min(prep["ready"], lo)
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         da = np.multiply(ds, prep["dphi"][t], out=out_da)
