@@ -14,9 +14,10 @@ ours/torch and the issue's target ratio (Elman: 0.5 / 0.7 / 1.0 by size; LSTM, G
 
 Each row also shows the step's matrix products: their floating-point operations (``GFLOP``,
 2·m·k·n per product, elementwise work not counted), what our step achieves (``GF/s``), and a
-roofline: the same products run alone as NumPy matmuls of the step's own shapes and dtype,
-on the same threads, timed in the same run (``roof GF/s``); ``/roof`` is our step's time over
-the products' time (target at H = 512: <= 1.2).
+roofline: the same products run alone as NumPy matmuls of the step's own shapes, dtype and
+operand layouts (transposed, or blocks of wider rows), on the same threads, timed in the same
+run (``roof GF/s``); ``/roof`` is our step's time over the products' time (target at
+H = 512: <= 1.2).
 
     python benchmarks/bench_engine.py            # every cell, size and dtype
     python benchmarks/bench_engine.py --quick    # fewer repeats
@@ -67,48 +68,63 @@ def target(cell: str, H: int) -> float:
 
 
 def products(cell, size, n_out):
-    """The matrix products of one training step: a list of ((m, k, n), count).
+    """The matrix products of one training step: a list of ((m, k, n), count, layout).
 
     Forward: the input projection of all frames, one recurrent product per frame (the GRU
     splits it: z, r blocks, then the candidate's), the readout. Backward: ∂E/∂z·W_yᵀ, one
     product per frame through W_sᵀ (GRU: two), the weight gradients of W_x, W_s, W_y.
+
+    ``layout`` (A, B, out) says how our step hands each operand to BLAS: "" a C-contiguous
+    array, "T" the transpose of one (the weight gradients' (T·B, ·)ᵀ, W_yᵀ), an int w a block
+    of columns of a C-contiguous array w columns wide (the GRU's blocks of ∂E/∂a's rows).
     """
     B, T, n_in, H = size
     G, TB = BLOCKS[cell] * H, T * B
-    rec = [((B, H, 2 * H), T), ((B, H, H), T)] if cell == "gru" else [((B, H, G), T)]
-    back = [((B, H, H), T), ((B, 2 * H, H), T)] if cell == "gru" else [((B, G, H), T)]
-    dws = [((H, TB, 2 * H), 1), ((H, TB, H), 1)] if cell == "gru" else [((H, TB, G), 1)]
+    plain, a_t = ("", "", ""), ("T", "", "")
+    if cell == "gru":
+        rec = [((B, H, 2 * H), T, plain), ((B, H, H), T, plain)]
+        back = [((B, H, H), T, (G, "", "")), ((B, 2 * H, H), T, (G, "", ""))]
+        dws = [((H, TB, 2 * H), 1, ("T", G, G)), ((H, TB, H), 1, ("T", G, G))]
+    else:
+        rec, back, dws = [((B, H, G), T, plain)], [((B, G, H), T, plain)], [((H, TB, G), 1, a_t)]
     return [
-        ((TB, n_in, G), 1),
+        ((TB, n_in, G), 1, plain),
         *rec,
-        ((TB, H, n_out), 1),
-        ((TB, n_out, H), 1),
+        ((TB, H, n_out), 1, plain),
+        ((TB, n_out, H), 1, ("", "T", "")),
         *back,
-        ((n_in, TB, G), 1),
+        ((n_in, TB, G), 1, a_t),
         *dws,
-        ((H, TB, n_out), 1),
+        ((H, TB, n_out), 1, a_t),
     ]
 
 
 def step_flops(cell, size, n_out) -> float:
     """Floating-point operations of the step's matrix products (2·m·k·n each)."""
-    return float(sum(2 * m * k * n * count for (m, k, n), count in products(cell, size, n_out)))
+    return float(sum(2 * m * k * n * count for (m, k, n), count, _ in products(cell, size, n_out)))
+
+
+def operand(rows, cols, how, dtype, rng):
+    """A (rows, cols) operand laid out as ``how`` says (see ``products``)."""
+    if how == "T":
+        return rng.normal(size=(cols, rows)).astype(dtype).T
+    return rng.normal(size=(rows, cols if how == "" else how)).astype(dtype)[:, :cols]
 
 
 def roofline_ms(cell, size, n_out, dtype, budget_s=0.15) -> float:
     """Milliseconds the step's products take as bare NumPy matmuls (median of each shape's
-    calls, about ``budget_s`` seconds per shape), summed over the step."""
+    calls, about ``budget_s`` seconds per shape), summed over the step: our step's shapes,
+    dtype and operand layouts (``np.matmul`` hands BLAS a block of columns as it is)."""
     rng = np.random.default_rng(1)
     total = 0.0
-    for (m, k, n), count in products(cell, size, n_out):
-        a = rng.normal(size=(m, k)).astype(dtype)
-        b = rng.normal(size=(k, n)).astype(dtype)
-        out = np.empty((m, n), dtype=dtype)
-        np.dot(a, b, out=out)
+    for (m, k, n), count, (how_a, how_b, how_out) in products(cell, size, n_out):
+        a, b = operand(m, k, how_a, dtype, rng), operand(k, n, how_b, dtype, rng)
+        out = operand(m, n, how_out, dtype, rng)
+        np.matmul(a, b, out=out)
         times, start, clock = [], time.perf_counter(), _util.clock
         while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 2000):
             t0 = clock()
-            np.dot(a, b, out=out)
+            np.matmul(a, b, out=out)
             times.append(clock() - t0)
         total += count * statistics.median(times) * 1e3
     return total
