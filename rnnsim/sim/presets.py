@@ -226,13 +226,40 @@ def load_preset(name: str) -> Preset:
             else f"preset: got {name!r}, but {presets_dir()} has none"
         )
     folder = presets_dir()
-    experiment = load_experiment(folder / f"{name}.json")
-    guide_path = folder / "guides" / f"{name}.json"
+    path, guide_path = folder / f"{name}.json", folder / "guides" / f"{name}.json"
+    key = (_content(path), _content(guide_path))
+    cached = _loaded.get(path)
+    if cached is not None and cached[0] == key and _TOO_LARGE not in key:
+        return cached[1]
+    experiment = load_experiment(path)
     guide = _read_guide(guide_path) if guide_path.is_file() else {}
     try:
-        return _build(name, experiment, guide)
+        preset = _build(name, experiment, guide)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"{guide_path}: {exc}") from None
+    _loaded[path] = (key, preset)
+    return preset
+
+
+# Presets already read, by file: path → ((its bytes, its guide's bytes), Preset). A window
+# reads every preset two or three times as it opens (the Guided menu, the header's guides,
+# the default lesson), each about 13 ms, most of it validating a guide's sweep; reading the
+# small files again to compare costs about 0.1 ms. Keyed by content, not by modification
+# time: a file rewritten within the file system's clock tick is read again all the same.
+_loaded: dict[Path, tuple[tuple, Preset]] = {}
+_TOO_LARGE = b"\0too large"  # a file above CACHE_BYTES: never cached (its reader refuses it)
+CACHE_BYTES = 1 << 20
+
+
+def _content(path: Path) -> bytes | None:
+    """The bytes of ``path`` (None if there is no such file; ``_TOO_LARGE`` above
+    ``CACHE_BYTES``)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(CACHE_BYTES + 1)
+    except OSError:
+        return None
+    return _TOO_LARGE if len(data) > CACHE_BYTES else data
 
 
 def _read_guide(path: Path) -> dict[str, Any]:

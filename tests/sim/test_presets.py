@@ -100,6 +100,27 @@ def test_unknown_preset_and_bad_guides_are_named(tmp_path, monkeypatch):
     assert load_preset("a").variants == ()
 
 
+def test_a_preset_is_read_once_until_its_files_change(tmp_path, monkeypatch):
+    (tmp_path / "guides").mkdir()
+    wolf = load_preset("wolf").experiment
+    (tmp_path / "a.json").write_text(wolf.to_json())
+    monkeypatch.setenv("RNNSIM_PRESETS", str(tmp_path))
+    guide = tmp_path / "guides" / "a.json"
+    guide.write_text('{"schema": 1, "claim": "one", "updates": 100}')
+    first = load_preset("a")
+    assert load_preset("a") is first and list_presets()[0] is first  # read once
+    guide.write_text('{"schema": 1, "claim": "two", "updates": 100}')  # same size, same tick
+    assert load_preset("a").claim == "two"
+    guide.unlink()
+    assert load_preset("a").claim == ""
+    (tmp_path / "a.json").write_text(wolf.replace(lr=0.25).to_json())
+    assert load_preset("a").experiment.lr == 0.25
+    guide.write_text('{"schema": 2}')  # a broken file is refused every time, never cached
+    for _ in range(2):
+        with pytest.raises(ValueError, match="schema: got 2"):
+            load_preset("a")
+
+
 # ---------------------------------------------------------------------------- claims
 def vanishing_check(sim, X, D, mask, when):
     """Check the bound on row T−1 of the gradient flow of ``sim``; returns the bound."""
