@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import SIGMOID
+from ..workspace import get_memo
 from .base import COEF_BYTES, Cell, rows_dot, transposed
 
 
@@ -33,7 +34,10 @@ class GRUCell(Cell):
     (B, 3H) row cost 2–3 times a contiguous pass); the backward coefficients are formed
     ``COEF_BYTES`` at a time just ahead of the sweep, gate-major too; products whose operand is
     a block of a (B, 3H) row go through ``np.matmul``, which hands BLAS the row stride (``np.dot``
-    copies such an operand first).
+    copies such an operand first). ``forward_frames`` and ``backward_frames`` run
+    ``forward_step``'s and ``backward_step``'s arithmetic call for call, over per-frame views
+    made once and kept in the network's workspace (at small sizes a frame costs what its
+    NumPy calls cost).
     """
 
     name = "gru"
@@ -77,6 +81,8 @@ class GRUCell(Cell):
             "zr_rows": act[:, :2].transpose(0, 2, 1, 3),  # (T, B, 2, H): the same, row-major
             "gates": (act[:, 0], act[:, 1], act[:, 2]),  # z, r, n (T, B, H)
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
+            # (s[t], s[t+1], a_zr, a_n, zr, zr_rows, z, r, n, rs) per frame
+            "frames": get_memo(workspace, "forward", "gru", (), lambda: _frames(bufs)),
         }
 
     def forward_step(self, t, s, a, work):
@@ -103,6 +109,36 @@ class GRUCell(Cell):
         np.subtract(s_t, n, out=s_next)
         np.multiply(s_next, z, out=s_next)
         np.add(s_next, n, out=s_next)  # s[t+1] = n + z ⊙ (s[t] − n) = (1 − z) ⊙ n + z ⊙ s[t]
+
+    def forward_frames(self, s, a, work):
+        Wzr, Wn, h, tmp1, half, phi = (
+            work[k] for k in ("Wzr", "Wn", "tmp2", "tmp1", "half", "phi")
+        )
+        h_rows = h.reshape(h.shape[0], 2, -1)
+        dot, add, mul, sub, copyto, tanh = (
+            np.dot,
+            np.add,
+            np.multiply,
+            np.subtract,
+            np.copyto,
+            np.tanh,
+        )
+        # forward_step's arithmetic, call for call, with the frames' views made beforehand
+        for s_t, s_next, a_zr, a_n, zr, zr_rows, z, r, n, rs in work["frames"]:
+            dot(s_t, Wzr, h)
+            add(a_zr, h, h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
+            copyto(a_zr, h)
+            mul(h_rows, half, zr_rows)
+            tanh(zr, zr)
+            mul(zr, half, zr)
+            add(zr, half, zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
+            mul(r, s_t, rs)
+            dot(rs, Wn, tmp1)
+            add(a_n, tmp1, a_n)  # a_n = X[t]·W_xn + (r ⊙ s[t])·W_sn + b_n
+            phi(a_n, n)  # n = Φ(a_n)
+            sub(s_t, n, s_next)
+            mul(s_next, z, s_next)
+            add(s_next, n, s_next)  # s[t+1] = (1 − z) ⊙ n + z ⊙ s[t]
 
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
@@ -155,6 +191,57 @@ class GRUCell(Cell):
         P[:, 2] *= tmp
         prep["lo"] = prep["ready"] = lo
 
+    def sweep_frames(self, trace, prep, bufs, workspace=None):
+        return get_memo(
+            workspace,
+            "sweep",
+            "gru",
+            (trace.s, prep["P"]),  # the forward's block and this one
+            lambda: _sweep_frames(bufs["dE_ds"], bufs["dA"], prep),
+        )
+
+    def backward_frames(self, k, stop, cut_every, gs, gc, prep, bufs, frames=None):
+        if frames is None:
+            return super().backward_frames(k, stop, cut_every, gs, gc, prep, bufs)
+        frames, slots = frames
+        WnT, WzrT, drs, dsz, carry = (
+            prep["WnT"],
+            prep["WzrT"],
+            prep["drs"],
+            prep["dsz"],
+            bufs["carry"],
+        )
+        add, mul, matmul = np.add, np.multiply, np.matmul
+        # frames of coefficients at a time (as many as P holds at most)
+        ahead = min(len(slots), max(1, COEF_BYTES // bufs["dA"][0].nbytes))
+        lo = prep["lo"]
+        # backward_step's arithmetic, call for call
+        for t in range(k, stop, -1):
+            if t < prep["ready"]:
+                self.coefficients(prep, max(0, t + 1 - ahead), t + 1)
+                lo = prep["lo"]
+            ds, da_z, da_r, da_n, da_zr, z, r = frames[t]
+            P_z, P_r, P_n = slots[t - lo]
+            if gs is not None:
+                add(ds, gs, ds)  # δ = ∂E/∂s[t+1]: direct, and through s[t+2]
+            mul(ds, P_z, da_z)  # ∂E/∂a_z
+            mul(ds, P_n, da_n)  # ∂E/∂a_n
+            matmul(da_n, WnT, drs)  # δrs
+            mul(drs, P_r, da_r)  # ∂E/∂a_r
+            if t and cut_every is not None and t % cut_every == 0:
+                gs = None  # truncation: nothing flows back into frame t−1
+                continue
+            gs = matmul(da_zr, WzrT, carry)
+            mul(ds, z, dsz)
+            add(gs, dsz, gs)
+            mul(drs, r, drs)
+            add(gs, drs, gs)  # ∂E/∂s[t] = [∂E/∂a_z, ∂E/∂a_r]·[W_sz, W_sr]ᵀ + δ ⊙ z + δrs ⊙ r
+        if stop < 0:
+            bufs["dE_ds"][0] = gs
+            if cut_every is not None:
+                gs = None
+        return gs, None
+
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
         lead = ds.shape[:-1]
@@ -188,3 +275,32 @@ class GRUCell(Cell):
         np.matmul(trace.s[:-1].reshape(T * B, H).T, dA2[:, : 2 * H], out=dWs[:, : 2 * H])
         np.matmul(trace.cache["rs"].reshape(T * B, H).T, dA2[:, 2 * H :], out=dWs[:, 2 * H :])
         return {"Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2), "Ws": dWs, "bs": dA2.sum(axis=0)}
+
+
+def _frames(bufs):
+    """The forward's per-frame views (s[t], s[t+1], a_zr, a_n, zr, zr_rows, z, r, n, rs) of
+    the block ``bufs`` (see ``GRUCell.begin_forward``)."""
+    s, a, act, rs = bufs["s"], bufs["a"], bufs["act"], bufs["rs"]
+    H = rs.shape[-1]
+    zr_rows = act[:, :2].transpose(0, 2, 1, 3)
+    frames = []
+    for t in range(a.shape[0]):
+        z, r, n = act[t]
+        a_zr, a_n = a[t, :, : 2 * H], a[t, :, 2 * H :]
+        frames.append((s[t], s[t + 1], a_zr, a_n, act[t, :2], zr_rows[t], z, r, n, rs[t]))
+    return frames
+
+
+def _sweep_frames(dE_ds, dA, prep):
+    """The sweep's per-frame views (∂E/∂s[t+1], ∂E/∂a_z, ∂E/∂a_r, ∂E/∂a_n, ∂E/∂a_zr, z, r)
+    and the coefficients' slots (P_z, P_r, P_n)."""
+    H = dE_ds.shape[-1]
+    z, r = prep["z"], prep["r"]
+    frames = []
+    for t in range(dA.shape[0]):
+        da_z, da_r, da_n, da_zr = (
+            dA[t, :, j:k] for j, k in ((0, H), (H, 2 * H), (2 * H, None), (0, 2 * H))
+        )
+        frames.append((dE_ds[t + 1], da_z, da_r, da_n, da_zr, z[t], r[t]))
+    slots = [tuple(P) for P in prep["P"]]
+    return frames, slots
