@@ -73,6 +73,25 @@ def test_stepped_sweep_is_bit_identical_where_coefficients_come_in_parts(cell, b
         np.testing.assert_array_equal(sweep.grads()[name], grads[name])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lstm_sweep_in_coefficient_parts_matches_all_frames_at_once(dtype):
+    """The sweep forms the LSTM's gate-major coefficients a few frames at a time into a small
+    buffer (B = 64, H = 32: 8 frames of float32, 4 of float64; T = 11 ends on a partial part);
+    ``backward_step`` on coefficients formed for every frame at once (the gradient flow's and
+    the Jacobians' path) gives the same ∂E/∂a, value for value."""
+    net = Network.create("lstm", 3, 32, 3, seed=5, dtype=dtype)
+    X, D, mask, s0 = make_data(net, 11, 64, np.random.default_rng(5))
+    trace = net.forward(X, s0)
+    sweep = net.sweep(trace, D, mask).run()
+    cell = net._cell
+    prep = cell.prepare_backward(trace, net.params)
+    assert prep["Q"].shape == (11, 4, 64, 32)
+    dc = None
+    for t in range(10, -1, -1):
+        da, _, dc = cell.backward_step(t, sweep.dE_ds[t + 1], dc, prep)
+        np.testing.assert_array_equal(da, sweep.dA[t])
+
+
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_dE_ds0_is_the_gradient_with_respect_to_s0(cell):
     net = Network.create(cell, 2, 3, 2, output="sigmoid", loss="binary_cross_entropy", seed=3)

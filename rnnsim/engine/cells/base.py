@@ -128,9 +128,10 @@ class Cell:
     def prepare_backward(self, trace, p, coef=None, bufs=None) -> dict:
         """Precompute, for all steps at once, the local derivatives the backward steps use.
 
-        ``coef`` (T, B, G), if given, receives the per-frame coefficients of ∂E/∂a; the
-        sweep passes its own ``dA`` so that ``backward_step(t, ..., out_da=dA[t])`` turns
-        coef[t] into ∂E/∂a[t] in place (one large array fewer per sweep). ``bufs``, if given,
+        ``coef`` (T, B, G), if given, may receive the per-frame coefficients of ∂E/∂a; the
+        sweep passes its own ``dA`` so that ``backward_step(t, ..., out_da=dA[t])`` can turn
+        coef[t] into ∂E/∂a[t] in place (one large array fewer per sweep; the LSTM keeps its
+        coefficients gate-major in a buffer of its own instead). ``bufs``, if given,
         holds uninitialised arrays of ``backward_shapes`` to use instead of fresh ones.
         """
         raise NotImplementedError
@@ -171,8 +172,8 @@ class Cell:
 
         ``gs``, ``gc``: ∂E/∂s[k+1] and ∂E/∂c[k+1] arriving from frame k+1 (None across a cut
         or at the start). ``bufs`` is the sweep's block: ``dE_ds`` (T+1, B, H) holds the direct
-        gradients ∂E[t]/∂s[t+1] and receives the totals, ``dA`` the coefficients of
-        ``prepare_backward`` and receives ∂E/∂a, ``carry`` (B, H) is scratch for ∂E/∂s[t].
+        gradients ∂E[t]/∂s[t+1] and receives the totals, ``dA`` receives ∂E/∂a (and may hold
+        the coefficients of ``prepare_backward`` before), ``carry`` (B, H) is scratch for ∂E/∂s[t].
         Truncation every ``cut_every`` frames (None: full BPTT). After frame 0 it writes
         ``dE_ds[0]`` = ∂E/∂s0. Returns the (gs, gc) carried on to frame ``stop``.
         """

@@ -33,10 +33,11 @@ class LSTMCell(Cell):
 
     Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2)),
     so when Φ is tanh (or σ) one ``np.tanh`` over the four blocks, the gate columns halved
-    first, gives every gate and the candidate of a frame; the backward coefficients of all
-    frames are formed at once before the sweep (``prepare_backward``); a frame's work is a
-    handful of NumPy calls into arrays that are kept (small sizes are bound by the number of
-    calls, large ones by the matrix products).
+    first, gives every gate and the candidate of a frame; the backward coefficients (the
+    factors after δc and δs above) are formed gate-major, (4, B, H) per frame, a few frames
+    at a time just ahead of the sweep (``coefficients``); a frame's work is a handful of NumPy
+    calls into arrays that are kept (small sizes are bound by the number of calls, large ones
+    by the matrix products and by passes over memory).
     """
 
     name = "lstm"
