@@ -136,12 +136,13 @@ class WolfTask(Task):
         y, D, mask = check_scored(y, D, mask)
         T, B = mask.shape
         cols = np.arange(B)
-        last = T - 1 - np.argmax(mask[::-1] > 0, axis=0)  # (B,) last masked frame
+        on = mask > 0  # (T, B) the frames that count
+        last = T - 1 - np.argmax(on[::-1], axis=0)  # (B,) last masked frame
         hit = np.argmax(y, -1) == np.argmax(D, -1)  # (T, B)
         return {
             "accuracy": masked_mean(hit, mask),  # = class_accuracy(y, D, mask)
-            "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
-            "context_accuracy": masked_mean(hit[0], mask[0] > 0),
+            "final_accuracy": _hit_share(hit[last, cols], on[last, cols]),
+            "context_accuracy": _hit_share(hit[0], on[0]),
         }
 
     question_word = AMBIGUOUS
@@ -176,3 +177,11 @@ class WolfTask(Task):
         For the Inspector: on the strip, ``frame_labels`` names the frames."""
         d = np.sum((self._token_points - np.asarray(x, dtype=np.float64)) ** 2, axis=1)
         return self._token_names[int(np.argmin(d))]
+
+
+def _hit_share(hit, counted) -> float:
+    """``masked_mean(hit, counted)`` for boolean arrays, bit for bit (counts of True, one
+    division), in fewer NumPy calls: the task's metrics are computed on every 10th update
+    while training."""
+    n = np.count_nonzero(counted)
+    return float(np.count_nonzero(hit & counted) / n) if n else float("nan")

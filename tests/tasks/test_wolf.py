@@ -123,3 +123,34 @@ def test_score_chance_and_tokens():
         assert quiet.output_token(np.eye(9)[NAMES.index(name)]) == name
     assert quiet.input_token(final_prototypes(1.0)[0]) == "wolf/dog"
     assert make_task("wolf", ambiguity=0.0).input_token(PROTOTYPES[WOLF]) == "wolf"
+
+
+def test_score_is_the_masked_means_bit_for_bit():
+    """The metrics as masked means (the plain formulation), for masks of ones, of 0/1, of
+    weights and of zeros; NaN where no frame counts."""
+    from rnnsim.tasks.base import masked_mean
+
+    task = make_task("wolf", gap=5)
+    rng = np.random.default_rng(4)
+    _X, D, ones = task.sample(16, rng)
+    T, B = ones.shape
+    for mask in (
+        ones,
+        (rng.random((T, B)) < 0.5).astype(float),
+        rng.random((T, B)) * (rng.random((T, B)) < 0.5),
+        np.zeros((T, B)),
+    ):
+        y = rng.random(D.shape)
+        hit = np.argmax(y, -1) == np.argmax(D, -1)
+        last = T - 1 - np.argmax(mask[::-1] > 0, axis=0)
+        cols = np.arange(B)
+        want = {
+            "accuracy": masked_mean(hit, mask),
+            "final_accuracy": masked_mean(hit[last, cols], mask[last, cols] > 0),
+            "context_accuracy": masked_mean(hit[0], mask[0] > 0),
+        }
+        got = task.score(y, D, mask)
+        assert got.keys() == want.keys()
+        for k, v in want.items():
+            assert type(got[k]) is float
+            assert got[k] == v or (math.isnan(got[k]) and math.isnan(v)), k
