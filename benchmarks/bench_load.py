@@ -67,6 +67,8 @@ BURN = (
     "while time.monotonic() < end:\n    pass\n"
 )
 PHASES = ("idle", "loaded")
+# this thread's counters where the OS has them (Linux), else the process's
+_RUSAGE = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
 CHUNK_S = 0.01  # seconds per TrainingSession.run, as CHUNK_SECONDS in rnnsim/gui/worker.py
 SETTINGS = ("sized", "default")
 
@@ -114,6 +116,8 @@ def _sched() -> tuple[int, int]:
 def _others_cpu() -> float:
     """Seconds of CPU time used so far by the process's threads other than this one."""
     me, total = str(os.getpid()), 0
+    if not os.path.isdir("/proc/self/task"):  # not Linux: not measured
+        return float("nan")
     for tid in os.listdir("/proc/self/task"):
         if tid == me:  # the main thread: the one timing here
             continue
@@ -126,7 +130,7 @@ def _others_cpu() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _fixed_work(x: np.ndarray, w: np.ndarray, rounds: int = 90) -> None:
+def _fixed_work(x: np.ndarray, w: np.ndarray, rounds: int = 150) -> None:
     """A step that never changes: small products and element-wise ops, like a tiny RNN."""
     for _ in range(rounds):
         np.tanh(x @ w, out=x)
@@ -172,7 +176,7 @@ class _Recorder:
         out.wall.append((stop - self.start) * 1e3)
         out.cpu.append((cpu - self.cpu) * 1e3)
         out.scored.append(self.scored)
-        out.switched.append(resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw > self.switches)
+        out.switched.append(resource.getrusage(_RUSAGE).ru_nivcsw > self.switches)
         out.gc.append(_collections[0] > self.collections)
         if self.detail:
             wait, migrations = _sched()
@@ -186,7 +190,7 @@ class _Recorder:
         self.left -= 1
         t = self.training
         self.scored = t is not None and TrainingMixin._scored(t.updates + 1)
-        self.switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw
+        self.switches = resource.getrusage(_RUSAGE).ru_nivcsw
         self.collections = _collections[0]
         if self.detail:
             self.sched = _sched()
@@ -288,6 +292,8 @@ def main(argv=None) -> None:
     parser.add_argument("--detail", action="store_true", help="scheduler wait, migrations")
     parser.add_argument("--only", default=None, help="cases whose name contains this")
     args = parser.parse_args(argv)
+    if args.detail and not os.path.exists("/proc/thread-self/schedstat"):
+        parser.error("--detail reads /proc/thread-self (Linux with schedstats)")
     seconds = args.seconds or (2.0 if args.quick else 5.0)
     rounds = 4 if args.quick else 8
     gc.callbacks.append(_count_gc)
