@@ -250,7 +250,7 @@ def stop_load(burner: subprocess.Popen) -> None:
 
 def measure(cases, seconds: float, rounds: int, limit_s: float, pin, detail: bool) -> dict:
     """{case: {(phase, setting): Steps}}: blocks of both phases and both settings, alternated
-    ``rounds`` times per case (which phase comes first alternates too)."""
+    ``rounds`` times per case (which phase, and which setting, comes first alternates too)."""
     out: dict = {}
     for name, spec in cases.items():
         if spec is None:
@@ -264,7 +264,8 @@ def measure(cases, seconds: float, rounds: int, limit_s: float, pin, detail: boo
                 try:
                     if burner is not None:
                         time.sleep(0.2)  # the competitor starts spinning
-                    for setting in SETTINGS:
+                    # every order of phases and settings once in 4 rounds
+                    for setting in SETTINGS if r // 2 % 2 == 0 else SETTINGS[::-1]:
                         if (phase, setting) not in targets:
                             continue
                         time.sleep(0.2)  # let the other setting's BLAS threads go to sleep
