@@ -49,6 +49,8 @@ class GRUCell(Cell):
         return {
             "act": (T, 3, B, H),  # gate values z, r, n, gate-major
             "rs": (T, B, H),  # r ⊙ s[t]
+            "Wzr": (H, 2 * H),  # contiguous copies of W_s's z, r blocks and of its n block
+            "Wn": (H, H),
         }
 
     def backward_shapes(self, T, B):
@@ -68,8 +70,8 @@ class GRUCell(Cell):
         H, s0, a, act = self.n_hidden, bufs["s"][0], bufs["a"], bufs["act"]
         B, dt = s0.shape[0], s0.dtype
         return {
-            "Wzr": np.ascontiguousarray(p["Ws"][:, : 2 * H]),
-            "Wn": np.ascontiguousarray(p["Ws"][:, 2 * H :]),
+            "Wzr": _copy(p["Ws"][:, : 2 * H], bufs["Wzr"]),
+            "Wn": _copy(p["Ws"][:, 2 * H :], bufs["Wn"]),
             "tmp2": np.empty((B, 2 * H), dtype=dt),
             "tmp1": np.empty_like(s0),
             "half": np.array(0.5, dtype=dt),
@@ -275,6 +277,11 @@ class GRUCell(Cell):
         np.matmul(trace.s[:-1].reshape(T * B, H).T, dA2[:, : 2 * H], out=dWs[:, : 2 * H])
         np.matmul(trace.cache["rs"].reshape(T * B, H).T, dA2[:, 2 * H :], out=dWs[:, 2 * H :])
         return {"Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2), "Ws": dWs, "bs": dA2.sum(axis=0)}
+
+
+def _copy(src, dst):
+    np.copyto(dst, src)
+    return dst
 
 
 def _frames(bufs):
