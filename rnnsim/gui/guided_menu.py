@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -25,16 +25,12 @@ FIRST = "no-memory"  # the lecture opens with a network without memory
 
 
 class GuidedViews(QObject):
-    """Closes the guided windows when the main window gets its Close event."""
+    """The guided windows (Compare, Sweep); the main window's ``closeEvent`` closes them
+    (``close_all``)."""
 
     def __init__(self, window):
         super().__init__(window)
         self.views: list = []
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Close:
-            self.close_all()
-        return False
 
     def close_all(self):
         views, self.views = self.views, []
@@ -60,7 +56,6 @@ def install_guided_menu(window) -> GuidedViews:
     menu.setObjectName("guidedMenu")
     menu.setToolTipsVisible(True)
     closer = GuidedViews(window)
-    window.installEventFilter(closer)
     for preset in presets:
         _action(
             menu,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
 
 from rnnsim.gui import app_icon
@@ -15,6 +16,7 @@ from rnnsim.gui.guided_menu import install_guided_menu, set_up_default_lesson
 from rnnsim.gui.keys import StepKeys
 from rnnsim.gui.notices import ERROR, NoticeBoard
 from rnnsim.gui.panels.header import ExperimentHeader, with_header
+from rnnsim.gui.panels.lecture import NUMBERS_INTERVAL_MS, STREAMING_INTERVAL_MS
 from rnnsim.gui.panels.panel_docks import (
     build_docks,
     build_plots,
@@ -31,9 +33,10 @@ from rnnsim.sim.presets import default_experiment
 
 DEFAULT_TITLE = "The lecture's recurrent network, step by step"
 DRAW_INTERVAL_MS = 17  # the canvas is redrawn at most ~60 times a second
-# while training snapshots come 5 times a second: looking for one 60 times a second only takes
-# the GIL from the worker (each wake-up of the GUI thread costs it ~0.1 ms)
-TRAIN_DRAW_INTERVAL_MS = 50
+TRAIN_DRAW_INTERVAL_MS = 50  # while training (snapshots come 5 times a second)
+# Nothing polls: a snapshot (or progress) starts a single-shot timer for the next draw. Each
+# wake-up of the GUI thread is a call into Python that takes the GIL from the worker.
+RATE_TIMEOUT_MS = 1100  # this long without a draw, the updates/s field falls to 0
 PLOT_MIN_HEIGHT = 180  # a plot (its panels side by side in a wide dock) stays readable above this
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 0)  # run-mode steps per second; 0 = as fast as it goes
 SLOW_RUN = 15  # up to this many steps per second every snapshot is drawn into every plot
@@ -74,6 +77,9 @@ class MainWindow(QMainWindow):
         self.experiment = experiment if experiment is not None else default_experiment()
         self.snapshot = None
         self._pending = None
+        self._progress = None  # (done, total) of a training, not shown yet
+        self._last_draw = float("-inf")  # perf_counter() of the last draw
+        self._draw_interval_ms = DRAW_INTERVAL_MS
         self._streaming = False  # training or running fast: plot redraws share the thread
         self._state = "idle"
         self.snapshots_received = 0
@@ -110,10 +116,13 @@ class MainWindow(QMainWindow):
         self._on_speed(self.speed.value(), send=False)
         self._start_worker()
         self._connect()
-        self._timer = QTimer(self)
-        self._timer.setInterval(DRAW_INTERVAL_MS)
+        self._timer = QTimer(self)  # the next draw, started by a snapshot (``_schedule_draw``)
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.draw_newest)
-        self._timer.start()
+        self._rate_timer = QTimer(self)  # restarted by each draw: the rate falls to 0 after
+        self._rate_timer.setSingleShot(True)
+        self._rate_timer.setInterval(RATE_TIMEOUT_MS)
+        self._rate_timer.timeout.connect(self.status.tick)
         self.resize(*initial_size(self))
         default_sizes(self)
         self._give_plots_room()
@@ -273,15 +282,26 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snapshot):
         self._pending = snapshot  # newer snapshots replace older ones not yet drawn
         self.snapshots_received += 1
+        self._schedule_draw()
 
     def _on_progress(self, done, total, _rate):
-        self.status.show_progress((done, total))
+        self._progress = (done, total)  # shown with the next draw (a progress bar repaints)
+        self._schedule_draw()
+
+    def _schedule_draw(self):
+        """Draw the newest snapshot now if the last draw is older than the draw interval, else
+        once it is (one single-shot timer: snapshots that come meanwhile replace each other)."""
+        if self._timer.isActive():
+            return
+        wait_ms = self._draw_interval_ms - (time.perf_counter() - self._last_draw) * 1000
+        self._timer.start(math.ceil(wait_ms) if wait_ms > 0 else 0)
 
     def _on_state(self, state):
         self._state = state
-        self._timer.setInterval(TRAIN_DRAW_INTERVAL_MS if state == "training" else DRAW_INTERVAL_MS)
+        self._draw_interval_ms = TRAIN_DRAW_INTERVAL_MS if state == "training" else DRAW_INTERVAL_MS
         self._set_streaming()
         if state != "training":
+            self._progress = None
             self.status.show_progress(None)
         if state != "running" and self.actions.actionRun.isChecked():
             self.actions.actionRun.blockSignals(True)
@@ -295,6 +315,9 @@ class MainWindow(QMainWindow):
         speed = SPEEDS[self.speed.value()]
         fast = speed == 0 or speed > SLOW_RUN
         self._streaming = self._state == "training" or (self._state == "running" and fast)
+        self.lecture.numbers_interval_ms = (
+            STREAMING_INTERVAL_MS if self._streaming else NUMBERS_INTERVAL_MS
+        )
         if not self._streaming:
             self.plots.flush()
 
@@ -324,12 +347,17 @@ class MainWindow(QMainWindow):
         return self._pending is not None
 
     def draw_newest(self):
-        """Draw the newest snapshot if one arrived since the last draw (the ≤ 60 Hz timer)."""
+        """Draw the newest snapshot if one arrived since the last draw, and the training's
+        progress (at most ~60 times a second, 20 while training: ``_schedule_draw``)."""
+        progress, self._progress = self._progress, None
+        if progress is not None:
+            self.status.show_progress(progress)
         snap, self._pending = self._pending, None
         if snap is None:
             self.status.tick()
             return
-        start = time.perf_counter()
+        start = self._last_draw = time.perf_counter()
+        self._rate_timer.start()
         self.snapshot = snap
         self.canvas.show_snapshot(snap)
         self.status.update_snapshot(snap)
@@ -377,6 +405,7 @@ class MainWindow(QMainWindow):
         """Stop the worker and its thread, and those of open Compare and Sweep windows, and
         wait for them (idempotent)."""
         self._timer.stop()
+        self._rate_timer.stop()
         for job in self.findChildren(QObject, "animationExport"):
             job.stop()  # a recording's child process (File ▸ Export animation…)
         for view in list(self.guided_views.views):
@@ -387,7 +416,34 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         hide_stale_tab_bars(self)
 
+    # Events of the window itself, passed on by overriding their handlers rather than with
+    # event filters: a filter on the window calls into Python for every event of the window
+    # (some 65 a second while it trains: repaint and layout requests), taking the GIL from
+    # the worker each time; these handlers run only for their own kind of event.
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        fit = getattr(self, "screen_fit", None)  # None while the window is being built
+        if fit is not None:
+            fit.window_event(event.type())
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        fit = getattr(self, "screen_fit", None)
+        if fit is not None and event.type() == QEvent.Type.WindowStateChange:
+            fit.window_event(event.type())
+
+    def keyPressEvent(self, event):
+        """A key no widget took (nothing has the focus): Escape gives the focus to the canvas;
+        Right, Left and Space are the actions' own shortcuts then (``rnnsim.gui.keys``)."""
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() == Qt.Key.Key_Escape and plain == Qt.KeyboardModifier.NoModifier:
+            self.step_keys.escape()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event):
+        self.guided_views.close_all()  # the Compare and Sweep windows close with this one
         prefs.save_layout(self.settings, self)
         prefs.remember_experiment(self.settings, self.experiment.to_json())
         self.shutdown()

@@ -1,6 +1,7 @@
 """The main window on every screen: small laptops (1024×600), projectors, maximise and restore.
 
-``ScreenFit(window)`` watches the window's size and state:
+``ScreenFit(window)`` follows the window's size and state (the window passes its resize and
+state-change events to ``window_event``):
 
 - below ``COMPACT_BELOW`` pixels of height the plot docks leave the bottom and join the
   Inspector and Lecture as tabs on the right, so the canvas keeps its height (at 1024×600 the
@@ -86,20 +87,23 @@ class ScreenFit(QObject):
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.fit)
         self._refit_canvas = False
-        window.installEventFilter(self)
         self._intended = size  # asked for once more when shown (the layout has settled then)
         if size is not None:  # a small screen: tab the plots first, or the window cannot shrink
             self.set_compact(size[1] < COMPACT_BELOW)
             window.resize(*size)
 
     # ----------------------------------------------------------------- events
-    def eventFilter(self, obj, event):
-        kind = event.type()
-        if obj is self.window and kind in (QEvent.Type.Resize, QEvent.Type.WindowStateChange):
+    def window_event(self, kind):
+        """The window got an event of type ``kind``: after a resize or a state change
+        (maximise, restore, full screen) it is fitted once the events have settled.
+
+        Called from the window's ``resizeEvent`` and ``changeEvent``: an event filter on the
+        window would call into Python, taking the GIL from the training thread, for every
+        event of the window (some 65 a second while it trains)."""
+        if kind in (QEvent.Type.Resize, QEvent.Type.WindowStateChange):
             if kind == QEvent.Type.WindowStateChange:
                 self._refit_canvas = True
             self._pending.start()
-        return False
 
     def fit(self):
         """Arrange the docks for the window's height; after a state change, re-open squeezed

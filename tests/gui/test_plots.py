@@ -269,7 +269,7 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
             f(snap),
         )
     first, second, third = (make_plot_snapshot(seed=i) for i in range(3))
-    docks.update(first)  # after a quiet spell (a step): every visible plot at once
+    docks.update(first, immediate=True)  # a step: every visible plot at once
     assert {n for n, s in drawn if s is first} == set(docks.plots)
     drawn.clear()
     docks.update(second)
@@ -279,6 +279,22 @@ def test_plot_docks_draw_a_step_at_once_and_a_stream_one_plot_at_a_time(window, 
     assert all(s is third for _, s in drawn) and len(drawn) == len(docks.plots)
     ticks = docks.draw_times[-len(docks.plots) :]
     assert len(docks.draw_times) == 1 + len(docks.plots) and max(ticks) < sum(ticks)
+
+
+def test_a_stream_starting_after_a_quiet_spell_is_drawn_one_plot_at_a_time(
+    window, qtbot, monkeypatch
+):
+    """The first snapshot of a training (long after the last one) is no exception: seven plots
+    redrawn and repainted at once stalled the window for 250-400 ms."""
+    import rnnsim.gui.plots.plot_docks as docks_module
+
+    monkeypatch.setattr(docks_module, "CPU_SHARE", 0.9)  # short pauses: this tests the order
+    _, docks = window
+    snap = make_plot_snapshot(seed=5)
+    docks.update(snap)  # streaming, nothing drawn for a long time
+    assert not any(p.snapshot is snap for p in docks.plots.values())  # held back
+    qtbot.waitUntil(lambda: all(p.snapshot is snap for p in docks.plots.values()), timeout=30000)
+    assert len(docks.draw_times) == len(docks.plots)  # one redraw per plot, one at a time
 
 
 def test_the_redraw_budget_counts_every_paint_of_every_plot(window, qtbot):

@@ -12,6 +12,8 @@ from rnnsim.gui.panels.lecture_code import CodeView
 from rnnsim.gui.panels.lecture_text import PHASE_SECTION, SECTIONS
 
 NUMBERS_INTERVAL_MS = 500  # rewrite at most this often while only the numbers change
+STREAMING_INTERVAL_MS = 2000  # … and this often while snapshots stream in (training): the
+# whole text is set again (~8 ms with the GIL held, taken from the training thread)
 
 
 class LecturePanel(QWidget):
@@ -45,6 +47,7 @@ class LecturePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
         self.current = None
+        self.numbers_interval_ms = NUMBERS_INTERVAL_MS  # the window sets STREAMING_INTERVAL_MS
         self._key = None
         self._snapshot = None
         self._pending = None  # (key, section, values) held back by the interval
@@ -78,10 +81,10 @@ class LecturePanel(QWidget):
         if key == self._key:
             return
         waited_ms = (time.monotonic() - self._last_render) * 1000
-        if section == self.current and waited_ms < NUMBERS_INTERVAL_MS:
+        if section == self.current and waited_ms < self.numbers_interval_ms:
             self._pending = (key, section, values)
             if not self._refresh.isActive():
-                self._refresh.start(int(NUMBERS_INTERVAL_MS - waited_ms) + 1)
+                self._refresh.start(int(self.numbers_interval_ms - waited_ms) + 1)
             return
         self._show(key, section, values)
 

@@ -297,8 +297,15 @@ class SequencePanel(QWidget):
             self.scroll.ensureWidgetVisible(self.buttons[self._current - 1])
 
     def _rebuild(self, tokens):
-        """Show ``tokens``, reusing the buttons already made (new ones only when T grows)."""
+        """Show ``tokens``, reusing the buttons already made (new ones only when T grows).
+
+        Same length as before (a new batch while training): ``update_snapshot`` writes the
+        buttons' texts; the strip's layout is left alone (taking its stretch out and putting
+        it back relaid out every button, five times a second while training)."""
+        same_length = self._tokens is not None and len(tokens) == len(self._tokens)
         self._tokens = tokens
+        if same_length:
+            return
         if self.row.count() and self.row.itemAt(self.row.count() - 1).widget() is None:
             self.row.takeAt(self.row.count() - 1)  # the stretch goes back at the end
         while len(self._pool) < len(tokens):
