@@ -312,3 +312,53 @@ def test_clicking_a_state_label_shows_the_whole_state(window, qtbot):
     text = window.inspector.text.toPlainText()
     assert "state s2" in text.replace("\u2082", "2")
     assert f"{np.linalg.norm(window.snapshot.s[2]):.4g}" in text
+
+
+def test_an_idle_window_does_not_poll(window, qtbot):
+    """A snapshot starts the draw; nothing wakes the GUI thread (each wake-up is a call into
+    Python that takes the GIL from the worker) while nothing arrives."""
+    key(qtbot, window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: drawn_t(window) == 1 and not window.has_pending, timeout=5000)
+    qtbot.waitUntil(lambda: not window._timer.isActive(), timeout=5000)
+    assert window.status.rate == 0.0  # stepping: no updates a second
+
+
+def test_the_rate_falls_to_zero_once_no_snapshot_comes(window, qtbot):
+    window.status.rate = 12.0
+    window.status._rate_t = 0.0  # long ago
+    window._rate_timer.start(1)  # as if the last draw was that long ago
+    qtbot.waitUntil(lambda: window.status.rate == 0.0, timeout=5000)
+    assert "0 updates/s" in window.status.text()
+
+
+def test_progress_is_shown_with_the_next_draw(window, qtbot):
+    window._on_state("training")
+    window._on_progress(40, 100, 0.0)
+    qtbot.waitUntil(lambda: window.status.progress.value() == 40, timeout=5000)
+    assert window.status.progress.isVisibleTo(window)
+    window._on_progress(60, 100, 0.0)
+    window._on_state("idle")  # the training ended before that progress was drawn
+    qtbot.waitUntil(lambda: not window._timer.isActive(), timeout=5000)
+    assert not window.status.progress.isVisibleTo(window)
+
+
+def test_escape_with_no_focus_widget_gives_the_focus_to_the_canvas(window, qtbot):
+    """No event filter on the window: its keyPressEvent takes Escape when nothing has the focus."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    focus = QApplication.focusWidget()
+    if focus is not None:
+        focus.clearFocus()
+    event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    assert window.canvas.unfolded.hasFocus() or QApplication.focusWidget() is window.canvas.unfolded
+
+
+def test_the_lecture_rewrites_its_numbers_less_often_while_training(window):
+    from rnnsim.gui.panels.lecture import NUMBERS_INTERVAL_MS, STREAMING_INTERVAL_MS
+
+    window._on_state("training")
+    assert window.lecture.numbers_interval_ms == STREAMING_INTERVAL_MS
+    window._on_state("idle")
+    assert window.lecture.numbers_interval_ms == NUMBERS_INTERVAL_MS

@@ -125,6 +125,19 @@ def test_sequence_buttons_are_reused_for_a_new_sequence(qtbot):
     assert not first[4].isVisibleTo(panel) and not first[5].isVisibleTo(panel)
 
 
+def test_a_new_batch_of_the_same_length_keeps_the_strip_laid_out(qtbot):
+    """While training every snapshot has new tokens: the texts change, the layout stays."""
+    panel = SequencePanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(make_snapshot(T=5, t=1, seed=1))
+    items = [panel.row.itemAt(i) for i in range(panel.row.count())]
+    snap = make_snapshot(T=5, t=3, seed=7)
+    panel.update_snapshot(snap)
+    assert [panel.row.itemAt(i) for i in range(panel.row.count())] == items  # same stretch
+    assert [b.text().split("\n")[1] for b in panel.buttons] == list(snap.input_tokens)
+    assert "ffe27a" in panel.buttons[2].styleSheet()  # t = 3 highlighted
+
+
 def test_sequence_tokens_and_seek(qtbot):
     panel = SequencePanel()
     qtbot.addWidget(panel)
