@@ -245,7 +245,7 @@ def test_a_failure_shows_the_process_one_line_error(window, qtbot, tmp_path):
     assert done.args == [[]] and ended(job)
     text = window.message.text()
     assert text.startswith("Export animation failed: rnnsim animate: error: ")
-    assert "No such file or directory" in text and "\n" not in text
+    assert f"the folder {path.parent} does not exist" in text and "\n" not in text
 
 
 def test_a_fresh_run_is_trained_in_the_child(window, qtbot, tmp_path):
