@@ -54,12 +54,14 @@ class LSTMCell(Cell):
         H = self.n_hidden
         return {
             "c": (T + 1, B, H),  # cell states
-            "act": (T, B, 4 * H),  # gate values i, f, o, g
+            # gate values i, f, o, g, gate-major: a frame's gates are contiguous (B, H) blocks
+            # (NumPy's passes over the (B, H) blocks of a (B, 4H) row cost a loop per row,
+            # 2–4 times a contiguous pass at B >= 32)
+            "act": (T, 4, B, H),
             "tc": (T, B, H),  # Φ(c[t+1])
-            # (3, B, 4H) per column: the factor before the tanh, and the factor and the term
-            # after it (σ's columns ½, ½, ½; tanh's 1, 1, 0); full rows: a strided (B, 3H)
-            # slice costs NumPy a loop per row, 2-3 times a contiguous pass at B = 32
-            "affine": (3, B, 4 * H),
+            # the factor before the tanh, per block (½ for σ's, 1 for tanh's), in full: a
+            # broadcast operand costs NumPy a loop per row even at B = 1
+            "scale": (4, B, H),
         }
 
     def backward_shapes(self, T, B):
@@ -72,90 +74,69 @@ class LSTMCell(Cell):
             "dct": (B, H),
             "dc": (B, H),
             "Q": (n, 4, B, H),  # the coefficients of those frames, gate-major
-            "A": (n, 4, B, H),  # their gate values i, f, o, g, gate-major
         }
 
     def begin_forward(self, p, bufs, c0, workspace=None):
-        H, c, act, a = self.n_hidden, bufs["c"], bufs["act"], bufs["a"]
+        c, act, a = bufs["c"], bufs["act"], bufs["a"]
         c[0] = 0.0 if c0 is None else c0
         dt = c.dtype
-        # columns that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh
-        # or σ; columns σ then finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ
-        n_tanh = 4 * H if self.phi.name in ("tanh", "sigmoid") else 3 * H
-        n_sig = 4 * H if self.phi.name == "sigmoid" else 3 * H
-        scale = np.full(n_tanh, 0.5, dtype=dt)
+        # blocks that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh or
+        # σ; blocks σ then finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ
+        n_tanh = 4 if self.phi.name in ("tanh", "sigmoid") else 3
+        n_sig = 4 if self.phi.name == "sigmoid" else 3
+        scale = bufs["scale"][:n_tanh]
+        scale[:n_sig] = 0.5
         scale[n_sig:] = 1.0
-        rest = n_tanh < 4 * H  # a_g needs Φ of its own (ReLU, identity)
-        affine = bufs["affine"]
-        if not rest:
-            affine[0] = scale
-            affine[1] = scale
-            affine[2] = 0.5
-            affine[2][:, n_sig:] = 0.0
         return {
             "Ws": p["Ws"],
             "tmp": np.empty_like(a[0]),
             "tmpH": np.empty_like(c[0]),
-            # (s[t], a[t], act[t], i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]) per frame
-            "frames": None
-            if rest
-            else get_memo(workspace, "forward", "lstm", (), lambda: _frames(bufs)),
+            # per frame: s[t], a[t], its tanh blocks gate-major, act[t]'s tanh and σ blocks,
+            # a_g (Φ neither tanh nor σ), i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]
+            "frames": get_memo(
+                workspace, "forward", "lstm", (), lambda: _frames(bufs, n_tanh, n_sig)
+            ),
             "c": c,
             "act": act,
             "tc": bufs["tc"],
             "half": np.array(0.5, dtype=dt),
-            "scale": scale,  # (n_tanh,) ½ for σ's columns, 1 for tanh's
-            "tanh_in": a[:, :, :n_tanh],
-            "tanh_out": act[:, :, :n_tanh],
-            "sig": act[:, :, :n_sig],
-            "g_in": a[:, :, 3 * H :] if rest else None,
-            "g_out": act[:, :, 3 * H :] if rest else None,
-            "gates": tuple(act[:, :, j * H : (j + 1) * H] for j in range(4)),  # i, f, o, g
-            "affine": None if rest else tuple(affine),
+            "scale": scale,  # (n_tanh, B, H): ½ for σ's blocks, 1 for tanh's
+            "g_phi": None if n_tanh == 4 else self.phi.f,  # a_g needs Φ of its own (ReLU, …)
+            "gates": tuple(act[:, j] for j in range(4)),  # i, f, o, g (T, B, H) each
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
         }
 
     def forward_step(self, t, s, a, work):
-        a_t, tmpH = a[t], work["tmpH"]
-        np.dot(s[t], work["Ws"], out=work["tmp"])
-        np.add(a_t, work["tmp"], out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
-        if work["affine"] is not None:  # Φ = tanh (or σ): all four blocks in full rows
-            before, times, plus = work["affine"]
-            act = work["act"][t]
-            np.multiply(a_t, before, out=act)
-            np.tanh(act, out=act)
-            np.multiply(act, times, out=act)
-            np.add(act, plus, out=act)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
-        else:
-            half, th, sig = work["half"], work["tanh_out"][t], work["sig"][t]
-            np.multiply(work["tanh_in"][t], work["scale"], out=th)
-            np.tanh(th, out=th)
-            np.multiply(sig, half, out=sig)
-            np.add(sig, half, out=sig)  # i, f, o = σ(a_i), σ(a_f), σ(a_o) = ½·(1 + tanh(a/2))
-            self.phi.f(work["g_in"][t], out=work["g_out"][t])  # g = Φ(a_g)
-        I, F, O, G = work["gates"]
-        c, tc = work["c"], work["tc"][t]
-        c_next = c[t + 1]
-        np.multiply(F[t], c[t], out=c_next)
-        np.multiply(I[t], G[t], out=tmpH)
+        s_t, a_t, a_tanh, th, sig, a_g, i, f, o, g, c_t, c_next, tc, s_next = work["frames"][t]
+        tmp, tmpH, half = work["tmp"], work["tmpH"], work["half"]
+        np.dot(s_t, work["Ws"], out=tmp)
+        np.add(a_t, tmp, out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
+        np.multiply(a_tanh, work["scale"], out=th)  # gate-major a_i/2, a_f/2, a_o/2 (, a_g)
+        np.tanh(th, out=th)
+        np.multiply(sig, half, out=sig)
+        np.add(sig, half, out=sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)) (, g = tanh(a_g))
+        if work["g_phi"] is not None:
+            work["g_phi"](a_g, out=g)  # g = Φ(a_g)
+        np.multiply(f, c_t, out=c_next)
+        np.multiply(i, g, out=tmpH)
         np.add(c_next, tmpH, out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
         work["phi"](c_next, out=tc)
-        np.multiply(O[t], tc, out=s[t + 1])  # s[t+1] = o ⊙ Φ(c[t+1])
+        np.multiply(o, tc, out=s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
 
     def forward_frames(self, s, a, work):
-        if work["frames"] is None:  # Φ neither tanh nor σ: frame by frame
+        if work["g_phi"] is not None:  # Φ neither tanh nor σ: frame by frame
             return super().forward_frames(s, a, work)
         Ws, tmp, tmpH, phi = work["Ws"], work["tmp"], work["tmpH"], work["phi"]
-        before, times, plus = work["affine"]
+        half, scale = work["half"], work["scale"]
         dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
-        for s_t, a_t, act, i, f, o, g, c_t, c_next, tc, s_next in work["frames"]:
+        for s_t, a_t, a_tanh, th, sig, _, i, f, o, g, c_t, c_next, tc, s_next in work["frames"]:
             dot(s_t, Ws, tmp)
             add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
-            mul(a_t, before, act)
-            tanh(act, act)
-            mul(act, times, act)
-            add(act, plus, act)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
+            mul(a_tanh, scale, th)  # gate-major: a_i/2, a_f/2, a_o/2, a_g (a_g/2 if Φ is σ)
+            tanh(th, th)
+            mul(sig, half, sig)
+            add(sig, half, sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
             mul(f, c_t, c_next)
             mul(i, g, tmpH)
             add(c_next, tmpH, c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
@@ -165,7 +146,9 @@ class LSTMCell(Cell):
 
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
-        return work["c"], gates, {"act": work["act"], "tc": work["tc"]}
+        # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
+        # (T, B, 4, H) view of the gate-major array
+        return work["c"], gates, {"act": work["act"].transpose(0, 2, 1, 3), "tc": work["tc"]}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         """The coefficients Q of ∂E/∂a and K of δc, gate-major: Q[t] is (4, B, H), one
@@ -176,19 +159,15 @@ class LSTMCell(Cell):
         With ``bufs`` (the sweep's block) Q holds the frames the sweep forms just ahead of
         itself (``coefficients``, ``prep["base"]`` = the frame Q[0] is); without, all frames.
         """
-        H, act = self.n_hidden, trace.cache["act"]
-        T, B = act.shape[:2]
-        if bufs is None:
-            Q = np.empty((T, 4, B, H), dtype=act.dtype)
-            A = np.empty_like(Q)
-        else:
-            Q, A = bufs["Q"], bufs["A"]
+        act = trace.cache["act"].transpose(0, 2, 1, 3)  # (T, 4, B, H) gate values
+        T, B, H = act.shape[0], act.shape[2], self.n_hidden
+        Q = np.empty((T, 4, B, H), dtype=act.dtype) if bufs is None else bufs["Q"]
         prep = {
             "Q": Q,  # (·, 4, B, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f), Φ(c[t+1]) ⊙ σ'(a_o), i ⊙ Φ'(a_g)
-            "A": A,  # (·, 4, B, H) scratch: the gate values of the same frames
+            "act": act,
             # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c): o ⊙ Φ'(c[t+1])
             "K": np.empty_like(trace.c[1:]) if bufs is None else bufs["K"],
-            "f": act[:, :, H : 2 * H],
+            "f": act[:, 1],
             "WsT": transposed(p["Ws"], bufs, "WsT"),
             # the sweep's (B, H) scratch for δc and ∂E/∂c[t] (None: fresh arrays)
             "dct": None if bufs is None else bufs["dct"],
@@ -203,17 +182,14 @@ class LSTMCell(Cell):
         return prep
 
     def coefficients(self, prep, lo, hi):
-        """Q and K of frames lo <= t < hi, one contiguous pass per term over the gate-major
-        copy of their gate values (the sweep forms them ``COEF_BYTES`` of Q at a time, just
-        ahead of itself)."""
+        """Q and K of frames lo <= t < hi, one contiguous pass per term (the sweep forms them
+        ``COEF_BYTES`` of Q at a time, just ahead of itself)."""
         H, tr = self.n_hidden, prep["trace"]
         base = lo if prep["chunked"] else 0
-        n, act = hi - lo, tr.cache["act"][lo:hi]
-        A, Q = prep["A"][lo - base : hi - base], prep["Q"][lo - base : hi - base]
-        np.copyto(A, act.reshape(n, act.shape[1], 4, H).transpose(0, 2, 1, 3))
-        i, o, g = A[:, 0], A[:, 2], A[:, 3]
+        act, Q = prep["act"][lo:hi], prep["Q"][lo - base : hi - base]
+        i, o, g = act[:, 0], act[:, 2], act[:, 3]
         tc = tr.cache["tc"][lo:hi]
-        SIGMOID.df(None, A[:, :3], out=Q[:, :3])  # σ'(a_i), σ'(a_f), σ'(a_o)
+        SIGMOID.df(None, act[:, :3], out=Q[:, :3])  # σ'(a_i), σ'(a_f), σ'(a_o)
         self.phi.df(tr.a[lo:hi, :, 3 * H :], g, out=Q[:, 3])  # Φ'(a_g)
         Q[:, 0] *= g
         Q[:, 1] *= tr.c[lo:hi]
@@ -231,7 +207,7 @@ class LSTMCell(Cell):
             workspace,
             "sweep",
             "lstm",
-            (trace.cache["act"], prep["Q"], prep["K"]),
+            (trace.s, prep["Q"], prep["K"]),
             lambda: _sweep_frames(bufs["dE_ds"], bufs["dA"], prep),
         )
 
@@ -293,15 +269,20 @@ class LSTMCell(Cell):
         return da, ds_prev, dc_prev  # ∂E/∂c[t] = δc ⊙ f
 
 
-def _frames(bufs):
-    """The forward's per-frame views (s[t], a[t], act[t], i, f, o, g, c[t], c[t+1], Φ(c[t+1]),
-    s[t+1]) of the block ``bufs``."""
+def _frames(bufs, n_tanh, n_sig):
+    """The forward's per-frame views of the block ``bufs``: s[t], a[t], a[t]'s first
+    ``n_tanh`` blocks gate-major, act[t]'s first ``n_tanh`` and ``n_sig`` blocks, a[t]'s g block
+    gate-major, i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]."""
     s, a, act, c, tc = bufs["s"], bufs["a"], bufs["act"], bufs["c"], bufs["tc"]
-    H = c.shape[-1]
+    T, B, H = act.shape[0], act.shape[2], act.shape[3]
+    a4 = a.reshape(T, B, 4, H).transpose(0, 2, 1, 3)  # (T, 4, B, H) views of a
     frames = []
-    for t in range(a.shape[0]):
-        i, f, o, g = (act[t][:, j * H : (j + 1) * H] for j in range(4))
-        frames.append((s[t], a[t], act[t], i, f, o, g, c[t], c[t + 1], tc[t], s[t + 1]))
+    for t in range(T):
+        tanh_in, th, sig, a_g = a4[t, :n_tanh], act[t, :n_tanh], act[t, :n_sig], a4[t, 3]
+        i, f, o, g = act[t]
+        frames.append(
+            (s[t], a[t], tanh_in, th, sig, a_g, i, f, o, g, c[t], c[t + 1], tc[t], s[t + 1])
+        )
     return frames
 
 
