@@ -32,12 +32,14 @@ class LSTMCell(Cell):
         ∂E/∂s[t] = ∂E/∂a · W_sᵀ          ∂E/∂c[t] = δc ⊙ f
 
     Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2)),
-    so when Φ is tanh (or σ) one ``np.tanh`` over the four blocks, the gate columns halved
-    first, gives every gate and the candidate of a frame; the backward coefficients (the
-    factors after δc and δs above) are formed gate-major, (4, B, H) per frame, a few frames
-    at a time just ahead of the sweep (``coefficients``); a frame's work is a handful of NumPy
-    calls into arrays that are kept (small sizes are bound by the number of calls, large ones
-    by the matrix products and by passes over memory).
+    so when Φ is tanh (or σ) one ``np.tanh`` over the four blocks, the gate blocks halved
+    first, gives every gate and the candidate of a frame; the gate values are kept gate-major,
+    (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks (NumPy's passes
+    over a (B, H) block of a (B, 4H) row cost a loop per row, 2–4 times a contiguous pass at
+    B >= 32); the backward coefficients (the factors after δc and δs above) are formed
+    gate-major too, a few frames at a time just ahead of the sweep (``coefficients``); a
+    frame's work is a handful of NumPy calls into arrays that are kept (small sizes are bound
+    by the number of calls, large ones by the matrix products and by passes over memory).
     """
 
     name = "lstm"
