@@ -88,19 +88,14 @@ class GRUCell(Cell):
         }
 
     def forward_step(self, t, s, a, work):
-        half, a_zr, zr, a_n, h = (
-            work["half"],
-            work["a_zr"][t],
-            work["zr"][t],
-            work["a_n"][t],
-            work["tmp2"],
-        )
+        half, h = work["half"], work["tmp2"]  # h: (B, 2H) scratch
+        a_zr, a_n, zr = work["a_zr"][t], work["a_n"][t], work["zr"][t]
         Z, R, N = work["gates"]
         z, r, n, s_t, s_next, rs = Z[t], R[t], N[t], s[t], s[t + 1], work["rs"][t]
         np.dot(s_t, work["Wzr"], out=h)
         np.add(a_zr, h, out=h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
         np.copyto(a_zr, h)  # into the trace
-        np.multiply(h.reshape(h.shape[0], 2, -1), half, out=work["zr_rows"][t])
+        np.multiply(h.reshape(h.shape[0], 2, -1), half, out=work["zr_rows"][t])  # a/2, gate-major
         np.tanh(zr, out=zr)
         np.multiply(zr, half, out=zr)
         np.add(zr, half, out=zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
@@ -113,24 +108,16 @@ class GRUCell(Cell):
         np.add(s_next, n, out=s_next)  # s[t+1] = n + z ⊙ (s[t] − n) = (1 − z) ⊙ n + z ⊙ s[t]
 
     def forward_frames(self, s, a, work):
-        Wzr, Wn, h, tmp1, half, phi = (
-            work[k] for k in ("Wzr", "Wn", "tmp2", "tmp1", "half", "phi")
-        )
-        h_rows = h.reshape(h.shape[0], 2, -1)
-        dot, add, mul, sub, copyto, tanh = (
-            np.dot,
-            np.add,
-            np.multiply,
-            np.subtract,
-            np.copyto,
-            np.tanh,
-        )
+        Wzr, Wn, h, tmp1 = work["Wzr"], work["Wn"], work["tmp2"], work["tmp1"]
+        half, phi, h_rows = work["half"], work["phi"], h.reshape(h.shape[0], 2, -1)
+        dot, add, mul, sub = np.dot, np.add, np.multiply, np.subtract
+        copyto, tanh = np.copyto, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
         for s_t, s_next, a_zr, a_n, zr, zr_rows, z, r, n, rs in work["frames"]:
             dot(s_t, Wzr, h)
             add(a_zr, h, h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
             copyto(a_zr, h)
-            mul(h_rows, half, zr_rows)
+            mul(h_rows, half, zr_rows)  # a/2, gate-major
             tanh(zr, zr)
             mul(zr, half, zr)
             add(zr, half, zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
