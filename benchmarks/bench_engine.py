@@ -114,17 +114,19 @@ def operand(rows, cols, how, dtype, rng):
 def roofline_ms(cell, size, n_out, dtype, budget_s=0.15) -> float:
     """Milliseconds the step's products take as bare NumPy matmuls (median of each shape's
     calls, about ``budget_s`` seconds per shape), summed over the step: our step's shapes,
-    dtype and operand layouts (``np.matmul`` hands BLAS a block of columns as it is)."""
+    dtype, operand layouts and calls (``np.dot``; ``np.matmul`` for a block of columns, which
+    it hands BLAS as it is, where ``np.dot`` would copy it first)."""
     rng = np.random.default_rng(1)
     total = 0.0
-    for (m, k, n), count, (how_a, how_b, how_out) in products(cell, size, n_out):
-        a, b = operand(m, k, how_a, dtype, rng), operand(k, n, how_b, dtype, rng)
-        out = operand(m, n, how_out, dtype, rng)
-        np.matmul(a, b, out=out)
+    for (m, k, n), count, layout in products(cell, size, n_out):
+        a, b = operand(m, k, layout[0], dtype, rng), operand(k, n, layout[1], dtype, rng)
+        out = operand(m, n, layout[2], dtype, rng)
+        product = np.matmul if any(isinstance(how, int) for how in layout) else np.dot
+        product(a, b, out=out)
         times, start, clock = [], time.perf_counter(), _util.clock
         while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 2000):
             t0 = clock()
-            np.matmul(a, b, out=out)
+            product(a, b, out=out)
             times.append(clock() - t0)
         total += count * statistics.median(times) * 1e3
     return total
