@@ -43,6 +43,7 @@ from rnnsim.sim.probe import parse_question
 PUBLISH_INTERVAL = 1 / 30  # seconds between snapshots while running flat out
 TRAIN_PUBLISH_INTERVAL = 1 / 5  # while training: drawing them takes the GIL from training
 CHUNK_SECONDS = 0.025  # training runs in chunks this long; commands are handled between them
+# (each chunk end costs a queued signal and setting BLAS threads twice: 40 a second, not 100)
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals while training (the last always goes)
 FLOW_BUDGET = 0.015  # seconds: while training, snapshots skip a gradient flow costing more
 FAST_TICK = 0.012  # seconds of stepping per timer tick at speed 0 (as fast as possible)
