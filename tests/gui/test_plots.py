@@ -64,6 +64,27 @@ def test_activations_heatmap_and_traces_show_the_states(make, qtbot):
         plot.set_units([7])
 
 
+@pytest.mark.parametrize(("width", "height", "columns"), [(320, 420, 2), (1300, 300, 4)])
+def test_the_traces_legend_sits_below_the_traces_never_over_them(
+    make, qtbot, width, height, columns
+):
+    plot = make(ActivationsPlot)
+    plot.resize(width, height)
+    plot.show()
+    plot.show_snapshot(make_plot_snapshot(T=9, H=8))
+    plot.set_units(list(range(8)))
+    legend, view = plot.trace_plot.legend, plot.trace_plot.getViewBox()
+    qtbot.waitUntil(lambda: legend.columnCount == columns)
+    assert len(legend.items) == 8
+
+    def settled():  # under the plot (not over a curve), and inside the view
+        below = legend.sceneBoundingRect()
+        top_ok = below.top() >= view.sceneBoundingRect().bottom()
+        return top_ok and plot.graphics.sceneRect().contains(below)
+
+    qtbot.waitUntil(settled)
+
+
 def test_activations_fill_as_the_forward_pass_goes(make):
     plot = make(ActivationsPlot)
     for t in (0, 3, 7):

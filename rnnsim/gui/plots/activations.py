@@ -15,6 +15,7 @@ from rnnsim.gui.plots.common import (
     colormap,
     curve,
     integer_axis,
+    legend_below,
     pen,
     set_legend,
 )
@@ -106,8 +107,10 @@ class ActivationsPlot(PlotView):
             "traces of chosen units",
             "time step t (steps)",
             "s_t[i] (activation)",
-            legend=True,
         )
+        # below the traces, never over their last steps: 4 entries to a row, 2 in a narrow dock
+        # (a 1024 px window), so 8 traces take at most 4 rows
+        legend = legend_below(self, self.trace_plot, 2, 0, columns=4, narrow_columns=2, rows=4)
         self.trace_plot.setXLink(self.heat)
         for plot in (self.heat, self.trace_plot):
             integer_axis(plot)
@@ -124,9 +127,10 @@ class ActivationsPlot(PlotView):
             for i in range(MAX_TRACES)
         ]
         self.arrange(
-            [(self.heat, 0, 0), (self.trace_plot, 1, 0)],
-            [(self.heat, 0, 0), (self.trace_plot, 0, 1)],
-            tall_rows={0: (3, None), 1: (2, None)},
+            [(self.heat, 0, 0), (self.trace_plot, 1, 0), (legend, 2, 0)],
+            [(self.heat, 0, 0), (self.trace_plot, 0, 1), (legend, 1, 1)],
+            tall_rows={0: (3, None), 1: (2, None), 2: (0, 88)},
+            wide_rows={1: (0, 88)},
         )
 
     # ------------------------------------------------------------------ drawing

@@ -175,12 +175,12 @@ class PlotView(QWidget):
         """Pick the arrangement (and the legends' columns) for the new shape."""
         super().resizeEvent(event)
         for legend in self.legends_below:
-            columns = legend.wide_columns if self.width() >= NARROW else 1
+            columns = legend.wide_columns if self.width() >= NARROW else legend.narrow_columns
             if legend.columnCount != columns:
                 legend.setColumnCount(columns)
                 if self.arrangement == "tall":  # one column needs more lines
                     self.graphics.ci.layout.setRowMaximumHeight(
-                        legend.row, 60 if columns > 1 else LEGEND_LINES * 21
+                        legend.row, legend.rows * 22 if columns > 1 else LEGEND_LINES * 21
                     )
         self.set_arrangement(self.arrangement_for(self.width(), self.height()))
 

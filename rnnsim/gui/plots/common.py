@@ -268,10 +268,22 @@ def integer_ticks(plot: pg.PlotItem, n_x: int, n_y: int) -> None:
         plot.getAxis(side).setTickSpacing(levels=[(step, 0)])
 
 
-def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):
+def legend_below(
+    view,
+    plot: pg.PlotItem,
+    row: int,
+    col: int,
+    columns: int = 2,
+    narrow_columns: int = 1,
+    spacing: int = 18,
+    rows: int = 3,
+):
     """A legend in its own layout cell under ``plot`` (it never hides a curve).
 
     ``view`` is the plot's PlotView; curves added to ``plot`` with a name are listed in it.
+    It has ``columns`` columns in a wide view and ``narrow_columns`` in a narrow one (short
+    entries such as "s_t[3]" still fit side by side there), ``spacing`` pixels between them,
+    and room for up to ``rows`` lines when it has more than one column.
     """
     legend = pg.LegendItem(
         offset=None,
@@ -280,10 +292,12 @@ def legend_below(view, plot: pg.PlotItem, row: int, col: int, columns: int = 2):
         brush=pg.mkBrush(255, 255, 255, 0),
         pen=None,
         frame=False,
-        horSpacing=18,
+        horSpacing=spacing,
     )
     legend.setLabelTextSize("9pt")
-    legend.wide_columns = columns  # a narrow dock lists the entries in one column
+    legend.wide_columns = columns
+    legend.narrow_columns = narrow_columns  # a narrow dock lists long entries in one column
+    legend.rows = rows
     legend.row = row
     view.legends_below.append(legend)
     view.graphics.addItem(legend, row=row, col=col)
