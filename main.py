@@ -2,7 +2,7 @@
 
 import sys
 
-from rnnsim.cli import main
+from rnnsim.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())
