@@ -36,10 +36,12 @@ class LSTMCell(Cell):
     first, gives every gate and the candidate of a frame; the gate values are kept gate-major,
     (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks (NumPy's passes
     over a (B, H) block of a (B, 4H) row cost a loop per row, 2–4 times a contiguous pass at
-    B >= 32); the backward coefficients (the factors after δc and δs above) are formed
-    gate-major too, a few frames at a time just ahead of the sweep (``coefficients``); a
-    frame's work is a handful of NumPy calls into arrays that are kept (small sizes are bound
-    by the number of calls, large ones by the matrix products and by passes over memory).
+    B >= 32), with c[t] stored right after g[t], so that i ⊙ g and f ⊙ c[t] are one product of
+    the pairs (i, f) and (g, c[t]); the backward coefficients (the factors after δc and δs
+    above) are formed gate-major too, a few frames at a time just ahead of the sweep
+    (``coefficients``); a frame's work is a handful of NumPy calls into arrays that are kept
+    (small sizes are bound by the number of calls, large ones by the matrix products and by
+    passes over memory).
     """
 
     name = "lstm"
@@ -55,11 +57,12 @@ class LSTMCell(Cell):
     def trace_shapes(self, T, B):
         H = self.n_hidden
         return {
-            "c": (T + 1, B, H),  # cell states
-            # gate values i, f, o, g, gate-major: a frame's gates are contiguous (B, H) blocks
-            # (NumPy's passes over the (B, H) blocks of a (B, 4H) row cost a loop per row,
-            # 2–4 times a contiguous pass at B >= 32)
-            "act": (T, 4, B, H),
+            # gate values i, f, o, g and the cell state c[t], gate-major: a frame's gates are
+            # contiguous (B, H) blocks (NumPy's passes over the (B, H) blocks of a (B, 4H) row
+            # cost a loop per row, 2–4 times a contiguous pass at B >= 32), and c[t] follows
+            # g[t], so that f ⊙ c[t] and i ⊙ g are one call over (i, f) and (g, c[t]); row T
+            # holds c[T] only
+            "actc": (T + 1, 5, B, H),
             "tc": (T, B, H),  # Φ(c[t+1])
             # the factor before the tanh, per block (½ for σ's, 1 for tanh's), in full: a
             # broadcast operand costs NumPy a loop per row even at B = 1
@@ -79,7 +82,8 @@ class LSTMCell(Cell):
         }
 
     def begin_forward(self, p, bufs, c0, workspace=None):
-        c, act, a = bufs["c"], bufs["act"], bufs["a"]
+        actc, a = bufs["actc"], bufs["a"]
+        c, act = actc[:, 4], actc[:-1, :4]  # c (T+1, B, H), act (T, 4, B, H): views
         c[0] = 0.0 if c0 is None else c0
         dt = c.dtype
         # blocks that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh or
@@ -92,9 +96,9 @@ class LSTMCell(Cell):
         return {
             "Ws": p["Ws"],
             "tmp": np.empty_like(a[0]),
-            "tmpH": np.empty_like(c[0]),
+            "tmp2": np.empty((2, *c[0].shape), dtype=dt),  # i ⊙ g, f ⊙ c[t]
             # per frame: s[t], a[t], its tanh blocks gate-major, act[t]'s tanh and σ blocks,
-            # a_g (Φ neither tanh nor σ), i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]
+            # a_g (Φ neither tanh nor σ), i, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]
             "frames": get_memo(
                 workspace, "forward", "lstm", (), lambda: _frames(bufs, n_tanh, n_sig)
             ),
@@ -109,8 +113,8 @@ class LSTMCell(Cell):
         }
 
     def forward_step(self, t, s, a, work):
-        s_t, a_t, a_tanh, th, sig, a_g, i, f, o, g, c_t, c_next, tc, s_next = work["frames"][t]
-        tmp, tmpH, half = work["tmp"], work["tmpH"], work["half"]
+        s_t, a_t, a_tanh, th, sig, a_g, o, g, i_f, g_c, c_next, tc, s_next = work["frames"][t]
+        tmp, tmp2, half = work["tmp"], work["tmp2"], work["half"]
         np.dot(s_t, work["Ws"], out=tmp)
         np.add(a_t, tmp, out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
         np.multiply(a_tanh, work["scale"], out=th)  # gate-major a_i/2, a_f/2, a_o/2 (, a_g)
@@ -119,29 +123,28 @@ class LSTMCell(Cell):
         np.add(sig, half, out=sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)) (, g = tanh(a_g))
         if work["g_phi"] is not None:
             work["g_phi"](a_g, out=g)  # g = Φ(a_g)
-        np.multiply(f, c_t, out=c_next)
-        np.multiply(i, g, out=tmpH)
-        np.add(c_next, tmpH, out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
+        np.multiply(i_f, g_c, out=tmp2)  # i ⊙ g, f ⊙ c[t]
+        np.add(tmp2[1], tmp2[0], out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
         work["phi"](c_next, out=tc)
         np.multiply(o, tc, out=s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
 
     def forward_frames(self, s, a, work):
         if work["g_phi"] is not None:  # Φ neither tanh nor σ: frame by frame
             return super().forward_frames(s, a, work)
-        Ws, tmp, tmpH, phi = work["Ws"], work["tmp"], work["tmpH"], work["phi"]
+        Ws, tmp, phi = work["Ws"], work["tmp"], work["phi"]
+        ig, fc = tmp2 = work["tmp2"]
         half, scale = work["half"], work["scale"]
         dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
-        for s_t, a_t, a_tanh, th, sig, _, i, f, o, g, c_t, c_next, tc, s_next in work["frames"]:
+        for s_t, a_t, a_tanh, th, sig, _, o, _, i_f, g_c, c_next, tc, s_next in work["frames"]:
             dot(s_t, Ws, tmp)
             add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
             mul(a_tanh, scale, th)  # gate-major: a_i/2, a_f/2, a_o/2, a_g (a_g/2 if Φ is σ)
             tanh(th, th)
             mul(sig, half, sig)
             add(sig, half, sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
-            mul(f, c_t, c_next)
-            mul(i, g, tmpH)
-            add(c_next, tmpH, c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
+            mul(i_f, g_c, tmp2)  # i ⊙ g, f ⊙ c[t]
+            add(fc, ig, c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
             phi(c_next, tc)
             mul(o, tc, s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
         return None
@@ -274,16 +277,17 @@ class LSTMCell(Cell):
 def _frames(bufs, n_tanh, n_sig):
     """The forward's per-frame views of the block ``bufs``: s[t], a[t], a[t]'s first
     ``n_tanh`` blocks gate-major, act[t]'s first ``n_tanh`` and ``n_sig`` blocks, a[t]'s g block
-    gate-major, i, f, o, g, c[t], c[t+1], Φ(c[t+1]), s[t+1]."""
-    s, a, act, c, tc = bufs["s"], bufs["a"], bufs["act"], bufs["c"], bufs["tc"]
-    T, B, H = act.shape[0], act.shape[2], act.shape[3]
+    gate-major, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]."""
+    s, a, actc, tc = bufs["s"], bufs["a"], bufs["actc"], bufs["tc"]
+    T, B, H = a.shape[0], a.shape[1], actc.shape[3]
     a4 = a.reshape(T, B, 4, H).transpose(0, 2, 1, 3)  # (T, 4, B, H) views of a
     frames = []
     for t in range(T):
-        tanh_in, th, sig, a_g = a4[t, :n_tanh], act[t, :n_tanh], act[t, :n_sig], a4[t, 3]
-        i, f, o, g = act[t]
+        tanh_in, th, sig, a_g = a4[t, :n_tanh], actc[t, :n_tanh], actc[t, :n_sig], a4[t, 3]
+        o, g = actc[t, 2], actc[t, 3]
+        i_f, g_c = actc[t, 0:2], actc[t, 3:5]  # i, f and g, c[t]: one product gives i⊙g, f⊙c[t]
         frames.append(
-            (s[t], a[t], tanh_in, th, sig, a_g, i, f, o, g, c[t], c[t + 1], tc[t], s[t + 1])
+            (s[t], a[t], tanh_in, th, sig, a_g, o, g, i_f, g_c, actc[t + 1, 4], tc[t], s[t + 1])
         )
     return frames
 
