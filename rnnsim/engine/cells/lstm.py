@@ -82,9 +82,14 @@ class LSTMCell(Cell):
         }
 
     def begin_forward(self, p, bufs, c0, workspace=None):
+        # the views, scratch and constants below are kept with the workspace's block
+        work = get_memo(workspace, "forward", "lstm", (), lambda: self._forward_work(bufs))
+        work["c"][0] = 0.0 if c0 is None else c0
+        return {**work, "Ws": p["Ws"]}
+
+    def _forward_work(self, bufs):
         actc, a = bufs["actc"], bufs["a"]
         c, act = actc[:, 4], actc[:-1, :4]  # c (T+1, B, H), act (T, 4, B, H): views
-        c[0] = 0.0 if c0 is None else c0
         dt = c.dtype
         # blocks that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh or
         # σ; blocks σ then finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ
@@ -94,14 +99,11 @@ class LSTMCell(Cell):
         scale[:n_sig] = 0.5
         scale[n_sig:] = 1.0
         return {
-            "Ws": p["Ws"],
             "tmp": np.empty_like(a[0]),
             "tmp2": np.empty((2, *c[0].shape), dtype=dt),  # i ⊙ g, f ⊙ c[t]
             # per frame: s[t], a[t], its tanh blocks gate-major, act[t]'s tanh and σ blocks,
-            # a_g (Φ neither tanh nor σ), i, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]
-            "frames": get_memo(
-                workspace, "forward", "lstm", (), lambda: _frames(bufs, n_tanh, n_sig)
-            ),
+            # a_g (Φ neither tanh nor σ), o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]
+            "frames": _frames(bufs, n_tanh, n_sig),
             "c": c,
             "act": act,
             "tc": bufs["tc"],
