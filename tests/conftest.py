@@ -7,12 +7,16 @@ import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-# No test may read or write the user's own settings (layout, recent files).
-if "RNNSIM_SETTINGS" not in os.environ:
+# No test may read or write the user's own settings (layout, recent files), and each test
+# process has a file of its own: pytest-xdist's workers inherit the first process's
+# environment, and a test in one worker that remembers a value (the Sweep view's scheduler)
+# read it back empty once, because a test in the other worker had written the shared file.
+if os.environ.get("RNNSIM_TEST_SETTINGS_PID") != str(os.getpid()):
     import tempfile
 
     _settings_dir = tempfile.mkdtemp(prefix="rnnsim-test-settings-")
     os.environ["RNNSIM_SETTINGS"] = os.path.join(_settings_dir, "rnnsim.ini")
+    os.environ["RNNSIM_TEST_SETTINGS_PID"] = str(os.getpid())
 
 import pytest
 
