@@ -178,7 +178,7 @@ class Cell:
         ``dE_ds[0]`` = ∂E/∂s0. Returns the (gs, gc) carried on to frame ``stop``.
         """
         dE_ds, dA, carry = bufs["dE_ds"], bufs["dA"], bufs["carry"]
-        ahead = max(1, COEF_BYTES // dA[0].nbytes)
+        ahead = self.frames_ahead(bufs)
         for t in range(k, stop, -1):
             if t < prep.get("ready", 0):  # a cell that forms its coefficients as it goes
                 self.coefficients(prep, max(0, t + 1 - ahead), t + 1)
@@ -192,6 +192,24 @@ class Cell:
             if t == 0:
                 dE_ds[0] = gs
             if cut:
+                gs = gc = None
+        return gs, gc
+
+    @staticmethod
+    def frames_ahead(bufs, slots=None) -> int:
+        """How many frames of coefficients a sweep forms at a time: ``COEF_BYTES`` of ``dA``
+        rows (at least one), and no more than the ``slots`` a cell keeps them in."""
+        ahead = max(1, COEF_BYTES // bufs["dA"][0].nbytes)
+        return ahead if slots is None else min(len(slots), ahead)
+
+    @staticmethod
+    def end_of_sweep(stop, cut_every, gs, gc, bufs):
+        """What a cell's own ``backward_frames`` loop does once its frames are done: after
+        frame 0 (``stop`` < 0) ∂E/∂s0 goes into ``dE_ds[0]``, and a truncated sweep carries
+        nothing past it. Returns the (gs, gc) carried on."""
+        if stop < 0:
+            bufs["dE_ds"][0] = gs
+            if cut_every is not None:
                 gs = gc = None
         return gs, gc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..workspace import get_memo
-from .base import COEF_BYTES, Cell, rows_dot, transposed
+from .base import Cell, rows_dot, transposed
 
 
 class ElmanCell(Cell):
@@ -94,7 +94,7 @@ class ElmanCell(Cell):
         if frames is None:
             return super().backward_frames(k, stop, cut_every, gs, gc, prep, bufs)
         WsT, carry, add, mul, dot = prep["WsT"], bufs["carry"], np.add, np.multiply, np.dot
-        ahead = max(1, COEF_BYTES // bufs["dA"][0].nbytes)
+        ahead = self.frames_ahead(bufs)
         # backward_step's arithmetic, call for call
         for t in range(k, stop, -1):
             if t < prep["ready"]:
@@ -107,11 +107,7 @@ class ElmanCell(Cell):
                 gs = None  # truncation: nothing flows back into frame t−1
                 continue
             gs = dot(da, WsT, carry)  # ∂E/∂s[t] = ∂E/∂a[t] · W_sᵀ
-        if stop < 0:
-            bufs["dE_ds"][0] = gs
-            if cut_every is not None:
-                gs = None
-        return gs, None
+        return self.end_of_sweep(stop, cut_every, gs, None, bufs)
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         da = np.multiply(ds, prep["dphi"][t], out=out_da)

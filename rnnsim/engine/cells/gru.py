@@ -202,7 +202,7 @@ class GRUCell(Cell):
         )
         add, mul, matmul = np.add, np.multiply, np.matmul
         # frames of coefficients at a time (as many as P holds at most)
-        ahead = min(len(slots), max(1, COEF_BYTES // bufs["dA"][0].nbytes))
+        ahead = self.frames_ahead(bufs, slots)
         lo = prep["lo"]
         # backward_step's arithmetic, call for call
         for t in range(k, stop, -1):
@@ -225,11 +225,7 @@ class GRUCell(Cell):
             add(gs, dsz, gs)
             mul(drs, r, drs)
             add(gs, drs, gs)  # ∂E/∂s[t] = [∂E/∂a_z, ∂E/∂a_r]·[W_sz, W_sr]ᵀ + δ ⊙ z + δrs ⊙ r
-        if stop < 0:
-            bufs["dE_ds"][0] = gs
-            if cut_every is not None:
-                gs = None
-        return gs, None
+        return self.end_of_sweep(stop, cut_every, gs, None, bufs)
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden

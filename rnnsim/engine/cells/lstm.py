@@ -225,7 +225,7 @@ class LSTMCell(Cell):
         dct, dc, WsT, carry = prep["dct"], prep["dc"], prep["WsT"], bufs["carry"]
         add, mul, dot = np.add, np.multiply, np.dot
         # frames of coefficients at a time (as many as Q holds at most)
-        ahead = min(len(slots), max(1, COEF_BYTES // bufs["dA"][0].nbytes))
+        ahead = self.frames_ahead(bufs, slots)
         base = prep["base"]
         # backward_step's arithmetic, call for call
         for t in range(k, stop, -1):
@@ -248,11 +248,7 @@ class LSTMCell(Cell):
                 continue
             gs = dot(da, WsT, carry)  # ∂E/∂s[t] = ∂E/∂a · W_sᵀ
             gc = mul(dct, f, dc)  # ∂E/∂c[t] = δc ⊙ f
-        if stop < 0:
-            bufs["dE_ds"][0] = gs
-            if cut_every is not None:
-                gs = gc = None
-        return gs, gc
+        return self.end_of_sweep(stop, cut_every, gs, gc, bufs)
 
     def backward_step(self, t, ds, dc, prep, out_da=None, out_ds=None, need_prev=True):
         H = self.n_hidden
