@@ -85,6 +85,27 @@ def test_the_traces_legend_sits_below_the_traces_never_over_them(
     qtbot.waitUntil(settled)
 
 
+@pytest.mark.parametrize(("width", "height"), [(420, 560), (900, 560)])
+def test_the_traces_show_the_heatmaps_time_steps_under_them(make, qtbot, width, height):
+    # one over the other, pyqtgraph lines linked plots up by pixels; beside the heatmap's
+    # colour bar the traces once ran on to t = 6 for T = 4
+    plot = make(ActivationsPlot)
+    plot.resize(width, height)
+    plot.show()
+    plot.show_snapshot(make_plot_snapshot(T=4, H=8))
+    assert plot.arrangement == "tall"
+    heat, traces = plot.heat.getViewBox(), plot.trace_plot.getViewBox()
+
+    def aligned():
+        h, t = heat.sceneBoundingRect(), traces.sceneBoundingRect()
+        (lo, hi), (tlo, thi) = heat.viewRange()[0], traces.viewRange()[0]
+        same_edges = abs(h.left() - t.left()) <= 1 and abs(h.right() - t.right()) <= 1
+        return same_edges and abs(tlo - lo) < 0.05 and abs(thi - hi) < 0.05
+
+    qtbot.waitUntil(aligned)
+    assert plot.trace_plot.getViewBox().viewRange()[0][1] == pytest.approx(4.5, abs=0.05)
+
+
 def test_activations_fill_as_the_forward_pass_goes(make):
     plot = make(ActivationsPlot)
     for t in (0, 3, 7):

@@ -112,6 +112,16 @@ class ActivationsPlot(PlotView):
         # (a 1024 px window), so 8 traces take at most 4 rows
         legend = legend_below(self, self.trace_plot, 2, 0, columns=4, narrow_columns=2, rows=4)
         self.trace_plot.setXLink(self.heat)
+        # Linked one over the other, pyqtgraph lines the two plots up by pixels: a time step
+        # of the heatmap stands over the same step of the traces. The heatmap's colour bar
+        # takes width from its view that the traces' view would fill with empty steps beyond
+        # T (up to 6 for T = 4): an empty item as wide as the bar keeps the traces' view
+        # exactly under the heatmap's, so both show the same steps.
+        self._bar_room = pg.GraphicsWidget()
+        self._bar_room.setFixedWidth(0)
+        self.trace_plot.layout.addItem(self._bar_room, 2, 5)
+        self.heat.vb.sigResized.connect(self._align_traces)
+        self.trace_plot.vb.sigResized.connect(self._align_traces)
         for plot in (self.heat, self.trace_plot):
             integer_axis(plot)
         self.traces = [
@@ -132,6 +142,31 @@ class ActivationsPlot(PlotView):
             tall_rows={0: (3, None), 1: (2, None), 2: (0, 88)},
             wide_rows={1: (0, 88)},
         )
+
+    def _arranged(self, name):
+        self._align_traces()
+
+    def _align_traces(self, *_):
+        """Keep the traces' view exactly under the heatmap's when they stand one over the
+        other: both left axes as wide as the wider one needs, and room beside the traces as
+        wide as the colour bar (beside each other, each plot keeps its own widths)."""
+        tall = self.arrangement == "tall"
+        axes = (self.heat.getAxis("left"), self.trace_plot.getAxis("left"))
+        width = max(_natural_width(axis) for axis in axes) if tall else None
+        for axis in axes:
+            if axis.fixedWidth != width:
+                axis.setWidth(width)
+        room = 0.0
+        if tall:
+            heat_gap = self.heat.geometry().width() - self.heat.vb.geometry().right()
+            trace_gap = (
+                self.trace_plot.geometry().width()
+                - self.trace_plot.vb.geometry().right()
+                - self._bar_room.width()
+            )
+            room = max(0.0, round(heat_gap - trace_gap))
+        if abs(self._bar_room.width() - room) >= 1:
+            self._bar_room.setFixedWidth(room)
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, snap):
@@ -155,6 +190,7 @@ class ActivationsPlot(PlotView):
                 item.setData([], [])
                 item.hide()
         set_legend(self.trace_plot, [(self.traces[i], f"s_t[{u}]") for i, u in enumerate(units)])
+        self._align_traces()  # new tick labels may need a wider axis
 
     def _set_token_ticks(self, snap):
         key = (snap.T, snap.input_tokens)
@@ -205,3 +241,18 @@ class ActivationsPlot(PlotView):
         cols += [s[:, i] for i in range(s.shape[1])]
         header = ("t", "x_t", *tuple(f"s_t[{i}]" for i in range(s.shape[1])))
         return {self.name: Table(header, tuple(cols))}
+
+
+def _natural_width(axis) -> float:
+    """The width a left axis takes when not fixed (as pyqtgraph's ``AxisItem._updateWidth``
+    works it out)."""
+    style = axis.style
+    if not style["showValues"]:
+        width = 0.0
+    else:
+        text = axis.textWidth if style["autoExpandTextSpace"] else style["tickTextWidth"]
+        width = text + style["tickTextOffset"][0]
+    width += max(0, style["tickLength"])
+    if axis.label.isVisible():
+        width += axis.label.boundingRect().height() * 0.8
+    return width
