@@ -15,9 +15,9 @@ ours/torch and the issue's target ratio (Elman: 0.5 / 0.7 / 1.0 by size; LSTM, G
 Each row also shows the step's matrix products: their floating-point operations (``GFLOP``,
 2·m·k·n per product, elementwise work not counted), what our step achieves (``GF/s``), and a
 roofline: the same products run alone as NumPy matmuls of the step's own shapes, dtype and
-operand layouts (transposed, or blocks of wider rows), on the same threads, timed in the same
-run (``roof GF/s``); ``/roof`` is our step's time over the products' time (target at
-H = 512: <= 1.2).
+operand layouts (transposed, or blocks of wider rows), on the same threads, timed as a third
+function in the same alternating rounds (``roof GF/s``, ``bare_products``); ``/roof`` is our
+step's time over the products' time (target at H = 512: <= 1.2).
 
     python benchmarks/bench_engine.py            # every cell, size and dtype
     python benchmarks/bench_engine.py --quick    # fewer repeats
@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +38,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import _util
 from _util import alternate, set_blas_threads, tune_malloc, use_cpu_time
 
 from rnnsim.engine import Network
@@ -111,25 +108,29 @@ def operand(rows, cols, how, dtype, rng):
     return rng.normal(size=(rows, cols if how == "" else how)).astype(dtype)[:, :cols]
 
 
-def roofline_ms(cell, size, n_out, dtype, budget_s=0.15) -> float:
-    """Milliseconds the step's products take as bare NumPy matmuls (median of each shape's
-    calls, about ``budget_s`` seconds per shape), summed over the step: our step's shapes,
-    dtype, operand layouts and calls (``np.dot``; ``np.matmul`` for a block of columns, which
-    it hands BLAS as it is, where ``np.dot`` would copy it first)."""
+def bare_products(cell, size, n_out, dtype):
+    """The roofline as a step: a function that runs the step's matrix products once, as bare
+    NumPy matmuls of the step's own shapes, dtype, operand layouts and calls (``np.dot``;
+    ``np.matmul`` for a block of columns, which it hands BLAS as it is, where ``np.dot``
+    would copy it first), each as many times as the step runs it, on operands made once.
+
+    It is timed in the same alternating rounds as our step and torch's (``_util.alternate``),
+    so that a drift of the machine's speed falls on all three alike: timed on its own after
+    the others (as it once was), the roofline's GF/s moved by a third between two runs."""
     rng = np.random.default_rng(1)
-    total = 0.0
+    calls = []
     for (m, k, n), count, layout in products(cell, size, n_out):
         a, b = operand(m, k, layout[0], dtype, rng), operand(k, n, layout[1], dtype, rng)
         out = operand(m, n, layout[2], dtype, rng)
         product = np.matmul if any(isinstance(how, int) for how in layout) else np.dot
-        product(a, b, out=out)
-        times, start, clock = [], time.perf_counter(), _util.clock
-        while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 2000):
-            t0 = clock()
-            product(a, b, out=out)
-            times.append(clock() - t0)
-        total += count * statistics.median(times) * 1e3
-    return total
+        calls.append((product, a, b, out, count))
+
+    def step():
+        for product, a, b, out, count in calls:
+            for _ in range(count):
+                product(a, b, out=out)
+
+    return step
 
 
 def make_batch(B, T, n_in, n_out, dtype, seed=0):
@@ -223,7 +224,7 @@ def _row(cell, size, dtype, res, use_torch, threads, roof_ms):
     line += f" {flops / 1e9:7.3f} {achieved:6.1f} {flops / (roof_ms * 1e6):8.1f}"
     line += f" {res['ours'][0] / roof_ms:6.2f}"
     runs = "/".join(str(v[2]) for v in res.values())
-    return f"{line} {runs:>7} {os.getloadavg()[0]:5.1f}"
+    return f"{line} {runs:>14} {os.getloadavg()[0]:5.1f}"
 
 
 def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
@@ -234,7 +235,7 @@ def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
     if use_torch:
         head += f" {'torch ms':>9} {'ratio':>6} {'r(min)':>6} {'target':>6}     "
     head += f" {'GFLOP':>7} {'GF/s':>6} {'roofGF/s':>8} {'/roof':>6}"
-    print(f"{head} {'runs':>7} {'load':>5}")
+    print(f"{head} {'runs':>14} {'load':>5}")
     for cell in cells:
         for size in sizes:
             for dtype in dtypes:
@@ -242,11 +243,13 @@ def run(cells, dtypes, sizes, rounds, budget_s, use_torch):
                 fns = {"ours": step}
                 if use_torch:
                     fns["torch"] = theirs(cell, size, dtype)[0]
+                fns["roof"] = bare_products(cell, size, size[2], dtype)
                 with blas_threads(threads_for(net, size[0], size[1])):
                     threads = current_blas_threads() or 0
-                    res = alternate(fns, rounds, budget_s=budget_s, max_block=MAX_BLOCK)
-                    roof = roofline_ms(cell, size, size[2], dtype)
-                print(_row(cell, size, dtype, res, use_torch, threads, roof), flush=True)
+                    # a step of H = 512 takes up to a second: more time for more than 2 rounds
+                    row_budget = budget_s * (2.5 if size[3] >= 512 else 1)
+                    res = alternate(fns, rounds, budget_s=row_budget, max_block=MAX_BLOCK)
+                print(_row(cell, size, dtype, res, use_torch, threads, res["roof"][0]), flush=True)
 
 
 def main(argv=None) -> None:
@@ -308,10 +311,11 @@ def main(argv=None) -> None:
         print("torch not installed (or --no-torch): timing our engine only")
     print(
         f"medians over up to {rounds} alternating rounds of blocks (about {budget:g} s per "
-        "row at most); ratio = ours/torch of the medians, r(min) of the fastest runs; "
+        f"row at most, {2.5 * budget:g} s at H = 512); ratio = ours/torch of the medians, "
+        "r(min) of the fastest runs; "
         "thr = our BLAS threads; GFLOP of the step's matrix products, GF/s ours, roofGF/s "
-        "the same products as bare matmuls, /roof = our time / theirs; "
-        "runs = timed calls ours/torch; load = 1-minute load average after the row"
+        "the same products as bare matmuls (timed in the same rounds), /roof = our time / "
+        "theirs; runs = timed calls ours/torch/roof; load = 1-minute load average after the row"
     )
     run(args.cells, args.dtypes, [SIZES[i] for i in args.sizes], rounds, budget, use_torch)
 
