@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -99,6 +99,12 @@ class FoldedScene(QGraphicsScene):
         self._build(make_geometry(key))
         self.detail.collect(self.items_by_id.values())
         return True
+
+    def render(self, painter, target=None, source=None, mode=Qt.AspectRatioMode.KeepAspectRatio):
+        """Render for export (the vectors paint themselves for the export's scale)."""
+        target, source = QRectF(target or QRectF()), QRectF(source or QRectF())
+        with self.detail.exporting():
+            super().render(painter, target, source, mode)
 
     def _add(self, model_id, item, pos, z=0.0):
         item.setPos(pos)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
     QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
     QStyleOptionGraphicsItem,
 )
+from shiboken6 import Shiboken
 
 from rnnsim.gui.canvas.colors import strip_image
 
@@ -21,6 +26,9 @@ MERGE_BELOW = 5.0  # screen pixels: smaller units merge into one node
 OUTLINE = QColor(90, 90, 90)
 EMPTY_PEN = QPen(QColor(190, 190, 190), 1.0, Qt.PenStyle.DashLine)
 OUTLINE_PEN = QPen(OUTLINE, 0.8)
+RING_PEN = QPen(QColor(0, 0, 0), 2.5)
+_NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+_BEHIND = QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent
 _UNIT_GEOMETRY = {}  # (rows, n) → (unit rectangles, outline path)
 _BRUSHES: dict[int, QBrush] = {}  # ARGB → brush: the colour tables hold a few hundred colours
 
@@ -48,11 +56,56 @@ def block_shape(n):
     return rows, cols
 
 
-class VectorItem(QGraphicsItem):
+class _Units:
+    """The C++ items that draw a VectorItem's units: Qt paints them without calling Python.
+
+    ``outline`` (the path of every unit's circle) holds ``fills`` (one ellipse per unit,
+    stacked behind the outline) and ``ring`` (the selection ring, over the outline).
+    """
+
+    def __init__(self, parent, rects, path):
+        self.outline = QGraphicsPathItem(path, parent)
+        self.outline.setBrush(Qt.BrushStyle.NoBrush)
+        self.outline.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.fills = QGraphicsRectItem(self.outline)  # holds the ellipses, draws nothing
+        self.fills.setFlag(_NO_CONTENTS, True)
+        self.fills.setFlag(_BEHIND, True)
+        self.fills.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.ellipses = []
+        for rect in rects:
+            ellipse = QGraphicsEllipseItem(rect, self.fills)
+            ellipse.setPen(Qt.PenStyle.NoPen)
+            ellipse.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.ellipses.append(ellipse)
+        self.ring = QGraphicsEllipseItem(self.outline)
+        self.ring.setPen(RING_PEN)
+        self.ring.setBrush(Qt.BrushStyle.NoBrush)
+        self.ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.ring.setVisible(False)
+        self.shown = None  # the ARGB array the ellipses' brushes show (None: no brush yet)
+        self.filled = None  # whether they show it (else the dashed empty outline)
+
+    def count(self):
+        """How many scene items this is."""
+        return len(self.ellipses) + 3
+
+    def delete(self):
+        """Delete the C++ items now (their Python wrappers become unusable)."""
+        Shiboken.delete(self.outline)
+        self.ellipses = []
+
+
+class VectorItem(QGraphicsRectItem):
     """A vector of units (x_t, s_t, c_t or y_t): one circle per unit, coloured by value.
 
     When a unit would be smaller than ``MERGE_BELOW`` screen pixels the units merge into one
     rounded node filled with the mean colour and a small activation bar of every unit.
+
+    The units are drawn by C++ child items (one ellipse per unit, the outline, the selection
+    ring) once the item knows its zoom (``set_lod``, from the scene's ``Detail``) is large
+    enough and it is ``live`` (in view): Qt then paints them without taking the GIL from the
+    training thread, and ``set_data`` re-brushes only the units whose colour changed. Else
+    (merged, out of view, no zoom known, or an export) ``paint`` draws in Python.
 
     Parameters
     ----------
@@ -62,14 +115,16 @@ class VectorItem(QGraphicsItem):
         Number of units.
     on_click : callable or None
         ``on_click(key, unit)`` when the user clicks a unit.
+    live : bool
+        Whether it starts in view (the unfolded scene marks the columns in view live).
     """
 
-    def __init__(self, key, n, on_click=None):
-        super().__init__()
+    def __init__(self, key, n, on_click=None, live=True):
+        self.rows, self.cols = block_shape(n)
+        super().__init__(QRectF(-2, -2, self.cols * PITCH + 4, self.rows * PITCH + 4))
+        self.setPen(Qt.PenStyle.NoPen)
         self.key = key
         self.n = n
-        self.rows, self.cols = block_shape(n)
-        self._rect = QRectF(-2, -2, self.cols * PITCH + 4, self.rows * PITCH + 4)
         self.on_click = on_click
         self.argb = None  # (n,) uint32 ARGB or None while empty
         self.values = None  # (n,) the values drawn, for tests and tooltips
@@ -77,15 +132,17 @@ class VectorItem(QGraphicsItem):
         self._bar = None
         self._brushes = None  # QBrush per unit, made at the first paint after set_data
         self._mean = QColor(230, 230, 230)
+        self.live = live
+        self._lod = None  # the zoom of the view showing it; None: unknown (paint decides)
+        self._exporting = False
+        self._units = None  # _Units, made when first needed
+        self._children = False  # whether the _Units draw (else paint does)
         self.setAcceptHoverEvents(False)
 
     @property
     def filled(self):
         """Whether the vector has been computed (drawn in colour)."""
         return self.argb is not None
-
-    def boundingRect(self):
-        return self._rect
 
     def unit_center(self, i):
         """Centre of unit ``i`` in item coordinates."""
@@ -110,13 +167,106 @@ class VectorItem(QGraphicsItem):
             self._bar = self._brushes = None
             if mean_argb is not None:
                 self._mean = QColor.fromRgba(int(mean_argb))
-        self.update()
+        if self._children:
+            self._sync_units()
+        elif self._use_children():
+            self._apply_mode(create=True)
+        else:
+            self.update()
 
     def set_selected_unit(self, unit):
         """Ring unit ``unit`` (or nothing when None)."""
         if unit != self.selected_unit:
             self.selected_unit = unit
+            if self._units is not None:
+                self._sync_ring()
+            if not self._children:
+                self.update()
+
+    def set_lod(self, lod):
+        """The zoom (screen pixels per scene pixel) of the view showing the item.
+
+        Units already made are shown or hidden; new ones are made by ``set_live`` or
+        ``set_data`` (a zoom comes before the scene knows which columns are in view)."""
+        self._lod = lod
+        self._apply_mode(create=False)
+
+    def set_live(self, live):
+        """In view (its units drawn by C++ items when the zoom allows) or not (their items
+        deleted: an H = 256, T = 200 scene keeps only the columns in view)."""
+        if live == self.live and (self._children or not live or not self._use_children()):
+            return
+        self.live = live
+        self._apply_mode(create=live)
+
+    def set_exporting(self, exporting):
+        """While True, ``paint`` draws everything (scene.render at any scale, as before)."""
+        self._exporting = exporting
+        self._apply_mode(create=False)
+
+    def scene_item_count(self):
+        """How many child items the units have now (0 when ``paint`` draws them)."""
+        return self._units.count() if self._units is not None else 0
+
+    def _use_children(self):
+        return (
+            self.live
+            and not self._exporting
+            and self._lod is not None
+            and self._lod * UNIT >= MERGE_BELOW
+        )
+
+    def _apply_mode(self, create):
+        children = self._use_children() and (create or self._units is not None)
+        if children:
+            self._sync_units()
+        if children != self._children:
+            self._children = children
+            if self._units is not None:
+                self._units.outline.setVisible(children)
+            self.setFlag(_NO_CONTENTS, children)
             self.update()
+        if not self.live and self._units is not None:
+            self._units.delete()
+            self._units = None
+
+    def _sync_units(self):
+        """Bring the C++ unit items up to date: brushes of changed colours, outline, ring."""
+        units = self._units
+        if units is None:
+            units = self._units = _Units(self, *self._geometry())
+            units.outline.setVisible(self._children)
+            self._sync_ring()
+        argb = self.argb
+        filled = argb is not None
+        if filled != units.filled:
+            units.filled = filled
+            units.fills.setVisible(filled)
+            units.outline.setPen(OUTLINE_PEN if filled else EMPTY_PEN)
+        if not filled:
+            return
+        shown = units.shown
+        if shown is argb:
+            return
+        colors = argb.tolist()
+        ellipses = units.ellipses
+        if shown is None:
+            for ellipse, c in zip(ellipses, colors, strict=True):
+                ellipse.setBrush(brush_of(c))
+        else:
+            for i in np.flatnonzero(shown != argb).tolist():
+                ellipses[i].setBrush(brush_of(colors[i]))
+        units.shown = argb
+
+    def _sync_ring(self):
+        ring, unit = self._units.ring, self.selected_unit
+        if unit is not None and unit < self.n:
+            c = self.unit_center(unit)
+            r = UNIT / 2 + 2
+            ring.setRect(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+            ring.setVisible(True)
+        else:
+            ring.setVisible(False)
 
     def paint(self, painter, option, widget=None):
         if lod_of(painter) * UNIT < MERGE_BELOW:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
 
-from rnnsim.gui.canvas.items import lod_of
+from rnnsim.gui.canvas.items import VectorItem, lod_of
 from rnnsim.gui.canvas.marks import GateBars
 
 TEXT = QColor(30, 30, 30)
@@ -112,19 +114,24 @@ class Detail:
     """Level of detail by visibility: text and gate bars shown only where readable.
 
     Hidden items cost nothing to draw, so the scene stays fast when zoomed out to T = 200.
+    The vectors are told the zoom too: they draw their units as C++ items or merge them.
     """
 
     GATES_FROM = 0.25
 
     def __init__(self):
         self.items = []  # (item, low, high): visible for low <= zoom < high
+        self.vectors = []  # VectorItems
         self.lod = 1.0
 
     def collect(self, items):
         """Remember the items whose visibility depends on the zoom, and apply the current one."""
         self.items = []
+        self.vectors = []
         for item in items:
-            if isinstance(item, CanvasText):
+            if isinstance(item, VectorItem):
+                self.vectors.append(item)
+            elif isinstance(item, CanvasText):
                 self.items.append((item, *item.detail_range))
             elif isinstance(item, GateBars):
                 self.items.append((item, self.GATES_FROM, float("inf")))
@@ -137,3 +144,16 @@ class Detail:
         self.lod = lod
         for item, low, high in self.items:
             item.setVisible(low <= lod < high)
+        for vector in self.vectors:
+            vector.set_lod(lod)
+
+    @contextlib.contextmanager
+    def exporting(self):
+        """While open, the vectors paint themselves for whatever scale the scene renders at."""
+        for vector in self.vectors:
+            vector.set_exporting(True)
+        try:
+            yield
+        finally:
+            for vector in self.vectors:
+                vector.set_exporting(False)

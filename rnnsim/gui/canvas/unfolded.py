@@ -86,8 +86,11 @@ class UnfoldedScene(QGraphicsScene):
         lod = self.detail.lod
         self.detail.set_zoom(max(scale, CAPTIONS_BELOW))
         if self.key is not None:
-            self.refresh_texts(range(1, self.key.T + 1))
-        super().render(painter, target, source, mode)
+            self._updater.refresh_texts(
+                range(1, self.key.T + 1), self.texts_readable(), in_view=False
+            )
+        with self.detail.exporting():
+            super().render(painter, target, source, mode)
         self.detail.set_zoom(lod)
 
     def visible_columns(self, rect):
@@ -133,7 +136,12 @@ class UnfoldedScene(QGraphicsScene):
     def _build_state_column(self, j):
         g, k = self.geometry, self.key
         left = g.block_left(j, k.H)
-        self._add(("s", j), VectorItem(("s", j), k.H, self.on_click), QPointF(left, g.y_state), 2)
+        self._add(
+            ("s", j),
+            VectorItem(("s", j), k.H, self.on_click, live=False),
+            QPointF(left, g.y_state),
+            2,
+        )
         label = self._label(("s_label", j), sub("s", j), left, g.y_state)
         label.make_clickable(
             ("s", j),
@@ -143,7 +151,10 @@ class UnfoldedScene(QGraphicsScene):
         )
         if g.y_cell is not None:
             self._add(
-                ("c", j), VectorItem(("c", j), k.H, self.on_click), QPointF(left, g.y_cell), 2
+                ("c", j),
+                VectorItem(("c", j), k.H, self.on_click, live=False),
+                QPointF(left, g.y_cell),
+                2,
             )
             self._label(("c_label", j), sub("c", j), left, g.y_cell)
         if j == 0:
@@ -182,9 +193,17 @@ class UnfoldedScene(QGraphicsScene):
         x_w = g.block_size(k.n_in)[0]
         y_w, y_h = g.block_size(k.n_out)
         x_left, y_left = cx - x_w / 2, cx - y_w / 2
-        self._add(("x", j), VectorItem(("x", j), k.n_in, self.on_click), QPointF(x_left, g.y_in), 2)
         self._add(
-            ("y", j), VectorItem(("y", j), k.n_out, self.on_click), QPointF(y_left, g.y_out), 2
+            ("x", j),
+            VectorItem(("x", j), k.n_in, self.on_click, live=False),
+            QPointF(x_left, g.y_in),
+            2,
+        )
+        self._add(
+            ("y", j),
+            VectorItem(("y", j), k.n_out, self.on_click, live=False),
+            QPointF(y_left, g.y_out),
+            2,
         )
         self._label(("x_label", j), sub("x", j), x_left, g.y_in)
         self._label(("y_label", j), sub("y", j), y_left, g.y_out)

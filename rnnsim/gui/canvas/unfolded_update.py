@@ -38,10 +38,29 @@ class UnfoldedUpdater:
         self.snap = self.scales = None
         self._done = {}  # column → whether its arrows are drawn as computed
         self._texts_of = {}  # column → (snapshot, full) its texts were last written for
+        self._live = frozenset()  # columns whose vectors draw as C++ items (in view)
 
     def reset(self):
         """Forget what was drawn (after the items were rebuilt)."""
-        self._done, self._texts_of = {}, {}
+        self._done, self._texts_of, self._live = {}, {}, frozenset()
+
+    def set_live(self, columns):
+        """Make the vectors of ``columns`` (in view) live, the others not (see VectorItem)."""
+        live = set(columns)
+        if live and min(live) <= 1:
+            live.add(0)  # s_0: visible_columns starts at 1
+        items = self.scene.items_by_id
+        for j in self._live - live:
+            for name in ("s", "c", "x", "y"):
+                item = items.get((name, j))
+                if item is not None:
+                    item.set_live(False)
+        for j in live:  # also the ones live before: a zoom in may call for their units now
+            for name in ("s", "c", "x", "y"):
+                item = items.get((name, j))
+                if item is not None:
+                    item.set_live(True)
+        self._live = frozenset(live)
 
     def update(self, snap, scales, text_columns, full_text=True):
         """Draw ``snap``; texts only for ``text_columns`` (the others when they come into view).
@@ -51,6 +70,7 @@ class UnfoldedUpdater:
         items = self.scene.items_by_id
         T, t = snap.T, snap.cursor.t
         self.snap, self.scales = snap, scales
+        self.set_live(text_columns)
         self._vectors("s", snap.s, scales.state, range(0, T + 1), 0)
         if snap.c is not None and ("c", 0) in items:
             self._vectors("c", snap.c, scales.state, range(0, T + 1), 0)
@@ -64,7 +84,7 @@ class UnfoldedUpdater:
                     item = items.get((name, j))
                     if item is not None:
                         item.set_style(DONE if done else TODO, 1.4 if done else 1.0)
-        self.refresh_texts(text_columns, full_text)
+        self.refresh_texts(text_columns, full_text, in_view=False)
         if snap.cell in GATE_NAMES and ("gates", 1) in items:
             means = np.stack(
                 [np.asarray(snap.gates[n]).mean(axis=1) for n in GATE_NAMES[snap.cell]], axis=1
@@ -75,8 +95,11 @@ class UnfoldedUpdater:
         self._highlight(snap)
         self._badge(snap)
 
-    def refresh_texts(self, columns, full=True):
-        """Write the texts of ``columns`` that are out of date for the current snapshot."""
+    def refresh_texts(self, columns, full=True, in_view=True):
+        """Write the texts of ``columns`` that are out of date for the current snapshot;
+        ``in_view``: they are the columns in view (their vectors are made live)."""
+        if in_view:
+            self.set_live(columns)
         if self.snap is None:
             return
         for j in columns:

@@ -42,6 +42,7 @@ class ZoomView(QGraphicsView):
     def _scale_by(self, factor):
         target = min(max(self.scale_factor() * factor, self.MIN_SCALE), self.MAX_SCALE)
         f = target / self.scale_factor()
+        self._tell_detail(target)
         self.scale(f, f)
         self._zoom_changed()
 
@@ -53,6 +54,7 @@ class ZoomView(QGraphicsView):
         if rect.width() <= 0 or rect.height() <= 0:
             return
         s = self._fit_scale(rect)
+        self._tell_detail(s)
         self.setTransform(QTransform.fromScale(s, s))
         self.centerOn(rect.center())
         self._zoom_changed()
@@ -82,10 +84,15 @@ class ZoomView(QGraphicsView):
                 return s
             bars = needed
 
-    def _zoom_changed(self):
+    def _tell_detail(self, scale):
+        """Tell the scene's level of detail the zoom ``scale`` (before the view moves: the
+        scroll bars' view_changed then finds the vectors in view already at that zoom)."""
         detail = getattr(self.scene(), "detail", None)
         if detail is not None:
-            detail.set_zoom(self.scale_factor())
+            detail.set_zoom(scale)
+
+    def _zoom_changed(self):
+        self._tell_detail(self.scale_factor())
         self.view_changed.emit()
 
     def visible_scene_rect(self):
