@@ -115,7 +115,7 @@ class BackwardSweep:
             dZ2 = self.dZ.reshape(T * B, -1)
             g = self.net._cell.weight_grads(tr, self.dA, self._prep)
             g["Wy"] = np.dot(tr.s[1:].reshape(T * B, H).T, dZ2)
-            g["by"] = dZ2.sum(axis=0)
+            g["by"] = np.dot(np.ones(T * B, dtype=dZ2.dtype), dZ2)  # Σ over rows, one BLAS call
             self._grads = {name: g[name] for name in self.net.params}
         return self._grads
 

@@ -96,3 +96,29 @@ def test_bad_pairs(output, loss, match):
 def test_mse_accepts_every_output():
     for output in OUTPUTS:
         check_output_loss(output, "mse")
+
+
+@pytest.mark.parametrize("n_out", [1, 5, 32, 33, 70])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_reductions_over_outputs_match_numpys_for_every_width(n_out, dtype):
+    # the row reductions take other routes up to SHORT outputs and above (outputs.row_max)
+    from rnnsim.engine.outputs import SHORT, row_max, row_sum
+
+    assert 5 <= SHORT < 33  # the widths straddle it
+    rng = np.random.default_rng(n_out)
+    z = (rng.normal(size=(4, 3, n_out)) * 5).astype(dtype)
+    d = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, size=(4, 3))]
+    tol = {"float32": 1e-5, "float64": 1e-13}[dtype]
+    np.testing.assert_array_equal(row_max(z), z.max(axis=-1))
+    np.testing.assert_allclose(row_sum(z), z.sum(axis=-1), rtol=tol, atol=tol * 10)
+    z64 = z.astype(np.float64)
+    e = np.exp(z64 - z64.max(axis=-1, keepdims=True))
+    y_ref = e / e.sum(axis=-1, keepdims=True)
+    y = OUTPUTS["softmax"].f(z)
+    assert y.dtype == z.dtype and y.shape == z.shape and y.flags.c_contiguous
+    np.testing.assert_allclose(y, y_ref, rtol=tol * 10, atol=tol)
+    ce = LOSSES["cross_entropy"].value(z, y, d)
+    assert ce.shape == (4, 3)
+    np.testing.assert_allclose(ce, -(d * np.log(y_ref)).sum(axis=-1), rtol=tol * 10, atol=tol)
+    g = LOSSES["cross_entropy"].grad(z, y, d, OUTPUTS["softmax"])
+    np.testing.assert_allclose(g, y_ref - d, rtol=tol * 10, atol=tol)
