@@ -176,17 +176,15 @@ class Network:
         c0 = self._check_state("c0", c0, B) if c0 is not None else None
         p, cell, H = self.params, self._cell, self.n_hidden
         self._check_trace_memory(T, B)
-        bufs = get_block(
-            workspace,
-            "forward",
-            {"a": (T, B, cell.width), "s": (T + 1, B, H), **cell.trace_shapes(T, B)},
-            self.dtype,
-        )
-        a, s = bufs["a"], bufs["s"]
-        np.dot(X.reshape(T * B, self.n_in), p["Wx"], out=a.reshape(T * B, cell.width))
-        a += p["bs"]
+        bufs = get_block(workspace, "forward", self._forward_shapes(T, B), self.dtype)
+        a, s, X1 = bufs["a"], bufs["s"], bufs["X1"]
+        q = cell.forward_params(p, bufs, workspace)  # [W_x; b_s] and W_s (LSTM: σ blocks ½)
+        X1[..., :-1] = X
+        X1[..., -1] = 1.0
+        # a[t] = [X[t], 1]·[W_x; b_s] = X[t]·W_x + b_s, every frame in one product
+        np.dot(X1.reshape(T * B, self.n_in + 1), q["Wxb"], out=a.reshape(T * B, cell.width))
         s[0] = 0.0 if s0 is None else s0
-        work = cell.begin_forward(p, bufs, c0, workspace=workspace)
+        work = cell.begin_forward(q, bufs, c0, workspace=workspace)
         cell.forward_frames(s, a, work)  # forward_step for t = 0, 1, …, T−1
         c, gates, cache = cell.end_forward(work)
         z = np.dot(s[1:].reshape(T * B, H), p["Wy"]).reshape(T, B, self.n_out)
@@ -246,15 +244,23 @@ class Network:
             D, mask = self._check_targets(trace, D, mask)
             return gradient_flow(self, trace, D, mask)
 
+    def _forward_shapes(self, T, B):
+        """The arrays of a forward pass (name → shape): a, s, the inputs with a column of
+        ones (X1) and [W_x; b_s] (Wxb), and the cell's own."""
+        n_in, G = self.n_in, self._cell.width
+        return {
+            "a": (T, B, G),
+            "s": (T + 1, B, self.n_hidden),
+            "X1": (T, B, n_in + 1),
+            "Wxb": (n_in + 1, G),
+            **self._cell.trace_shapes(T, B),
+        }
+
     def _check_trace_memory(self, T, B):
         """ValueError (not MemoryError) when one pass over (T, B) would not fit the ceiling."""
-        cell, H = self._cell, self.n_hidden
-        shapes = cell.trace_shapes(T, B)
-        elements = (
-            T * B * (cell.width + 2 * self.n_out)
-            + (T + 1) * B * H
-            + sum(math.prod(s) for s in shapes.values())
-        )
+        H = self.n_hidden
+        shapes = self._forward_shapes(T, B)
+        elements = T * B * 2 * self.n_out + sum(math.prod(s) for s in shapes.values())
         check_memory(
             "forward",
             2.0 * elements * self.dtype.itemsize,

@@ -102,6 +102,18 @@ class Cell:
         """Shapes of the scratch arrays ``prepare_backward`` may take as ``bufs`` (name → shape)."""
         return {"WsT": (self.width, self.n_hidden)}
 
+    def forward_params(self, p, bufs, workspace=None) -> dict:
+        """The weights the forward pass multiplies with: ``Wxb`` = [W_x; b_s] (n_in + 1, G),
+        W_x with b_s as its last row, written into ``bufs["Wxb"]``, so that one product of the
+        inputs with a column of ones appended gives X[t]·W_x + b_s for every frame at once
+        (adding b_s after the product would be one more pass over all of a), and ``Ws``.
+        A cell may return scaled copies (kept in ``bufs``, see ``trace_shapes``) whose
+        products it undoes in ``end_forward``."""
+        Wxb = bufs["Wxb"]
+        np.copyto(Wxb[:-1], p["Wx"])
+        np.copyto(Wxb[-1], p["bs"])
+        return {"Wxb": Wxb, "Ws": p["Ws"]}
+
     def begin_forward(self, p, bufs, c0, workspace=None) -> dict:
         """Prepare one forward pass; returns the work dict ``forward_step`` uses.
 

@@ -31,17 +31,19 @@ class LSTMCell(Cell):
         ∂E/∂a_o = δs ⊙ Φ(c[t+1]) ⊙ σ'(a_o)      ∂E/∂a_g = δc ⊙ i ⊙ Φ'(a_g)
         ∂E/∂s[t] = ∂E/∂a · W_sᵀ          ∂E/∂c[t] = δc ⊙ f
 
-    Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2)),
-    so when Φ is tanh (or σ) one ``np.tanh`` over the four blocks, the gate blocks halved
-    first, gives every gate and the candidate of a frame; the gate values are kept gate-major,
-    (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks (NumPy's passes
-    over a (B, H) block of a (B, 4H) row cost a loop per row, 2–4 times a contiguous pass at
-    B >= 32), with c[t] stored right after g[t], so that i ⊙ g and f ⊙ c[t] are one product of
-    the pairs (i, f) and (g, c[t]); the backward coefficients (the factors after δc and δs
-    above) are formed gate-major too, a few frames at a time just ahead of the sweep
-    (``coefficients``); a frame's work is a handful of NumPy calls into arrays that are kept
-    (small sizes are bound by the number of calls, large ones by the matrix products and by
-    passes over memory).
+    Speed (the arithmetic is that of the equations): σ(a) = ½·(1 + tanh(a/2)), so when Φ is
+    tanh (or σ) one ``np.tanh`` over the four blocks gives every gate and the candidate of a
+    frame; the forward multiplies with a copy of W_x, W_s, b_s whose σ blocks are halved
+    (``forward_params``: scaling by ½ is exact, so the products are a/2 exactly), and
+    ``end_forward`` doubles those blocks of a back (exact too). The gate values are kept
+    gate-major, (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks
+    (NumPy's passes over a (B, H) block of a (B, 4H) row cost a loop per row, 2–4 times a
+    contiguous pass at B >= 32), with c[t] stored right after g[t], so that i ⊙ g and
+    f ⊙ c[t] are one product of the pairs (i, f) and (g, c[t]); the backward coefficients (the
+    factors after δc and δs above) are formed gate-major too, a few frames at a time just
+    ahead of the sweep (``coefficients``); a frame's work is a handful of NumPy calls into
+    arrays that are kept (small sizes are bound by the number of calls, large ones by the
+    matrix products and by passes over memory).
     """
 
     name = "lstm"
@@ -64,9 +66,7 @@ class LSTMCell(Cell):
             # holds c[T] only
             "actc": (T + 1, 5, B, H),
             "tc": (T, B, H),  # Φ(c[t+1])
-            # the factor before the tanh, per block (½ for σ's, 1 for tanh's), in full: a
-            # broadcast operand costs NumPy a loop per row even at B = 1
-            "scale": (4, B, H),
+            "Ws_half": (H, 4 * H),  # W_s with the σ blocks halved (``forward_params``)
         }
 
     def backward_shapes(self, T, B):
@@ -81,6 +81,28 @@ class LSTMCell(Cell):
             "Q": (n, 4, B, H),  # the coefficients of those frames, gate-major
         }
 
+    def forward_params(self, p, bufs, workspace=None):
+        """[W_x; b_s] and W_s with the σ blocks (i, f, o; g too when Φ is σ) halved, so that
+        the forward's products give a/2 there, the argument of σ(a) = ½·(1 + tanh(a/2)); made
+        anew for every pass (weights change between passes): one pass over the weights."""
+        half = get_memo(workspace, "forward", "lstm-half", (), lambda: self._half_columns(bufs))
+        Wxb, Ws = bufs["Wxb"], bufs["Ws_half"]
+        np.multiply(p["Wx"], half, out=Wxb[:-1])
+        np.multiply(p["bs"], half, out=Wxb[-1])
+        np.multiply(p["Ws"], half, out=Ws)
+        return {"Wxb": Wxb, "Ws": Ws}
+
+    def _half_columns(self, bufs):
+        """(4H,): ½ over the columns of the blocks σ finishes, 1 over the others."""
+        H = self.n_hidden
+        half = np.ones(4 * H, dtype=bufs["Ws_half"].dtype)
+        half[: self._n_sig() * H] = 0.5
+        return half
+
+    def _n_sig(self):
+        """Blocks σ finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ."""
+        return 4 if self.phi.name == "sigmoid" else 3
+
     def begin_forward(self, p, bufs, c0, workspace=None):
         # the views, scratch and constants below are kept with the workspace's block
         work = get_memo(workspace, "forward", "lstm", (), lambda: self._forward_work(bufs))
@@ -91,13 +113,10 @@ class LSTMCell(Cell):
         actc, a = bufs["actc"], bufs["a"]
         c, act = actc[:, 4], actc[:-1, :4]  # c (T+1, B, H), act (T, 4, B, H): views
         dt = c.dtype
-        # blocks that go through one tanh: the three gates (as a/2), and a_g when Φ is tanh or
-        # σ; blocks σ then finishes as ½·(1 + tanh(a/2)): the gates, and g when Φ is σ
+        # blocks that go through one tanh: the three gates (a/2 from the halved weights), and
+        # a_g when Φ is tanh or σ; blocks σ then finishes as ½·(1 + tanh(a/2))
         n_tanh = 4 if self.phi.name in ("tanh", "sigmoid") else 3
-        n_sig = 4 if self.phi.name == "sigmoid" else 3
-        scale = bufs["scale"][:n_tanh]
-        scale[:n_sig] = 0.5
-        scale[n_sig:] = 1.0
+        n_sig = self._n_sig()
         return {
             "tmp": np.empty_like(a[0]),
             "tmp2": np.empty((2, *c[0].shape), dtype=dt),  # i ⊙ g, f ⊙ c[t]
@@ -108,7 +127,8 @@ class LSTMCell(Cell):
             "act": act,
             "tc": bufs["tc"],
             "half": np.array(0.5, dtype=dt),
-            "scale": scale,  # (n_tanh, B, H): ½ for σ's blocks, 1 for tanh's
+            "two": np.array(2.0, dtype=dt),
+            "a_sig": a[..., : n_sig * self.n_hidden],  # the blocks of a that hold a/2
             "g_phi": None if n_tanh == 4 else self.phi.f,  # a_g needs Φ of its own (ReLU, …)
             "gates": tuple(act[:, j] for j in range(4)),  # i, f, o, g (T, B, H) each
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
@@ -118,9 +138,8 @@ class LSTMCell(Cell):
         s_t, a_t, a_tanh, th, sig, a_g, o, g, i_f, g_c, c_next, tc, s_next = work["frames"][t]
         tmp, tmp2, half = work["tmp"], work["tmp2"], work["half"]
         np.dot(s_t, work["Ws"], out=tmp)
-        np.add(a_t, tmp, out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
-        np.multiply(a_tanh, work["scale"], out=th)  # gate-major a_i/2, a_f/2, a_o/2 (, a_g)
-        np.tanh(th, out=th)
+        np.add(a_t, tmp, out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved
+        np.tanh(a_tanh, out=th)  # gate-major tanh(a_i/2), tanh(a_f/2), tanh(a_o/2) (, Φ(a_g))
         np.multiply(sig, half, out=sig)
         np.add(sig, half, out=sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)) (, g = tanh(a_g))
         if work["g_phi"] is not None:
@@ -135,14 +154,13 @@ class LSTMCell(Cell):
             return super().forward_frames(s, a, work)
         Ws, tmp, phi = work["Ws"], work["tmp"], work["phi"]
         ig, fc = tmp2 = work["tmp2"]
-        half, scale = work["half"], work["scale"]
+        half = work["half"]
         dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
         for s_t, a_t, a_tanh, th, sig, _, o, _, i_f, g_c, c_next, tc, s_next in work["frames"]:
             dot(s_t, Ws, tmp)
-            add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
-            mul(a_tanh, scale, th)  # gate-major: a_i/2, a_f/2, a_o/2, a_g (a_g/2 if Φ is σ)
-            tanh(th, th)
+            add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved: a/2
+            tanh(a_tanh, th)  # gate-major: tanh(a_i/2), tanh(a_f/2), tanh(a_o/2), tanh(a_g)
             mul(sig, half, sig)
             add(sig, half, sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
             mul(i_f, g_c, tmp2)  # i ⊙ g, f ⊙ c[t]
@@ -152,6 +170,7 @@ class LSTMCell(Cell):
         return None
 
     def end_forward(self, work):
+        np.multiply(work["a_sig"], work["two"], out=work["a_sig"])  # a/2 → a in σ's blocks
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 4, H) view of the gate-major array
