@@ -156,9 +156,7 @@ class ScreenFit(QObject):
         w, docks = self.window, self._plot_docks()
         header = getattr(w, "header", None)
         if header is not None:  # its whole text stays in its tooltip
-            header.setMaximumHeight(
-                HEADER_LINES * header.fontMetrics().lineSpacing() + 10 if compact else 16777215
-            )
+            header.set_max_lines(HEADER_LINES if compact else None)
         if not docks:
             return
         shown = next(

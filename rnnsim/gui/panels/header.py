@@ -4,11 +4,15 @@ what to look for (the claim of the preset's guide)."""
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from rnnsim.sim.presets import list_presets
+
+NO_LIMIT = 16777215  # QWIDGETSIZE_MAX
 
 
 def _preset_guides() -> dict[tuple[str, str], tuple]:
@@ -28,6 +32,8 @@ class ExperimentHeader(QLabel):
     ``set_experiment(experiment, claim=None, steps=None)``: with ``claim`` None the claim and
     steps are those of the preset with the same title and description (none when the
     experiment is no preset's). ``update_progress(snapshot)`` marks the steps reached.
+    ``set_max_lines(n)`` keeps at most the first ``n`` lines in view on a small screen, whole
+    (the tooltip has all of it).
     """
 
     def __init__(self, parent=None):
@@ -47,6 +53,45 @@ class ExperimentHeader(QLabel):
         self.reached = set()  # indices of the steps reached since the preset was loaded
         self._fresh = True  # False after restart() until a fresh snapshot (no update, t = 0)
         self._claims = None
+        self.max_lines = None
+
+    def set_max_lines(self, n: int | None) -> None:
+        """Show at most the first ``n`` lines of the wrapped text (None: all of it)."""
+        self.max_lines = n
+        self._fit_lines()
+
+    def lines_height(self, n: int) -> int:
+        """Pixels the label needs to show its first ``n`` wrapped lines whole, at its width:
+        the first line is larger (the title), so n times one line's spacing would cut the
+        last line through its letters."""
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setDocumentMargin(0)  # as QLabel lays out its rich text
+        margins = self.contentsMargins()
+        doc.setTextWidth(max(1, self.width() - margins.left() - margins.right()))
+        doc.setHtml(self.text())
+        doc.size()  # lays the document out (its lines exist from then on)
+        bottom, seen = 0.0, 0
+        block = doc.begin()
+        while block.isValid() and seen < n:
+            layout = block.layout()
+            top = layout.position().y()
+            for i in range(min(layout.lineCount(), n - seen)):
+                bottom = top + layout.lineAt(i).rect().bottom()
+                seen += 1
+            block = block.next()
+        frame = 2 * self.frameWidth()
+        return math.ceil(bottom) + margins.top() + margins.bottom() + frame + 1  # + its border
+
+    def _fit_lines(self) -> None:
+        limit = NO_LIMIT if self.max_lines is None else self.lines_height(self.max_lines)
+        if limit != self.maximumHeight():
+            self.setMaximumHeight(limit)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.max_lines is not None and event.size().width() != event.oldSize().width():
+            self._fit_lines()  # the text wrapped anew
 
     def set_experiment(self, experiment, claim: str | None = None, steps=None) -> None:
         """Show ``experiment``'s title and description (and the preset's claim and steps)."""
@@ -121,6 +166,8 @@ class ExperimentHeader(QLabel):
                 f"{lead}: {html.escape(self.steps[following].moment.lower())}</span>"
             )
         self.setText(text)
+        if self.max_lines is not None:
+            self._fit_lines()
         tip = [self.title, self.description] + ([self.claim] if self.claim else [])
         tip += [f"{j + 1}. {s.moment}: {s.look}" for j, s in enumerate(self.steps)]
         self.setToolTip("\n".join(t for t in tip if t))
