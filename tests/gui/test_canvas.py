@@ -296,3 +296,30 @@ def test_follow_brings_a_column_cut_at_the_edge_wholly_into_view(canvas):
     canvas.show_snapshot(make_snapshot(T=120, H=8, t=30))
     visible = view.visible_scene_rect()
     assert visible.left() <= 30 * g.pitch and 31 * g.pitch <= visible.right()
+
+
+def test_texts_after_many_snapshots_are_those_of_the_last(canvas, qtbot):
+    """Texts skipped as unchanged never stay stale: forward, back, other sequences, zoom."""
+    snaps = [
+        make_snapshot(T=6, t=2, seed=1),
+        make_snapshot(T=6, t=5, seed=1),
+        make_snapshot(T=6, t=5, seed=2),
+        make_snapshot(T=6, t=1, seed=2),
+        make_snapshot(T=6, t=4, seed=1),
+    ]
+    for snap in snaps:
+        canvas.show_snapshot(snap)
+    fresh = NetworkCanvas()
+    qtbot.addWidget(fresh)
+    fresh.resize(1200, 600)
+    fresh.show()
+    fresh.show_snapshot(snaps[-1])
+    names = ("caption", "token", "pred", "E", "target")
+    for j in range(1, 7):
+        for name in names:
+            ours = canvas.unfolded_scene.items_by_id[(name, j)]
+            theirs = fresh.unfolded_scene.items_by_id[(name, j)]
+            assert ours.text() == theirs.text(), (name, j)
+            if ours.text():  # the colour of an empty text shows nowhere
+                assert ours.brush().color() == theirs.brush().color(), (name, j)
+                assert ours.x() == theirs.x(), (name, j)

@@ -249,13 +249,11 @@ class VectorItem(QGraphicsRectItem):
         if shown is argb:
             return
         colors = argb.tolist()
-        ellipses = units.ellipses
-        if shown is None:
-            for ellipse, c in zip(ellipses, colors, strict=True):
-                ellipse.setBrush(brush_of(c))
-        else:
-            for i in np.flatnonzero(shown != argb).tolist():
-                ellipses[i].setBrush(brush_of(colors[i]))
+        ellipses, brushes = units.ellipses, _BRUSHES
+        changed = range(self.n) if shown is None else np.flatnonzero(shown != argb).tolist()
+        for i in changed:
+            c = colors[i]
+            ellipses[i].setBrush(brushes.get(c) or brush_of(c))
         units.shown = argb
 
     def _sync_ring(self):

@@ -40,9 +40,12 @@ def top_predictions(y, names, kind, top=2, floor=0.05):
     return pairs
 
 
-def prediction_text(y, names, kind, top=2):
-    """Lines of text for the top predictions of one frame ("bear 0.80\\ncow 0.20")."""
+def prediction_text(y, names, kind, top=2, pairs=None):
+    """Lines of text for the top predictions of one frame ("bear 0.80\\ncow 0.20");
+    ``pairs``: ``top_predictions(y, names, kind, top)`` when already computed."""
     if len(y) == 1:
         name = names[0] if names else "y"
         return f"{name} {fixed(y[0])}"
-    return "\n".join(f"{n} {fixed(v)}" for n, v in top_predictions(y, names, kind, top))
+    if pairs is None:
+        pairs = top_predictions(y, names, kind, top)
+    return "\n".join(f"{n} {fixed(v)}" for n, v in pairs)

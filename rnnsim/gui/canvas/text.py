@@ -12,6 +12,7 @@ from rnnsim.gui.canvas.items import VectorItem, lod_of
 from rnnsim.gui.canvas.marks import GateBars
 
 TEXT = QColor(30, 30, 30)
+_METRICS: dict[tuple[float, bool], QFontMetricsF] = {}  # (size, bold) → metrics of the font
 
 
 class CanvasText(QGraphicsSimpleTextItem):
@@ -24,12 +25,17 @@ class CanvasText(QGraphicsSimpleTextItem):
     def __init__(self, text="", size=9.0, color=TEXT, bold=False, min_px=5.0, max_lod=None):
         super().__init__(text)
         self._text, self._color = text, QColor(color)
+        self._color_asked = color  # the object last asked for: the same one needs no compare
         self._request = (text, None)  # (text asked for, max_width) of the shown text
         self.detail_range = (min_px / max(size, 1.0), max_lod or float("inf"))
         font = QFont("DejaVu Sans")
         font.setPointSizeF(size)
         font.setBold(bold)
         self.setFont(font)
+        metrics = _METRICS.get((size, bold))
+        if metrics is None:
+            metrics = _METRICS[(size, bold)] = QFontMetricsF(font)
+        self._metrics = metrics
         self.setBrush(QBrush(color))
 
     def make_clickable(self, key, on_click, tip):
@@ -49,7 +55,7 @@ class CanvasText(QGraphicsSimpleTextItem):
     def fitted(self, text, max_width):
         """``text`` elided ("…") to at most ``max_width`` scene pixels; "" when not even
         "…" fits. The font scales with the zoom like the scene, so it fits at every zoom."""
-        metrics = QFontMetricsF(self.font())
+        metrics = self._metrics
         if metrics.horizontalAdvance(text) <= max_width:
             return text
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max_width)
@@ -67,15 +73,19 @@ class CanvasText(QGraphicsSimpleTextItem):
                 text = self._text
             else:
                 self._request, text = request, self.fitted(text, max_width)
+        else:
+            self._request = (text, None)  # else a later fit to the old request kept this text
         changed = text != self._text
         if changed:
             self._text = text
             self.setText(text)
             if center_x is not None:
                 self.setX(center_x - self.boundingRect().width() / 2)
-        if color is not None and color != self._color:
-            self._color = QColor(color)
-            self.setBrush(QBrush(color))
+        if color is not None and color is not self._color_asked:
+            self._color_asked = color
+            if color != self._color:
+                self._color = QColor(color)
+                self.setBrush(QBrush(color))
         return changed
 
 

@@ -125,6 +125,10 @@ class UnfoldedScene(QGraphicsScene):
                 self._build_frame_column(j)
         self._build_weight_labels()
         badge = CanvasText("", size=10, bold=True)
+        badge.setToolTip(
+            "Mini-batch BPTT: gradients are averaged over M sequences, then "
+            "W_x, W_s, W_y are updated once."
+        )
         self._add("badge", badge, QPointF(-30, g.y_text), z=5)
         self.setSceneRect(QRectF(-40, -14, g.width + 60, g.height + 24))
 

@@ -38,11 +38,12 @@ class UnfoldedUpdater:
         self.snap = self.scales = None
         self._done = {}  # column → whether its arrows are drawn as computed
         self._texts_of = {}  # column → (snapshot, full) its texts were last written for
+        self._inputs_of = {}  # column → what its texts were last written from (see _texts)
         self._live = frozenset()  # columns whose vectors draw as C++ items (in view)
 
     def reset(self):
         """Forget what was drawn (after the items were rebuilt)."""
-        self._done, self._texts_of, self._live = {}, {}, frozenset()
+        self._done, self._texts_of, self._inputs_of, self._live = {}, {}, {}, frozenset()
 
     def set_live(self, columns):
         """Make the vectors of ``columns`` (in view) live, the others not (see VectorItem)."""
@@ -126,6 +127,17 @@ class UnfoldedUpdater:
         items = self.scene.items_by_id
         masked = bool(snap.mask[j - 1])
         token = snap.input_tokens[j - 1] if j - 1 < len(snap.input_tokens) else ""
+        target = snap.target_tokens[j - 1] if j - 1 < len(snap.target_tokens) else ""
+        if done:
+            y = snap.y[j - 1]
+            E = float(snap.E[j - 1]) if masked else None
+            inputs = (full, token, target, masked, y.tobytes(), E, scales.output_kind)
+            inputs += (snap.output_names,)
+        else:
+            inputs = (full, token)
+        if self._inputs_of.get(j) == inputs:
+            return  # the same words as last written (a column not reached yet, say)
+        self._inputs_of[j] = inputs
         cx = self.scene.geometry.center_x(j)
         room = self.scene.geometry.pitch - LABEL_GAP  # neighbouring labels never touch
         items[("caption", j)].set_text(f"{j} {token}", NEUTRAL if done else FUTURE, cx, room)
@@ -137,20 +149,17 @@ class UnfoldedUpdater:
             items[("E", j)].set_text("")
             items[("target", j)].set_text("")
             return
-        y = snap.y[j - 1]
         pred = items[("pred", j)]
-        target = snap.target_tokens[j - 1] if j - 1 < len(snap.target_tokens) else ""
-        best = top_predictions(y, snap.output_names, scales.output_kind, top=1)[0][0]
-        color = (RIGHT if best == target else WRONG) if masked else NEUTRAL
-        pred.set_text(prediction_text(y, snap.output_names, scales.output_kind), color, cx)
+        names, kind = snap.output_names, scales.output_kind
+        pairs = top_predictions(y, names, kind, top=2)  # the first is the best
+        color = (RIGHT if pairs[0][0] == target else WRONG) if masked else NEUTRAL
+        pred.set_text(prediction_text(y, names, kind, pairs=pairs), color, cx)
         # d_t once the frame has run (before, it would give the answer away), where it counts
         items[("target", j)].set_text(
             f"d{_sub(j)} = {target}" if masked and target else "", color, cx, room
         )
         e = items[("E", j)]
-        e.set_text(
-            f"E{_sub(j)} = {number(snap.E[j - 1])}" if masked else f"E{_sub(j)} —", None, cx, room
-        )
+        e.set_text(f"E{_sub(j)} = {number(E)}" if masked else f"E{_sub(j)} —", None, cx, room)
 
     def _gradients(self, snap, scales):
         items = self.scene.items_by_id
@@ -194,10 +203,6 @@ class UnfoldedUpdater:
             text, color = f"no update yet\n{snap.pending}/{M} gradients pending", NEUTRAL
         badge.set_text(text, color)
         self._last_updates = snap.updates
-        badge.setToolTip(
-            "Mini-batch BPTT: gradients are averaged over M sequences, then "
-            "W_x, W_s, W_y are updated once."
-        )
 
 
 def _update_every(snap):
