@@ -323,3 +323,50 @@ def test_texts_after_many_snapshots_are_those_of_the_last(canvas, qtbot):
             if ours.text():  # the colour of an empty text shows nowhere
                 assert ours.brush().color() == theirs.brush().color(), (name, j)
                 assert ours.x() == theirs.x(), (name, j)
+
+
+def test_the_folded_loop_is_styled_and_clicked_as_before(canvas, qtbot):
+    canvas.set_mode("Folded")
+    canvas.show_snapshot(make_snapshot(T=4, t=2))
+    loop = canvas.folded_scene.items_by_id["Ws"]
+    red = QColor(200, 0, 0)
+    loop.set_style(red, 3.0)
+    assert loop.curve.pen().color() == red and loop.curve.pen().widthF() == 3.0
+    assert loop.head.brush().color() == red  # the head filled with the curve's colour
+    view = canvas.folded
+    corner = loop.mapToScene(loop.boundingRect().topRight() + QPointF(-3, 3))  # off the curve
+    with qtbot.waitSignal(canvas.selected) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(corner))
+    assert blocker.args == [Selection("W", name="Ws")]
+
+
+def test_notation_labels_show_only_where_readable_on_screen_and_in_exports(canvas):
+    from rnnsim.gui.render import scene_png
+
+    canvas.show_snapshot(make_snapshot(T=4, t=2))
+    scene = canvas.unfolded_scene
+    label = scene.items_by_id[("W_label", "Wx")]
+    view = canvas.unfolded
+    view.zoom(0.44 / view.scale_factor())
+    assert not label.isVisible()
+    view.zoom(0.46 / view.scale_factor())
+    assert label.isVisible()
+
+    def blue_pixels(scale):
+        image = scene_png(scene, scale)
+        rect = label.sceneBoundingRect().translated(10 - scene.itemsBoundingRect().left(), 0)
+        rect.moveTop(rect.top() + 10 - scene.itemsBoundingRect().top())
+        box = [int(v * scale) for v in (rect.left(), rect.top(), rect.right(), rect.bottom())]
+        return sum(
+            1
+            for x in range(box[0], box[2])
+            for y in range(box[1], box[3])
+            if QColor(image.pixel(x, y)).blue() > QColor(image.pixel(x, y)).red() + 60
+        )
+
+    assert blue_pixels(1.0) > 0  # W_x, dark blue, in a full-size export
+    assert blue_pixels(0.4) == 0  # too small to read: left out, as on screen
+    view.zoom(0.3 / view.scale_factor())
+    assert not label.isVisible()
+    scene_png(scene, 1.0)
+    assert not label.isVisible()  # the export left the screen's level of detail alone

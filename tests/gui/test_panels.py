@@ -301,3 +301,22 @@ def test_the_strip_keeps_the_current_frame_in_view_as_its_buttons_widen(qtbot):
 
     qtbot.waitUntil(lambda: button.width() == button.sizeHint().width())  # laid out anew
     qtbot.waitUntil(wholly_shown, timeout=5000)
+
+
+def test_the_progress_bar_shows_the_count_and_keeps_its_updates(qtbot):
+    from PySide6.QtWidgets import QMainWindow
+
+    from rnnsim.gui.panels.status import StatusFields
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    status = StatusFields(window.statusBar())
+    window.show()
+    status.show_progress((3, 40))
+    status.show_progress((17, 40))
+    status.show_progress((17, 40))
+    bar = status.progress
+    assert bar.value() == 17 and bar.text() == "17 / 40 updates"
+    assert bar.updatesEnabled()  # set aside only while the value changes
+    status.show_progress(None)
+    assert not bar.isVisible() and not status.stop.isVisible()

@@ -7,14 +7,20 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPolygonItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+)
 
 from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geometry
 from rnnsim.gui.canvas.marks import CanvasArrow, GateBars
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.readout import prediction_text
-from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem
+from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem, render_lod
 from rnnsim.gui.canvas.unfolded_update import current_column
 from rnnsim.gui.number_format import sci
 
@@ -31,8 +37,12 @@ LSTM_WORDS = (
 OUTPUT_FN = {"softmax": "softmax", "sigmoid": "σ", "linear": ""}
 
 
-class LoopArrow(QGraphicsItem):
-    """The recurrent W_s loop: a curve leaving the right side of s and coming back into it."""
+class LoopArrow(QGraphicsRectItem):
+    """The recurrent W_s loop: a curve leaving the right side of s and coming back into it.
+
+    Drawn by two C++ child items (the curve, the head), so Qt paints it without Python; the
+    item itself draws nothing and is the click target (the curve's bounds, 10 px around).
+    """
 
     def __init__(self, top, bottom, reach, key, on_click):
         super().__init__()
@@ -43,33 +53,39 @@ class LoopArrow(QGraphicsItem):
             QPointF(bottom.x() + reach, bottom.y() + 20),
             bottom,
         )
-        self.end, self.pen = bottom, QPen(GREY, 1.6)
+        self.setRect(self.path.boundingRect().adjusted(-10, -10, 10, 10))
+        self.setPen(Qt.PenStyle.NoPen)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.end = bottom
+        self.curve = QGraphicsPathItem(self.path, self)
+        self.curve.setBrush(Qt.BrushStyle.NoBrush)
+        self.head = QGraphicsPolygonItem(self._head(), self)
+        self.head.setPen(Qt.PenStyle.NoPen)
+        for child in (self.curve, self.head):
+            child.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.set_style(GREY, 1.6)
 
-    def boundingRect(self):
-        return self.path.boundingRect().adjusted(-10, -10, 10, 10)
-
-    def set_style(self, color, width):
-        """Draw the loop with ``color`` and pen ``width``."""
-        self.pen = QPen(color, width)
-        self.update()
-
-    def paint(self, painter, option, widget=None):
-        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
-        painter.setPen(self.pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.path)
+    def _head(self):
         angle = math.radians(self.path.angleAtPercent(1.0))
         ux, uy = math.cos(angle), -math.sin(angle)
         tip, h = self.end, 8.0
         base = QPointF(tip.x() - ux * h, tip.y() - uy * h)
         px, py = -uy * h * 0.5, ux * h * 0.5
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self.pen.color())
-        painter.drawPolygon(
-            QPolygonF(
-                [tip, QPointF(base.x() + px, base.y() + py), QPointF(base.x() - px, base.y() - py)]
-            )
+        return QPolygonF(
+            [tip, QPointF(base.x() + px, base.y() + py), QPointF(base.x() - px, base.y() - py)]
         )
+
+    @property
+    def pen(self):
+        """The curve's pen (its colour fills the head)."""
+        return self.curve.pen()
+
+    def set_style(self, color, width):
+        """Draw the loop with ``color`` and pen ``width``."""
+        pen = QPen(color, width)
+        if pen != self.curve.pen():
+            self.curve.setPen(pen)
+            self.head.setBrush(QBrush(pen.color()))
 
     def mousePressEvent(self, event):
         self.on_click(self.key, None)
@@ -103,7 +119,7 @@ class FoldedScene(QGraphicsScene):
     def render(self, painter, target=None, source=None, mode=Qt.AspectRatioMode.KeepAspectRatio):
         """Render for export (the vectors paint themselves for the export's scale)."""
         target, source = QRectF(target or QRectF()), QRectF(source or QRectF())
-        with self.detail.exporting():
+        with self.detail.exporting(render_lod(self, painter, target, source, mode)):
             super().render(painter, target, source, mode)
 
     def _add(self, model_id, item, pos, z=0.0):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QGraphicsTextItem
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QStyleOptionGraphicsItem,
+)
 
-from rnnsim.gui.canvas.items import VectorItem, lod_of
+from rnnsim.gui.canvas.items import VectorItem
 from rnnsim.gui.canvas.marks import GateBars
 
 TEXT = QColor(30, 30, 30)
@@ -90,7 +94,13 @@ class CanvasText(QGraphicsSimpleTextItem):
 
 
 class HtmlItem(QGraphicsTextItem):
-    """Rich text for notation labels (W<sub>y</sub>), skipped when too small to read."""
+    """Rich text for notation labels (W<sub>y</sub>), hidden when too small to read.
+
+    The scene's ``Detail`` hides it below ``MIN_LOD`` (no paint() override: Qt paints it
+    without Python).
+    """
+
+    MIN_LOD = 0.45
 
     def __init__(self, html, size=10.0, color=TEXT, key=None, on_click=None):
         super().__init__()
@@ -107,10 +117,6 @@ class HtmlItem(QGraphicsTextItem):
         if html != self._html:
             self._html = html
             self.setHtml(html)
-
-    def paint(self, painter, option, widget=None):
-        if lod_of(painter) >= 0.45:
-            super().paint(painter, option, widget)
 
     def mousePressEvent(self, event):
         if self.on_click is None:
@@ -143,6 +149,8 @@ class Detail:
                 self.vectors.append(item)
             elif isinstance(item, CanvasText):
                 self.items.append((item, *item.detail_range))
+            elif isinstance(item, HtmlItem):
+                self.items.append((item, HtmlItem.MIN_LOD, float("inf")))
             elif isinstance(item, GateBars):
                 self.items.append((item, self.GATES_FROM, float("inf")))
         self.set_zoom(self.lod, force=True)
@@ -158,12 +166,36 @@ class Detail:
             vector.set_lod(lod)
 
     @contextlib.contextmanager
-    def exporting(self):
-        """While open, the vectors paint themselves for whatever scale the scene renders at."""
+    def exporting(self, lod):
+        """While open, the scene renders for export at level of detail ``lod`` (see
+        ``render_lod``): the vectors paint themselves for it, notation labels show as it
+        allows (as their paint() did: the other texts are set apart by the scenes)."""
+        html = [entry for entry in self.items if isinstance(entry[0], HtmlItem)]
         for vector in self.vectors:
             vector.set_exporting(True)
+        for item, low, high in html:
+            item.setVisible(low <= lod < high)
         try:
             yield
         finally:
             for vector in self.vectors:
                 vector.set_exporting(False)
+            for item, low, high in html:
+                item.setVisible(low <= self.lod < high)
+
+
+def render_lod(scene, painter, target, source, mode):
+    """The level of detail the items see in ``scene.render(painter, target, source, mode)``
+    (the transform QGraphicsScene::render sets up, then what lod_of makes of it)."""
+    source = QRectF(source) if not source.isNull() else scene.sceneRect()
+    if target.isNull():
+        device = painter.device()
+        target = QRectF(0, 0, device.width(), device.height())
+    xratio = target.width() / max(source.width(), 1e-9)
+    yratio = target.height() / max(source.height(), 1e-9)
+    if mode == Qt.AspectRatioMode.KeepAspectRatio:
+        xratio = yratio = min(xratio, yratio)
+    elif mode == Qt.AspectRatioMode.KeepAspectRatioByExpanding:
+        xratio = yratio = max(xratio, yratio)
+    transform = QTransform.fromScale(xratio, yratio) * painter.worldTransform()
+    return QStyleOptionGraphicsItem.levelOfDetailFromTransform(transform)

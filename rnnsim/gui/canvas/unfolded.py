@@ -12,7 +12,7 @@ from rnnsim.gui.canvas.layout import GATE_NAMES, LayoutKey, has_loop, make_geome
 from rnnsim.gui.canvas.marks import CanvasArrow, GateBars
 from rnnsim.gui.canvas.notation import html_sub, sub
 from rnnsim.gui.canvas.scales import Scales
-from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem
+from rnnsim.gui.canvas.text import CanvasText, Detail, HtmlItem, render_lod
 from rnnsim.gui.canvas.unfolded_update import UnfoldedUpdater
 
 GRAD = QColor(200, 60, 40)
@@ -89,7 +89,7 @@ class UnfoldedScene(QGraphicsScene):
             self._updater.refresh_texts(
                 range(1, self.key.T + 1), self.texts_readable(), in_view=False
             )
-        with self.detail.exporting():
+        with self.detail.exporting(render_lod(self, painter, target, source, mode)):
             super().render(painter, target, source, mode)
         self.detail.set_zoom(lod)
 

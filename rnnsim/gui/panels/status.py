@@ -105,10 +105,18 @@ class StatusFields:
         self.progress.setVisible(visible)
         self.stop.setVisible(visible and unit == "updates")
         if visible:
-            self.progress.setFormat(f"%v / %m {unit}")
+            bar = self.progress
+            bar.setFormat(f"%v / %m {unit}")
             done, total = done_total
-            self.progress.setMaximum(max(int(total), 1))
-            self.progress.setValue(min(int(done), int(total)))
+            bar.setMaximum(max(int(total), 1))
+            value = min(int(done), int(total))
+            if value != bar.value():
+                # setValue repaints the bar at once, in Python's thread state: the training
+                # thread waits for the GIL meanwhile. With updates off it is only marked for
+                # the event loop's next paint (re-enabling them calls update()).
+                bar.setUpdatesEnabled(False)
+                bar.setValue(value)
+                bar.setUpdatesEnabled(True)
 
     def update_snapshot(self, snap, now=None):
         """Fill the labels from ``snap``."""
