@@ -59,13 +59,13 @@ class LSTMCell(Cell):
     def trace_shapes(self, T, B):
         H = self.n_hidden
         return {
-            # gate values i, f, o, g and the cell state c[t], gate-major: a frame's gates are
-            # contiguous (B, H) blocks (NumPy's passes over the (B, H) blocks of a (B, 4H) row
-            # cost a loop per row, 2–4 times a contiguous pass at B >= 32), and c[t] follows
-            # g[t], so that f ⊙ c[t] and i ⊙ g are one call over (i, f) and (g, c[t]); row T
-            # holds c[T] only
-            "actc": (T + 1, 5, B, H),
-            "tc": (T, B, H),  # Φ(c[t+1])
+            # gate values i, f, o, g, the cell state c[t] and Φ(c[t+1]), gate-major: a frame's
+            # gates are contiguous (B, H) blocks (NumPy's passes over the (B, H) blocks of a
+            # (B, 4H) row cost a loop per row, 2–4 times a contiguous pass at B >= 32); c[t]
+            # follows g[t], so that f ⊙ c[t] and i ⊙ g are one call over (i, f) and (g, c[t]),
+            # and Φ(c[t+1]) follows c[t], so that the coefficients multiply the σ' of (i, f, o)
+            # by (g, c[t], Φ(c[t+1])) in one call; row T holds c[T] only
+            "actc": (T + 1, 6, B, H),
             "Ws_half": (H, 4 * H),  # W_s with the σ blocks halved (``forward_params``)
         }
 
@@ -125,7 +125,8 @@ class LSTMCell(Cell):
             "frames": _frames(bufs, n_tanh, n_sig),
             "c": c,
             "act": act,
-            "tc": bufs["tc"],
+            "tc": actc[:-1, 5],  # Φ(c[t+1]) (T, B, H)
+            "actc": actc,
             "half": np.array(0.5, dtype=dt),
             "two": np.array(2.0, dtype=dt),
             "a_sig": a[..., : n_sig * self.n_hidden],  # the blocks of a that hold a/2
@@ -174,7 +175,12 @@ class LSTMCell(Cell):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 4, H) view of the gate-major array
-        return work["c"], gates, {"act": work["act"].transpose(0, 2, 1, 3), "tc": work["tc"]}
+        cache = {
+            "act": work["act"].transpose(0, 2, 1, 3),
+            "tc": work["tc"],
+            "actc": work["actc"].transpose(0, 2, 1, 3),  # (T+1, B, 6, H)
+        }
+        return work["c"], gates, cache
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         """The coefficients Q of ∂E/∂a and K of δc, gate-major: Q[t] is (4, B, H), one
@@ -185,15 +191,15 @@ class LSTMCell(Cell):
         With ``bufs`` (the sweep's block) Q holds the frames the sweep forms just ahead of
         itself (``coefficients``, ``prep["base"]`` = the frame Q[0] is); without, all frames.
         """
-        act = trace.cache["act"].transpose(0, 2, 1, 3)  # (T, 4, B, H) gate values
-        T, B, H = act.shape[0], act.shape[2], self.n_hidden
+        act = trace.cache["actc"].transpose(0, 2, 1, 3)  # (T+1, 6, B, H) gates, c[t], Φ(c[t+1])
+        T, B, H = act.shape[0] - 1, act.shape[2], self.n_hidden
         Q = np.empty((T, 4, B, H), dtype=act.dtype) if bufs is None else bufs["Q"]
         prep = {
             "Q": Q,  # (·, 4, B, H) g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f), Φ(c[t+1]) ⊙ σ'(a_o), i ⊙ Φ'(a_g)
             "act": act,
             # (T, B, H) ∂c[t+1] per ∂s[t+1] through s = o ⊙ Φ(c): o ⊙ Φ'(c[t+1])
             "K": np.empty_like(trace.c[1:]) if bufs is None else bufs["K"],
-            "f": act[:, 1],
+            "f": act[:-1, 1],
             "WsT": transposed(p["Ws"], bufs, "WsT"),
             # the sweep's (B, H) scratch for δc and ∂E/∂c[t] (None: fresh arrays)
             "dct": None if bufs is None else bufs["dct"],
@@ -213,16 +219,13 @@ class LSTMCell(Cell):
         H, tr = self.n_hidden, prep["trace"]
         base = lo if prep["chunked"] else 0
         act, Q = prep["act"][lo:hi], prep["Q"][lo - base : hi - base]
-        i, o, g = act[:, 0], act[:, 2], act[:, 3]
-        tc = tr.cache["tc"][lo:hi]
+        i, o, g, tc = act[:, 0], act[:, 2], act[:, 3], act[:, 5]
         SIGMOID.df(None, act[:, :3], out=Q[:, :3])  # σ'(a_i), σ'(a_f), σ'(a_o)
+        Q[:, :3] *= act[:, 3:6]  # g ⊙ σ'(a_i), c[t] ⊙ σ'(a_f), Φ(c[t+1]) ⊙ σ'(a_o)
         self.phi.df(tr.a[lo:hi, :, 3 * H :], g, out=Q[:, 3])  # Φ'(a_g)
-        Q[:, 0] *= g
-        Q[:, 1] *= tr.c[lo:hi]
-        Q[:, 2] *= tc
-        Q[:, 3] *= i
+        Q[:, 3] *= i  # i ⊙ Φ'(a_g)
         K = self.phi.df(tr.c[lo + 1 : hi + 1], tc, out=prep["K"][lo:hi])
-        K *= o
+        K *= o  # o ⊙ Φ'(c[t+1])
         prep["base"] = base
         prep["ready"] = min(prep["ready"], lo)
 
@@ -295,7 +298,7 @@ def _frames(bufs, n_tanh, n_sig):
     """The forward's per-frame views of the block ``bufs``: s[t], a[t], a[t]'s first
     ``n_tanh`` blocks gate-major, act[t]'s first ``n_tanh`` and ``n_sig`` blocks, a[t]'s g block
     gate-major, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]."""
-    s, a, actc, tc = bufs["s"], bufs["a"], bufs["actc"], bufs["tc"]
+    s, a, actc = bufs["s"], bufs["a"], bufs["actc"]
     T, B, H = a.shape[0], a.shape[1], actc.shape[3]
     a4 = a.reshape(T, B, 4, H).transpose(0, 2, 1, 3)  # (T, 4, B, H) views of a
     frames = []
@@ -304,7 +307,21 @@ def _frames(bufs, n_tanh, n_sig):
         o, g = actc[t, 2], actc[t, 3]
         i_f, g_c = actc[t, 0:2], actc[t, 3:5]  # i, f and g, c[t]: one product gives i⊙g, f⊙c[t]
         frames.append(
-            (s[t], a[t], tanh_in, th, sig, a_g, o, g, i_f, g_c, actc[t + 1, 4], tc[t], s[t + 1])
+            (
+                s[t],
+                a[t],
+                tanh_in,
+                th,
+                sig,
+                a_g,
+                o,
+                g,
+                i_f,
+                g_c,
+                actc[t + 1, 4],
+                actc[t, 5],
+                s[t + 1],
+            )
         )
     return frames
 
