@@ -177,12 +177,9 @@ class Network:
         p, cell, H = self.params, self._cell, self.n_hidden
         self._check_trace_memory(T, B)
         bufs = get_block(workspace, "forward", self._forward_shapes(T, B), self.dtype)
-        a, s, X1 = bufs["a"], bufs["s"], bufs["X1"]
-        q = cell.forward_params(p, bufs, workspace)  # [W_x; b_s] and W_s (LSTM: σ blocks ½)
-        X1[..., :-1] = X
-        X1[..., -1] = 1.0
-        # a[t] = [X[t], 1]·[W_x; b_s] = X[t]·W_x + b_s, every frame in one product
-        np.dot(X1.reshape(T * B, self.n_in + 1), q["Wxb"], out=a.reshape(T * B, cell.width))
+        a, s = bufs["a"], bufs["s"]
+        q = cell.forward_params(p, bufs, workspace)  # [W_x; b_s] and W_s (LSTM: its own)
+        cell.project_inputs(X, q, bufs)  # a[t] = X[t]·W_x + b_s, every frame in one product
         s[0] = 0.0 if s0 is None else s0
         work = cell.begin_forward(q, bufs, c0, workspace=workspace)
         cell.forward_frames(s, a, work)  # forward_step for t = 0, 1, …, T−1

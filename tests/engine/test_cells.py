@@ -112,6 +112,52 @@ def test_lstm_matches_its_equations(activation):
 
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstm_trace_holds_whole_preactivations(activation, dtype):
+    # the forward multiplies with σ blocks halved and doubles them back afterwards
+    net = Network.create("lstm", 3, 4, 2, activation=activation, seed=2, dtype=dtype)
+    rng = np.random.default_rng(1)
+    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
+    tr = net.forward(X, s0)
+    p = net.params
+    a_ref = X @ p["Wx"] + tr.s[:-1] @ p["Ws"] + p["bs"]
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(tr.a, a_ref, rtol=tol, atol=tol)
+
+
+def test_lstm_follows_weights_edited_in_place():
+    # the halved copy of the weights is made anew on every pass
+    net = Network.create("lstm", 3, 4, 2, seed=3)
+    rng = np.random.default_rng(2)
+    X, D = rng.normal(size=(5, 2, 3)), np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    net.loss_and_grads(X, D)
+    for name in ("Wx", "Ws", "bs"):
+        net.params[name] *= 1.5
+        fresh = net.copy()
+        np.testing.assert_array_equal(net.forward(X).s, fresh.forward(X).s)
+        loss, grads = net.loss_and_grads(X, D)
+        loss_f, grads_f = fresh.loss_and_grads(X, D)
+        assert loss == loss_f
+        for k in grads:
+            np.testing.assert_array_equal(grads[k], grads_f[k])
+
+
+def test_lstm_weight_gradients_as_one_product_match_the_stacked_ones():
+    # LSTMCell.weight_grads: [X, 1, s]ᵀ·∂E/∂a in one product; Cell.weight_grads: three
+    from rnnsim.engine.cells.base import Cell
+
+    net = Network.create("lstm", 3, 4, 2, seed=4)
+    rng = np.random.default_rng(3)
+    X, D = rng.normal(size=(5, 2, 3)), np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    sweep = net.sweep(net.forward(X), D).run()
+    ours = net._cell.weight_grads(sweep.trace, sweep.dA, sweep._prep)
+    stacked = Cell.weight_grads(net._cell, sweep.trace, sweep.dA, sweep._prep)
+    for k in ("Wx", "Ws", "bs"):
+        assert ours[k].shape == stacked[k].shape
+        np.testing.assert_allclose(ours[k], stacked[k], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 def test_gru_matches_its_equations(activation):
     net = Network.create("gru", 3, 4, 2, activation=activation, seed=1)
     rng = np.random.default_rng(0)

@@ -33,9 +33,11 @@ class LSTMCell(Cell):
 
     Speed (the arithmetic is that of the equations): σ(a) = ½·(1 + tanh(a/2)), so when Φ is
     tanh (or σ) one ``np.tanh`` over the four blocks gives every gate and the candidate of a
-    frame; the forward multiplies with a copy of W_x, W_s, b_s whose σ blocks are halved
-    (``forward_params``: scaling by ½ is exact, so the products are a/2 exactly), and
-    ``end_forward`` doubles those blocks of a back (exact too). The gate values are kept
+    frame; each frame's one product [X[t], 1, s[t]]·W gives a[t] whole, W = [W_x; b_s; W_s]
+    a copy whose σ blocks are halved (``forward_params``: scaling by ½ is exact, so the
+    products are a/2 exactly), and ``end_forward`` doubles those blocks of a back (exact too);
+    the rows [X[t], 1, s[t]] are kept (``cache["xs"]``), so that the weight gradients are one
+    product too (``weight_grads``). The gate values are kept
     gate-major, (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks
     (NumPy's passes over a (B, H) block of a (B, 4H) row cost a loop per row, 2–4 times a
     contiguous pass at B >= 32), with c[t] stored right after g[t], so that i ⊙ g and
@@ -66,7 +68,10 @@ class LSTMCell(Cell):
             # and Φ(c[t+1]) follows c[t], so that the coefficients multiply the σ' of (i, f, o)
             # by (g, c[t], Φ(c[t+1])) in one call; row T holds c[T] only
             "actc": (T + 1, 6, B, H),
-            "Ws_half": (H, 4 * H),  # W_s with the σ blocks halved (``forward_params``)
+            # [X[t], 1, s[t]] per frame: one product with W (below) gives a[t] whole
+            "xs": (T + 1, B, self.n_in + 1 + H),
+            # W = [W_x; b_s; W_s] with the σ blocks halved (``forward_params``)
+            "W": (self.n_in + 1 + H, 4 * H),
         }
 
     def backward_shapes(self, T, B):
@@ -82,20 +87,28 @@ class LSTMCell(Cell):
         }
 
     def forward_params(self, p, bufs, workspace=None):
-        """[W_x; b_s] and W_s with the σ blocks (i, f, o; g too when Φ is σ) halved, so that
-        the forward's products give a/2 there, the argument of σ(a) = ½·(1 + tanh(a/2)); made
-        anew for every pass (weights change between passes): one pass over the weights."""
+        """W = [W_x; b_s; W_s] (n_in + 1 + H, 4H), so that [X[t], 1, s[t]]·W = a[t], with the
+        σ blocks (i, f, o; g too when Φ is σ) halved, so that the product gives a/2 there, the
+        argument of σ(a) = ½·(1 + tanh(a/2)); made anew for every pass (weights change between
+        passes): one pass over the weights."""
         half = get_memo(workspace, "forward", "lstm-half", (), lambda: self._half_columns(bufs))
-        Wxb, Ws = bufs["Wxb"], bufs["Ws_half"]
-        np.multiply(p["Wx"], half, out=Wxb[:-1])
-        np.multiply(p["bs"], half, out=Wxb[-1])
-        np.multiply(p["Ws"], half, out=Ws)
-        return {"Wxb": Wxb, "Ws": Ws}
+        W, n = bufs["W"], self.n_in
+        np.multiply(p["Wx"], half, out=W[:n])
+        np.multiply(p["bs"], half, out=W[n])
+        np.multiply(p["Ws"], half, out=W[n + 1 :])
+        return {"W": W}
+
+    def project_inputs(self, X, q, bufs):
+        """[X[t], 1] into the frames' rows of ``xs``: each frame's one product (``forward_frames``)
+        takes the input part of a[t] with the recurrent one (no pass of its own over a)."""
+        xs, n = bufs["xs"], self.n_in
+        xs[:-1, :, :n] = X
+        xs[:, :, n] = 1.0
 
     def _half_columns(self, bufs):
         """(4H,): ½ over the columns of the blocks σ finishes, 1 over the others."""
         H = self.n_hidden
-        half = np.ones(4 * H, dtype=bufs["Ws_half"].dtype)
+        half = np.ones(4 * H, dtype=bufs["W"].dtype)
         half[: self._n_sig() * H] = 0.5
         return half
 
@@ -107,7 +120,8 @@ class LSTMCell(Cell):
         # the views, scratch and constants below are kept with the workspace's block
         work = get_memo(workspace, "forward", "lstm", (), lambda: self._forward_work(bufs))
         work["c"][0] = 0.0 if c0 is None else c0
-        return {**work, "Ws": p["Ws"]}
+        np.copyto(work["xs_s"][0], bufs["s"][0])  # s[0] beside X[0], 1
+        return {**work, "W": p["W"]}
 
     def _forward_work(self, bufs):
         actc, a = bufs["actc"], bufs["a"]
@@ -118,11 +132,14 @@ class LSTMCell(Cell):
         n_tanh = 4 if self.phi.name in ("tanh", "sigmoid") else 3
         n_sig = self._n_sig()
         return {
-            "tmp": np.empty_like(a[0]),
             "tmp2": np.empty((2, *c[0].shape), dtype=dt),  # i ⊙ g, f ⊙ c[t]
-            # per frame: s[t], a[t], its tanh blocks gate-major, act[t]'s tanh and σ blocks,
-            # a_g (Φ neither tanh nor σ), o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]
+            # per frame: [X[t], 1, s[t]], a[t], its tanh blocks gate-major, act[t]'s tanh and
+            # σ blocks, a_g (Φ neither tanh nor σ), o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]),
+            # s[t+1] (in xs: trace.s gets all of them in one copy after the frames)
             "frames": _frames(bufs, n_tanh, n_sig),
+            "xs": bufs["xs"],
+            "xs_s": bufs["xs"][:, :, self.n_in + 1 :],  # s[t] (T+1, B, H) in xs
+            "s": bufs["s"],
             "c": c,
             "act": act,
             "tc": actc[:-1, 5],  # Φ(c[t+1]) (T, B, H)
@@ -136,10 +153,9 @@ class LSTMCell(Cell):
         }
 
     def forward_step(self, t, s, a, work):
-        s_t, a_t, a_tanh, th, sig, a_g, o, g, i_f, g_c, c_next, tc, s_next = work["frames"][t]
-        tmp, tmp2, half = work["tmp"], work["tmp2"], work["half"]
-        np.dot(s_t, work["Ws"], out=tmp)
-        np.add(a_t, tmp, out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved
+        xs_t, a_t, a_tanh, th, sig, a_g, o, g, i_f, g_c, c_next, tc, s_next = work["frames"][t]
+        tmp2, half = work["tmp2"], work["half"]
+        np.dot(xs_t, work["W"], out=a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved
         np.tanh(a_tanh, out=th)  # gate-major tanh(a_i/2), tanh(a_f/2), tanh(a_o/2) (, Φ(a_g))
         np.multiply(sig, half, out=sig)
         np.add(sig, half, out=sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)) (, g = tanh(a_g))
@@ -149,18 +165,18 @@ class LSTMCell(Cell):
         np.add(tmp2[1], tmp2[0], out=c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
         work["phi"](c_next, out=tc)
         np.multiply(o, tc, out=s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
+        np.copyto(work["s"][t + 1], s_next)
 
     def forward_frames(self, s, a, work):
         if work["g_phi"] is not None:  # Φ neither tanh nor σ: frame by frame
             return super().forward_frames(s, a, work)
-        Ws, tmp, phi = work["Ws"], work["tmp"], work["phi"]
+        W, phi = work["W"], work["phi"]
         ig, fc = tmp2 = work["tmp2"]
         half = work["half"]
         dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
-        for s_t, a_t, a_tanh, th, sig, _, o, _, i_f, g_c, c_next, tc, s_next in work["frames"]:
-            dot(s_t, Ws, tmp)
-            add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved: a/2
+        for xs_t, a_t, a_tanh, th, sig, _, o, _, i_f, g_c, c_next, tc, s_next in work["frames"]:
+            dot(xs_t, W, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s, σ blocks halved: a/2
             tanh(a_tanh, th)  # gate-major: tanh(a_i/2), tanh(a_f/2), tanh(a_o/2), tanh(a_g)
             mul(sig, half, sig)
             add(sig, half, sig)  # i, f, o = σ(a_·) = ½·(1 + tanh(a_·/2)); g = Φ(a_g)
@@ -168,6 +184,7 @@ class LSTMCell(Cell):
             add(fc, ig, c_next)  # c[t+1] = f ⊙ c[t] + i ⊙ g
             phi(c_next, tc)
             mul(o, tc, s_next)  # s[t+1] = o ⊙ Φ(c[t+1])
+        np.copyto(work["s"][1:], work["xs_s"][1:])  # the states into the trace
         return None
 
     def end_forward(self, work):
@@ -176,6 +193,7 @@ class LSTMCell(Cell):
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 4, H) view of the gate-major array
         cache = {
+            "xs": work["xs"],  # [X[t], 1, s[t]] (T+1, B, n_in + 1 + H)
             "act": work["act"].transpose(0, 2, 1, 3),
             "tc": work["tc"],
             "actc": work["actc"].transpose(0, 2, 1, 3),  # (T+1, B, 6, H)
@@ -293,36 +311,31 @@ class LSTMCell(Cell):
         dc_prev = np.multiply(dct, prep["f"][t], out=prep["dc"] if scratch else None)
         return da, ds_prev, dc_prev  # ∂E/∂c[t] = δc ⊙ f
 
+    def weight_grads(self, trace, dA, prep):
+        """∂E/∂[W_x; b_s; W_s] = [X, 1, s]ᵀ·∂E/∂a over all frames: one product (the forward's
+        rows [X[t], 1, s[t]] are kept in ``cache["xs"]``), split into its three parts."""
+        T, B, G = dA.shape
+        xs = trace.cache["xs"][:-1]  # (T, B, n_in + 1 + H)
+        g = np.dot(xs.reshape(T * B, -1).T, dA.reshape(T * B, G))
+        n = self.n_in
+        return {"Wx": g[:n], "bs": g[n], "Ws": g[n + 1 :]}
+
 
 def _frames(bufs, n_tanh, n_sig):
-    """The forward's per-frame views of the block ``bufs``: s[t], a[t], a[t]'s first
-    ``n_tanh`` blocks gate-major, act[t]'s first ``n_tanh`` and ``n_sig`` blocks, a[t]'s g block
-    gate-major, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1]."""
-    s, a, actc = bufs["s"], bufs["a"], bufs["actc"]
+    """The forward's per-frame views of the block ``bufs``: [X[t], 1, s[t]], a[t], a[t]'s
+    first ``n_tanh`` blocks gate-major, act[t]'s first ``n_tanh`` and ``n_sig`` blocks, a[t]'s
+    g block gate-major, o, g, (i, f), (g, c[t]), c[t+1], Φ(c[t+1]), s[t+1] (in xs)."""
+    xs, a, actc = bufs["xs"], bufs["a"], bufs["actc"]
     T, B, H = a.shape[0], a.shape[1], actc.shape[3]
+    s = xs[:, :, xs.shape[2] - H :]  # s[t] in xs
     a4 = a.reshape(T, B, 4, H).transpose(0, 2, 1, 3)  # (T, 4, B, H) views of a
     frames = []
     for t in range(T):
         tanh_in, th, sig, a_g = a4[t, :n_tanh], actc[t, :n_tanh], actc[t, :n_sig], a4[t, 3]
         o, g = actc[t, 2], actc[t, 3]
         i_f, g_c = actc[t, 0:2], actc[t, 3:5]  # i, f and g, c[t]: one product gives i⊙g, f⊙c[t]
-        frames.append(
-            (
-                s[t],
-                a[t],
-                tanh_in,
-                th,
-                sig,
-                a_g,
-                o,
-                g,
-                i_f,
-                g_c,
-                actc[t + 1, 4],
-                actc[t, 5],
-                s[t + 1],
-            )
-        )
+        c_next, tc = actc[t + 1, 4], actc[t, 5]
+        frames.append((xs[t], a[t], tanh_in, th, sig, a_g, o, g, i_f, g_c, c_next, tc, s[t + 1]))
     return frames
 
 
