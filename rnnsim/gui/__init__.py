@@ -6,6 +6,7 @@ without building the whole window module.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -126,8 +127,13 @@ def run(argv=None):
             if state:
                 window.open_experiment(state)
             window.show()
+            # The ~90 000 objects the collector tracks by now live as long as the window:
+            # frozen, a full collection (every ~40 s of training, in the worker, the window
+            # waiting for the GIL) takes ~2 ms instead of ~55 ms
+            gc.freeze()
             code = app.exec()
         finally:
+            gc.unfreeze()
             window.shutdown()  # idempotent: closing the window did it unless exec failed
             window.deleteLater()
             app.processEvents()

@@ -133,6 +133,31 @@ def test_ctrl_c_in_the_running_window_exits_130(qapp, tmp_path, monkeypatch, cap
     assert (tmp_path / "settings.ini").is_file()  # closed as by its close button
 
 
+def test_the_running_window_keeps_its_startup_objects_out_of_the_collector(
+    qapp, tmp_path, monkeypatch
+):
+    """A full collection while the window trains skips what was built before it showed
+    (frozen while ``app.exec()`` runs, given back after)."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setenv("RNNSIM_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.setattr(system_check, "xcb_problem", lambda: None)
+    frozen = []
+
+    def close():
+        frozen.append(gc.get_freeze_count())
+        qapp.closeAllWindows()
+
+    closing = QTimer(singleShot=True, interval=0)
+    closing.timeout.connect(close)
+    closing.start()
+    assert gui.run([]) == 0
+    assert frozen and frozen[0] > 1000
+    assert gc.get_freeze_count() == 0
+
+
 def _hideable(library):
     """The real file of ``library`` when this process may hide it from a child (root, and a
     private mount namespace through ``unshare``), else None."""
