@@ -40,23 +40,29 @@ class UnfoldedUpdater:
         self._texts_of = {}  # column → (snapshot, full) its texts were last written for
         self._inputs_of = {}  # column → what its texts were last written from (see _texts)
         self._live = frozenset()  # columns whose vectors draw as C++ items (in view)
+        self._live_lod = None  # the zoom they were made live at
 
     def reset(self):
         """Forget what was drawn (after the items were rebuilt)."""
         self._done, self._texts_of, self._inputs_of, self._live = {}, {}, {}, frozenset()
+        self._live_lod = None
 
     def set_live(self, columns):
         """Make the vectors of ``columns`` (in view) live, the others not (see VectorItem)."""
         live = set(columns)
         if live and min(live) <= 1:
             live.add(0)  # s_0: visible_columns starts at 1
+        lod = self.scene.detail.lod
+        if live == self._live and lod == self._live_lod:
+            return
+        self._live_lod = lod
         items = self.scene.items_by_id
         for j in self._live - live:
             for name in ("s", "c", "x", "y"):
                 item = items.get((name, j))
                 if item is not None:
                     item.set_live(False)
-        for j in live:  # also the ones live before: a zoom in may call for their units now
+        for j in live:  # also the ones live before: a new zoom may call for their units now
             for name in ("s", "c", "x", "y"):
                 item = items.get((name, j))
                 if item is not None:
