@@ -30,6 +30,7 @@ The script prints figures; it does not assert.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -173,15 +174,11 @@ class StallWatch:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self):
-        import gc
-
         gc.callbacks.append(self._on_gc)
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
-        import gc
-
         self._stop.set()
         self._thread.join(2)
         gc.callbacks.remove(self._on_gc)
@@ -299,6 +296,7 @@ class WindowTrainer:
                     dock.hide()
             else:
                 show_every_plot(window)
+        gc.freeze()  # as rnnsim.gui.run does once the window shows (unfrozen in close())
         loading = time.perf_counter()
         window.cmd_load.emit(path)
         end = loading + 5.0
@@ -354,6 +352,7 @@ class WindowTrainer:
         return start, progress, list(window.draw_times)[drawn:]
 
     def close(self):
+        gc.unfreeze()
         self.window.close()
         self.window.deleteLater()
         self.app.processEvents()
@@ -468,12 +467,16 @@ def bench_lateness(app, block_s, pairs, hide_plots=False, switch_ms=None):
         f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)"
     )
     ratio, (lo, hi) = median_ci(ratios)
-    steady, (slo, shi) = median_ci([r for r in steady_ratios if np.isfinite(r)])
+    finite = [r for r in steady_ratios if np.isfinite(r)]
+    steady = "n/a (blocks too short)"
+    if finite:
+        med, (slo, shi) = median_ci(finite)
+        steady = f"{med:.2f} ({slo:.2f}–{shi:.2f})"
     print(
         f"  training: median {np.median(rates):.0f} updates/s with the window, "
         f"{np.median(headless):.0f} headless; ratio of the pairs: median {ratio:.2f} "
         f"(90 % interval {lo:.2f}–{hi:.2f}; target >= 0.9); after the first "
-        f"{STEADY_AFTER_S:g} s of each block {steady:.2f} ({slo:.2f}–{shi:.2f})"
+        f"{STEADY_AFTER_S:g} s of each block {steady}"
     )
     draws = np.array(draws) * 1e3
     if draws.size:
