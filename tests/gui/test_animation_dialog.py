@@ -119,6 +119,7 @@ def test_the_dialogs_export_records_in_a_child_process(window, qtbot, tmp_path, 
     window.canvas.unfolded.zoom(1.6)
     window.canvas._on_click(("s", 1), 1)  # as a click on unit 1 of s_1
     window.canvas.set_grad_source(True)
+    qtbot.wait(100)  # settled: the projector fonts' relayout (a taller status bar) is done
     before = state_of(window)
     assert before["selection"] is not None
     path = tmp_path / "window.gif"
