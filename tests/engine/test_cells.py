@@ -171,6 +171,68 @@ def test_gru_matches_its_equations(activation):
     assert tr.c is None
 
 
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gru_trace_holds_whole_preactivations(activation, dtype):
+    # each frame's products write a_z, a_r and a_n into a[t] (rows [s, X, 1] and [X, 1, r ⊙ s])
+    net = Network.create("gru", 3, 4, 2, activation=activation, seed=2, dtype=dtype)
+    rng = np.random.default_rng(1)
+    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
+    tr = net.forward(X, s0)
+    p, H = net.params, 4
+    r = tr.gates["r"]
+    a_ref = X @ p["Wx"] + tr.s[:-1] @ p["Ws"] + p["bs"]
+    a_ref[..., 2 * H :] = (
+        X @ p["Wx"][:, 2 * H :] + (r * tr.s[:-1]) @ p["Ws"][:, 2 * H :] + p["bs"][2 * H :]
+    )
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(tr.a, a_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(tr.gates["z"], _sig(tr.a[..., :H]), rtol=tol, atol=tol)
+    np.testing.assert_allclose(tr.gates["n"], PHI[activation](tr.a[..., 2 * H :]), rtol=tol)
+
+
+def test_gru_follows_weights_edited_in_place():
+    # the frames' weights [W_s; W_x; b] and [W_x; b; W_s] are copied anew on every pass
+    net = Network.create("gru", 3, 4, 2, seed=3)
+    rng = np.random.default_rng(2)
+    X, D = rng.normal(size=(5, 2, 3)), np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    net.loss_and_grads(X, D)
+    for name in ("Wx", "Ws", "bs"):
+        net.params[name] *= 1.5
+        fresh = net.copy()
+        np.testing.assert_array_equal(net.forward(X).s, fresh.forward(X).s)
+        loss, grads = net.loss_and_grads(X, D)
+        loss_f, grads_f = fresh.loss_and_grads(X, D)
+        assert loss == loss_f
+        for k in grads:
+            np.testing.assert_array_equal(grads[k], grads_f[k])
+
+
+def test_gru_weight_gradients_as_two_products_match_the_stacked_ones():
+    # GRUCell.weight_grads: [s, X, 1]ᵀ·∂E/∂a_zr and [X, 1, r ⊙ s]ᵀ·∂E/∂a_n
+    net = Network.create("gru", 3, 4, 2, seed=4)
+    rng = np.random.default_rng(3)
+    X, D = rng.normal(size=(5, 2, 3)), np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    sweep = net.sweep(net.forward(X), D).run()
+    tr, dA, H = sweep.trace, sweep.dA, 4
+    ours = net._cell.weight_grads(tr, dA, sweep._prep)
+    rs = tr.gates["r"] * tr.s[:-1]
+    ref = {
+        "Wx": np.einsum("tbi,tbg->ig", X, dA),
+        "Ws": np.concatenate(
+            [
+                np.einsum("tbi,tbg->ig", tr.s[:-1], dA[..., : 2 * H]),
+                np.einsum("tbi,tbg->ig", rs, dA[..., 2 * H :]),
+            ],
+            axis=1,
+        ),
+        "bs": dA.sum(axis=(0, 1)),
+    }
+    for k in ("Wx", "Ws", "bs"):
+        assert ours[k].shape == ref[k].shape
+        np.testing.assert_allclose(ours[k], ref[k], rtol=1e-12, atol=1e-15)
+
+
 def test_lstm_continues_from_c0():
     net = Network.create("lstm", 2, 3, 2, seed=4)
     rng = np.random.default_rng(1)

@@ -269,6 +269,36 @@ def test_matches_torch_autograd_for_lstm(B):
         np.testing.assert_allclose(grads[name], g, rtol=1e-8, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("B", [3, 32])
+def test_matches_torch_autograd_for_gru(B):
+    """Our GRU (Cho et al. 2014: r applied before the product, unlike torch.nn.GRU) written
+    in torch operations; B = 32 at H = 40: the sweep forms its coefficients a few frames at a
+    time."""
+    torch = pytest.importorskip("torch")
+    H, T = 40, 9
+    net = Network.create("gru", 3, H, 4, output="softmax", loss="cross_entropy", seed=8)
+    X, D, mask, s0 = make_data(net, T, B, np.random.default_rng(8))
+    loss, grads = net.loss_and_grads(X, D, mask, s0)
+
+    p = {k: torch.from_numpy(v.copy()).requires_grad_() for k, v in net.params.items()}
+    Wx, Ws, bs = p["Wx"], p["Ws"], p["bs"]
+    s, total = torch.from_numpy(s0), 0.0
+    for t in range(T):
+        x = torch.from_numpy(X[t])
+        z = torch.sigmoid(x @ Wx[:, :H] + s @ Ws[:, :H] + bs[:H])
+        r = torch.sigmoid(x @ Wx[:, H : 2 * H] + s @ Ws[:, H : 2 * H] + bs[H : 2 * H])
+        n = torch.tanh(x @ Wx[:, 2 * H :] + (r * s) @ Ws[:, 2 * H :] + bs[2 * H :])
+        s = (1 - z) * n + z * s
+        logp = torch.log_softmax(s @ p["Wy"] + p["by"], dim=-1)
+        total = total - (torch.from_numpy(mask[t])[:, None] * torch.from_numpy(D[t]) * logp).sum()
+    t_loss = total / B
+    t_loss.backward()
+    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
+    for name, v in p.items():
+        np.testing.assert_allclose(grads[name], v.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+
+
 def test_each_forward_and_sweep_owns_its_arrays():
     net = Network.create("lstm", 3, 4, 2, seed=0)
     X, D, mask, s0 = make_data(net, 5, 2, np.random.default_rng(0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import SIGMOID
 from ..workspace import get_memo
 from .base import COEF_BYTES, Cell, rows_dot, transposed
 
@@ -28,16 +27,20 @@ class GRUCell(Cell):
         δrs = ∂E/∂a_n · W_snᵀ                     ∂E/∂a_r = δrs ⊙ s[t] ⊙ σ'(a_r)
         ∂E/∂s[t] = δ ⊙ z + δrs ⊙ r + [∂E/∂a_z, ∂E/∂a_r] · [W_sz, W_sr]ᵀ
 
-    Speed (the arithmetic is that of the equations, value for value): σ(a) = ½·(1 + tanh(a/2))
-    for both gates in one call; the gate values are kept gate-major, (T, 3, B, H), so that a
-    frame's z, r and n are contiguous (B, H) blocks (NumPy's passes over a (B, H) block of a
-    (B, 3H) row cost 2–3 times a contiguous pass); the backward coefficients are formed
-    ``COEF_BYTES`` at a time just ahead of the sweep, gate-major too; products whose operand is
-    a block of a (B, 3H) row go through ``np.matmul``, which hands BLAS the row stride (``np.dot``
-    copies such an operand first). ``forward_frames`` and ``backward_frames`` run
-    ``forward_step``'s and ``backward_step``'s arithmetic call for call, over per-frame views
-    made once and kept in the network's workspace (at small sizes a frame costs what its
-    NumPy calls cost).
+    Speed (the arithmetic is that of the equations, value for value): each frame does two
+    products, [s[t], X[t], 1]·[W_sz, W_sr; W_xz, W_xr; b_z, b_r] for a_z, a_r and
+    [X[t], 1, r ⊙ s[t]]·[W_xn; b_n; W_sn] for a_n, straight into a[t] (no input projection
+    over all frames and no pass adding it to the recurrent products): the rows are kept side
+    by side as [s[t], X[t], 1, r ⊙ s[t]] (``cache["sxr"]``), so that the weight gradients are
+    two products too (``weight_grads``). σ(a) = ½·(1 + tanh(a/2)) for both gates in one call;
+    the gate values are kept gate-major, (T, 3, B, H), so that a frame's z, r and n are
+    contiguous (B, H) blocks (NumPy's passes over a (B, H) block of a (B, 3H) row cost 2–3 times
+    a contiguous pass); the backward coefficients are formed ``COEF_BYTES`` at a time just
+    ahead of the sweep, gate-major too; products whose operand is a block of a wider row go
+    through ``np.matmul``, which hands BLAS the row stride (``np.dot`` copies such an operand
+    first). ``forward_frames`` and ``backward_frames`` run ``forward_step``'s and
+    ``backward_step``'s arithmetic call for call, over per-frame views made once and kept in
+    the network's workspace (at small sizes a frame costs what its NumPy calls cost).
     """
 
     name = "gru"
@@ -45,12 +48,14 @@ class GRUCell(Cell):
     gate_names = ("z", "r", "n")
 
     def trace_shapes(self, T, B):
-        H = self.n_hidden
+        H, n = self.n_hidden, self.n_in
         return {
             "act": (T, 3, B, H),  # gate values z, r, n, gate-major
-            "rs": (T, B, H),  # r ⊙ s[t]
-            "Wzr": (H, 2 * H),  # contiguous copies of W_s's z, r blocks and of its n block
-            "Wn": (H, H),
+            # per frame the rows [s[t], X[t], 1, r ⊙ s[t]]: [s[t], X[t], 1]·W_zr gives a_z, a_r
+            # and [X[t], 1, r ⊙ s[t]]·W_n gives a_n, each in one product (row T: s[T] only)
+            "sxr": (T + 1, B, 2 * H + n + 1),
+            "Wzr": (H + n + 1, 2 * H),  # [W_sz, W_sr; W_xz, W_xr; b_z, b_r]
+            "Wn": (n + 1 + H, H),  # [W_xn; b_n; W_sn]
         }
 
     def backward_shapes(self, T, B):
@@ -66,74 +71,96 @@ class GRUCell(Cell):
             "dsz": (B, H),
         }
 
+    def forward_params(self, p, bufs, workspace=None):
+        """The weights of the frames' two products: W_zr = [W_sz, W_sr; W_xz, W_xr; b_z, b_r]
+        (rows [s[t], X[t], 1]) and W_n = [W_xn; b_n; W_sn] (rows [X[t], 1, r ⊙ s[t]]), copied
+        anew for every pass (weights change between passes): one pass over the weights."""
+        H, n, Wx, Ws, bs = self.n_hidden, self.n_in, p["Wx"], p["Ws"], p["bs"]
+        Wzr, Wn = bufs["Wzr"], bufs["Wn"]
+        np.copyto(Wzr[:H], Ws[:, : 2 * H])
+        np.copyto(Wzr[H : H + n], Wx[:, : 2 * H])
+        np.copyto(Wzr[H + n], bs[: 2 * H])
+        np.copyto(Wn[:n], Wx[:, 2 * H :])
+        np.copyto(Wn[n], bs[2 * H :])
+        np.copyto(Wn[n + 1 :], Ws[:, 2 * H :])
+        return {"Wzr": Wzr, "Wn": Wn}
+
+    def project_inputs(self, X, q, bufs):
+        """[X[t], 1] into the frames' rows of ``sxr``: each frame's products take the input
+        part of a[t] with the recurrent one (no input projection, no pass of its own over a)."""
+        H, n, sxr = self.n_hidden, self.n_in, bufs["sxr"]
+        sxr[:-1, :, H : H + n] = X
+        sxr[:-1, :, H + n] = 1.0
+
     def begin_forward(self, p, bufs, c0, workspace=None):
-        H, s0, a, act = self.n_hidden, bufs["s"][0], bufs["a"], bufs["act"]
-        B, dt = s0.shape[0], s0.dtype
+        H, s, act, sxr = self.n_hidden, bufs["s"], bufs["act"], bufs["sxr"]
+        np.copyto(sxr[0, :, :H], s[0])  # s[0] beside X[0], 1
         return {
-            "Wzr": _copy(p["Ws"][:, : 2 * H], bufs["Wzr"]),
-            "Wn": _copy(p["Ws"][:, 2 * H :], bufs["Wn"]),
-            "tmp2": np.empty((B, 2 * H), dtype=dt),
-            "tmp1": np.empty_like(s0),
-            "half": np.array(0.5, dtype=dt),
+            "Wzr": p["Wzr"],
+            "Wn": p["Wn"],
+            "tmp1": np.empty_like(s[0]),
+            "half": np.array(0.5, dtype=s.dtype),
             "act": act,
-            "rs": bufs["rs"],
-            "a_zr": a[:, :, : 2 * H],  # (T, B, 2H)
-            "a_n": a[:, :, 2 * H :],  # (T, B, H)
-            "zr": act[:, :2],  # (T, 2, B, H) z and r of a frame, one contiguous block
-            "zr_rows": act[:, :2].transpose(0, 2, 1, 3),  # (T, B, 2, H): the same, row-major
+            "sxr": sxr,
             "gates": (act[:, 0], act[:, 1], act[:, 2]),  # z, r, n (T, B, H)
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
-            # (s[t], s[t+1], a_zr, a_n, zr, zr_rows, z, r, n, rs) per frame
-            "frames": get_memo(workspace, "forward", "gru", (), lambda: _frames(bufs)),
+            # (rows of the z, r product, rows of the n product, a_zr, a_zr as (B, 2, H), a_n,
+            # zr, zr as (B, 2, H), z, r, n, s[t], s[t+1], r ⊙ s[t] in sxr, s[t+1] in sxr)
+            "frames": get_memo(workspace, "forward", "gru", (), lambda: _frames(bufs, self.n_in)),
         }
 
     def forward_step(self, t, s, a, work):
-        half, h = work["half"], work["tmp2"]  # h: (B, 2H) scratch
-        a_zr, a_n, zr = work["a_zr"][t], work["a_n"][t], work["zr"][t]
-        Z, R, N = work["gates"]
-        z, r, n, s_t, s_next, rs = Z[t], R[t], N[t], s[t], s[t + 1], work["rs"][t]
-        np.dot(s_t, work["Wzr"], out=h)
-        np.add(a_zr, h, out=h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
-        np.copyto(a_zr, h)  # into the trace
-        np.multiply(h.reshape(h.shape[0], 2, -1), half, out=work["zr_rows"][t])  # a/2, gate-major
+        xzr, xn, a_zr, a_zr_rows, a_n, zr, zr_rows, z, r, n, s_t, s_next, rs, s_keep = work[
+            "frames"
+        ][t]
+        half = work["half"]
+        # np.matmul: the rows are blocks of sxr's rows and a_zr, a_n blocks of a[t]'s
+        # (np.dot would copy them)
+        np.matmul(xzr, work["Wzr"], out=a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r)
+        np.multiply(a_zr_rows, half, out=zr_rows)  # a/2, gate-major
         np.tanh(zr, out=zr)
         np.multiply(zr, half, out=zr)
         np.add(zr, half, out=zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
-        np.multiply(r, s_t, out=rs)
-        np.dot(rs, work["Wn"], out=work["tmp1"])
-        np.add(a_n, work["tmp1"], out=a_n)  # a_n = X[t]·W_xn + (r ⊙ s[t])·W_sn + b_n
+        np.multiply(r, s_t, out=rs)  # r ⊙ s[t], beside X[t], 1
+        np.matmul(xn, work["Wn"], out=a_n)  # a_n = X[t]·W_xn + b_n + (r ⊙ s[t])·W_sn
         work["phi"](a_n, out=n)  # n = Φ(a_n)
         np.subtract(s_t, n, out=s_next)
         np.multiply(s_next, z, out=s_next)
         np.add(s_next, n, out=s_next)  # s[t+1] = n + z ⊙ (s[t] − n) = (1 − z) ⊙ n + z ⊙ s[t]
+        np.copyto(s_keep, s_next)  # s[t+1] beside X[t+1], 1
 
     def forward_frames(self, s, a, work):
-        Wzr, Wn, h, tmp1 = work["Wzr"], work["Wn"], work["tmp2"], work["tmp1"]
-        half, phi, h_rows = work["half"], work["phi"], h.reshape(h.shape[0], 2, -1)
-        dot, add, mul, sub = np.dot, np.add, np.multiply, np.subtract
+        Wzr, Wn, half, phi = work["Wzr"], work["Wn"], work["half"], work["phi"]
+        matmul, add, mul, sub = np.matmul, np.add, np.multiply, np.subtract
         copyto, tanh = np.copyto, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
-        for s_t, s_next, a_zr, a_n, zr, zr_rows, z, r, n, rs in work["frames"]:
-            dot(s_t, Wzr, h)
-            add(a_zr, h, h)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
-            copyto(a_zr, h)
-            mul(h_rows, half, zr_rows)  # a/2, gate-major
+        for xzr, xn, a_zr, a_zr_rows, a_n, zr, zr_rows, z, r, n, s_t, s_next, rs, s_keep in work[
+            "frames"
+        ]:
+            matmul(xzr, Wzr, a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
+            mul(a_zr_rows, half, zr_rows)  # a/2, gate-major
             tanh(zr, zr)
             mul(zr, half, zr)
             add(zr, half, zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
-            mul(r, s_t, rs)
-            dot(rs, Wn, tmp1)
-            add(a_n, tmp1, a_n)  # a_n = X[t]·W_xn + (r ⊙ s[t])·W_sn + b_n
+            mul(r, s_t, rs)  # r ⊙ s[t]
+            matmul(xn, Wn, a_n)  # a_n = X[t]·W_xn + b_n + (r ⊙ s[t])·W_sn
             phi(a_n, n)  # n = Φ(a_n)
             sub(s_t, n, s_next)
             mul(s_next, z, s_next)
             add(s_next, n, s_next)  # s[t+1] = (1 − z) ⊙ n + z ⊙ s[t]
+            copyto(s_keep, s_next)
 
     def end_forward(self, work):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 3, H) view of the gate-major array
-        return None, gates, {"act": work["act"].transpose(0, 2, 1, 3), "rs": work["rs"]}
+        H, sxr = self.n_hidden, work["sxr"]
+        cache = {
+            "act": work["act"].transpose(0, 2, 1, 3),
+            "sxr": sxr,  # [s[t], X[t], 1, r ⊙ s[t]] (T+1, B, 2H + n_in + 1)
+            "rs": sxr[:-1, :, H + self.n_in + 1 :],  # r ⊙ s[t] (T, B, H)
+        }
+        return None, gates, cache
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         """The sweep's coefficients live in ``bufs["P"]`` (a few frames at a time, gate-major),
@@ -164,20 +191,21 @@ class GRUCell(Cell):
 
     def coefficients(self, prep, lo, hi):
         """P for frames lo <= t < hi (at most len(P) frames), one pass per term, gate-major:
-        every pass is over contiguous (B, H) blocks of a frame."""
+        every pass is over contiguous (B, H) blocks of a frame; 1 − z serves both σ'(a_z) and
+        the candidate's coefficient."""
         H, tr, k = self.n_hidden, prep["trace"], hi - lo
         if k > prep["P"].shape[0]:
             raise RuntimeError(f"coefficients: {k} frames, room for {prep['P'].shape[0]}")
         act, P, tmp = prep["act"][lo:hi], prep["P"][:k], prep["tmp"][:k]
-        z, n = act[:, 0], act[:, 2]
+        zr, n = act[:, :2], act[:, 2]
         s_prev = tr.s[lo:hi]
-        SIGMOID.df(None, act[:, :2], out=P[:, :2])  # σ'(a_z), σ'(a_r) = (1 − σ)·σ
+        np.subtract(1.0, zr, out=P[:, :2])  # 1 − z, 1 − r
         self.phi.df(tr.a[lo:hi, :, 2 * H :], n, out=P[:, 2])  # Φ'(a_n)
+        P[:, 2] *= P[:, 0]  # (1 − z) ⊙ Φ'(a_n)
+        P[:, :2] *= zr  # σ'(a_z), σ'(a_r) = (1 − σ)·σ
         np.subtract(s_prev, n, out=tmp)
         P[:, 0] *= tmp
         P[:, 1] *= s_prev
-        np.subtract(1.0, z, out=tmp)
-        P[:, 2] *= tmp
         prep["lo"] = prep["ready"] = lo
 
     def sweep_frames(self, trace, prep, bufs, workspace=None):
@@ -252,32 +280,49 @@ class GRUCell(Cell):
         return da, ds_prev, None
 
     def weight_grads(self, trace, dA, prep):
+        """∂E/∂W_zr = [s, X, 1]ᵀ·∂E/∂a_zr and ∂E/∂W_n = [X, 1, r ⊙ s]ᵀ·∂E/∂a_n over all frames:
+        two products (the forward's rows are kept in ``cache["sxr"]``), split into the blocks
+        of W_x, b_s and W_s."""
         T, B, G = dA.shape
-        H = self.n_hidden
+        H, n = self.n_hidden, self.n_in
         dA2 = dA.reshape(T * B, G)
-        dWs = np.empty((H, G), dtype=dA.dtype)
-        # straight into dWs's blocks, from dA's column blocks (np.matmul: no copies)
-        np.matmul(trace.s[:-1].reshape(T * B, H).T, dA2[:, : 2 * H], out=dWs[:, : 2 * H])
-        np.matmul(trace.cache["rs"].reshape(T * B, H).T, dA2[:, 2 * H :], out=dWs[:, 2 * H :])
-        return {"Wx": np.dot(trace.X.reshape(T * B, -1).T, dA2), "Ws": dWs, "bs": dA2.sum(axis=0)}
+        rows = trace.cache["sxr"][:-1].reshape(T * B, -1)
+        # np.matmul: column blocks of rows and dA2 without copies
+        g_zr = np.matmul(rows[:, : H + n + 1].T, dA2[:, : 2 * H])  # (H + n + 1, 2H)
+        g_n = np.matmul(rows[:, H:].T, dA2[:, 2 * H :])  # (n + 1 + H, H)
+        dWx, dWs, dbs = (np.empty(shape, dtype=dA.dtype) for shape in ((n, G), (H, G), (G,)))
+        dWs[:, : 2 * H], dWx[:, : 2 * H], dbs[: 2 * H] = g_zr[:H], g_zr[H : H + n], g_zr[H + n]
+        dWx[:, 2 * H :], dbs[2 * H :], dWs[:, 2 * H :] = g_n[:n], g_n[n], g_n[n + 1 :]
+        return {"Wx": dWx, "Ws": dWs, "bs": dbs}
 
 
-def _copy(src, dst):
-    np.copyto(dst, src)
-    return dst
-
-
-def _frames(bufs):
-    """The forward's per-frame views (s[t], s[t+1], a_zr, a_n, zr, zr_rows, z, r, n, rs) of
-    the block ``bufs`` (see ``GRUCell.begin_forward``)."""
-    s, a, act, rs = bufs["s"], bufs["a"], bufs["act"], bufs["rs"]
-    H = rs.shape[-1]
-    zr_rows = act[:, :2].transpose(0, 2, 1, 3)
+def _frames(bufs, n_in):
+    """The forward's per-frame views of the block ``bufs`` (see ``GRUCell.begin_forward``)."""
+    s, a, act, sxr = bufs["s"], bufs["a"], bufs["act"], bufs["sxr"]
+    T, B, H = act.shape[0], act.shape[2], act.shape[3]
+    zr_rows = act[:, :2].transpose(0, 2, 1, 3)  # (T, B, 2, H)
+    a_rows = a.reshape(T, B, 3, H)
     frames = []
-    for t in range(a.shape[0]):
+    for t in range(T):
         z, r, n = act[t]
-        a_zr, a_n = a[t, :, : 2 * H], a[t, :, 2 * H :]
-        frames.append((s[t], s[t + 1], a_zr, a_n, act[t, :2], zr_rows[t], z, r, n, rs[t]))
+        frames.append(
+            (
+                sxr[t, :, : H + n_in + 1],  # [s[t], X[t], 1]
+                sxr[t, :, H:],  # [X[t], 1, r ⊙ s[t]]
+                a[t, :, : 2 * H],
+                a_rows[t, :, :2],
+                a[t, :, 2 * H :],
+                act[t, :2],
+                zr_rows[t],
+                z,
+                r,
+                n,
+                s[t],
+                s[t + 1],
+                sxr[t, :, H + n_in + 1 :],
+                sxr[t + 1, :, :H],
+            )
+        )
     return frames
 
 
