@@ -67,32 +67,42 @@ def target(cell: str, H: int) -> float:
 def products(cell, size, n_out):
     """The matrix products of one training step: a list of ((m, k, n), count, layout).
 
-    Forward: the input projection of all frames, one recurrent product per frame (the GRU
-    splits it: z, r blocks, then the candidate's), the readout. Backward: ∂E/∂z·W_yᵀ, one
-    product per frame through W_sᵀ (GRU: two), the weight gradients of W_x, W_s, W_y.
+    Forward: one product per frame whose rows hold the frame's input, a 1 and the state, so
+    that X[t]·W_x + b_s + s[t]·W_s is one product (Elman [s[t], X[t], 1], LSTM
+    [X[t], 1, s[t]]; the GRU does two: [s[t], X[t], 1] for the z, r blocks and
+    [X[t], 1, r ⊙ s[t]] for the candidate, blocks of one row [s, X, 1, r ⊙ s]), then the
+    readout. Backward: ∂E/∂z·W_yᵀ, one product per frame through W_sᵀ (GRU: two), the weight
+    gradients as one product of the kept rows with ∂E/∂a (GRU: two), those of W_y, and b_y's
+    (a sum over rows as a product with ones).
 
     ``layout`` (A, B, out) says how our step hands each operand to BLAS: "" a C-contiguous
     array, "T" the transpose of one (the weight gradients' (T·B, ·)ᵀ, W_yᵀ), an int w a block
-    of columns of a C-contiguous array w columns wide (the GRU's blocks of ∂E/∂a's rows).
+    of columns of a C-contiguous array w columns wide (the GRU's blocks of rows), ("T", w)
+    the transpose of such a block.
     """
     B, T, n_in, H = size
     G, TB = BLOCKS[cell] * H, T * B
     plain, a_t = ("", "", ""), ("T", "", "")
     if cell == "gru":
-        rec = [((B, H, 2 * H), T, plain), ((B, H, H), T, plain)]
+        S = 2 * H + n_in + 1  # [s, X, 1, r ⊙ s]
+        forward = [((B, H + n_in + 1, 2 * H), T, (S, "", G)), ((B, n_in + 1 + H, H), T, (S, "", G))]
         back = [((B, H, H), T, (G, "", "")), ((B, 2 * H, H), T, (G, "", ""))]
-        dws = [((H, TB, 2 * H), 1, ("T", G, G)), ((H, TB, H), 1, ("T", G, G))]
+        dws = [
+            ((H + n_in + 1, TB, 2 * H), 1, (("T", S), G, "")),
+            ((n_in + 1 + H, TB, H), 1, (("T", S), G, "")),
+        ]
     else:
-        rec, back, dws = [((B, H, G), T, plain)], [((B, G, H), T, plain)], [((H, TB, G), 1, a_t)]
+        rows = n_in + 1 + H  # Elman [s, X, 1], LSTM [X, 1, s]
+        forward, back = [((B, rows, G), T, plain)], [((B, G, H), T, plain)]
+        dws = [((rows, TB, G), 1, a_t)]
     return [
-        ((TB, n_in, G), 1, plain),
-        *rec,
+        *forward,
         ((TB, H, n_out), 1, plain),
         ((TB, n_out, H), 1, ("", "T", "")),
         *back,
-        ((n_in, TB, G), 1, a_t),
         *dws,
         ((H, TB, n_out), 1, a_t),
+        ((1, TB, n_out), 1, plain),
     ]
 
 
@@ -105,6 +115,8 @@ def operand(rows, cols, how, dtype, rng):
     """A (rows, cols) operand laid out as ``how`` says (see ``products``)."""
     if how == "T":
         return rng.normal(size=(cols, rows)).astype(dtype).T
+    if isinstance(how, tuple):  # ("T", w): the transpose of a block of rows w wide
+        return rng.normal(size=(cols, how[1])).astype(dtype)[:, :rows].T
     return rng.normal(size=(rows, cols if how == "" else how)).astype(dtype)[:, :cols]
 
 
@@ -122,7 +134,7 @@ def bare_products(cell, size, n_out, dtype):
     for (m, k, n), count, layout in products(cell, size, n_out):
         a, b = operand(m, k, layout[0], dtype, rng), operand(k, n, layout[1], dtype, rng)
         out = operand(m, n, layout[2], dtype, rng)
-        product = np.matmul if any(isinstance(how, int) for how in layout) else np.dot
+        product = np.matmul if any(not isinstance(how, str) for how in layout) else np.dot
         calls.append((product, a, b, out, count))
 
     def step():
