@@ -98,26 +98,23 @@ class GRUCell(Cell):
         return {
             "Wzr": p["Wzr"],
             "Wn": p["Wn"],
-            "tmp1": np.empty_like(s[0]),
             "half": np.array(0.5, dtype=s.dtype),
             "act": act,
             "sxr": sxr,
             "gates": (act[:, 0], act[:, 1], act[:, 2]),  # z, r, n (T, B, H)
             "phi": np.tanh if self.phi.name == "tanh" else self.phi.f,  # Φ(x, out=...)
-            # (rows of the z, r product, rows of the n product, a_zr, a_zr as (B, 2, H), a_n,
-            # zr, zr as (B, 2, H), z, r, n, s[t], s[t+1], r ⊙ s[t] in sxr, s[t+1] in sxr)
+            # (rows of the z, r product, rows of the n product, a_zr, a_zr as (2, B, H), a_n,
+            # zr, z, r, n, s[t], s[t+1], r ⊙ s[t] in sxr, s[t+1] in sxr)
             "frames": get_memo(workspace, "forward", "gru", (), lambda: _frames(bufs, self.n_in)),
         }
 
     def forward_step(self, t, s, a, work):
-        xzr, xn, a_zr, a_zr_rows, a_n, zr, zr_rows, z, r, n, s_t, s_next, rs, s_keep = work[
-            "frames"
-        ][t]
+        xzr, xn, a_zr, a_zr_gm, a_n, zr, z, r, n, s_t, s_next, rs, s_keep = work["frames"][t]
         half = work["half"]
         # np.matmul: the rows are blocks of sxr's rows and a_zr, a_n blocks of a[t]'s
         # (np.dot would copy them)
         np.matmul(xzr, work["Wzr"], out=a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r)
-        np.multiply(a_zr_rows, half, out=zr_rows)  # a/2, gate-major
+        np.multiply(a_zr_gm, half, out=zr)  # a/2, gate-major
         np.tanh(zr, out=zr)
         np.multiply(zr, half, out=zr)
         np.add(zr, half, out=zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
@@ -134,11 +131,9 @@ class GRUCell(Cell):
         matmul, add, mul, sub = np.matmul, np.add, np.multiply, np.subtract
         copyto, tanh = np.copyto, np.tanh
         # forward_step's arithmetic, call for call, with the frames' views made beforehand
-        for xzr, xn, a_zr, a_zr_rows, a_n, zr, zr_rows, z, r, n, s_t, s_next, rs, s_keep in work[
-            "frames"
-        ]:
+        for xzr, xn, a_zr, a_zr_gm, a_n, zr, z, r, n, s_t, s_next, rs, s_keep in work["frames"]:
             matmul(xzr, Wzr, a_zr)  # a_z, a_r = X[t]·W_x + b + s[t]·W_s (z, r blocks)
-            mul(a_zr_rows, half, zr_rows)  # a/2, gate-major
+            mul(a_zr_gm, half, zr)  # a/2, gate-major
             tanh(zr, zr)
             mul(zr, half, zr)
             add(zr, half, zr)  # z, r = σ(a_z), σ(a_r) = ½·(1 + tanh(a/2))
@@ -300,8 +295,8 @@ def _frames(bufs, n_in):
     """The forward's per-frame views of the block ``bufs`` (see ``GRUCell.begin_forward``)."""
     s, a, act, sxr = bufs["s"], bufs["a"], bufs["act"], bufs["sxr"]
     T, B, H = act.shape[0], act.shape[2], act.shape[3]
-    zr_rows = act[:, :2].transpose(0, 2, 1, 3)  # (T, B, 2, H)
-    a_rows = a.reshape(T, B, 3, H)
+    # a_z, a_r of a frame as (2, B, H) views (NumPy then writes the gate-major z, r in order)
+    a_gm = a.reshape(T, B, 3, H)[:, :, :2].transpose(0, 2, 1, 3)
     frames = []
     for t in range(T):
         z, r, n = act[t]
@@ -310,10 +305,9 @@ def _frames(bufs, n_in):
                 sxr[t, :, : H + n_in + 1],  # [s[t], X[t], 1]
                 sxr[t, :, H:],  # [X[t], 1, r ⊙ s[t]]
                 a[t, :, : 2 * H],
-                a_rows[t, :, :2],
+                a_gm[t],
                 a[t, :, 2 * H :],
                 act[t, :2],
-                zr_rows[t],
                 z,
                 r,
                 n,
