@@ -233,31 +233,6 @@ def test_gru_weight_gradients_as_two_products_match_the_stacked_ones():
         np.testing.assert_allclose(ours[k], ref[k], rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_elman_one_product_per_frame_and_for_the_weight_gradients(dtype):
-    # a[t] = [s[t], X[t], 1]·[W_s; W_x; b_s]; ∂E/∂[W_s; W_x; b_s] = [s, X, 1]ᵀ·∂E/∂a
-    from rnnsim.engine.cells.base import Cell
-
-    net = Network.create("elman", 3, 4, 2, seed=5, dtype=dtype)
-    rng = np.random.default_rng(4)
-    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
-    D = np.eye(2, dtype=dtype)[rng.integers(0, 2, size=(6, 3))]
-    tr = net.forward(X, s0)
-    p = net.params
-    tol = 1e-5 if dtype == "float32" else 1e-13
-    np.testing.assert_allclose(
-        tr.a, X @ p["Wx"] + tr.s[:-1] @ p["Ws"] + p["bs"], rtol=tol, atol=tol
-    )
-    sweep = net.sweep(tr, D).run()
-    ours = net._cell.weight_grads(sweep.trace, sweep.dA, sweep._prep)
-    stacked = Cell.weight_grads(net._cell, sweep.trace, sweep.dA, sweep._prep)
-    for k in ("Wx", "Ws", "bs"):
-        assert ours[k].shape == stacked[k].shape
-        np.testing.assert_allclose(ours[k], stacked[k], rtol=tol, atol=tol)
-    p["Ws"] *= 1.5  # the frames' weights are copied anew on every pass
-    np.testing.assert_array_equal(net.forward(X, s0).s, net.copy().forward(X, s0).s)
-
-
 def test_lstm_continues_from_c0():
     net = Network.create("lstm", 2, 3, 2, seed=4)
     rng = np.random.default_rng(1)

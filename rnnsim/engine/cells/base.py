@@ -7,11 +7,10 @@ A cell with G = blocks·H pre-activation columns owns
     bs (G,)        biases
 
 The network precomputes the input projection X·W_x + b_s for all steps in one matmul
-(``project_inputs``: [X, 1]·[W_x; b_s], the bias as one more row of the product; the
-recurrent cells take it in each frame's product instead) and calls, once per time step,
-``forward_step`` (forward in time) and ``backward_step`` (BPTT, backward in time). Weight
-gradients are formed after the loop as big matmuls over the stacked (T·B, ·) arrays
-(``weight_grads``).
+(``project_inputs``: [X, 1]·[W_x; b_s], the bias as one more row of the product; the LSTM
+and the GRU take it in each frame's product instead) and calls, once per time step, ``forward_step``
+(forward in time) and ``backward_step`` (BPTT, backward in time). Weight gradients are formed
+after the loop as big matmuls over the stacked (T·B, ·) arrays (``weight_grads``).
 """
 
 from __future__ import annotations
@@ -119,8 +118,7 @@ class Cell:
     def project_inputs(self, X, q, bufs) -> None:
         """a[t] = X[t]·W_x + b_s for every frame, as one product of the inputs with a column of
         ones appended (``bufs["X1"]``) and ``q["Wxb"]`` = [W_x; b_s] into ``bufs["a"]``. A cell
-        whose frames take the input product themselves (Elman, LSTM, GRU) places the inputs
-        instead."""
+        whose frames take the input product themselves (LSTM, GRU) places the inputs instead."""
         T, B, n_in = X.shape
         X1 = bufs["X1"]
         X1[..., :-1] = X

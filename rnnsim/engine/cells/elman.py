@@ -23,11 +23,8 @@ class ElmanCell(Cell):
         ∂E/∂a[t] = δ ⊙ Φ'(a[t])
         ∂E/∂s[t] = ∂E/∂a[t] · W_sᵀ                (so ∂s[t+1]/∂s[t] = diag(Φ'(a[t]))·W_sᵀ)
 
-    Speed: each frame's one product [s[t], X[t], 1]·[W_s; W_x; b_s] gives a[t] whole (no
-    input projection over all frames, no pass adding it to s[t]·W_s); the rows are kept
-    (``cache["xs"]``), so that the weight gradients are one product too. In a sweep, Φ'(a[t])
-    is formed ``COEF_BYTES`` at a time just ahead of the frames that use it
-    (``coefficients``), into ``dA`` itself, while those frames are in the cache;
+    Speed: in a sweep, Φ'(a[t]) is formed ``COEF_BYTES`` at a time just ahead of the frames
+    that use it (``coefficients``), into ``dA`` itself, while those frames are in the cache;
     ``forward_frames`` and ``backward_frames`` run ``forward_step``'s and ``backward_step``'s
     arithmetic call for call over per-frame views kept in the network's workspace.
     """
@@ -36,63 +33,34 @@ class ElmanCell(Cell):
     blocks = 1
     gate_names = ()
 
-    def trace_shapes(self, T, B):
-        H, n = self.n_hidden, self.n_in
-        return {
-            # per frame the rows [s[t], X[t], 1]: one product with W (below) gives a[t] whole
-            "xs": (T + 1, B, H + n + 1),
-            "W": (H + n + 1, H),  # [W_s; W_x; b_s]
-        }
-
-    def forward_params(self, p, bufs, workspace=None):
-        """W = [W_s; W_x; b_s] (H + n_in + 1, H), so that [s[t], X[t], 1]·W = a[t]; made anew
-        for every pass (weights change between passes): one pass over the weights."""
-        H, n, W = self.n_hidden, self.n_in, bufs["W"]
-        np.copyto(W[:H], p["Ws"])
-        np.copyto(W[H : H + n], p["Wx"])
-        np.copyto(W[H + n], p["bs"])
-        return {"W": W}
-
-    def project_inputs(self, X, q, bufs):
-        """[X[t], 1] into the frames' rows of ``xs``: each frame's one product takes the input
-        part of a[t] with the recurrent one (no input projection, no pass adding the two)."""
-        H, n, xs = self.n_hidden, self.n_in, bufs["xs"]
-        xs[:-1, :, H : H + n] = X
-        xs[:-1, :, H + n] = 1.0
-
     def begin_forward(self, p, bufs, c0, workspace=None):
-        s, a, xs, H = bufs["s"], bufs["a"], bufs["xs"], self.n_hidden
-        np.copyto(xs[0, :, :H], s[0])  # s[0] beside X[0], 1
+        s, a = bufs["s"], bufs["a"]
         return {
-            "W": p["W"],
-            "xs": xs,
-            # ([s[t], X[t], 1], a[t], s[t+1], s[t+1] in xs) per frame
+            "Ws": p["Ws"],
+            "tmp": np.empty_like(s[0]),
+            # (s[t], a[t], s[t+1]) per frame
             "frames": get_memo(
-                workspace,
-                "forward",
-                "elman",
-                (),
-                lambda: list(zip(xs[:-1], a, s[1:], xs[1:, :, :H], strict=True)),
+                workspace, "forward", "elman", (), lambda: list(zip(s[:-1], a, s[1:], strict=True))
             ),
         }
 
     def forward_step(self, t, s, a, work):
-        xs_t, a_t, s_next, s_keep = work["frames"][t]
-        np.dot(xs_t, work["W"], out=a_t)  # a[t] = s[t]·W_s + X[t]·W_x + b_s
-        self.phi.f(a_t, out=s_next)  # s[t+1] = Φ(a[t])
-        np.copyto(s_keep, s_next)  # s[t+1] beside X[t+1], 1
+        a_t = a[t]
+        np.dot(s[t], work["Ws"], out=work["tmp"])
+        a_t += work["tmp"]
+        self.phi.f(a_t, out=s[t + 1])
 
     def forward_frames(self, s, a, work):
-        W, dot, copyto = work["W"], np.dot, np.copyto
+        Ws, tmp, add, dot = work["Ws"], work["tmp"], np.add, np.dot
         phi = np.tanh if self.phi.name == "tanh" else self.phi.f
         # forward_step's arithmetic, call for call
-        for xs_t, a_t, s_next, s_keep in work["frames"]:
-            dot(xs_t, W, a_t)  # a[t] = s[t]·W_s + X[t]·W_x + b_s
+        for s_t, a_t, s_next in work["frames"]:
+            dot(s_t, Ws, tmp)
+            add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
             phi(a_t, s_next)  # s[t+1] = Φ(a[t])
-            copyto(s_keep, s_next)
 
     def end_forward(self, work):
-        return None, {}, {"xs": work["xs"]}  # [s[t], X[t], 1] (T+1, B, H + n_in + 1)
+        return None, {}, {}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):
         prep = {
@@ -146,12 +114,3 @@ class ElmanCell(Cell):
         if not need_prev:
             return da, None, None
         return da, rows_dot(da, prep["WsT"], out=out_ds), None
-
-    def weight_grads(self, trace, dA, prep):
-        """∂E/∂[W_s; W_x; b_s] = [s, X, 1]ᵀ·∂E/∂a over all frames: one product (the forward's
-        rows [s[t], X[t], 1] are kept in ``cache["xs"]``), split into its three parts."""
-        T, B, G = dA.shape
-        H, n = self.n_hidden, self.n_in
-        xs = trace.cache["xs"][:-1]  # (T, B, H + n_in + 1)
-        g = np.dot(xs.reshape(T * B, -1).T, dA.reshape(T * B, G))
-        return {"Wx": g[H : H + n], "Ws": g[:H], "bs": g[H + n]}
