@@ -67,13 +67,14 @@ def target(cell: str, H: int) -> float:
 def products(cell, size, n_out):
     """The matrix products of one training step: a list of ((m, k, n), count, layout).
 
-    Forward: one product per frame whose rows hold the frame's input, a 1 and the state, so
-    that X[t]·W_x + b_s + s[t]·W_s is one product (Elman [s[t], X[t], 1], LSTM
+    Forward: the LSTM and the GRU do one product per frame whose rows hold the frame's input,
+    a 1 and the state, so that X[t]·W_x + b_s + s[t]·W_s is one product (LSTM
     [X[t], 1, s[t]]; the GRU does two: [s[t], X[t], 1] for the z, r blocks and
-    [X[t], 1, r ⊙ s[t]] for the candidate, blocks of one row [s, X, 1, r ⊙ s]), then the
+    [X[t], 1, r ⊙ s[t]] for the candidate, blocks of one row [s, X, 1, r ⊙ s]); the Elman
+    cell projects every frame's [X[t], 1] in one product, then s[t]·W_s per frame. Then the
     readout. Backward: ∂E/∂z·W_yᵀ, one product per frame through W_sᵀ (GRU: two), the weight
-    gradients as one product of the kept rows with ∂E/∂a (GRU: two), those of W_y, and b_y's
-    (a sum over rows as a product with ones).
+    gradients (LSTM: one product of the kept rows with ∂E/∂a, GRU: two, Elman: Xᵀ·∂E/∂a and
+    sᵀ·∂E/∂a), those of W_y, and b_y's (a sum over rows as a product with ones).
 
     ``layout`` (A, B, out) says how our step hands each operand to BLAS: "" a C-contiguous
     array, "T" the transpose of one (the weight gradients' (T·B, ·)ᵀ, W_yᵀ), an int w a block
@@ -91,10 +92,14 @@ def products(cell, size, n_out):
             ((H + n_in + 1, TB, 2 * H), 1, (("T", S), G, "")),
             ((n_in + 1 + H, TB, H), 1, (("T", S), G, "")),
         ]
-    else:
-        rows = n_in + 1 + H  # Elman [s, X, 1], LSTM [X, 1, s]
+    elif cell == "lstm":
+        rows = n_in + 1 + H  # [X, 1, s]
         forward, back = [((B, rows, G), T, plain)], [((B, G, H), T, plain)]
         dws = [((rows, TB, G), 1, a_t)]
+    else:  # Elman: [X, 1]·[W_x; b_s] over all frames, then s[t]·W_s per frame
+        forward = [((TB, n_in + 1, G), 1, plain), ((B, H, G), T, plain)]
+        back = [((B, G, H), T, plain)]
+        dws = [((n_in, TB, G), 1, a_t), ((H, TB, G), 1, a_t)]
     return [
         *forward,
         ((TB, H, n_out), 1, plain),
