@@ -242,14 +242,12 @@ class Network:
             return gradient_flow(self, trace, D, mask)
 
     def _forward_shapes(self, T, B):
-        """The arrays of a forward pass (name → shape): a, s, the inputs with a column of
-        ones (X1) and [W_x; b_s] (Wxb), and the cell's own."""
-        n_in, G = self.n_in, self._cell.width
+        """The arrays of a forward pass (name → shape): a, s, what the cell projects the inputs
+        with (``Cell.input_shapes``: X1 and [W_x; b_s], or none), and the cell's own."""
         return {
-            "a": (T, B, G),
+            "a": (T, B, self._cell.width),
             "s": (T + 1, B, self.n_hidden),
-            "X1": (T, B, n_in + 1),
-            "Wxb": (n_in + 1, G),
+            **self._cell.input_shapes(T, B),
             **self._cell.trace_shapes(T, B),
         }
 

@@ -99,6 +99,12 @@ class Cell:
         """Shapes of the cell's own per-pass arrays (name → shape), allocated by the network."""
         return {}
 
+    def input_shapes(self, T, B) -> dict:
+        """Shapes of what ``project_inputs`` and ``forward_params`` write into (name → shape):
+        the inputs with a column of ones (``X1``) and [W_x; b_s] (``Wxb``); none for a cell
+        whose frames take the inputs in their own products (LSTM, GRU)."""
+        return {"X1": (T, B, self.n_in + 1), "Wxb": (self.n_in + 1, self.width)}
+
     def backward_shapes(self, T, B) -> dict:
         """Shapes of the scratch arrays ``prepare_backward`` may take as ``bufs`` (name → shape)."""
         return {"WsT": (self.width, self.n_hidden)}

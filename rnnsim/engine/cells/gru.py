@@ -71,6 +71,9 @@ class GRUCell(Cell):
             "dsz": (B, H),
         }
 
+    def input_shapes(self, T, B):
+        return {}  # the frames' products take [X[t], 1] from the rows kept in trace_shapes
+
     def forward_params(self, p, bufs, workspace=None):
         """The weights of the frames' two products: W_zr = [W_sz, W_sr; W_xz, W_xr; b_z, b_r]
         (rows [s[t], X[t], 1]) and W_n = [W_xn; b_n; W_sn] (rows [X[t], 1, r ⊙ s[t]]), copied

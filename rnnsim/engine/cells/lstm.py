@@ -86,6 +86,9 @@ class LSTMCell(Cell):
             "Q": (n, 4, B, H),  # the coefficients of those frames, gate-major
         }
 
+    def input_shapes(self, T, B):
+        return {}  # the frames' products take [X[t], 1] from the rows kept in trace_shapes
+
     def forward_params(self, p, bufs, workspace=None):
         """W = [W_x; b_s; W_s] (n_in + 1 + H, 4H), so that [X[t], 1, s[t]]·W = a[t], with the
         σ blocks (i, f, o; g too when Φ is σ) halved, so that the product gives a/2 there, the
