@@ -129,3 +129,15 @@ def no_leaked_qt_objects(qapp):
     _started["timers"].clear()
     if leaks:
         pytest.fail("the test leaked Qt objects:\n" + "\n".join(leaks), pytrace=False)
+
+
+@pytest.fixture
+def canvas(qtbot):
+    """A shown 1200×600 NetworkCanvas (tests/gui/test_canvas.py, test_unit_items.py)."""
+    from rnnsim.gui.canvas import NetworkCanvas
+
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    return widget

@@ -14,15 +14,6 @@ from rnnsim.gui.number_format import number
 from tests.gui.snapshots import make_snapshot
 
 
-@pytest.fixture
-def canvas(qtbot):
-    widget = NetworkCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 600)
-    widget.show()
-    return widget
-
-
 def test_forward_fills_columns_one_by_one(canvas):
     for t in range(0, 6):
         canvas.show_snapshot(make_snapshot(T=8, t=t))

@@ -1,26 +1,16 @@
 """The canvas units as C++ items: colours, outline, ring, merging and which columns have them."""
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from rnnsim.gui.canvas import NetworkCanvas, Selection
+from rnnsim.gui.canvas import Selection
 from rnnsim.gui.canvas.items import EMPTY_PEN, MERGE_BELOW, OUTLINE_PEN, UNIT, VectorItem
 from tests.gui.snapshots import make_snapshot
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 RED, BLUE, GREEN = 0xFFB2182B, 0xFF2166AC, 0xFF1B7837
-
-
-@pytest.fixture
-def canvas(qtbot):
-    widget = NetworkCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 600)
-    widget.show()
-    return widget
 
 
 def _colors(item):
