@@ -111,17 +111,21 @@ def test_lstm_matches_its_equations(activation):
     )
 
 
+def _forward_run(cell, activation, dtype):
+    """(net, X, trace, tolerance) of a small forward pass of ``cell`` from a random s0."""
+    net = Network.create(cell, 3, 4, 2, activation=activation, seed=2, dtype=dtype)
+    rng = np.random.default_rng(1)
+    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
+    return net, X, net.forward(X, s0), 1e-5 if dtype == "float32" else 1e-13
+
+
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_lstm_trace_holds_whole_preactivations(activation, dtype):
     # the forward multiplies with σ blocks halved and doubles them back afterwards
-    net = Network.create("lstm", 3, 4, 2, activation=activation, seed=2, dtype=dtype)
-    rng = np.random.default_rng(1)
-    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
-    tr = net.forward(X, s0)
+    net, X, tr, tol = _forward_run("lstm", activation, dtype)
     p = net.params
     a_ref = X @ p["Wx"] + tr.s[:-1] @ p["Ws"] + p["bs"]
-    tol = 1e-5 if dtype == "float32" else 1e-13
     np.testing.assert_allclose(tr.a, a_ref, rtol=tol, atol=tol)
 
 
@@ -177,17 +181,13 @@ def test_gru_matches_its_equations(activation):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_gru_trace_holds_whole_preactivations(activation, dtype):
     # each frame's products write a_z, a_r and a_n into a[t] (rows [s, X, 1] and [X, 1, r ⊙ s])
-    net = Network.create("gru", 3, 4, 2, activation=activation, seed=2, dtype=dtype)
-    rng = np.random.default_rng(1)
-    X, s0 = rng.normal(size=(6, 3, 3)).astype(dtype), rng.normal(size=(3, 4)).astype(dtype)
-    tr = net.forward(X, s0)
+    net, X, tr, tol = _forward_run("gru", activation, dtype)
     p, H = net.params, 4
     r = tr.gates["r"]
     a_ref = X @ p["Wx"] + tr.s[:-1] @ p["Ws"] + p["bs"]
     a_ref[..., 2 * H :] = (
         X @ p["Wx"][:, 2 * H :] + (r * tr.s[:-1]) @ p["Ws"][:, 2 * H :] + p["bs"][2 * H :]
     )
-    tol = 1e-5 if dtype == "float32" else 1e-13
     np.testing.assert_allclose(tr.a, a_ref, rtol=tol, atol=tol)
     np.testing.assert_allclose(tr.gates["z"], _sig(tr.a[..., :H]), rtol=tol, atol=tol)
     np.testing.assert_allclose(tr.gates["n"], PHI[activation](tr.a[..., 2 * H :]), rtol=tol)
