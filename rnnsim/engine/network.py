@@ -166,8 +166,11 @@ class Network:
         self._check_params()
         return self._forward(X, s0, c0, None)
 
-    def _forward(self, X, s0, c0, workspace) -> Trace:
-        """forward() without the parameter check; arrays from ``workspace`` unless None."""
+    def _forward(self, X, s0, c0, workspace, keep_a=True) -> Trace:
+        """forward() without the parameter check; arrays from ``workspace`` unless None.
+
+        ``keep_a`` False (a training step, whose trace never reaches the caller): the cell may
+        leave in trace.a what only its backward reads (``Cell.end_forward``)."""
         X = check_array("X", X, (None, None, self.n_in), self.dtype)
         T, B = X.shape[:2]
         s0 = self._check_state("s0", s0, B)
@@ -183,7 +186,7 @@ class Network:
         s[0] = 0.0 if s0 is None else s0
         work = cell.begin_forward(q, bufs, c0, workspace=workspace)
         cell.forward_frames(s, a, work)  # forward_step for t = 0, 1, …, T−1
-        c, gates, cache = cell.end_forward(work)
+        c, gates, cache = cell.end_forward(work, keep_a)
         z = np.dot(s[1:].reshape(T * B, H), p["Wy"]).reshape(T, B, self.n_out)
         z += p["by"]
         return Trace(X=X, s=s, a=a, z=z, y=self.output_fn.f(z), c=c, gates=gates, cache=cache)
@@ -221,7 +224,7 @@ class Network:
         bptt_steps = check_bptt_steps(bptt_steps)
         self._check_params()
         with self._workspace.claim() as ws:
-            trace = self._forward(X, s0, c0, ws)
+            trace = self._forward(X, s0, c0, ws, keep_a=False)
             D, mask = self._check_targets(trace, D, mask)
             sweep = BackwardSweep(self, trace, D, mask, bptt_steps, workspace=ws).run()
             if return_y:

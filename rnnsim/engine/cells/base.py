@@ -150,8 +150,12 @@ class Cell:
         for t in range(a.shape[0]):
             step(t, s, a, work)
 
-    def end_forward(self, work) -> tuple:
-        """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward."""
+    def end_forward(self, work, keep_a=True) -> tuple:
+        """Return (c or None, gates dict name → (T, B, H), cache dict) of a finished forward.
+
+        ``keep_a`` False: the pre-activations a never reach the caller (a training step), so
+        a cell may leave in a what only its own backward reads (the LSTM: a/2 in σ's blocks).
+        """
         raise NotImplementedError
 
     def prepare_backward(self, trace, p, coef=None, bufs=None) -> dict:

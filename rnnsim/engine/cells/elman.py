@@ -59,7 +59,7 @@ class ElmanCell(Cell):
             add(a_t, tmp, a_t)  # a[t] = X[t]·W_x + b_s + s[t]·W_s
             phi(a_t, s_next)  # s[t+1] = Φ(a[t])
 
-    def end_forward(self, work):
+    def end_forward(self, work, keep_a=True):
         return None, {}, {}
 
     def prepare_backward(self, trace, p, coef=None, bufs=None):

@@ -43,7 +43,7 @@ class FeedForwardCell(Cell):
     def forward_step(self, t, s, a, work):
         self.phi.f(a[t], out=s[t + 1])
 
-    def end_forward(self, work):
+    def end_forward(self, work, keep_a=True):
         return None, {}, {}
 
     def backward_shapes(self, T, B):

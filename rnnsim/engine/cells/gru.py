@@ -148,7 +148,7 @@ class GRUCell(Cell):
             add(s_next, n, s_next)  # s[t+1] = (1 − z) ⊙ n + z ⊙ s[t]
             copyto(s_keep, s_next)
 
-    def end_forward(self, work):
+    def end_forward(self, work, keep_a=True):
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 3, H) view of the gate-major array

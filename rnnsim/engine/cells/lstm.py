@@ -35,7 +35,8 @@ class LSTMCell(Cell):
     tanh (or σ) one ``np.tanh`` over the four blocks gives every gate and the candidate of a
     frame; each frame's one product [X[t], 1, s[t]]·W gives a[t] whole, W = [W_x; b_s; W_s]
     a copy whose σ blocks are halved (``forward_params``: scaling by ½ is exact, so the
-    products are a/2 exactly), and ``end_forward`` doubles those blocks of a back (exact too);
+    products are a/2 exactly), and ``end_forward`` doubles those blocks of a back (exact too;
+    not in a training step, whose trace never reaches the caller);
     the rows [X[t], 1, s[t]] are kept (``cache["xs"]``), so that the weight gradients are one
     product too (``weight_grads``). The gate values are kept
     gate-major, (T, 4, B, H), so that a frame's i, f, o, g are contiguous (B, H) blocks
@@ -190,8 +191,10 @@ class LSTMCell(Cell):
         np.copyto(work["s"][1:], work["xs_s"][1:])  # the states into the trace
         return None
 
-    def end_forward(self, work):
-        np.multiply(work["a_sig"], work["two"], out=work["a_sig"])  # a/2 → a in σ's blocks
+    def end_forward(self, work, keep_a=True):
+        if keep_a:  # a/2 → a in σ's blocks; a training step's backward never reads them (only
+            # a_g, which is halved only when Φ is σ, and σ' reads σ(a_g), not a_g)
+            np.multiply(work["a_sig"], work["two"], out=work["a_sig"])
         gates = dict(zip(self.gate_names, work["gates"], strict=True))
         # the cache's arrays have the batch on axis 1 (diagnostics slice them): act as a
         # (T, B, 4, H) view of the gate-major array
