@@ -8,17 +8,20 @@
    the whole network (units merged into nodes when too small). Targets: median < 16 ms at
    T = 50, H = 32 and < 50 ms at T = 200, H = 256.
 2. Training with the window: the MainWindow (canvas, panels and every plot shown, untabbed)
-   loads a state with 5000 updates of history (a full plot history) and stays open; blocks
-   of training in its worker thread (3 s each) alternate with headless blocks of the same
-   state in the same process (16 pairs, the order flipped every pair), while a 10 ms QTimer
-   in the GUI thread records how late each tick fires (target: p95 < 30 ms). The throughput
-   ratio window ÷ headless (target: >= 0.9) is the median of the pairs' ratios, with a
-   bootstrap 90 % interval: identical blocks of training move by up to ±30 % from one to
-   the next on these shared machines, so a few long runs cannot resolve 0.85 from 0.9. It is
-   given over each whole block and after its first second. Training starts once the window
-   has painted the loaded state (the loading's first paint, every plot at once, is timed and
-   printed apart). A tick more than 100 ms late is a stall (target: none): a watcher thread
-   then says what the GUI thread and the worker were doing.
+   loads a state with 5000 updates of history (a full plot history) and stays open; rounds
+   of three blocks of training of the same state in the same process (3 s each, 16 rounds,
+   the order reversed every round): headless, in the window's worker thread as a user has
+   it, and the same with a 10 ms QTimer in the GUI thread recording how late each tick fires
+   (target: p95 < 30 ms). The throughput ratio window ÷ headless (target: >= 0.9) is the
+   median of the rounds' ratios, with a bootstrap 90 % interval: identical blocks of training
+   move by up to ±30 % from one to the next on these shared machines, so a few long runs
+   cannot resolve 0.85 from 0.9. It is given over each whole block and after its first
+   second, and also for the blocks with the probe (the probe and its stall watcher take the
+   GIL 150 times a second, which costs the worker thread a few per cent: see
+   ``bench_lateness``). Training starts once the window has painted the loaded state (the
+   loading's first paint, every plot at once, is timed and printed apart). A tick more than
+   100 ms late is a stall (target: none): a watcher thread then says what the GUI thread and
+   the worker were doing.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py            # both, as in the note
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py --quick    # fewer samples
@@ -311,11 +314,12 @@ class WindowTrainer:
             lambda done, _n, _r: self.progress.append((time.perf_counter(), done))
         )
 
-    def block(self, seconds, late, stalls, on_tick=None):
+    def block(self, seconds, late, stalls, on_tick=None, probe=True):
         """Train for ``seconds`` with the 10 ms probe timer running (its lateness into
         ``late``, ticks later than ``STALL_S`` as (start, end) into ``stalls``, each tick
-        told to ``on_tick(now)``); return (start time, [(time, updates done)] of the progress
-        signals, window redraw times)."""
+        told to ``on_tick(now)``), or without it (``probe`` False: the window as a user has
+        it); return (start time, [(time, updates done)] of the progress signals, window
+        redraw times)."""
         window, app = self.window, self.app
         last, interval = [None], 0.010
 
@@ -337,7 +341,8 @@ class WindowTrainer:
         window.train_n.setValue(10**6)
         start = time.perf_counter()
         window.actions.actionTrain.trigger()
-        timer.start()
+        if probe:
+            timer.start()
         loop = QEventLoop()  # as app.exec() runs it: waiting for events without the GIL
         QTimer.singleShot(round(1000 * seconds), loop.quit)
         loop.exec()
@@ -401,23 +406,35 @@ def median_ci(values, level=0.9, draws=2000, seed=0):
 
 
 def bench_lateness(app, block_s, pairs, hide_plots=False, switch_ms=None):
-    """Headless blocks and window blocks of the same saved state (5000 updates of history
-    behind it, as many as the plots keep), alternating in one process with the window open
-    throughout (the order flips every pair, so that a drift of the machine's speed falls on
-    both); print lateness and the throughput ratio of each pair, their median and a
-    bootstrap 90 % interval of it.
+    """Rounds of three blocks of training of the same saved state (5000 updates of history
+    behind it, as many as the plots keep), in one process with the window open throughout:
+    headless, the window as a user has it, and the window with the lateness probe (the order
+    reversed every round, so that a drift of the machine's speed falls on all three); print
+    each round's two throughput ratios (window ÷ headless, without and with the probe), their
+    medians with bootstrap 90 % intervals, and the probe's lateness.
 
     On these shared 2-core machines the speed of identical 1.5 s blocks of training moves by
     up to ±30 % from block to block (measured: headless in the main thread against the same
     in a Python thread, pair ratios 0.68–1.32, median 0.99), so a few long runs cannot tell
-    0.83 from 0.9; many short alternating pairs can.
+    0.83 from 0.9; many short alternating rounds can.
+
+    Why the probe gets blocks of its own: the probe (a Python slot 100 times a second) and
+    the stall watcher (a Python thread polling 50 times a second) take the GIL 150 times a
+    second that a user's window does not, and each time the worker thread, which holds the
+    GIL between its NumPy calls, has to hand it over and wait to get it back (``perf`` on
+    the worker: every time it left the CPU while training, it was waiting for the GIL in
+    ``take_gil``). The ratio with the probe is printed too (it is what this benchmark gave
+    before rounds of three blocks).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = trained_state(tmp, 5000)
         if switch_ms is not None:
             previous_switch = sys.getswitchinterval()
             sys.setswitchinterval(switch_ms / 1000)
-        late, draws, ratios, steady_ratios, rates, headless = [], [], [], [], [], []
+        late, draws, headless = [], [], []
+        ratios = {"plain": [], "probe": []}  # window ÷ headless per round, without/with probe
+        steady_ratios = {"plain": [], "probe": []}
+        rates = {"plain": [], "probe": []}
         marks = {}
         trainer = WindowTrainer(app, path, hide_plots, marks)
         alone = HeadlessTrainer(path)
@@ -426,31 +443,40 @@ def bench_lateness(app, block_s, pairs, hide_plots=False, switch_ms=None):
             f"{marks['painted'] * 1e3:.0f} ms after File > Open"
         )
         print(
-            f"  {'pair':>4} {'headless/s':>10} {'window/s':>9} {'ratio':>6} "
-            f"{'steady':>6} {'late p95 ms':>11} {'max ms':>7}"
+            f"  {'round':>5} {'headless/s':>10} {'window/s':>9} {'ratio':>6} {'steady':>6}"
+            f" {'probed/s':>9} {'ratio':>6} {'late p95 ms':>11} {'max ms':>7}"
         )
         try:
             for k in range(pairs):
-                before = k % 2 == 0
-                h = alone.block(block_s) if before else None
-                late_run, stalls = [], []
-                with StallWatch() as watch:
-                    start, progress, d = trainer.block(block_s, late_run, stalls, watch.tick)
-                if not before:
-                    h = alone.block(block_s)
-                whole, steady = block_rates(start, progress, STEADY_AFTER_S)
-                late.extend(late_run)
-                draws.extend(d)
-                rates.append(whole)
+                order = ("headless", "plain", "probe")
+                got = {}
+                for what in order if k % 2 == 0 else order[::-1]:
+                    if what == "headless":
+                        got[what] = alone.block(block_s)
+                    elif what == "plain":
+                        got[what] = trainer.block(block_s, [], [], probe=False)
+                    else:
+                        late_run, stalls = [], []
+                        with StallWatch() as watch:
+                            got[what] = trainer.block(block_s, late_run, stalls, watch.tick)
+                h = got["headless"]
                 headless.append(h)
-                ratios.append(whole / h)
-                steady_ratios.append(steady / h)
+                for what in ("plain", "probe"):
+                    start, progress, d = got[what]
+                    whole, steady = block_rates(start, progress, STEADY_AFTER_S)
+                    draws.extend(d)
+                    rates[what].append(whole)
+                    ratios[what].append(whole / h)
+                    steady_ratios[what].append(steady / h)
+                late.extend(late_run)
                 ms = np.array(late_run) * 1e3
                 print(
-                    f"  {k + 1:>4} {h:>10.0f} {whole:>9.0f} {ratios[-1]:>6.2f} "
-                    f"{steady_ratios[-1]:>6.2f} {np.percentile(ms, 95):>11.1f} {ms.max():>7.1f}"
+                    f"  {k + 1:>5} {h:>10.0f} {rates['plain'][-1]:>9.0f} "
+                    f"{ratios['plain'][-1]:>6.2f} {steady_ratios['plain'][-1]:>6.2f} "
+                    f"{rates['probe'][-1]:>9.0f} {ratios['probe'][-1]:>6.2f} "
+                    f"{np.percentile(ms, 95):>11.1f} {ms.max():>7.1f}"
                 )
-                watch.report(stalls, start)
+                watch.report(stalls, got["probe"][0])
         finally:
             trainer.close()
             if switch_ms is not None:
@@ -459,25 +485,28 @@ def bench_lateness(app, block_s, pairs, hide_plots=False, switch_ms=None):
     what = "canvas and panels, plots hidden" if hide_plots else "canvas, panels, every plot shown"
     switch = f", GIL switch interval {switch_ms} ms" if switch_ms is not None else ""
     print(
-        f"\nGUI event loop while training ({pairs} pairs of {block_s:g} s blocks, headless and "
-        f"window alternating; window with {what}{switch}, 5000 updates of history)"
+        f"\nGUI event loop while training ({pairs} rounds of three {block_s:g} s blocks: "
+        f"headless, window, window with the probe; window with {what}{switch}, 5000 updates "
+        f"of history)"
     )
     print(
         f"  10 ms timer lateness: median {np.median(ms):.1f} ms, p95 "
         f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (target p95 < 30 ms)"
     )
-    ratio, (lo, hi) = median_ci(ratios)
-    finite = [r for r in steady_ratios if np.isfinite(r)]
-    steady = "n/a (blocks too short)"
-    if finite:
-        med, (slo, shi) = median_ci(finite)
-        steady = f"{med:.2f} ({slo:.2f}–{shi:.2f})"
-    print(
-        f"  training: median {np.median(rates):.0f} updates/s with the window, "
-        f"{np.median(headless):.0f} headless; ratio of the pairs: median {ratio:.2f} "
-        f"(90 % interval {lo:.2f}–{hi:.2f}; target >= 0.9); after the first "
-        f"{STEADY_AFTER_S:g} s of each block {steady}"
-    )
+    for key, label in (("plain", "the window"), ("probe", "the window with the probe")):
+        ratio, (lo, hi) = median_ci(ratios[key])
+        finite = [r for r in steady_ratios[key] if np.isfinite(r)]
+        steady = "n/a (blocks too short)"
+        if finite:
+            med, (slo, shi) = median_ci(finite)
+            steady = f"{med:.2f} ({slo:.2f}–{shi:.2f})"
+        target = "; target >= 0.9" if key == "plain" else ""
+        print(
+            f"  training with {label}: median {np.median(rates[key]):.0f} updates/s, "
+            f"{np.median(headless):.0f} headless; ratio: median {ratio:.2f} "
+            f"(90 % interval {lo:.2f}–{hi:.2f}{target}); after the first "
+            f"{STEADY_AFTER_S:g} s of each block {steady}"
+        )
     draws = np.array(draws) * 1e3
     if draws.size:
         print(
@@ -502,7 +531,10 @@ def main(argv=None):
         help="sys.setswitchinterval during the lateness run (default: Python's)",
     )
     parser.add_argument(
-        "--pairs", type=int, default=None, help="headless/window pairs (default 16, quick 6)"
+        "--pairs",
+        type=int,
+        default=None,
+        help="rounds of headless, window and probed window blocks (default 16, quick 6)",
     )
     parser.add_argument(
         "--block", type=float, default=3.0, help="seconds of training per block (default 3)"
