@@ -214,7 +214,8 @@ class NetworkCanvas(QWidget):
     def _text_columns(self):
         if self.unfolded_scene.geometry is None:
             return None
-        return self.unfolded_scene.visible_columns(self.unfolded.visible_scene_rect())
+        left, _, right, _ = self.unfolded.visible_box()
+        return self.unfolded_scene.columns_between(left, right)
 
     def _on_view_changed(self):
         columns = self._text_columns()
@@ -245,16 +246,20 @@ class NetworkCanvas(QWidget):
 
     def _follow(self, snapshot):
         col = current_column(snapshot.cursor, snapshot.T)
-        visible = self.unfolded.mapToScene(self.unfolded.viewport().rect()).boundingRect()
-        target = self.columns_rect(col, col)
+        # in plain numbers (with every snapshot: see ZoomView.visible_box); the centre of
+        # columns_rect(col, col)
+        v_left, v_top, v_right, v_bottom = self.unfolded.visible_box()
+        g = self.unfolded_scene.geometry
+        pitch = g.pitch
+        cx, cy = col * pitch - 50 + (pitch + 60) / 2, -10 + (g.height + 20) / 2
         # the whole column across, not just its centre: a busy machine draws few snapshots, and
         # a column entered at an edge of the view stayed there, its backward arrows out of sight
-        pitch = self.unfolded_scene.geometry.pitch
         left, right = col * pitch, (col + 1) * pitch
-        across = visible.width() < pitch or (visible.left() <= left and right <= visible.right())
-        if not (across and visible.contains(target.center())):
+        across = v_right - v_left < pitch or (v_left <= left and right <= v_right)
+        inside = v_left <= cx <= v_right and v_top <= cy <= v_bottom
+        if not (across and inside):
             self.unfolded._fitted = None
-            self.unfolded.centerOn(target.center())
+            self.unfolded.centerOn(self.columns_rect(col, col).center())
 
     def _on_click(self, key, unit):
         kind, j = key

@@ -81,9 +81,13 @@ class LoopArrow(QGraphicsRectItem):
         return self.curve.pen()
 
     def set_style(self, color, width):
-        """Draw the loop with ``color`` and pen ``width``."""
-        pen = QPen(color, width)
-        if pen != self.curve.pen():
+        """Draw the loop with ``color`` (a QColor) and pen ``width`` (compared on a key kept
+        in Python: no Qt objects made and let go while nothing changes, see
+        ``CanvasArrow.set_style``)."""
+        key = (color.rgba(), float(width))
+        if key != getattr(self, "_style", None):
+            self._style = key
+            pen = QPen(color, width)
             self.curve.setPen(pen)
             self.head.setBrush(QBrush(pen.color()))
 
@@ -259,7 +263,7 @@ class FoldedScene(QGraphicsScene):
             items["token"].set_text("")
             items["pred"].set_text("")
         token = items["token"]
-        token.setX(-token.boundingRect().width() / 2)
+        token.setX(-token.text_width(token.text()) / 2)  # no QRectF to let go (see CanvasArrow)
         if "gates" in items:
             names = GATE_NAMES[snap.cell]
             items["gates"].set_values(

@@ -131,7 +131,8 @@ class VectorItem(QGraphicsRectItem):
         self.selected_unit = None
         self._bar = None
         self._brushes = None  # QBrush per unit, made at the first paint after set_data
-        self._mean = QColor(230, 230, 230)
+        self._mean = QColor(230, 230, 230)  # the mean colour (merged drawing only)
+        self._mean_argb = None  # the ARGB it was made from; set_data keeps the int alone
         self.live = live
         self._lod = None  # the zoom of the view showing it; None: unknown (paint decides)
         self._exporting = False
@@ -165,8 +166,8 @@ class VectorItem(QGraphicsRectItem):
         else:
             self.values, self.argb = values, argb
             self._bar = self._brushes = None
-            if mean_argb is not None:
-                self._mean = QColor.fromRgba(int(mean_argb))
+            if mean_argb is not None:  # a QColor only when drawn merged (``_mean_color``):
+                self._mean_argb = int(mean_argb)  # a Qt object let go gives up the GIL
         if self._children:
             self._sync_units()
         elif self._use_children():
@@ -309,10 +310,17 @@ class VectorItem(QGraphicsRectItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(self.unit_center(self.selected_unit), UNIT / 2 + 2, UNIT / 2 + 2)
 
+    def _mean_color(self):
+        """The mean colour as a QColor (made again only when set_data changed it)."""
+        if self._mean_argb is not None and self._mean_argb != self._mean.rgba():
+            self._mean = QColor.fromRgba(self._mean_argb)
+        return self._mean
+
     def _paint_merged(self, painter):
         rect = QRectF(0, 0, self.cols * PITCH, self.rows * PITCH)
+        mean = self._mean_color()
         if self.argb is not None and rect.height() * lod_of(painter) < 4.0:
-            painter.fillRect(rect, self._mean)  # a few pixels: the mean colour is all one sees
+            painter.fillRect(rect, mean)  # a few pixels: the mean colour is all one sees
             return
         if self.argb is None:
             painter.setPen(EMPTY_PEN)
@@ -320,7 +328,7 @@ class VectorItem(QGraphicsRectItem):
             painter.drawRoundedRect(rect, 4, 4)
             return
         painter.setPen(QPen(OUTLINE, 0))
-        painter.setBrush(self._mean)
+        painter.setBrush(mean)
         painter.drawRoundedRect(rect, 4, 4)
         if self._bar is None:
             self._bar = strip_image(self.argb)

@@ -25,6 +25,7 @@ class CanvasArrow(QGraphicsPathItem):
         self._apply(QColor(color), width, Qt.PenStyle.SolidLine)
 
     def _apply(self, color, width, style):
+        self._style = (color.rgba(), float(width), style)
         pen = QPen(color, width, style)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
@@ -52,10 +53,17 @@ class CanvasArrow(QGraphicsPathItem):
         self.setPath(path)
 
     def set_style(self, color, width, style=Qt.PenStyle.SolidLine):
-        """Change colour, width and dash style (rebuilt only when they differ)."""
-        pen = self.pen()
-        if pen.color() != color or pen.widthF() != width or pen.style() != style:
-            self._apply(QColor(color), width, style)
+        """Change colour (a QColor, or an ARGB int), width and dash style (rebuilt only when
+        they differ).
+
+        Compared on a key kept in Python, not on ``self.pen()``: every Qt value object that
+        Python lets go (a QPen or QColor returned by a getter, say) gives up the GIL in its
+        destructor, and the training thread waiting for it takes it, so while a network trains
+        each such object costs a hand-over of the GIL each way.
+        """
+        rgba = color if isinstance(color, int) else color.rgba()
+        if (rgba, float(width), style) != self._style:
+            self._apply(QColor.fromRgba(rgba), width, style)
 
     @property
     def width(self):

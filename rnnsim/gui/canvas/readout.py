@@ -32,9 +32,13 @@ def top_predictions(y, names, kind, top=2, floor=0.05):
     kind : str
         The output function; probabilities keep entries >= ``floor`` after the first.
     """
-    y = np.asarray(y, dtype=float)
-    order = np.argsort(-y, kind="stable")[:top]
-    pairs = [(names[i] if i < len(names) else f"y[{i}]", float(y[i])) for i in order]
+    values = np.asarray(y, dtype=float).tolist()
+    # sorted in Python: NumPy's argsort gives up the GIL, which the training thread then takes
+    # (``CanvasArrow.set_style``); strongest first, ties in index order, NaN last (as
+    # np.argsort(-y, kind="stable"))
+    order = sorted(range(len(values)), key=lambda i: (values[i] != values[i], -values[i]))
+    order = order[:top]
+    pairs = [(names[i] if i < len(names) else f"y[{i}]", values[i]) for i in order]
     if kind in PROBABILISTIC:
         pairs = pairs[:1] + [p for p in pairs[1:] if p[1] >= floor]
     return pairs

@@ -65,6 +65,11 @@ class CanvasText(QGraphicsSimpleTextItem):
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max_width)
         return elided if elided and metrics.horizontalAdvance(elided) <= max_width else ""
 
+    def text_width(self, text):
+        """Scene width of ``text`` in this item's font: its widest line."""
+        advance = self._metrics.horizontalAdvance
+        return max(advance(line) for line in text.split("\n"))
+
     def set_text(self, text, color=None, center_x=None, max_width=None):
         """Change the text (and colour) only when it differs; True when the text changed.
 
@@ -83,8 +88,8 @@ class CanvasText(QGraphicsSimpleTextItem):
         if changed:
             self._text = text
             self.setText(text)
-            if center_x is not None:
-                self.setX(center_x - self.boundingRect().width() / 2)
+            if center_x is not None:  # the widest line, from the font: no QRectF to let go
+                self.setX(center_x - self.text_width(text) / 2)  # (``CanvasArrow.set_style``)
         if color is not None and color is not self._color_asked:
             self._color_asked = color
             if color != self._color:

@@ -95,11 +95,15 @@ class UnfoldedScene(QGraphicsScene):
 
     def visible_columns(self, rect):
         """Columns whose centre lies in (or next to) the scene rectangle ``rect``."""
+        return self.columns_between(rect.left(), rect.right())
+
+    def columns_between(self, left, right):
+        """Columns whose centre lies in (or next to) scene x from ``left`` to ``right``."""
         if self.geometry is None:
             return range(0)
         p = self.geometry.pitch
-        first = max(int(rect.left() // p) - 1, 1)
-        last = min(int(rect.right() // p) + 1, self.key.T)
+        first = max(int(left // p) - 1, 1)
+        last = min(int(right // p) + 1, self.key.T)
         return range(first, last + 1)
 
     def filled_columns(self):

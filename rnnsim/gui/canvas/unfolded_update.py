@@ -17,6 +17,8 @@ RIGHT = QColor(20, 120, 50)
 WRONG = QColor(190, 30, 30)
 NEUTRAL = QColor(70, 70, 70)
 FUTURE = QColor(170, 170, 170)
+PENDING = QColor(200, 110, 0)
+FORWARD_BRUSH, BACKWARD_BRUSH = QBrush(FORWARD), QBrush(BACKWARD)
 LABEL_GAP = 12.0  # scene pixels kept free between the token labels of neighbouring columns
 
 
@@ -41,11 +43,12 @@ class UnfoldedUpdater:
         self._inputs_of = {}  # column → what its texts were last written from (see _texts)
         self._live = frozenset()  # columns whose vectors draw as C++ items (in view)
         self._live_lod = None  # the zoom they were made live at
+        self._highlighted = None  # (column, backward) the highlight is drawn at
 
     def reset(self):
         """Forget what was drawn (after the items were rebuilt)."""
         self._done, self._texts_of, self._inputs_of, self._live = {}, {}, {}, frozenset()
-        self._live_lod = None
+        self._live_lod = self._highlighted = None
 
     def set_live(self, columns):
         """Make the vectors of ``columns`` (in view) live, the others not (see VectorItem)."""
@@ -178,7 +181,7 @@ class UnfoldedUpdater:
             flows = backward and bool(np.isfinite(norms[j])) and j not in cuts
             _show(arrow, flows)
             if flows:
-                arrow.set_style(QColor.fromRgba(int(colors[j])), 1.0 + 6.0 * float(frac[j]))
+                arrow.set_style(int(colors[j]), 1.0 + 6.0 * float(frac[j]))  # ARGB
                 text.set_text(sci(norms[j]))
             else:
                 text.set_text("")
@@ -189,8 +192,11 @@ class UnfoldedUpdater:
         g = self.scene.geometry
         item = self.scene.items_by_id["highlight"]
         col = current_column(snap.cursor, snap.T)
-        item.setRect(col * g.pitch + 4, -6, g.pitch - 8, g.height + 6)
-        item.setBrush(QBrush(BACKWARD if snap.cursor.phase == "backward" else FORWARD))
+        backward = snap.cursor.phase == "backward"
+        if (col, backward) != self._highlighted:  # as drawn: no Qt call (``CanvasArrow.set_style``)
+            self._highlighted = (col, backward)
+            item.setRect(col * g.pitch + 4, -6, g.pitch - 8, g.height + 6)
+            item.setBrush(BACKWARD_BRUSH if backward else FORWARD_BRUSH)
 
     def _badge(self, snap):
         badge = self.scene.items_by_id["badge"]
@@ -198,7 +204,7 @@ class UnfoldedUpdater:
         if phase == "update":
             # as wide as "0/1 gradients pending": it stays left of E_1 (it ran into it)
             text = f"{M}/{M} gradients ready:\nnext step: update {snap.updates + 1}"
-            color = QColor(200, 110, 0)
+            color = PENDING
         elif self._last_updates is not None and snap.updates > self._last_updates:
             text, color = f"update {snap.updates} applied:\nW ← W + ΔW", RIGHT
         elif snap.updates:

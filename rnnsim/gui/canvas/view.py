@@ -29,6 +29,12 @@ class ZoomView(QGraphicsView):
         self._fitted_for = None  # the largest viewport size that fit was computed for
         self.horizontalScrollBar().valueChanged.connect(self.view_changed)
         self.verticalScrollBar().valueChanged.connect(self.view_changed)
+        # what the shown part of the scene depends on, read as plain numbers (visible_box)
+        self._bars = (self.horizontalScrollBar(), self.verticalScrollBar())
+        self._port = self.viewport()
+        self._zooms = self._scene_rects = 0  # transforms set, scene rects changed
+        self._box = self._box_key = None
+        scene.sceneRectChanged.connect(self._on_scene_rect)
 
     def scale_factor(self):
         """Current zoom (screen pixels per scene pixel)."""
@@ -92,12 +98,31 @@ class ZoomView(QGraphicsView):
             detail.set_zoom(scale)
 
     def _zoom_changed(self):
+        self._zooms += 1
         self._tell_detail(self.scale_factor())
         self.view_changed.emit()
+
+    def _on_scene_rect(self, _rect):
+        self._scene_rects += 1
 
     def visible_scene_rect(self):
         """The part of the scene shown in the viewport."""
         return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def visible_box(self):
+        """(left, top, right, bottom) of the part of the scene shown, as Python floats.
+
+        The canvas asks with every snapshot: the box is kept while the scroll bars, the
+        viewport's size, the zoom and the scene's rect stay the same (read as numbers), so
+        that no Qt object is made and let go meanwhile (each one let go gives up the GIL, which
+        the training thread then takes: see ``CanvasArrow.set_style``)."""
+        h, v = self._bars
+        port = self._port
+        key = (h.value(), v.value(), port.width(), port.height(), self._zooms, self._scene_rects)
+        if key != self._box_key:
+            r = self.visible_scene_rect()
+            self._box, self._box_key = (r.left(), r.top(), r.right(), r.bottom()), key
+        return self._box
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

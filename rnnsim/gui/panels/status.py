@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from rnnsim.gui.canvas.unfolded_update import current_column
@@ -36,14 +36,35 @@ class ElidedLabel(QLabel):
     screen) rather than pushing the window wider or running into its neighbour: "…" stands
     in its middle, so both ends (both losses) stay; ``text()`` keeps the whole text."""
 
+    # Qt asks for the hint and paints on every change of the text (a few times a second while
+    # training): the metrics and the hint are kept, so that no Qt object is made and let go
+    # then (each one let go gives up the GIL, which the training thread takes: see
+    # ``CanvasArrow.set_style``).
+    _metrics = _hint = None
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._metrics = self._hint = None  # measured again with the new font
+        super().changeEvent(event)
+
+    def _font_metrics(self):
+        if self._metrics is None:
+            self._metrics = QFontMetrics(self.font())
+        return self._metrics
+
     def minimumSizeHint(self):
-        hint = super().minimumSizeHint()
-        return QSize(
-            min(hint.width(), self.fontMetrics().horizontalAdvance("M…") + 4), hint.height()
-        )
+        metrics = self._font_metrics()
+        least = metrics.horizontalAdvance("M…") + 4
+        text = self.text()
+        if "\n" in text or metrics.horizontalAdvance(text) < least:
+            hint = super().minimumSizeHint()  # a short text: its own hint
+            return QSize(min(hint.width(), least), hint.height())
+        if self._hint is None:
+            self._hint = QSize(least, super().minimumSizeHint().height())
+        return self._hint  # a line wider than "M…": the same hint whatever it says
 
     def paintEvent(self, event):
-        text = self.fontMetrics().elidedText(
+        text = self._font_metrics().elidedText(
             self.text(), Qt.TextElideMode.ElideMiddle, self.width()
         )
         if text == self.text():
