@@ -449,15 +449,14 @@ def bench_lateness(app, block_s, pairs, hide_plots=False, switch_ms=None):
         try:
             for k in range(pairs):
                 order = ("headless", "plain", "probe")
-                got = {}
+                got, late_run, stalls, watch = {}, [], [], StallWatch()  # the probe's block
                 for what in order if k % 2 == 0 else order[::-1]:
                     if what == "headless":
                         got[what] = alone.block(block_s)
                     elif what == "plain":
                         got[what] = trainer.block(block_s, [], [], probe=False)
                     else:
-                        late_run, stalls = [], []
-                        with StallWatch() as watch:
+                        with watch:
                             got[what] = trainer.block(block_s, late_run, stalls, watch.tick)
                 h = got["headless"]
                 headless.append(h)

@@ -63,6 +63,7 @@ class LoopArrow(QGraphicsRectItem):
         self.head.setPen(Qt.PenStyle.NoPen)
         for child in (self.curve, self.head):
             child.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._style = None  # (ARGB, width) drawn
         self.set_style(GREY, 1.6)
 
     def _head(self):
@@ -85,11 +86,10 @@ class LoopArrow(QGraphicsRectItem):
         in Python: no Qt objects made and let go while nothing changes, see
         ``CanvasArrow.set_style``)."""
         key = (color.rgba(), float(width))
-        if key != getattr(self, "_style", None):
+        if key != self._style:
             self._style = key
-            pen = QPen(color, width)
-            self.curve.setPen(pen)
-            self.head.setBrush(QBrush(pen.color()))
+            self.curve.setPen(QPen(color, width))
+            self.head.setBrush(QBrush(color))
 
     def mousePressEvent(self, event):
         self.on_click(self.key, None)
